@@ -1,0 +1,72 @@
+"""Working-day clocks for statutory deadlines (DOMAIN §4).
+
+Working days exclude Saturdays, Sundays and England & Wales bank holidays, including
+substitute ("observed") days and one-off holidays such as the 2022 State Funeral; the
+`holidays` package keeps that calendar so we never hand-maintain it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+from dateutil.relativedelta import relativedelta
+
+
+@lru_cache(maxsize=256)
+def _bank_holidays(year: int) -> frozenset[date]:
+    cal = holidays.country_holidays("GB", subdiv="ENG", years=year)
+    return frozenset(cal.keys())
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The Nth working day after `start` ("within N working days of D"); day 0 is `start`."""
+    if n < 0:
+        raise ValueError("n must be zero or more")
+    day = start
+    counted = 0
+    while counted < n:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`; negative when `end` is earlier.
+
+    `working_days_between(d, add_working_days(d, n)) == n` for every d and n.
+    """
+    if end == start:
+        return 0
+    sign = 1
+    if end < start:
+        start, end, sign = end, start, -1
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return sign * count
+
+
+def add_months(start: date, months: int) -> date:
+    """Calendar months later, clamped to the month's end (31 Aug + 6 months = 28/29 Feb)."""
+    return start + relativedelta(months=months)
+
+
+def rag(days_left: int | None, amber_within: int = 2) -> str:
+    """Red when overdue, amber when due within `amber_within` working days, else green."""
+    if days_left is None:
+        return "none"
+    if days_left < 0:
+        return "red"
+    if days_left <= amber_within:
+        return "amber"
+    return "green"

@@ -1,0 +1,115 @@
+"""The `panel` command: set up and look after an installation without the web app."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import date
+
+from panel.services.errors import PanelError, ValidationFailed
+
+
+def _migrate(args) -> int:
+    from panel import migrate
+
+    migrate.upgrade()
+    print("Database is at the latest schema.")
+    return 0
+
+
+def _demo_data(args) -> int:
+    from panel import demo
+    from panel.db import read_session
+
+    with read_session() as s:
+        empty = demo.is_empty(s)
+    if not empty:
+        if args.if_empty:
+            print("Database already has data; demo data not loaded.")
+            return 0
+        print("The database already has data; demo data loads only into an empty one.", file=sys.stderr)
+        return 1
+    today = date.fromisoformat(args.today) if args.today else None
+    counts = demo.load(today=today)
+    print("Loaded demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 0
+
+
+def _password(args) -> str:
+    pw = os.environ.get("PANEL_NEW_PASSWORD")
+    if pw:
+        return pw
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValidationFailed({"password": "The two passwords differ."})
+    return first
+
+
+def _create_user(args) -> int:
+    from panel.services.access import SYSTEM
+    from panel.services.accounts import create_user
+
+    memberships = []
+    for item in args.role:
+        code, _, role = item.partition(":")
+        memberships.append((code.upper(), role))
+    user_id = create_user(
+        SYSTEM, username=args.username, name=args.name, email=args.email,
+        password=_password(args), memberships=memberships, agency=args.agency,
+        is_regional=args.regional,
+    )
+    print(f"Created user {args.username} (id {user_id}).")
+    return 0
+
+
+def _reset_password(args) -> int:
+    from panel.services.access import SYSTEM
+    from panel.services.accounts import set_password
+
+    set_password(SYSTEM, args.username, _password(args))
+    print(f"Password reset for {args.username}; their existing sign-ins are ended.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="panel", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create the database or upgrade it to the latest schema").set_defaults(fn=_migrate)
+    d = sub.add_parser("demo-data", help="load fictional demo data into an empty database")
+    d.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if there is data")
+    d.add_argument("--today", help="lay the demo out around this date (YYYY-MM-DD)")
+    d.set_defaults(fn=_demo_data)
+    u = sub.add_parser("create-user", help="create a user (password from stdin or PANEL_NEW_PASSWORD)")
+    u.add_argument("username")
+    u.add_argument("--name", required=True)
+    u.add_argument("--email", required=True)
+    u.add_argument("--role", action="append", required=True, metavar="CODE:ROLE",
+                   help="partnership code and role, e.g. NB:chair (repeatable)")
+    u.add_argument("--agency")
+    u.add_argument("--regional", action="store_true", help="may see anonymised learning of every partnership")
+    u.set_defaults(fn=_create_user)
+    r = sub.add_parser("reset-password", help="set a new password and end the user's sign-ins")
+    r.add_argument("username")
+    r.set_defaults(fn=_reset_password)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except ValidationFailed as e:
+        for field, message in e.errors.items():
+            print(f"{field}: {message}", file=sys.stderr)
+        return 2
+    except PanelError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

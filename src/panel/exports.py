@@ -1,0 +1,43 @@
+"""Spreadsheet exports. An export is a disclosure (DOMAIN §8): services log every one.
+
+Cells that a spreadsheet would treat as a formula are neutralised (OWASP CSV injection).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _safe(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    return _safe(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(df: pd.DataFrame, sheet: str = "Export") -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        _safe(df).to_excel(writer, index=False, sheet_name=sheet[:31])
+        ws = writer.sheets[sheet[:31]]
+        for cells in ws.columns:
+            width = max(len(str(c.value or "")) for c in cells[:200])
+            ws.column_dimensions[cells[0].column_letter].width = min(max(10, width + 2), 60)
+        ws.freeze_panes = "A2"
+    return buf.getvalue()

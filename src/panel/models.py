@@ -1,0 +1,126 @@
+"""Every table, in one place. Enumerated values are plain strings checked by the domain rules,
+so the schema stays the same on SQLite and PostgreSQL (no native enums)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from panel.db import utcnow
+
+
+class Partnership(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=8, unique=True, index=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Agency(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=40)  # local_authority, police, health, education, probation, ...
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    password_hash: str = Field(max_length=200)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    is_active: bool = True
+    is_regional: bool = False  # may see anonymised learning across partnerships
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    sessions_valid_after: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in one partnership: access is always (role, partnership), never role alone."""
+
+    __table_args__ = (UniqueConstraint("user_id", "partnership_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    role: str = Field(max_length=20)
+
+
+class Referral(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_referral_queue", "partnership_id", "status", "aware_on"),
+        Index("ix_referral_dupes", "partnership_id", "child_initials"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=20, unique=True, index=True)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    status: str = Field(default="new", max_length=30)
+    status_note: str | None = Field(default=None, sa_column=Column(Text))
+    version: int = 1
+
+    received_on: date
+    aware_on: date
+    referrer_name: str = Field(max_length=200)
+    referrer_agency_id: int = Field(foreign_key="agency.id")
+    submitted_by_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    identified_by: str = Field(max_length=40)
+    referrer_view: str | None = Field(default=None, sa_column=Column(Text))
+
+    child_initials: str = Field(max_length=4)
+    child_dob: date | None = None
+    child_age_years: int | None = None
+    child_sex: str = Field(max_length=20)
+    child_ethnicity: str = Field(max_length=60)
+    looked_after: bool = False
+    child_protection_plan: bool = False
+    known_to_csc: bool = False
+
+    incident_date: date
+    incident_summary: str = Field(sa_column=Column(Text, nullable=False))
+    harm: str = Field(max_length=20)
+    abuse_or_neglect: str = Field(max_length=20)
+    location: str = Field(default="in_area", max_length=40)
+    # Screening facts beyond the referral form (DOMAIN §5); the panel confirms them.
+    interagency_concerns: str = Field(default="unclear", max_length=10)
+    custody_death: bool = False
+    media_interest: bool = False
+    practice_concerns: bool = False
+
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReferralAgency(SQLModel, table=True):
+    referral_id: int = Field(foreign_key="referral.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+
+
+class ReferralLink(SQLModel, table=True):
+    """Referrals about the same incident (siblings) or the same child."""
+
+    __table_args__ = (UniqueConstraint("referral_id", "linked_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    linked_id: int = Field(foreign_key="referral.id", index=True)
+    kind: str = Field(max_length=20)  # sibling, same_child
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the app has no code path that updates or deletes these rows."""
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    username: str = Field(max_length=64)
+    action: str = Field(max_length=40, index=True)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    partnership_id: int | None = Field(default=None, foreign_key="partnership.id")
+    before: str | None = Field(default=None, sa_column=Column(Text))
+    after: str | None = Field(default=None, sa_column=Column(Text))
+    detail: str | None = Field(default=None, sa_column=Column(Text))

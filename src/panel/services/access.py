@@ -1,0 +1,88 @@
+"""Who may do what, where: one table, checked by every service call (issue #7 tests it whole)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from panel.services.errors import PermissionDenied
+
+ROLES = ("admin", "chair", "member", "manager", "referrer")
+ROLE_LABELS = {
+    "admin": "Administrator",
+    "chair": "Panel chair",
+    "member": "Panel member",
+    "manager": "Business manager",
+    "referrer": "Referrer",
+}
+
+PANEL = frozenset({"chair", "member", "manager"})
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "referral.submit": frozenset({"referrer", "chair", "member", "manager"}),
+    "referral.read": PANEL,  # every referral of the partnership
+    "referral.read_own": frozenset({"referrer"}),  # only those they submitted
+    "referral.triage": frozenset({"chair", "member"}),
+    "referral.link": frozenset({"chair", "member"}),
+    "referral.export": PANEL,
+    "screening.edit": frozenset({"chair", "member"}),
+    "notification.record": frozenset({"chair", "member", "manager"}),
+    "decision.record": frozenset({"chair", "member"}),
+    "decision.sign": frozenset({"chair"}),
+    "review.read": PANEL,
+    "review.edit": frozenset({"chair", "manager"}),
+    "review_type.manage": frozenset({"admin"}),
+    "report.timeliness": PANEL,
+    "learning.read": PANEL,
+    "learning.edit": frozenset({"chair", "member", "manager"}),
+    "action.close": frozenset({"chair", "manager"}),
+    "meeting.run": frozenset({"chair"}),
+    "audit.read": frozenset({"admin"}),
+    "user.manage": frozenset({"admin"}),
+    "data.import": frozenset({"admin"}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user as the services see them: roles are held per partnership."""
+
+    user_id: int | None
+    username: str
+    name: str
+    roles: dict[int, frozenset[str]] = field(default_factory=dict)
+    is_regional: bool = False
+    is_system: bool = False
+
+    def can(self, permission: str, partnership_id: int | None = None) -> bool:
+        if self.is_system:
+            return True
+        allowed = PERMISSIONS[permission]
+        if partnership_id is None:
+            return any(allowed & r for r in self.roles.values())
+        return bool(allowed & self.roles.get(partnership_id, frozenset()))
+
+    def partnerships_with(self, permission: str) -> list[int]:
+        allowed = PERMISSIONS[permission]
+        return sorted(p for p, r in self.roles.items() if allowed & r)
+
+    def require(self, permission: str, partnership_id: int | None = None) -> None:
+        if not self.can(permission, partnership_id):
+            raise PermissionDenied("You do not have permission to do that.")
+
+    def all_roles(self) -> set[str]:
+        return set().union(*self.roles.values()) if self.roles else set()
+
+    @property
+    def scope_key(self) -> tuple:
+        """Hashable identity for caches: a cache keyed on this never crosses users' access."""
+        return (self.user_id, tuple(sorted((p, tuple(sorted(r))) for p, r in self.roles.items())))
+
+
+SYSTEM = Actor(user_id=None, username="system", name="System (command line)", is_system=True)
+
+
+def roles_map(rows: Iterable[tuple[int, str]]) -> dict[int, frozenset[str]]:
+    out: dict[int, set[str]] = {}
+    for partnership_id, role in rows:
+        out.setdefault(partnership_id, set()).add(role)
+    return {p: frozenset(r) for p, r in out.items()}

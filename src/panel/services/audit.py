@@ -1,0 +1,66 @@
+"""The audit trail: who did or saw what, when. Rows are written in the caller's transaction,
+so an audited change and its audit row commit or roll back together."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from panel.models import AuditEvent
+from panel.services.access import Actor
+
+
+def _json(value) -> str | None:
+    if value is None:
+        return None
+
+    def default(o):
+        if isinstance(o, date | datetime):
+            return o.isoformat()
+        return str(o)
+
+    return json.dumps(value, default=default, sort_keys=True)
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    partnership_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            user_id=actor.user_id,
+            username=actor.username,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            partnership_id=partnership_id,
+            before=_json(before),
+            after=_json(after),
+            detail=detail,
+        )
+    )
+
+
+def history(session: Session, entity: str, entity_id: int, limit: int = 200) -> list[AuditEvent]:
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+def changed(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only the fields that differ, so audit rows say what changed rather than everything."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}

@@ -1,0 +1,384 @@
+"""Referrals: submit, list the queue, open one, triage, link. Every call checks the actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from panel import exports
+from panel.db import read_session, transaction, utcnow
+from panel.models import Agency, AuditEvent, Partnership, Referral, ReferralAgency, ReferralLink
+from panel.referral_rules import (
+    LINK_KINDS,
+    OPEN_STATUSES,
+    STATUSES,
+    TRIAGE_ACTIONS,
+    TRIAGE_FROM,
+    age_band,
+    format_reference,
+    notification_clock,
+    parse_reference,
+    possible_duplicate,
+    validate_referral,
+)
+from panel.services import audit
+from panel.services.access import Actor
+from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+
+NOT_FOUND = "No referral with that reference is open to you."
+# Fields a panel member may see; the referrer of a case sees only its progress.
+DETAIL_FIELDS = (
+    "reference", "status", "status_note", "received_on", "aware_on", "referrer_name",
+    "identified_by", "referrer_view", "child_initials", "child_dob", "child_age_years",
+    "child_sex", "child_ethnicity", "looked_after", "child_protection_plan", "known_to_csc",
+    "incident_date", "incident_summary", "harm", "abuse_or_neglect", "location",
+    "interagency_concerns", "custody_death", "media_interest", "practice_concerns",
+)
+
+
+@dataclass
+class QueueFilter:
+    partnership_ids: list[int] | None = None
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    harm: tuple[str, ...] = ()
+    agency_id: int | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    reference: str = ""
+    limit: int = 200
+    offset: int = 0
+
+
+@dataclass
+class ReferralDetail:
+    referral: Referral
+    partnership_name: str
+    partnership_code: str
+    referrer_agency: str
+    agencies_involved: list[str]
+    links: list[dict]
+    duplicates: list[dict]
+    history: list[AuditEvent]
+    can_triage: bool
+    can_screen: bool
+    full_view: bool  # False for a referrer looking at their own referral
+
+
+@dataclass
+class SubmitResult:
+    referral_id: int
+    reference: str
+    duplicates: list[dict] = field(default_factory=list)
+
+
+def _readable_partnerships(actor: Actor, requested: list[int] | None) -> list[int]:
+    allowed = actor.partnerships_with("referral.read")
+    if requested:
+        return [p for p in requested if p in allowed]
+    return allowed
+
+
+def queue(actor: Actor, f: QueueFilter, today: date) -> tuple[pd.DataFrame, int]:
+    """One page of the queue, ordered by the statutory clock, and the total count.
+
+    The notification due date rises with aware-on, so SQL orders by aware_on and pages
+    without computing the clock for rows that are not shown.
+    """
+    pids = _readable_partnerships(actor, f.partnership_ids)
+    if not pids:
+        return _queue_frame([], today), 0
+    conds = [Referral.partnership_id.in_(pids)]
+    if f.statuses:
+        conds.append(Referral.status.in_(f.statuses))
+    if f.harm:
+        conds.append(Referral.harm.in_(f.harm))
+    if f.received_from:
+        conds.append(Referral.received_on >= f.received_from)
+    if f.received_to:
+        conds.append(Referral.received_on <= f.received_to)
+    if f.reference.strip():
+        conds.append(Referral.reference.ilike(f"%{_escape_like(f.reference.strip().upper())}%", escape="\\"))
+    if f.agency_id:
+        involved = select(ReferralAgency.referral_id).where(ReferralAgency.agency_id == f.agency_id)
+        conds.append(or_(Referral.referrer_agency_id == f.agency_id, Referral.id.in_(involved)))
+    with read_session() as s:
+        total = s.exec(select(func.count()).select_from(Referral).where(*conds)).one()
+        stmt = (
+            select(Referral, Partnership.code, Agency.name)
+            .join(Partnership, Partnership.id == Referral.partnership_id)
+            .join(Agency, Agency.id == Referral.referrer_agency_id)
+            .where(*conds)
+            .order_by(Referral.aware_on, Referral.id)
+            .offset(f.offset)
+            .limit(f.limit)
+        )
+        rows = s.exec(stmt).all()
+    return _queue_frame(rows, today), int(total)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+QUEUE_COLUMNS = [
+    "reference", "partnership", "status", "received_on", "aware_on", "notification_due",
+    "working_days_left", "rag", "harm", "abuse_or_neglect", "child", "referring_agency",
+]
+
+
+def _queue_frame(rows, today: date) -> pd.DataFrame:
+    records = []
+    for r, code, agency in rows:
+        clock = notification_clock(r.aware_on, today)
+        records.append({
+            "reference": r.reference,
+            "partnership": code,
+            "status": STATUSES.get(r.status, r.status),
+            "received_on": r.received_on,
+            "aware_on": r.aware_on,
+            "notification_due": clock.due,
+            "working_days_left": clock.days_left,
+            "rag": clock.rag,
+            "harm": r.harm,
+            "abuse_or_neglect": r.abuse_or_neglect,
+            "child": f"{r.child_initials} ({age_band(r.child_age_years, r.child_dob, today)})",
+            "referring_agency": agency,
+        })
+    return pd.DataFrame.from_records(records, columns=QUEUE_COLUMNS)
+
+
+def export_queue(actor: Actor, f: QueueFilter, today: date, fmt: str) -> bytes:
+    """The current view as CSV or Excel; logged as a disclosure."""
+    if not any(actor.can("referral.export", p) for p in _readable_partnerships(actor, f.partnership_ids)):
+        raise PermissionDenied("You do not have permission to export referrals.")
+    f = QueueFilter(**{**f.__dict__, "limit": 100_000, "offset": 0})
+    df, total = queue(actor, f, today)
+    data = exports.to_xlsx(df, "Referral queue") if fmt == "xlsx" else exports.to_csv(df)
+    with transaction() as s:
+        audit.record(s, actor, "export", "referral", detail=f"{fmt}: {total} referrals")
+    return data
+
+
+def my_referrals(actor: Actor, today: date) -> pd.DataFrame:
+    """A referrer's own referrals: reference, dates and status only."""
+    with read_session() as s:
+        rows = s.exec(
+            select(Referral.reference, Referral.received_on, Referral.status, Referral.status_note,
+                   Partnership.name)
+            .join(Partnership, Partnership.id == Referral.partnership_id)
+            .where(Referral.submitted_by_id == actor.user_id)
+            .order_by(Referral.received_on.desc(), Referral.id.desc())
+            .limit(500)
+        ).all()
+    return pd.DataFrame(
+        [{"reference": ref, "partnership": p, "received_on": rec,
+          "status": STATUSES.get(st_, st_), "note from the panel": note or ""}
+         for ref, rec, st_, note, p in rows],
+        columns=["reference", "partnership", "received_on", "status", "note from the panel"],
+    )
+
+
+def _load(s: Session, actor: Actor, reference: str) -> Referral:
+    """The referral if the actor may read it; NotFound otherwise (the attempt is audited)."""
+    try:
+        parse_reference(reference)
+        ref = reference.strip().upper()
+    except ValueError:
+        ref = None
+    r = s.exec(select(Referral).where(Referral.reference == ref)).first() if ref else None
+    if r is not None and (
+        actor.can("referral.read", r.partnership_id)
+        or (actor.can("referral.read_own", r.partnership_id) and r.submitted_by_id == actor.user_id)
+    ):
+        return r
+    with transaction() as audit_s:
+        audit.record(audit_s, actor, "not_found", "referral", detail=f"reference {reference[:40]!r}")
+    raise NotFound(NOT_FOUND)
+
+
+def get_referral(actor: Actor, reference: str, today: date) -> ReferralDetail:
+    with read_session() as s:
+        r = _load(s, actor, reference)
+        full = actor.can("referral.read", r.partnership_id)
+        p = s.get(Partnership, r.partnership_id)
+        agency = s.get(Agency, r.referrer_agency_id)
+        involved = s.exec(
+            select(Agency.name).join(ReferralAgency, ReferralAgency.agency_id == Agency.id)
+            .where(ReferralAgency.referral_id == r.id).order_by(Agency.name)
+        ).all()
+        links = _links(s, r.id) if full else []
+        dupes = _duplicates(s, r.partnership_id, _as_dict(r), exclude=r.id) if full else []
+        linked = {link_row["reference"] for link_row in links}
+        dupes = [d for d in dupes if d["reference"] not in linked]
+        hist = audit.history(s, "referral", r.id) if full else []
+    with transaction() as s:
+        audit.record(s, actor, "view", "referral", r.id, r.partnership_id)
+    return ReferralDetail(
+        referral=r, partnership_name=p.name, partnership_code=p.code,
+        referrer_agency=agency.name, agencies_involved=list(involved), links=links,
+        duplicates=dupes, history=hist,
+        can_triage=actor.can("referral.triage", r.partnership_id) and r.status in TRIAGE_FROM,
+        can_screen=actor.can("screening.edit", r.partnership_id) and r.status == "accepted",
+        full_view=full,
+    )
+
+
+def _as_dict(r: Referral) -> dict:
+    return {k: getattr(r, k) for k in ("child_initials", "child_dob", "child_age_years", "incident_date")}
+
+
+def _links(s: Session, referral_id: int) -> list[dict]:
+    rows = s.exec(
+        select(ReferralLink, Referral.reference, Referral.status)
+        .join(Referral, or_(
+            (ReferralLink.linked_id == Referral.id) & (ReferralLink.referral_id == referral_id),
+            (ReferralLink.referral_id == Referral.id) & (ReferralLink.linked_id == referral_id),
+        ))
+        .where(or_(ReferralLink.referral_id == referral_id, ReferralLink.linked_id == referral_id))
+    ).all()
+    return [{"reference": ref, "kind": LINK_KINDS[link.kind], "status": STATUSES.get(st_, st_)}
+            for link, ref, st_ in rows]
+
+
+def _duplicates(s: Session, partnership_id: int, clean: dict, exclude: int | None = None) -> list[dict]:
+    if not clean.get("child_initials") or not clean.get("incident_date"):
+        return []
+    window = timedelta(days=30)
+    stmt = select(Referral).where(
+        Referral.partnership_id == partnership_id,
+        Referral.child_initials == clean["child_initials"],
+        Referral.incident_date >= clean["incident_date"] - window,
+        Referral.incident_date <= clean["incident_date"] + window,
+    ).limit(50)
+    out = []
+    for r in s.exec(stmt):
+        if r.id != exclude and possible_duplicate(clean, _as_dict(r)):
+            out.append({"id": r.id, "reference": r.reference, "incident_date": r.incident_date,
+                        "status": STATUSES.get(r.status, r.status), "harm": r.harm})
+    return out
+
+
+def _validate(actor: Actor, partnership_id: int, data: dict, today: date) -> dict:
+    if not actor.can("referral.submit", partnership_id):
+        raise ValidationFailed({"partnership_id": "Choose one of your partnerships."})
+    with read_session() as s:
+        agency_ids = set(s.exec(select(Agency.id)).all())
+    clean, errors = validate_referral(data, today, agency_ids)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def possible_duplicates(actor: Actor, partnership_id: int, data: dict, today: date) -> list[dict]:
+    """Shown before saving, to panel users only: a referrer is not told of other referrals."""
+    clean = _validate(actor, partnership_id, data, today)
+    if not actor.can("referral.read", partnership_id):
+        return []
+    with read_session() as s:
+        return _duplicates(s, partnership_id, clean)
+
+
+def submit(actor: Actor, partnership_id: int, data: dict, today: date,
+           link_to: list[tuple[int, str]] = ()) -> SubmitResult:
+    """Validate everything first, then write the referral, its agencies, links and audit row
+    in one transaction."""
+    clean = _validate(actor, partnership_id, data, today)
+    for _, kind in link_to:
+        if kind not in LINK_KINDS:
+            raise ValidationFailed({"link": "Choose how the referrals are linked."})
+    if link_to and not actor.can("referral.link", partnership_id):
+        raise PermissionDenied("You do not have permission to link referrals.")
+    involved = clean.pop("agencies_involved")
+    for attempt in range(5):
+        try:
+            with transaction() as s:
+                p = s.get(Partnership, partnership_id)
+                year = clean["received_on"].year
+                prefix = f"{p.code}-{year}-"
+                last = s.exec(
+                    select(func.max(Referral.reference)).where(Referral.reference.startswith(prefix))
+                ).one()
+                seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+                r = Referral(partnership_id=partnership_id, reference=format_reference(p.code, year, seq),
+                             submitted_by_id=actor.user_id, **clean)
+                s.add(r)
+                s.flush()
+                for agency_id in involved:
+                    s.add(ReferralAgency(referral_id=r.id, agency_id=agency_id))
+                for other_id, kind in link_to:
+                    other = s.get(Referral, other_id)
+                    if other is None or other.partnership_id != partnership_id:
+                        raise ValidationFailed({"link": "Linked referrals must be in the same partnership."})
+                    s.add(ReferralLink(referral_id=r.id, linked_id=other_id, kind=kind))
+                audit.record(s, actor, "create", "referral", r.id, partnership_id,
+                             after={**clean, "reference": r.reference, "agencies_involved": involved,
+                                    "links": list(link_to)})
+                return SubmitResult(referral_id=r.id, reference=r.reference)
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def triage(actor: Actor, reference: str, action: str, note: str, expected_version: int) -> str:
+    """Accept for screening, ask for more information, or close. Returns the new status."""
+    note = (note or "").strip()
+    if action not in TRIAGE_ACTIONS:
+        raise ValidationFailed({"action": "Choose what to do with the referral."})
+    if action == "request_information" and not note:
+        raise ValidationFailed({"note": "Say what information the panel needs."})
+    if action == "close" and not note:
+        raise ValidationFailed({"note": "Give the reason the referral is not for the panel."})
+    if len(note) > 2000:
+        raise ValidationFailed({"note": "Keep the note to 2,000 characters or fewer."})
+    with transaction() as s:
+        r = _load(s, actor, reference)
+        actor.require("referral.triage", r.partnership_id)
+        if r.status not in TRIAGE_FROM:
+            raise ValidationFailed({"action": f"A referral that is {STATUSES[r.status].lower()} cannot be triaged."})
+        new_status = TRIAGE_ACTIONS[action]
+        before = {"status": r.status, "status_note": r.status_note}
+        result = s.execute(
+            update(Referral)
+            .where(Referral.id == r.id, Referral.version == expected_version)
+            .values(status=new_status, status_note=note or None, version=Referral.version + 1,
+                    updated_at=utcnow())
+        )
+        if result.rowcount != 1:
+            raise StaleEdit("referral")
+        audit.record(s, actor, "triage", "referral", r.id, r.partnership_id, before=before,
+                     after={"status": new_status, "status_note": note or None}, detail=action)
+        return new_status
+
+
+def link(actor: Actor, reference: str, other_reference: str, kind: str) -> None:
+    if kind not in LINK_KINDS:
+        raise ValidationFailed({"kind": "Choose how the referrals are linked."})
+    with transaction() as s:
+        r = _load(s, actor, reference)
+        actor.require("referral.link", r.partnership_id)
+        other = _load(s, actor, other_reference)
+        if other.partnership_id != r.partnership_id or other.id == r.id:
+            raise ValidationFailed({"other": "Link to a different referral of the same partnership."})
+        exists = s.exec(select(ReferralLink).where(or_(
+            (ReferralLink.referral_id == r.id) & (ReferralLink.linked_id == other.id),
+            (ReferralLink.referral_id == other.id) & (ReferralLink.linked_id == r.id),
+        ))).first()
+        if exists:
+            raise ValidationFailed({"other": "Those referrals are already linked."})
+        s.add(ReferralLink(referral_id=r.id, linked_id=other.id, kind=kind))
+        audit.record(s, actor, "link", "referral", r.id, r.partnership_id,
+                     after={"linked": other.reference, "kind": kind})
+
+
+def detail_record(d: ReferralDetail) -> dict:
+    """The referral's fields as shown on its page (referrers see progress only)."""
+    r = d.referral
+    if not d.full_view:
+        return {k: getattr(r, k) for k in ("reference", "status", "status_note", "received_on")}
+    return {k: getattr(r, k) for k in DETAIL_FIELDS}

@@ -47,15 +47,20 @@ def test_add_working_days(start: str, n: int, expected: str) -> None:
 @pytest.mark.parametrize(
     "day",
     [
-        "2025-04-18", "2025-04-21",  # Good Friday, Easter Monday
-        "2022-12-26", "2022-12-27",  # Boxing Day, substitute Christmas Day
-        "2026-12-25", "2026-12-28",  # Christmas Day, substitute Boxing Day
+        "2025-04-18",
+        "2025-04-21",  # Good Friday, Easter Monday
+        "2022-12-26",
+        "2022-12-27",  # Boxing Day, substitute Christmas Day
+        "2026-12-25",
+        "2026-12-28",  # Christmas Day, substitute Boxing Day
         "2022-01-03",  # substitute New Year's Day
-        "2022-06-02", "2022-06-03",  # moved spring bank, Platinum Jubilee
+        "2022-06-02",
+        "2022-06-03",  # moved spring bank, Platinum Jubilee
         "2022-09-19",  # State Funeral of Queen Elizabeth II
         "2023-05-08",  # Coronation of King Charles III
         "2020-05-08",  # VE Day 75: early May bank holiday moved
-        "2025-01-04", "2025-01-05",  # weekend
+        "2025-01-04",
+        "2025-01-05",  # weekend
     ],
 )
 def test_not_working_days(day: str) -> None:
@@ -65,7 +70,8 @@ def test_not_working_days(day: str) -> None:
 @pytest.mark.parametrize(
     "day",
     [
-        "2025-12-23", "2026-01-02",
+        "2025-12-23",
+        "2026-01-02",
         "2020-05-04",  # the usual first Monday in May was a working day in 2020
         "2022-05-30",  # the usual last Monday in May was a working day in 2022
         "2025-03-17",  # St Patrick's Day is a bank holiday only in Northern Ireland

@@ -15,7 +15,15 @@ from sqlmodel import Session, select
 
 from panel.clock import is_working_day
 from panel.db import transaction
-from panel.models import Agency, Membership, Partnership, Referral, ReferralAgency, ReferralLink, User
+from panel.models import (
+    Agency,
+    Membership,
+    Partnership,
+    Referral,
+    ReferralAgency,
+    ReferralLink,
+    User,
+)
 from panel.referral_rules import ETHNICITY, IDENTIFIED_BY, format_reference
 from panel.services import audit
 from panel.services.access import SYSTEM

@@ -102,20 +102,23 @@ CRITERIA_HELP: dict[str, str] = {
     ),
 }
 
+# SI 2018/789 reg.11 and WT2018 ch.4, one "key: text" a line, as the rapid review weighs them.
+_LCSPR = """
+improvements: The case highlights or may highlight improvements needed to safeguard children, \
+including improvements that have been identified before.
+recurrent_themes: The case highlights or may highlight recurrent themes in how agencies \
+safeguard children.
+joint_working: There are concerns about two or more organisations or agencies working together \
+effectively to safeguard children.
+panel_referral: The National Panel has considered the case and referred it back for a local review.
+single_agency: There are concerns about the practice of a single agency.
+no_agency: There are concerns even though no agency was involved with the child.
+cross_border: The case crosses local authority, police force or ICB borders.
+setting: The child was harmed in an institutional setting, such as a school or nursery, or in a \
+custodial or detention setting.
+"""
 LCSPR_CONSIDERATIONS: list[tuple[str, str]] = [
-    ("improvements", "The case highlights or may highlight improvements needed to safeguard "
-     "children, including improvements that have been identified before."),
-    ("recurrent_themes", "The case highlights or may highlight recurrent themes in how "
-     "agencies safeguard children."),
-    ("joint_working", "There are concerns about two or more organisations or agencies working "
-     "together effectively to safeguard children."),
-    ("panel_referral", "The National Panel has considered the case and referred it back for "
-     "a local review."),
-    ("single_agency", "There are concerns about the practice of a single agency."),
-    ("no_agency", "There are concerns even though no agency was involved with the child."),
-    ("cross_border", "The case crosses local authority, police force or ICB borders."),
-    ("setting", "The child was harmed in an institutional setting, such as a school or "
-     "nursery, or in a custodial or detention setting."),
+    (key, text) for key, text in (ln.split(": ", 1) for ln in _LCSPR.strip().splitlines())
 ]
 
 _REQUIRED = ("aware_on", "abuse_or_neglect", "harm")
@@ -137,6 +140,40 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 _WT15 = "WT2015 ch.4"
 _WT18 = "Working Together 2018 / Children Act 2004 s.16C"
+_WT18_CH4 = "Working Together 2018 ch.4"
+_SI = "SI 2018/789 / Working Together 2018 ch.4"
+_REG11 = "SI 2018/789 reg.11 / Working Together 2018 ch.4"
+_CUTOVER_RULE = "Children Act 2004 s.16C / SI 2018/789 (from 29 June 2018)"
+_TEXT15 = {
+    "a": "abuse or neglect known or suspected",
+    "died": "the child died (including by suicide), with abuse or neglect",
+    "harmed": "serious harm with cause for concern about how agencies worked together "
+    "(required unless it is clear there are none)",
+    "custody": "death in custody or detention (SCR always)",
+    "below": "below the SCR threshold, abuse or neglect known or suspected "
+    "(multi-agency learning review or Individual Agency Review)",
+    "ofsted": "notify Ofsted: case may lead to an SCR, or child died or seriously harmed "
+    "with abuse or neglect",
+    "la_death": "notify Ofsted: death of a looked-after child",
+    "extra": "notify Ofsted: media attention or professional practice concerns, "
+    "with death or serious harm",
+}
+_TEXT18 = {
+    "a": "abuse or neglect known or suspected",
+    "s": "the child died or was seriously harmed",
+    "case": "serious child safeguarding case (abuse or neglect and death or serious harm)",
+    "where": "harmed in this authority's area, or normally resident here and harmed "
+    "outside England",
+    "rapid": "rapid review within 15 working days of notifying the National Panel",
+    "local": "consider a local review without a rapid review (abuse or neglect, or a death "
+    "in custody or detention)",
+    "la_death": "looked-after child died: notify the Secretary of State and Ofsted",
+}
+_WHERE = {
+    "in_area": "harmed in this authority's area",
+    "resident_outside_england": "normally resident here and harmed outside England",
+}
+_DUTY = "the duty to notify lies with the authority where it happened"
 
 
 def _parse_date(key: str, value: Any) -> date:
@@ -156,7 +193,7 @@ def _parse_date(key: str, value: Any) -> date:
 def _validate(facts: Any) -> dict[str, Any]:
     if not isinstance(facts, dict):
         raise ValueError(f"facts: expected a dict, got {type(facts).__name__}")
-    unknown = sorted(repr(k) if not isinstance(k, str) else k for k in facts if k not in _KNOWN)
+    unknown = sorted(repr(k) for k in facts if k not in _KNOWN)
     if unknown:
         raise ValueError(f"unknown key(s): {', '.join(unknown)}")
     for key in _REQUIRED:
@@ -188,27 +225,23 @@ def _line(rule: str, criterion: str, met: bool, note: str = "") -> str:
 
 def _wt2015(f: dict[str, Any], a: bool, s: bool) -> tuple[str, list[str], list[str]]:
     died, seriously = f["harm"] == "died", f["harm"] == "serious_harm"
-    concerns = f["interagency_concerns"] != "no"
+    concerns_is = f["interagency_concerns"]
+    concerns = concerns_is != "no"
     custody = f["custody_death"]
     scr = custody or (a and died) or (a and seriously and concerns)
     route = "scr" if scr else ("consider_local_review" if a else "no_review")
     la_death = f["looked_after"] and died
     extra = s and (f["media_interest"] or f["practice_concerns"])
+    t = _TEXT15
     reasons = [
-        _line(_WT15, "abuse or neglect known or suspected", a),
-        _line(_WT15, "the child died (including by suicide), with abuse or neglect", a and died,
-              "SCR required" if a and died else ""),
-        _line(_WT15, "serious harm with cause for concern about how agencies worked together "
-              "(required unless it is clear there are none)", a and seriously and concerns,
-              f"inter-agency concerns: {f['interagency_concerns']}"),
-        _line(_WT15, "death in custody or detention (SCR always)", custody),
-        _line(_WT15, "below the SCR threshold, abuse or neglect known or suspected "
-              "(multi-agency learning review or Individual Agency Review)", a and not scr),
-        _line(_WT15, "notify Ofsted: case may lead to an SCR, or child died or seriously "
-              "harmed with abuse or neglect", scr or (a and s)),
-        _line(_WT15, "notify Ofsted: death of a looked-after child", la_death),
-        _line(_WT15, "notify Ofsted: media attention or professional practice concerns, "
-              "with death or serious harm", extra),
+        _line(_WT15, t["a"], a),
+        _line(_WT15, t["died"], a and died, "SCR required" if a and died else ""),
+        _line(_WT15, t["harmed"], a and seriously and concerns, f"inter-agency: {concerns_is}"),
+        _line(_WT15, t["custody"], custody),
+        _line(_WT15, t["below"], a and not scr),
+        _line(_WT15, t["ofsted"], scr or (a and s)),
+        _line(_WT15, t["la_death"], la_death),
+        _line(_WT15, t["extra"], extra),
     ]
     notify = ["ofsted"] if scr or (a and s) or la_death or extra else []
     return route, notify, reasons
@@ -225,28 +258,16 @@ def _wt2018(f: dict[str, Any], a: bool, s: bool) -> tuple[str, list[str], list[s
         route = "consider_local_review"
     else:
         route = "no_review"
-    where = {
-        "in_area": "harmed in this authority's area",
-        "resident_outside_england": "normally resident here and harmed outside England",
-        "elsewhere": "harmed in another English authority's area",
-    }[f["location"]]
+    where = _DUTY if elsewhere else _WHERE[f["location"]]
+    t = _TEXT18
     reasons = [
-        _line(_WT18, "abuse or neglect known or suspected", a),
-        _line(_WT18, "the child died or was seriously harmed", s),
-        _line(_WT18, "serious child safeguarding case (abuse or neglect and death or serious "
-              "harm)", serious_case),
-        _line(_WT18, "harmed in this authority's area, or normally resident here and harmed "
-              "outside England", not elsewhere,
-              "the duty to notify lies with the authority where it happened" if elsewhere
-              else where),
-        _line("SI 2018/789 / Working Together 2018 ch.4",
-              "rapid review within 15 working days of notifying the National Panel",
-              route == "rapid_review"),
-        _line("SI 2018/789 reg.11 / Working Together 2018 ch.4",
-              "consider a local review without a rapid review (abuse or neglect, or a death "
-              "in custody or detention)", route == "consider_local_review"),
-        _line("Working Together 2018 ch.4",
-              "looked-after child died: notify the Secretary of State and Ofsted", la_death),
+        _line(_WT18, t["a"], a),
+        _line(_WT18, t["s"], s),
+        _line(_WT18, t["case"], serious_case),
+        _line(_WT18, t["where"], not elsewhere, where),
+        _line(_SI, t["rapid"], route == "rapid_review"),
+        _line(_REG11, t["local"], route == "consider_local_review"),
+        _line(_WT18_CH4, t["la_death"], la_death),
     ]
     notify = []
     if la_death:
@@ -271,9 +292,8 @@ def assess(facts: dict[str, Any]) -> dict[str, Any]:
     note = f"{regime} applies"
     if f["regime"] is not None and regime != chosen:
         note = f"regime set to {regime} (the date alone would give {chosen})"
-    reasons.insert(0, _line("Children Act 2004 s.16C / SI 2018/789 (from 29 June 2018)",
-                            f"aware on {aware.isoformat()}, on or after 29 June 2018",
-                            aware >= REGIME_CUTOVER, note))
+    when = f"aware on {aware.isoformat()}, on or after 29 June 2018"
+    reasons.insert(0, _line(_CUTOVER_RULE, when, aware >= REGIME_CUTOVER, note))
     due = add_working_days(aware, NOTIFY_WITHIN)
     notify = [{"to": b, "due": due.isoformat()} for b in BODIES if b in bodies]
     result: dict[str, Any] = {

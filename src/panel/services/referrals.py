@@ -201,7 +201,8 @@ def _load(s: Session, actor: Actor, reference: str) -> Referral:
     raise NotFound(NOT_FOUND)
 
 
-def get_referral(actor: Actor, reference: str, today: date) -> ReferralDetail:
+def get_referral(actor: Actor, reference: str, today: date, record_view: bool = True) -> ReferralDetail:
+    """Open one referral. Each first view in a browser session is audited (DOMAIN §8)."""
     with read_session() as s:
         r = _load(s, actor, reference)
         full = actor.can("referral.read", r.partnership_id)
@@ -216,8 +217,9 @@ def get_referral(actor: Actor, reference: str, today: date) -> ReferralDetail:
         linked = {link_row["reference"] for link_row in links}
         dupes = [d for d in dupes if d["reference"] not in linked]
         hist = audit.history(s, "referral", r.id) if full else []
-    with transaction() as s:
-        audit.record(s, actor, "view", "referral", r.id, r.partnership_id)
+    if record_view:
+        with transaction() as s:
+            audit.record(s, actor, "view", "referral", r.id, r.partnership_id)
     return ReferralDetail(
         referral=r, partnership_name=p.name, partnership_code=p.code,
         referrer_agency=agency.name, agencies_involved=list(involved), links=links,

@@ -1,0 +1,38 @@
+# Panel: `make run` to use it, `make test` to check it.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test test-fast lint bench db demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test,postgres]"
+	touch $@
+
+db: $(VENV)/.installed
+	$(BIN)/panel migrate
+	$(BIN)/panel demo-data --if-empty
+
+run: db
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+test: $(VENV)/.installed
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-fast: $(VENV)/.installed
+	$(BIN)/pytest -q -m "not browser"
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,42 @@
+"""Panel's entry point: sign the user in, then route to the pages their roles allow.
+
+It only routes. Pages call services; services check permissions on every call.
+"""
+
+import streamlit as st
+
+from panel.ui import auth
+from panel.ui.pages import visible_pages
+
+st.set_page_config(page_title="Panel", page_icon=":material/balance:", layout="wide")
+
+# Restore the sign-in cookie before building the page list, or deep links fall back to the
+# default page on reload.
+actor = auth.restore()
+
+if actor is None:
+    st.navigation([st.Page(auth.login_form, title="Sign in", icon=":material/login:")],
+                  position="hidden").run()
+    st.stop()
+
+st.session_state["actor"] = actor
+allowed = visible_pages(actor)
+pages = {spec.key: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key,
+                           default=(spec is allowed[0])) for spec in allowed}
+current = st.navigation(list(pages.values()), position="hidden")
+
+with st.sidebar:
+    st.markdown(f"**Panel** · {actor.name}")
+    section = None
+    for spec in allowed:
+        if spec.in_menu:
+            if spec.section != section:
+                section = spec.section
+                st.caption(section)
+            st.page_link(pages[spec.key], label=spec.title, icon=spec.icon)
+    st.divider()
+    if st.button("Sign out", icon=":material/logout:"):
+        auth.sign_out()
+        st.rerun()
+
+current.run()

@@ -1,0 +1,102 @@
+"""Referral queue: open referrals of the user's partnerships, ordered by the statutory clock."""
+
+import streamlit as st
+
+from panel.referral_rules import HARM, OPEN_STATUSES, STATUSES
+from panel.services import accounts, referrals
+from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, header, today
+
+PAGE_SIZE = 50
+me = actor()
+header("Referral queue", ":material/inbox:",
+       "Open referrals, most urgent statutory clock first: notify within 5 working days of "
+       "the authority becoming aware.")
+
+parts = accounts.partnerships(me, "referral.read")
+agency_names = {a.id: a.name for a in accounts.agencies()}
+
+with st.expander("Filters and search", expanded=False, icon=":material/filter_list:"):
+    c1, c2, c3 = st.columns(3)
+    reference = c1.text_input("Search by reference", placeholder="e.g. NB-2026-014")
+    statuses = c2.multiselect("Status", list(STATUSES), default=list(OPEN_STATUSES),
+                              format_func=STATUSES.get)
+    harm = c3.multiselect("Harm", list(HARM), format_func=HARM.get)
+    c4, c5, c6 = st.columns(3)
+    agency = c4.selectbox("Agency (referring or involved)", [None, *agency_names],
+                          format_func=lambda a: "Any agency" if a is None else agency_names[a])
+    received = c5.date_input("Received between", value=(), format="DD/MM/YYYY")
+    chosen_parts = None
+    if len(parts) > 1:
+        chosen_parts = c6.multiselect("Partnership", [p.id for p in parts],
+                                      format_func={p.id: p.name for p in parts}.get)
+
+page_no = st.session_state.get("queue_page", 1)
+f = referrals.QueueFilter(
+    partnership_ids=chosen_parts or None, statuses=tuple(statuses), harm=tuple(harm),
+    agency_id=agency, reference=reference,
+    received_from=received[0] if len(received) > 0 else None,
+    received_to=received[1] if len(received) > 1 else None,
+    limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE,
+)
+df, total = referrals.queue(me, f, today())
+
+if total == 0:
+    if statuses == list(OPEN_STATUSES) and not (reference or harm or agency or received):
+        empty_state("There are no open referrals. New referrals appear here as they arrive.",
+                    "Use **Make a referral** to record one.")
+    else:
+        empty_state("No referrals match these filters.", "Clear a filter or widen the dates.")
+    st.stop()
+
+overdue = int((df["rag"] == "red").sum())
+soon = int((df["rag"] == "amber").sum())
+m1, m2, m3 = st.columns(3)
+m1.metric("Referrals in this view", total)
+m2.metric("Notification overdue (this page)", overdue)
+m3.metric("Due within 2 working days (this page)", soon)
+
+view = df.assign(rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM))
+styled = view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"])
+event = st.dataframe(
+    styled,
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="queue_table",
+    column_config={
+        "reference": st.column_config.TextColumn("Reference", help="Choose a row to open it"),
+        "partnership": st.column_config.TextColumn("Partnership", width="small"),
+        "status": "Status",
+        "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
+        "aware_on": st.column_config.DateColumn("Aware on", format="D MMM YYYY"),
+        "notification_due": st.column_config.DateColumn("Notify by", format="ddd D MMM YYYY"),
+        "working_days_left": st.column_config.NumberColumn(
+            "Working days left", help="Negative when overdue"),
+        "rag": st.column_config.TextColumn("Clock", help="Overdue, due within 2 working days, or on track"),
+        "harm": "Harm",
+        "abuse_or_neglect": "Abuse or neglect",
+        "child": st.column_config.TextColumn("Child", help="Initials and age band only"),
+        "referring_agency": "Referring agency",
+    },
+)
+rows = event.selection.rows if event and event.selection else []
+if rows:
+    st.switch_page("pages/referral.py", query_params={"ref": df.iloc[rows[0]]["reference"]})
+
+pages = max(1, -(-total // PAGE_SIZE))
+c1, c2, c3 = st.columns([1, 1, 4])
+if pages > 1:
+    new_page = c1.number_input("Page", min_value=1, max_value=pages, value=page_no, step=1)
+    if new_page != page_no:
+        st.session_state["queue_page"] = int(new_page)
+        st.rerun()
+    c2.caption(f"of {pages}")
+c3.caption("Choose a row to open the referral. Exports include every row of this view and are logged.")
+
+e1, e2, _ = st.columns([1, 1, 4])
+e1.download_button("Export CSV", data=lambda: referrals.export_queue(me, f, today(), "csv"),
+                   file_name="referral-queue.csv", mime="text/csv", icon=":material/download:")
+e2.download_button("Export Excel", data=lambda: referrals.export_queue(me, f, today(), "xlsx"),
+                   file_name="referral-queue.xlsx", icon=":material/download:",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,137 @@
+"""One referral: its facts, clock, links, history and the triage actions."""
+
+import streamlit as st
+
+from panel.referral_rules import (
+    ABUSE_OR_NEGLECT,
+    ETHNICITY,
+    HARM,
+    IDENTIFIED_BY,
+    LINK_KINDS,
+    LOCATION,
+    SEX,
+    STATUSES,
+    age_band,
+    notification_clock,
+)
+from panel.services import referrals
+from panel.services.errors import NotFound, StaleEdit, ValidationFailed
+from panel.ui.common import RAG_LABELS, actor, field_error, header, today
+
+me = actor()
+ref = st.query_params.get("ref", "")
+header("Referral", ":material/description:")
+with st.form("open_ref", border=False):
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    typed = c1.text_input("Open a referral by reference", value=ref, placeholder="e.g. NB-2026-014")
+    if c2.form_submit_button("Open"):
+        st.query_params["ref"] = typed.strip().upper()
+        st.rerun()
+if not ref:
+    st.info("Choose a referral in the **Referral queue**, or type its reference above.")
+    st.stop()
+
+# A rerun of the same page is not a new view: audit once per referral per session.
+viewed = st.session_state.setdefault("viewed_referrals", set())
+try:
+    d = referrals.get_referral(me, ref, today(), record_view=ref not in viewed)
+except NotFound as e:
+    st.error(str(e), icon=":material/search_off:")
+    st.stop()
+viewed.add(ref)
+r = d.referral
+versions = st.session_state.setdefault("referral_versions", {})
+versions.setdefault(r.reference, r.version)  # the version this user opened
+
+st.subheader(f"{r.reference} · {d.partnership_name}", anchor=False)
+clock = notification_clock(r.aware_on, today())
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Status", STATUSES[r.status])
+c2.metric("Notify by", clock.due.strftime("%a %d %b %Y"))
+c3.metric("Working days left", clock.days_left)
+c4.metric("Clock", RAG_LABELS[clock.rag])
+if r.status_note:
+    st.info(f"Panel note: {r.status_note}")
+
+if not d.full_view:
+    st.caption("You made this referral: you can follow its progress here.")
+    st.stop()
+
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("#### The child")
+    st.write(f"**{r.child_initials}**, age band {age_band(r.child_age_years, r.child_dob, today())}; "
+             f"{SEX[r.child_sex].lower()}; {ETHNICITY[r.child_ethnicity]}")
+    flags = [label for flag, label in (("looked_after", "looked after"), ("child_protection_plan", "child protection plan"),
+                                        ("known_to_csc", "known to children's social care")) if getattr(r, flag)]
+    st.write("Also: " + ", ".join(flags) if flags else "Not looked after, no plan, not known to children's social care.")
+    st.markdown("#### The incident")
+    st.write(f"**{HARM[r.harm]}** on {r.incident_date:%d %b %Y}; abuse or neglect: "
+             f"**{ABUSE_OR_NEGLECT[r.abuse_or_neglect].lower()}**; {LOCATION[r.location].lower()}.")
+    st.text(r.incident_summary)
+    st.markdown("#### The referral")
+    st.write(f"Received {r.received_on:%d %b %Y} from {r.referrer_name}, {d.referrer_agency}. "
+             f"Identified by: {IDENTIFIED_BY[r.identified_by].lower()}.")
+    if r.referrer_view:
+        st.write("Referrer's view:")
+        st.text(r.referrer_view)
+    st.write("Agencies involved: " + (", ".join(d.agencies_involved) or "none recorded"))
+
+with right:
+    st.markdown("#### Linked referrals")
+    if d.links:
+        for link in d.links:
+            st.page_link("pages/referral.py", label=f"{link['reference']} ({link['kind'].lower()}, {link['status'].lower()})",
+                         query_params={"ref": link["reference"]}, icon=":material/link:")
+    else:
+        st.caption("None.")
+    if d.duplicates:
+        st.warning("Possible duplicates (same initials, date of birth or age, incident within 30 days): "
+                   + ", ".join(x["reference"] for x in d.duplicates), icon=":material/content_copy:")
+    if me.can("referral.link", r.partnership_id):
+        with st.expander("Link to another referral"):
+            with st.form("link_form"):
+                other = st.text_input("Other referral's reference",
+                                      value=d.duplicates[0]["reference"] if d.duplicates else "")
+                kind = st.radio("Link as", list(LINK_KINDS), format_func=LINK_KINDS.get, horizontal=True)
+                if st.form_submit_button("Link"):
+                    try:
+                        referrals.link(me, r.reference, other, kind)
+                    except (ValidationFailed, NotFound) as e:
+                        st.error(getattr(e, "errors", {}).get("other") or str(e))
+                    else:
+                        st.rerun()
+
+    if d.can_triage:
+        st.markdown("#### Triage")
+        errors = st.session_state.get("triage_errors", {})
+        with st.form("triage"):
+            action = st.radio("Decision", ["accept", "request_information", "close"],
+                              format_func={"accept": "Accept for screening",
+                                           "request_information": "Ask for more information",
+                                           "close": "Close: not for the panel"}.get, key="triage_action")
+            field_error(errors, "action")
+            note = st.text_area("Note", key="triage_note", max_chars=2000,
+                                help="Required when asking for information (say what) or closing (say why).")
+            field_error(errors, "note")
+            if st.form_submit_button("Record triage", type="primary"):
+                try:
+                    status = referrals.triage(me, r.reference, action, note, versions[r.reference])
+                except ValidationFailed as e:
+                    st.session_state["triage_errors"] = e.errors
+                    st.rerun()
+                except StaleEdit as e:
+                    st.session_state["triage_errors"] = {"action": str(e)}
+                    versions.pop(r.reference, None)  # the next load shows their changes
+                    st.rerun()
+                else:
+                    st.session_state["triage_errors"] = {}
+                    versions.pop(r.reference, None)
+                    st.session_state.pop("triage_note", None)
+                    st.toast(f"{r.reference}: {STATUSES[status].lower()}", icon=":material/check:")
+                    st.rerun()
+
+st.markdown("#### Timeline and audit history")
+timeline = [{"when": e.at.strftime("%d %b %Y %H:%M"), "who": e.username, "what": e.action,
+             "detail": e.detail or e.after or ""} for e in d.history]
+st.dataframe(timeline, hide_index=True, width="stretch")

@@ -1,0 +1,54 @@
+"""Layout helpers so every page looks and behaves the same."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from panel.services.access import Actor
+
+RAG_LABELS = {"red": "Overdue", "amber": "Due soon", "green": "On track", "none": "-"}
+# Text and background pairs with at least 4.5:1 contrast (WCAG 2.2 AA).
+RAG_STYLES = {
+    "Overdue": "background-color: #f6d7d2; color: #6b1109",
+    "Due soon": "background-color: #fff2cc; color: #4d3800",
+    "On track": "background-color: #d5eadb; color: #0b3d1a",
+}
+
+
+def actor() -> Actor:
+    """The signed-in user, put in the session by app.py before any page runs."""
+    return st.session_state["actor"]
+
+
+def today() -> date:
+    """One place for 'today', so tests and the demo can pin it (PANEL_TODAY)."""
+    import os
+
+    pinned = os.environ.get("PANEL_TODAY")
+    return date.fromisoformat(pinned) if pinned else date.today()
+
+
+def header(title: str, icon: str, caption: str | None = None) -> None:
+    st.title(f"{icon} {title}", anchor=False)
+    if caption:
+        st.caption(caption)
+
+
+def field_error(errors: dict[str, str], field: str) -> None:
+    """The message for one field, shown directly beneath it."""
+    if msg := errors.get(field):
+        st.error(msg, icon=":material/error:")
+
+
+def error_summary(errors: dict[str, str], labels: dict[str, str]) -> None:
+    """A summary at the top of the form (GOV.UK pattern): how many problems and where."""
+    if not errors:
+        return
+    lines = "\n".join(f"- {labels.get(f, f)}: {m}" for f, m in errors.items())
+    st.error(f"There is a problem with {len(errors)} answer(s). Nothing has been saved.\n\n{lines}")
+
+
+def empty_state(message: str, next_step: str | None = None) -> None:
+    st.info(message + (f"\n\n{next_step}" if next_step else ""), icon=":material/info:")

@@ -35,6 +35,7 @@ with st.sidebar:
                 st.caption(section)
             st.page_link(pages[spec.key], label=spec.title, icon=spec.icon)
     st.divider()
+    auth.write_cookie_if_pending()
     if st.button("Sign out", icon=":material/logout:"):
         auth.sign_out()
         st.rerun()

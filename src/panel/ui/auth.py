@@ -1,6 +1,8 @@
 """Sign-in through streamlit-authenticator, with Panel's own rules on top.
 
-- One `Authenticate` per browser session, created here and only called from app.py.
+- One `Authenticate` per process. Its constructor draws a cookie component that reports
+  back and reruns the first run of a new session, losing the page a deep link asked for;
+  `st.cache_resource` would replay that component on every hit, so a plain singleton it is.
 - Credentials come from the database each time the form is shown; lockout is kept in the
   database (the library's own counter is per process and resets on reload).
 - The library's cookie cannot be revoked, so each run checks its issue time against the
@@ -9,6 +11,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import jwt
@@ -19,21 +22,39 @@ from panel.config import get_settings
 from panel.services import accounts
 from panel.services.access import Actor
 
-_KEY = "_panel_authenticator"
+_LOCK = threading.Lock()
+_INSTANCES: dict[tuple, stauth.Authenticate] = {}
+
+
+def _shared_authenticator(cookie_name: str, cookie_key: str, expiry_days: float,
+                          sleep: float) -> stauth.Authenticate:
+    key = (cookie_name, cookie_key, expiry_days, sleep)
+    with _LOCK:
+        if key not in _INSTANCES:
+            _INSTANCES[key] = stauth.Authenticate(
+                accounts.load_credentials(), cookie_name, cookie_key, expiry_days,
+                login_sleep_time=sleep)
+        return _INSTANCES[key]
+
+
+_SESSION_KEYS = ("name", "authentication_status", "username", "email", "roles", "logout")
 
 
 def authenticator() -> stauth.Authenticate:
-    if _KEY not in st.session_state:
-        s = get_settings()
-        st.session_state[_KEY] = stauth.Authenticate(
-            accounts.load_credentials(), s.cookie_name, s.cookie_key, s.cookie_expiry_days,
-            login_sleep_time=s.login_sleep_time,
-        )
-    return st.session_state[_KEY]
+    # The library sets these per session in its constructor; with one shared instance each
+    # new session must get them here.
+    for key in _SESSION_KEYS:
+        st.session_state.setdefault(key, None)
+    s = get_settings()
+    return _shared_authenticator(s.cookie_name, s.cookie_key, s.cookie_expiry_days,
+                                 s.login_sleep_time)
 
 
-def _credentials(auth: stauth.Authenticate) -> dict:
-    return auth.authentication_controller.authentication_model.credentials
+def _fresh_credentials(auth: stauth.Authenticate) -> dict:
+    """Swap in today's accounts (new users, disabled or locked ones) before the form runs."""
+    model = auth.authentication_controller.authentication_model
+    model.credentials = accounts.load_credentials()
+    return model.credentials
 
 
 def _cookie_issued_at() -> datetime | None:
@@ -72,10 +93,7 @@ def restore() -> Actor | None:
 def login_form() -> None:
     """The sign-in page body. Failed attempts are counted in the database."""
     auth = authenticator()
-    creds = _credentials(auth)
-    fresh = accounts.load_credentials()
-    creds.clear()
-    creds.update(fresh)
+    creds = _fresh_credentials(auth)
     if msg := st.session_state.pop("_panel_signout_reason", None):
         st.info(msg)
     auth.login(
@@ -90,11 +108,19 @@ def login_form() -> None:
     if status:
         accounts.record_login(st.session_state["username"])
         st.session_state["_panel_signed_in_at"] = datetime.now(UTC)
+        # The library's own cookie write can be lost when a rerun unmounts it before its
+        # script runs; write it again on the next run, which no rerun follows.
+        st.session_state["_panel_cookie_pending"] = True
         st.rerun()
     elif status is False:
         st.error("The username or password is not right, or the account is locked. "
                  "After several failed attempts an account is locked for a while; "
                  "your administrator can unlock it.")
+
+
+def write_cookie_if_pending() -> None:
+    if st.session_state.pop("_panel_cookie_pending", False):
+        authenticator().cookie_controller.set_cookie()
 
 
 def sign_out(auth: stauth.Authenticate | None = None, reason: str | None = None) -> None:

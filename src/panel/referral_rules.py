@@ -85,7 +85,7 @@ def format_reference(code: str, year: int, seq: int) -> str:
 
 def parse_reference(text: str) -> tuple[str, int, int]:
     """'NB-2025-014' -> ('NB', 2025, 14); ValueError for anything else."""
-    m = REFERENCE_RE.match(text.strip().upper())
+    m = REFERENCE_RE.match(str(text or "").strip().upper())
     if not m:
         raise ValueError(f"{text!r} is not a referral reference like NB-2025-014")
     return m["code"], int(m["year"]), int(m["seq"])

@@ -1,0 +1,122 @@
+"""Every referral page, for every role, through Streamlit's AppTest."""
+
+import pytest
+
+from panel.services import accounts, referrals
+from tests.apptest import menu, signed_in, texts
+from tests.conftest import TODAY
+
+MENUS = {
+    "chair": ["Referral queue", "Make a referral"],
+    "member": ["Referral queue", "Make a referral"],
+    "manager": ["Referral queue", "Make a referral"],
+    "referrer": ["Make a referral", "My referrals"],
+    "regional": ["Referral queue", "Make a referral"],
+}
+
+
+@pytest.mark.parametrize("username", list(MENUS))
+def test_each_role_sees_only_its_pages(demo_db, username):
+    at = signed_in(username)
+    assert menu(at)[: len(MENUS[username])] == MENUS[username]
+    assert "Referral queue" in at.title[0].value or "Make a referral" in at.title[0].value
+
+
+def test_admin_without_case_roles_gets_no_case_pages(demo_db):
+    at = signed_in("admin")
+    assert "Referral queue" not in menu(at)
+    assert "Make a referral" not in menu(at)
+
+
+def test_chair_queue_shows_own_partnership_in_clock_order(demo_db):
+    at = signed_in("chair")
+    df = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value
+    assert len(df) == 9
+    assert set(df["partnership"]) == {"NB"}
+    assert list(df["notification_due"]) == sorted(df["notification_due"])
+    assert {"Overdue", "Due soon", "On track"} <= set(df["rag"])
+
+
+def test_queue_empty_state_tells_what_to_do(demo_db):
+    at = signed_in("chair")
+    at.text_input[0].input("ZZ-9999").run()
+    assert "No referrals match" in texts(at)
+
+
+def test_referrer_cannot_reach_the_queue_by_switching(demo_db):
+    at = signed_in("referrer")
+    with pytest.raises(Exception):  # the page is not registered for a referrer
+        at.switch_page("pages/queue.py").run()
+
+
+def _fill_referral(at):
+    agencies = {a.name: a.id for a in accounts.agencies()}
+    at.date_input(key="mr_aware_on").set_value(TODAY)
+    at.text_input(key="mr_referrer_name").input("Designated safeguarding lead")
+    at.selectbox(key="mr_referrer_agency_id").set_value(agencies["Schools and education"])
+    at.selectbox(key="mr_identified_by").set_value("staff_partner_community")
+    at.text_input(key="mr_child_initials").input("xy")
+    at.number_input(key="mr_child_age_years").set_value(9)
+    at.selectbox(key="mr_child_sex").set_value("female")
+    at.selectbox(key="mr_child_ethnicity").set_value("asian")
+    at.date_input(key="mr_incident_date").set_value(TODAY)
+    at.text_area(key="mr_incident_summary").input("Pupil disclosed serious physical abuse at home.")
+    at.radio(key="mr_harm").set_value("serious_harm")
+    at.radio(key="mr_abuse_or_neglect").set_value("known")
+
+
+def test_referrer_makes_a_referral_and_sees_it_in_my_referrals(demo_db):
+    at = signed_in("referrer", "pages/make_referral.py")
+    at.button[0].click().run()  # submit the empty form
+    assert "There is a problem with" in texts(at)
+    shown = [e.value for e in at.error]
+    assert any("Enter the child's initials" in v for v in shown)
+    assert any("Choose the harm" in v for v in shown)
+    _fill_referral(at)
+    at.button[0].click().run()
+    assert not at.exception
+    success = [s.value for s in at.success]
+    assert success and "saved" in success[0]
+    ref = success[0].split()[1]
+    at.switch_page("pages/my_referrals.py").run()
+    assert ref in list(at.dataframe[0].value["reference"])
+
+
+def test_chair_opens_a_referral_by_link_and_triages_it(demo_db):
+    ref = referrals.queue(accounts.actor_for("chair"), referrals.QueueFilter(statuses=("new",)), TODAY)[0].iloc[0]["reference"]
+    at = signed_in("chair", "pages/referral.py", query={"ref": ref})
+    assert any(ref in s.value for s in at.subheader)
+    at.radio(key="triage_action").set_value("accept")
+    submit = [b for b in at.button if b.label == "Record triage"][0]
+    submit.click().run()
+    assert not at.exception
+    d = referrals.get_referral(accounts.actor_for("chair"), ref, TODAY)
+    assert d.referral.status == "accepted"
+
+
+def test_close_without_reason_shows_the_message_beside_the_note(demo_db):
+    ref = referrals.queue(accounts.actor_for("chair"), referrals.QueueFilter(statuses=("new",)), TODAY)[0].iloc[0]["reference"]
+    at = signed_in("member", "pages/referral.py", query={"ref": ref})
+    at.radio(key="triage_action").set_value("close")
+    [b for b in at.button if b.label == "Record triage"][0].click().run()
+    assert any("reason" in e.value for e in at.error)
+    d = referrals.get_referral(accounts.actor_for("chair"), ref, TODAY)
+    assert d.referral.status == "new"
+
+
+def test_other_partnerships_reference_in_the_url_is_not_found(demo_db):
+    ref = referrals.queue(accounts.actor_for("chair"), referrals.QueueFilter(), TODAY)[0].iloc[0]["reference"]
+    at = signed_in("chair.em", "pages/referral.py", query={"ref": ref})
+    assert any("No referral with that reference" in e.value for e in at.error)
+    assert "The child" not in texts(at)
+
+
+def test_referrer_sees_progress_only_on_their_referral(demo_db):
+    referrer = accounts.actor_for("referrer")
+    df = referrals.my_referrals(referrer, TODAY)
+    assert len(df), "demo gives the referrer some referrals"
+    ref = df.iloc[0]["reference"]
+    # The referral page is not in a referrer's navigation; their view is My referrals.
+    at = signed_in("referrer", "pages/my_referrals.py")
+    assert ref in list(at.dataframe[0].value["reference"])
+    assert "incident" not in " ".join(at.dataframe[0].value.columns).lower()

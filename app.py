@@ -36,8 +36,8 @@ with st.sidebar:
             st.page_link(pages[spec.key], label=spec.title, icon=spec.icon)
     st.divider()
     auth.write_cookie_if_pending()
-    if st.button("Sign out", icon=":material/logout:"):
-        auth.sign_out()
+    if st.button("Sign out", icon=":material/logout:", help="Ends your sign-in on every device and browser."):
+        auth.sign_out(everywhere=True)
         st.rerun()
 
 current.run()

@@ -84,6 +84,17 @@ rows = event.selection.rows if event and event.selection else []
 if rows:
     st.switch_page("pages/referral.py", query_params={"ref": df.iloc[rows[0]]["reference"]})
 
+# The same choice without a pointer: the grid is a canvas, so keyboard and screen-reader
+# users open referrals here, listed in the same clock order.
+labels = {row.reference: f"{row.reference} · notify by {row.notification_due:%a %d %b} "
+                         f"({row.working_days_left} working days) · {row.status}"
+          for row in df.itertuples()}
+c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+chosen = c1.selectbox("Open a referral", list(labels), index=None, format_func=labels.get,
+                      placeholder="Choose a referral from this view", key="queue_open")
+if c2.button("Open referral", disabled=chosen is None, icon=":material/open_in_new:"):
+    st.switch_page("pages/referral.py", query_params={"ref": chosen})
+
 pages = max(1, -(-total // PAGE_SIZE))
 c1, c2, c3 = st.columns([1, 1, 4])
 if pages > 1:
@@ -92,7 +103,7 @@ if pages > 1:
         st.session_state["queue_page"] = int(new_page)
         st.rerun()
     c2.caption(f"of {pages}")
-c3.caption("Choose a row to open the referral. Exports include every row of this view and are logged.")
+c3.caption("Exports include every row of this view and are logged.")
 
 e1, e2, _ = st.columns([1, 1, 4])
 e1.download_button("Export CSV", data=lambda: referrals.export_queue(me, f, today(), "csv"),

@@ -105,6 +105,20 @@ def record_login(username: str) -> None:
         audit.record(s, _as_actor(user), "login", "user", user.id)
 
 
+def record_logout(username: str, everywhere: bool = False) -> None:
+    """Signing out on a shared screen must stick: with `everywhere`, cookies issued before now
+    are refused server-side, whatever the browser kept."""
+    with transaction() as s:
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            return
+        if everywhere:
+            user.sessions_valid_after = utcnow()
+            s.add(user)
+        audit.record(s, _as_actor(user), "logout", "user", user.id,
+                     detail="everywhere" if everywhere else None)
+
+
 def record_failed_login(username: str) -> None:
     settings = get_settings()
     with transaction() as s:

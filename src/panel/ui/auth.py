@@ -94,6 +94,7 @@ def login_form() -> None:
     """The sign-in page body. Failed attempts are counted in the database."""
     auth = authenticator()
     creds = _fresh_credentials(auth)
+    delete_cookie_if_pending()
     if msg := st.session_state.pop("_panel_signout_reason", None):
         st.info(msg)
     auth.login(
@@ -123,10 +124,25 @@ def write_cookie_if_pending() -> None:
         authenticator().cookie_controller.set_cookie()
 
 
-def sign_out(auth: stauth.Authenticate | None = None, reason: str | None = None) -> None:
+def delete_cookie_if_pending() -> None:
+    if st.session_state.pop("_panel_cookie_delete_pending", False):
+        authenticator().cookie_controller.delete_cookie()
+
+
+def sign_out(auth: stauth.Authenticate | None = None, reason: str | None = None,
+             everywhere: bool = False) -> None:
+    """End this sign-in. With `everywhere`, every cookie issued before now stops working.
+
+    The browser's cookie is deleted on the next run, because a rerun straight after drawing
+    the delete component can unmount it before it runs.
+    """
     auth = auth or authenticator()
+    username = st.session_state.get("username")
     if st.session_state.get("authentication_status"):
-        auth.logout(location="unrendered")
+        auth.authentication_controller.logout()
+        st.session_state["_panel_cookie_delete_pending"] = True
+        if username:
+            accounts.record_logout(username, everywhere=everywhere)
     for key in ("_panel_signed_in_at", "actor"):
         st.session_state.pop(key, None)
     if reason:

@@ -1,0 +1,121 @@
+"""Browser journeys: `streamlit run app.py` on a free port, driven by Playwright in Debian's
+chromium. No downloaded browser: if /usr/bin/chromium is missing these tests fail, never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.conftest import TODAY
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("PANEL_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "panel-demo-2025"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Debian chromium not found at {CHROMIUM}: install it (apt-get install chromium); "
+                    "browser tests never skip.")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(demo_template, tmp_path):
+    """A private demo database and a Streamlit server on a free loopback port."""
+    for f in demo_template.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    port = _free_port()
+    env = {**os.environ, "PANEL_DATA_DIR": str(tmp_path), "PANEL_TODAY": TODAY.isoformat(),
+           "PANEL_LOGIN_SLEEP": "0", "PANEL_COOKIE_KEY": "test-only-cookie-key-" + "x" * 20}
+    env.pop("DATABASE_URL", None)
+    log = open(tmp_path / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text())
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    text = (tmp_path / "streamlit.log").read_text()
+    assert "Traceback" not in text, text
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(browser, server, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=server)
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        out = ROOT / "test-artifacts"
+        out.mkdir(exist_ok=True)
+        pg.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def wait_idle(page: Page) -> None:
+    """Wait until the script has finished running (Streamlit's status widget is gone)."""
+    page.wait_for_timeout(150)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20_000)
+
+
+def sign_in(page: Page, username: str, path: str = "/") -> None:
+    page.goto(path)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    wait_idle(page)
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()

@@ -25,7 +25,13 @@ from panel.review_types import (
 COPY_BEFORE_PUBLICATION = 7  # working days (WT2018 ch.4; DOMAIN §4)
 WEBSITE_MONTHS = 12  # published reports stay on the website at least this long (seed 001)
 STATUSES = ("done", "done_late", "overdue", "due_soon", "pending")
-RAG = {"done": "green", "done_late": "amber", "overdue": "red", "due_soon": "amber", "pending": "green"}
+RAG = {
+    "done": "green",
+    "done_late": "amber",
+    "overdue": "red",
+    "due_soon": "amber",
+    "pending": "green",
+}
 
 
 def subtract_working_days(end: date, n: int) -> date:
@@ -199,7 +205,11 @@ _LABELS = _default_labels()
 
 
 def _label(key: str, labels: Mapping[str, str]) -> str:
-    return labels.get(key) or _LABELS.get(key) or key.removesuffix("_on").replace("_", " ").capitalize()
+    return (
+        labels.get(key)
+        or _LABELS.get(key)
+        or key.removesuffix("_on").replace("_", " ").capitalize()
+    )
 
 
 def _lower_first(text: str) -> str:

@@ -88,6 +88,9 @@ class Referral(SQLModel, table=True):
     custody_death: bool = False
     media_interest: bool = False
     practice_concerns: bool = False
+    # The director's route before the panel (seed 004): notify, refer_to_panel, internal_review.
+    director_decision: str | None = Field(default=None, max_length=30)
+    dcs_informed_on: date | None = None
 
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -124,3 +127,96 @@ class AuditEvent(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column=Column(Text))
     after: str | None = Field(default=None, sa_column=Column(Text))
     detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ReviewType(SQLModel, table=True):
+    """A partnership's kind of review or outcome, with its milestones: data an admin edits."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    key: str = Field(max_length=40)
+    name: str = Field(max_length=120)
+    regime: str = Field(max_length=10)
+    statutory: bool = False
+    routes: str = Field(max_length=120)  # comma-separated engine routes it is consistent with
+    creates_review: bool = True
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    milestones: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
+    active: bool = True
+    version: int = 1
+
+
+class Notification(SQLModel, table=True):
+    """A statutory notification recorded as sent, against its due date."""
+
+    __table_args__ = (UniqueConstraint("referral_id", "body"),)
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    body: str = Field(max_length=40)  # ofsted, national_panel, safeguarding_partners, secretary_of_state
+    due_on: date
+    sent_on: date
+    sent_reference: str | None = Field(default=None, max_length=100)
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class Decision(SQLModel, table=True):
+    """The panel's decision on a referral. Signed decisions are never edited: an amendment is
+    a new version that supersedes the old, both kept."""
+
+    __table_args__ = (UniqueConstraint("referral_id", "version_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    version_no: int = 1
+    status: str = Field(default="draft", max_length=20)  # draft, signed, superseded
+    review_type_id: int = Field(foreign_key="reviewtype.id")
+    engine_regime: str = Field(max_length=10)
+    engine_route: str = Field(max_length=30)
+    departs: bool = False
+    rationale: str = Field(sa_column=Column(Text, nullable=False))
+    departure_rationale: str | None = Field(default=None, sa_column=Column(Text))
+    amendment_reason: str | None = Field(default=None, sa_column=Column(Text))
+    present: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON user ids
+    apologies: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    conflicts: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    meeting_id: int | None = None
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+    decided_on: date
+    signed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    signed_at: datetime | None = None
+
+
+class Review(SQLModel, table=True):
+    __table_args__ = (Index("ix_review_open", "partnership_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=30, unique=True)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    decision_id: int = Field(foreign_key="decision.id")
+    review_type_id: int = Field(foreign_key="reviewtype.id")
+    status: str = Field(default="open", max_length=20)  # open, closed, superseded
+    started_on: date
+    notified_on: date | None = None
+    lead_reviewer: str | None = Field(default=None, max_length=200)
+    # Rapid review (WT2018): the LCSPR decision at its end and the National Panel's view.
+    lcspr_considerations: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    lcspr_decision: str | None = Field(default=None, max_length=20)  # lcspr, no_lcspr
+    sent_to_national_panel_on: date | None = None
+    national_panel_response: str | None = Field(default=None, max_length=20)  # agrees, disagrees
+    national_panel_note: str | None = Field(default=None, sa_column=Column(Text))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewMilestone(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("review_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    key: str = Field(max_length=60)
+    name: str = Field(max_length=200)
+    position: int = 0
+    statutory: bool = False
+    planned_on: date = Field(index=True)
+    actual_on: date | None = None

@@ -75,6 +75,7 @@ def _table(text: str, anchor: str = "decision") -> tuple[MilestoneSpec, ...]:
     return tuple(rows)
 
 
+# fmt: off
 # The investigative part shared by the SCR and the LCSPR (DOMAIN §6).
 _CORE = """
 terms_of_reference_agreed | Terms of reference agreed | 15 wd | LOCAL: three weeks.
@@ -235,6 +236,7 @@ DEFAULT_REVIEW_TYPES: tuple[ReviewTypeSpec, ...] = (
         milestones=(), source="DOMAIN §4 (WT2018)",
     ),
 )
+# fmt: on
 _BY_KEY = {t.key: t for t in DEFAULT_REVIEW_TYPES}
 
 

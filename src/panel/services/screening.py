@@ -1,0 +1,206 @@
+"""Screening: the panel confirms the facts, sees what the criteria say, records notifications.
+
+The criteria themselves live in `panel.screening` (pure, public API); this module feeds them the
+referral's facts and saves what the panel changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from panel import screening
+from panel.clock import rag, working_days_between
+from panel.db import read_session, transaction, utcnow
+from panel.models import Notification, Referral, Review, ReviewMilestone, ReviewType
+from panel.services import audit
+from panel.services.access import Actor
+from panel.services.errors import StaleEdit, ValidationFailed
+from panel.services.referrals import _load
+
+FACT_FIELDS = ("abuse_or_neglect", "harm", "interagency_concerns", "custody_death", "looked_after",
+               "location", "media_interest", "practice_concerns")
+BODIES = {
+    "national_panel": "National Child Safeguarding Practice Review Panel",
+    "safeguarding_partners": "Safeguarding partners",
+    "ofsted": "Ofsted",
+    "secretary_of_state": "Secretary of State (DfE)",
+}
+DIRECTOR_DECISIONS = {
+    "notify": "Notify (serious incident notification)",
+    "refer_to_panel": "Refer to the panel for a decision on a review",
+    "internal_review": "Internal (single-agency) review",
+}
+
+
+@dataclass
+class NotificationRow:
+    body: str
+    due_on: date
+    sent_on: date | None
+    sent_reference: str | None
+    days_left: int | None
+    rag: str  # red overdue, amber due soon, green on track, done when sent
+
+
+@dataclass
+class Screening:
+    referral: Referral
+    facts: dict
+    result: dict | None
+    error: dict[str, str] = field(default_factory=dict)
+    notifications: list[NotificationRow] = field(default_factory=list)
+    notified_on: date | None = None
+    can_edit: bool = False
+
+
+def facts_of(r: Referral, notified_on: date | None = None, **overrides) -> dict:
+    facts = {"aware_on": r.aware_on.isoformat(), **{k: getattr(r, k) for k in FACT_FIELDS}}
+    if notified_on:
+        facts["notified_on"] = notified_on.isoformat()
+    facts.update(overrides)
+    return facts
+
+
+def _notified_on(s: Session, referral_id: int) -> date | None:
+    """The day the National Panel (or, before 2018, Ofsted) was told: the rapid review's day 0."""
+    rows = s.exec(select(Notification.sent_on).where(
+        Notification.referral_id == referral_id,
+        Notification.body.in_(("national_panel", "ofsted")))).all()
+    return min(rows) if rows else None
+
+
+def _assess(facts: dict) -> tuple[dict | None, dict[str, str]]:
+    try:
+        return screening.assess(facts), {}
+    except ValueError as e:
+        msg = str(e)
+        key = next((k for k in (*FACT_FIELDS, "aware_on", "notified_on", "regime") if k in msg), "facts")
+        return None, {key: msg}
+
+
+def screen(actor: Actor, reference: str, today: date, overrides: dict | None = None) -> Screening:
+    """The criteria applied to the referral's facts, with any unsaved answers in `overrides`."""
+    with read_session() as s:
+        r = _load(s, actor, reference)
+        actor.require("referral.read", r.partnership_id)
+        notified_on = _notified_on(s, r.id)
+        sent = {n.body: n for n in s.exec(select(Notification).where(Notification.referral_id == r.id))}
+    facts = facts_of(r, notified_on, **(overrides or {}))
+    result, error = _assess(facts)
+    rows = []
+    if result:
+        for item in result["notify"]:
+            due = date.fromisoformat(item["due"])
+            n = sent.get(item["to"])
+            left = None if n else working_days_between(today, due)
+            rows.append(NotificationRow(item["to"], due, n.sent_on if n else None,
+                                        n.sent_reference if n else None, left,
+                                        "done" if n else rag(left)))
+    return Screening(referral=r, facts=facts, result=result, error=error, notifications=rows,
+                     notified_on=notified_on,
+                     can_edit=actor.can("screening.edit", r.partnership_id) and r.status in ("accepted", "decided"))
+
+
+def save_facts(actor: Actor, reference: str, answers: dict, expected_version: int) -> None:
+    """Save the panel's answers to the referral; refused whole if the criteria reject them."""
+    unknown = set(answers) - set(FACT_FIELDS)
+    if unknown:
+        raise ValidationFailed({k: "Not a screening question." for k in unknown})
+    with transaction() as s:
+        r = _load(s, actor, reference)
+        actor.require("screening.edit", r.partnership_id)
+        _, error = _assess(facts_of(r, _notified_on(s, r.id), **answers))
+        if error:
+            raise ValidationFailed(error)
+        before = {k: getattr(r, k) for k in answers}
+        changed = {k: v for k, v in answers.items() if before[k] != v}
+        if not changed:
+            return
+        result = s.execute(update(Referral).where(Referral.id == r.id, Referral.version == expected_version)
+                           .values(**changed, version=Referral.version + 1, updated_at=utcnow()))
+        if result.rowcount != 1:
+            raise StaleEdit("referral")
+        audit.record(s, actor, "screening_answers", "referral", r.id, r.partnership_id,
+                     before={k: before[k] for k in changed}, after=changed)
+
+
+def record_notification(actor: Actor, reference: str, body: str, sent_on: date | None,
+                        sent_reference: str, today: date) -> None:
+    """Record a notification as sent. The rapid review clock then runs from the real date."""
+    errors = {}
+    if body not in BODIES:
+        errors["body"] = "Choose who was notified."
+    if sent_on is None:
+        errors["sent_on"] = "Enter the date it was sent."
+    elif sent_on > today:
+        errors["sent_on"] = "The date cannot be in the future."
+    if len(sent_reference or "") > 100:
+        errors["sent_reference"] = "Keep the reference to 100 characters."
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction() as s:
+        r = _load(s, actor, reference)
+        actor.require("notification.record", r.partnership_id)
+        if sent_on < r.aware_on:
+            raise ValidationFailed({"sent_on": "A notification cannot be sent before the authority became aware."})
+        result, error = _assess(facts_of(r))
+        due = next((date.fromisoformat(n["due"]) for n in (result or {}).get("notify", []) if n["to"] == body), None)
+        if due is None:
+            raise ValidationFailed({"body": "The criteria do not call for notifying them on these facts."})
+        if s.exec(select(Notification).where(Notification.referral_id == r.id, Notification.body == body)).first():
+            raise ValidationFailed({"body": "That notification is already recorded."})
+        s.add(Notification(referral_id=r.id, body=body, due_on=due, sent_on=sent_on,
+                           sent_reference=(sent_reference or "").strip() or None, recorded_by_id=actor.user_id))
+        audit.record(s, actor, "notification", "referral", r.id, r.partnership_id,
+                     after={"body": body, "sent_on": sent_on, "due_on": due,
+                            "late": sent_on > due, "reference": sent_reference})
+        if body in ("national_panel", "ofsted"):
+            s.flush()
+            _replan_from_notification(s, r.id, _notified_on(s, r.id))
+
+
+def _replan_from_notification(s: Session, referral_id: int, notified_on: date) -> None:
+    """A rapid review planned before the notification was sent re-plans from the real date."""
+    from panel import lifecycle
+    from panel.services.review_types import spec_of
+
+    for review in s.exec(select(Review).where(Review.referral_id == referral_id, Review.status == "open")):
+        rtype = s.get(ReviewType, review.review_type_id)
+        spec = spec_of(rtype)
+        if not any(m.anchor == "notification" for m in spec.milestones):
+            continue
+        planned = lifecycle.planned_dates(spec, review.started_on, notified_on)
+        review.notified_on = notified_on
+        s.add(review)
+        for m in s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == review.id)):
+            if m.actual_on is None and m.key in planned:
+                m.planned_on = planned[m.key]
+                s.add(m)
+
+
+def record_director_route(actor: Actor, reference: str, director_decision: str | None,
+                          dcs_informed_on: date | None, today: date) -> None:
+    """Seed 004: the director decides notify / refer to panel / internal review; the DCS is told
+    of every notification."""
+    errors = {}
+    if director_decision not in DIRECTOR_DECISIONS:
+        errors["director_decision"] = "Choose the director's decision."
+    if dcs_informed_on and dcs_informed_on > today:
+        errors["dcs_informed_on"] = "The date cannot be in the future."
+    if director_decision == "notify" and dcs_informed_on is None:
+        errors["dcs_informed_on"] = "The DCS is told of every notification: enter when."
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction() as s:
+        r = _load(s, actor, reference)
+        actor.require("screening.edit", r.partnership_id)
+        before = {"director_decision": r.director_decision, "dcs_informed_on": r.dcs_informed_on}
+        r.director_decision, r.dcs_informed_on = director_decision, dcs_informed_on
+        r.version += 1
+        s.add(r)
+        audit.record(s, actor, "director_route", "referral", r.id, r.partnership_id, before=before,
+                     after={"director_decision": director_decision, "dcs_informed_on": dcs_informed_on})

@@ -73,7 +73,8 @@ event = st.dataframe(
         "notification_due": st.column_config.DateColumn("Notify by", format="ddd D MMM YYYY"),
         "working_days_left": st.column_config.NumberColumn(
             "Working days left", help="Negative when overdue"),
-        "rag": st.column_config.TextColumn("Clock", help="Overdue, due within 2 working days, or on track"),
+        "rag": st.column_config.TextColumn("Clock", help="Overdue, due within 2 working days, on track, or notified"),
+        "notified_on": st.column_config.DateColumn("Notified on", format="D MMM YYYY"),
         "harm": "Harm",
         "abuse_or_neglect": "Abuse or neglect",
         "child": st.column_config.TextColumn("Child", help="Initials and age band only"),
@@ -86,9 +87,10 @@ if rows:
 
 # The same choice without a pointer: the grid is a canvas, so keyboard and screen-reader
 # users open referrals here, listed in the same clock order.
-labels = {row.reference: f"{row.reference} · notify by {row.notification_due:%a %d %b} "
-                         f"({row.working_days_left} working days) · {row.status}"
-          for row in df.itertuples()}
+labels = {row.reference: f"{row.reference} · " + (
+    f"notified {row.notified_on:%a %d %b}" if row.notified_on else
+    f"notify by {row.notification_due:%a %d %b} ({row.working_days_left} working days)") + f" · {row.status}"
+    for row in df.itertuples()}
 c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
 chosen = c1.selectbox("Open a referral", list(labels), index=None, format_func=labels.get,
                       placeholder="Choose a referral from this view", key="queue_open")

@@ -171,3 +171,18 @@ def test_export_neutralises_formulas_and_is_logged(demo_db):
     assert count(AuditEvent, AuditEvent.action == "export") == before + 2
     with pytest.raises(PermissionDenied):
         referrals.export_queue(actor("referrer"), f, TODAY, "csv")
+
+
+def test_notified_referrals_leave_the_clock_and_sink_below_the_unnotified(demo_db):
+    from panel.services import screening
+
+    chair = actor("chair")
+    df, _ = referrals.queue(chair, referrals.QueueFilter(), TODAY)
+    accepted = df[(df["status"] == "Accepted for screening") & (df["rag"] != "done")].iloc[0]["reference"]
+    screening.record_notification(chair, accepted, "national_panel", TODAY, "CIN-1", TODAY)
+    after, _ = referrals.queue(chair, referrals.QueueFilter(), TODAY)
+    row = after[after["reference"] == accepted].iloc[0]
+    assert row["rag"] == "done" and row["notified_on"] == TODAY
+    waiting = after[after["rag"] != "done"]
+    assert list(waiting["notification_due"]) == sorted(waiting["notification_due"])
+    assert after.index[after["reference"] == accepted][0] > waiting.index.max()

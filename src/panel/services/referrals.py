@@ -12,7 +12,15 @@ from sqlmodel import Session, select
 
 from panel import exports
 from panel.db import read_session, transaction, utcnow
-from panel.models import Agency, AuditEvent, Partnership, Referral, ReferralAgency, ReferralLink
+from panel.models import (
+    Agency,
+    AuditEvent,
+    Notification,
+    Partnership,
+    Referral,
+    ReferralAgency,
+    ReferralLink,
+)
 from panel.referral_rules import (
     LINK_KINDS,
     OPEN_STATUSES,
@@ -106,14 +114,17 @@ def queue(actor: Actor, f: QueueFilter, today: date) -> tuple[pd.DataFrame, int]
     if f.agency_id:
         involved = select(ReferralAgency.referral_id).where(ReferralAgency.agency_id == f.agency_id)
         conds.append(or_(Referral.referrer_agency_id == f.agency_id, Referral.id.in_(involved)))
+    notified = (select(func.min(Notification.sent_on)).where(Notification.referral_id == Referral.id)
+                .correlate(Referral).scalar_subquery())
     with read_session() as s:
         total = s.exec(select(func.count()).select_from(Referral).where(*conds)).one()
         stmt = (
-            select(Referral, Partnership.code, Agency.name)
+            select(Referral, Partnership.code, Agency.name, notified.label("notified_on"))
             .join(Partnership, Partnership.id == Referral.partnership_id)
             .join(Agency, Agency.id == Referral.referrer_agency_id)
             .where(*conds)
-            .order_by(Referral.aware_on, Referral.id)
+            # Referrals still to be notified first, by their clock; notified ones after.
+            .order_by(notified.is_not(None), Referral.aware_on, Referral.id)
             .offset(f.offset)
             .limit(f.limit)
         )
@@ -127,13 +138,13 @@ def _escape_like(text: str) -> str:
 
 QUEUE_COLUMNS = [
     "reference", "partnership", "status", "received_on", "aware_on", "notification_due",
-    "working_days_left", "rag", "harm", "abuse_or_neglect", "child", "referring_agency",
+    "working_days_left", "rag", "notified_on", "harm", "abuse_or_neglect", "child", "referring_agency",
 ]
 
 
 def _queue_frame(rows, today: date) -> pd.DataFrame:
     records = []
-    for r, code, agency in rows:
+    for r, code, agency, notified_on in rows:
         clock = notification_clock(r.aware_on, today)
         records.append({
             "reference": r.reference,
@@ -142,8 +153,9 @@ def _queue_frame(rows, today: date) -> pd.DataFrame:
             "received_on": r.received_on,
             "aware_on": r.aware_on,
             "notification_due": clock.due,
-            "working_days_left": clock.days_left,
-            "rag": clock.rag,
+            "working_days_left": None if notified_on else clock.days_left,
+            "rag": "done" if notified_on else clock.rag,
+            "notified_on": notified_on,
             "harm": r.harm,
             "abuse_or_neglect": r.abuse_or_neglect,
             "child": f"{r.child_initials} ({age_band(r.child_age_years, r.child_dob, today)})",

@@ -8,12 +8,13 @@ import streamlit as st
 
 from panel.services.access import Actor
 
-RAG_LABELS = {"red": "Overdue", "amber": "Due soon", "green": "On track", "none": "-"}
+RAG_LABELS = {"red": "Overdue", "amber": "Due soon", "green": "On track", "done": "Notified", "none": "-"}
 # Text and background pairs with at least 4.5:1 contrast (WCAG 2.2 AA).
 RAG_STYLES = {
     "Overdue": "background-color: #f6d7d2; color: #6b1109",
     "Due soon": "background-color: #fff2cc; color: #4d3800",
     "On track": "background-color: #d5eadb; color: #0b3d1a",
+    "Notified": "background-color: #e3e8f0; color: #1b2a41",
 }
 
 

@@ -1,0 +1,237 @@
+"""Screening: walk the criteria with the panel, see what the rules say and why, record the
+notifications and the panel's decision. The criteria engine is panel.screening.assess."""
+
+import json
+from datetime import date
+
+import streamlit as st
+
+from panel.referral_rules import STATUSES
+from panel.screening import CHOICES, CRITERIA_HELP
+from panel.services import decisions, referrals, review_types, reviews, screening
+from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.ui.common import RAG_LABELS, actor, empty_state, field_error, header, today
+
+ROUTES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
+          "consider_local_review": "Consider a local review", "no_review": "No statutory review"}
+QUESTIONS = [  # (fact, label, kind)
+    ("abuse_or_neglect", "Is abuse or neglect known or suspected?", "choice"),
+    ("harm", "What happened to the child?", "choice"),
+    ("interagency_concerns", "Is there cause for concern about how agencies worked together?", "choice"),
+    ("location", "Where did it happen?", "choice"),
+    ("looked_after", "Was the child looked after?", "bool"),
+    ("custody_death", "Did the child die in custody or detention?", "bool"),
+    ("media_interest", "Has the case attracted, or is it likely to attract, media attention?", "bool"),
+    ("practice_concerns", "Are there concerns about professional practice or government policy?", "bool"),
+]
+
+me = actor()
+header("Screening", ":material/fact_check:",
+       "Walk the statutory criteria with the panel. The result updates as you answer; "
+       "save the answers, record notifications, then record and sign the decision.")
+ref = st.query_params.get("ref", "")
+
+if not ref:
+    df, total = referrals.queue(me, referrals.QueueFilter(statuses=("accepted",)), today())
+    if total == 0:
+        empty_state("No referrals are waiting for screening.",
+                    "Accept a referral for screening from the **Referral queue** first.")
+        st.stop()
+    labels = {r.reference: f"{r.reference} · notify by {r.notification_due:%a %d %b} · {r.child}"
+              for r in df.itertuples()}
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = c1.selectbox("Referral to screen", list(labels), index=None, format_func=labels.get,
+                          placeholder=f"{total} referral(s) accepted for screening, most urgent first")
+    if c2.button("Screen", disabled=chosen is None, type="primary"):
+        st.query_params["ref"] = chosen
+        st.rerun()
+    st.stop()
+
+viewed = st.session_state.setdefault("viewed_referrals", set())
+try:
+    detail = referrals.get_referral(me, ref, today(), record_view=ref not in viewed)
+except NotFound as e:
+    st.error(str(e), icon=":material/search_off:")
+    st.stop()
+viewed.add(ref)
+r = detail.referral
+key = f"sc_{r.reference}"
+overrides = {f: st.session_state[f"{key}_{f}"] for f, _, _ in QUESTIONS if f"{key}_{f}" in st.session_state}
+sc = screening.screen(me, r.reference, today(), overrides)
+st.subheader(f"{r.reference} · {detail.partnership_name} · {STATUSES[r.status]}", anchor=False)
+st.caption(f"Child {r.child_initials}; aware on {r.aware_on:%a %d %b %Y}; received {r.received_on:%d %b %Y}.")
+st.session_state.setdefault(f"{key}_version", r.version)
+
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.markdown("#### The criteria")
+    stored = screening.facts_of(r)
+    for fact, label, kind in QUESTIONS:
+        wkey = f"{key}_{fact}"
+        if kind == "choice":
+            options = [v for v, _ in CHOICES[fact]]
+            names = dict(CHOICES[fact])
+            st.radio(label, options, index=options.index(stored[fact]), format_func=names.get,
+                     key=wkey, disabled=not sc.can_edit, horizontal=len(options) <= 3)
+        else:
+            st.toggle(label, value=bool(stored[fact]), key=wkey, disabled=not sc.can_edit)
+        st.caption(CRITERIA_HELP[fact])
+        field_error(sc.error, fact)
+    changed = {f: v for f, v in overrides.items() if v != stored.get(f)}
+    if sc.can_edit:
+        if st.button("Save answers", type="primary", disabled=not changed or bool(sc.error),
+                     help="Saves the answers to the referral; every change is audited."):
+            try:
+                screening.save_facts(me, r.reference, changed, st.session_state[f"{key}_version"])
+            except (ValidationFailed, StaleEdit) as e:
+                st.error(str(e))
+            else:
+                st.session_state.pop(f"{key}_version", None)
+                st.toast("Screening answers saved", icon=":material/check:")
+                st.rerun()
+        if changed:
+            st.caption(f"{len(changed)} unsaved answer(s).")
+
+with right:
+    st.markdown("#### What the criteria say")
+    if sc.error:
+        st.error("These answers cannot be assessed: " + "; ".join(sc.error.values()))
+    else:
+        res = sc.result
+        c1, c2 = st.columns(2)
+        c1.metric("Regime", res["regime"], help="WT2015: Working Together 2015 (aware before 29 June 2018). "
+                  "WT2018: Working Together 2018, whose criteria Working Together 2023 kept.")
+        c2.metric("Route", ROUTES[res["route"]])
+        if res.get("rapid_review_due"):
+            st.metric("Rapid review due", f"{date.fromisoformat(res['rapid_review_due']):%a %d %b %Y}",
+                      help="15 working days after the notification (or its due date, until it is sent).")
+        if sc.notifications:
+            st.markdown("**Notifications**")
+            st.dataframe([{
+                "to": screening.BODIES[n.body], "due": n.due_on, "sent": n.sent_on,
+                "working days left": n.days_left, "status": "Sent" if n.sent_on else RAG_LABELS[n.rag],
+            } for n in sc.notifications], hide_index=True, width="stretch",
+                column_config={"due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
+                               "sent": st.column_config.DateColumn("Sent", format="D MMM YYYY")})
+        else:
+            st.info("No statutory notification is required on these answers.")
+        st.markdown("**Why**")
+        for line in res["reasons"]:
+            st.markdown(f"- {line}")
+
+if sc.result and sc.notifications and me.can("notification.record", r.partnership_id):
+    pending = [n for n in sc.notifications if not n.sent_on]
+    if pending:
+        with st.expander("Record a notification as sent", icon=":material/send:"):
+            errs = st.session_state.get(f"{key}_nerr", {})
+            with st.form(f"{key}_notify"):
+                body = st.selectbox("Notified", [n.body for n in pending], format_func=screening.BODIES.get)
+                field_error(errs, "body")
+                sent_on = st.date_input("Date sent", value=today(), max_value=today(), format="DD/MM/YYYY")
+                field_error(errs, "sent_on")
+                sent_ref = st.text_input("Their reference (optional)", max_chars=100)
+                if st.form_submit_button("Record notification"):
+                    try:
+                        screening.record_notification(me, r.reference, body, sent_on, sent_ref, today())
+                    except ValidationFailed as e:
+                        st.session_state[f"{key}_nerr"] = e.errors
+                    else:
+                        st.session_state[f"{key}_nerr"] = {}
+                        st.toast("Notification recorded", icon=":material/check:")
+                    st.rerun()
+
+st.divider()
+st.markdown("#### The panel's decision")
+history = decisions.decisions_for(me, r.reference)
+signed = next((d for d in history if d.status == "signed"), None)
+draft = next((d for d in history if d.status == "draft"), None)
+members = decisions.panel_members(me, r.partnership_id)
+types = {t.id: t for t in review_types.list_types(me, r.partnership_id)}
+
+
+def describe(d) -> None:
+    t = types.get(d.review_type_id)
+    who = ", ".join(members.get(i, f"#{i}") for i in json.loads(d.present))
+    conflicted = [members.get(i, f"#{i}") for i in json.loads(d.conflicts)]
+    st.write(f"**{t.name if t else d.review_type_id}** (version {d.version_no}, decided {d.decided_on:%d %b %Y})")
+    st.write("Rationale:")
+    st.text(d.rationale)
+    if d.departs:
+        st.warning("Departs from the criteria (engine: " + ROUTES[d.engine_route] + ") because:")
+        st.text(d.departure_rationale or "")
+    if d.amendment_reason:
+        st.write("Amended because:")
+        st.text(d.amendment_reason)
+    st.caption(f"Present: {who}." + (f" Conflicted, excluded from the decision: {', '.join(conflicted)}." if conflicted else ""))
+
+
+if signed:
+    st.success(f"Signed on {signed.signed_at:%d %b %Y}.", icon=":material/verified:")
+    describe(signed)
+    if detail.referral.status == "decided":
+        for link in reviews.for_referral(me, r.reference):
+            st.page_link("pages/review.py", label=f"Open review {link['reference']} ({link['type']}, {link['status']})",
+                         query_params={"ref": link["reference"]}, icon=":material/timeline:")
+if draft:
+    st.info("A decision is recorded and waiting for the chair's signature.", icon=":material/draw:")
+    describe(draft)
+    if me.can("decision.sign", r.partnership_id):
+        if st.button("Sign decision", type="primary", icon=":material/verified:"):
+            try:
+                review_ref = decisions.sign_decision(me, draft.id, today())
+            except (ValidationFailed, StaleEdit, PermissionDenied) as e:
+                st.error(getattr(e, "errors", {}).get("sign") or str(e))
+            else:
+                st.session_state[f"{key}_signed"] = review_ref or "none"
+                st.rerun()
+if done := st.session_state.pop(f"{key}_signed", None):
+    st.success("Decision signed." + (f" Review {done} created with its milestones." if done != "none" else ""))
+
+if not me.can("decision.record", r.partnership_id) or (r.status != "accepted" and not signed):
+    if not signed and not draft:
+        st.caption("The decision is recorded once the referral is accepted for screening, by a chair or member.")
+    st.stop()
+
+with st.expander("Amend the signed decision" if signed else "Record the decision", expanded=not signed and not draft,
+                 icon=":material/edit_note:"):
+    errs = st.session_state.get(f"{key}_derr", {})
+    regime = sc.result["regime"] if sc.result else None
+    options = [t for t in types.values() if t.regime == regime]
+    route = sc.result["route"] if sc.result else None
+    fmt = {t.id: f"{t.name} — {'consistent with' if route in t.routes.split(',') else 'departs from'} the criteria"
+           for t in options}
+    if errs:
+        st.error(f"There is a problem with {len(errs)} part(s) of the decision. Nothing has been saved.")
+    field_error(errs, "facts")
+    with st.form(f"{key}_decision"):
+        outcome = st.selectbox("Outcome", list(fmt), index=None, format_func=fmt.get, placeholder="Choose the outcome")
+        field_error(errs, "review_type_id")
+        rationale = st.text_area("Rationale", help="The panel's reasons, citing the criteria.")
+        field_error(errs, "rationale")
+        departure = st.text_area("Departs from the criteria because…",
+                                 help="Required only when the outcome departs from what the criteria say.")
+        field_error(errs, "departure_rationale")
+        ids = list(members)
+        present = st.multiselect("Present", ids, format_func=members.get)
+        field_error(errs, "present")
+        apologies = st.multiselect("Apologies", ids, format_func=members.get)
+        field_error(errs, "apologies")
+        conflicts = st.multiselect("Declared a conflict (excluded from this decision)", ids, format_func=members.get)
+        field_error(errs, "conflicts")
+        decided_on = st.date_input("Date of the decision", value=today(), max_value=today(), format="DD/MM/YYYY")
+        field_error(errs, "decided_on")
+        reason = st.text_area("Why is the decision being amended?") if signed else ""
+        field_error(errs, "amendment_reason")
+        field_error(errs, "amends")
+        field_error(errs, "status")
+        if st.form_submit_button("Record decision", type="primary"):
+            form = decisions.DecisionForm(outcome, rationale, present, apologies, conflicts, decided_on,
+                                          departure, signed.id if signed else None, reason)
+            try:
+                decisions.record_decision(me, r.reference, form, today())
+            except ValidationFailed as e:
+                st.session_state[f"{key}_derr"] = e.errors
+            else:
+                st.session_state[f"{key}_derr"] = {}
+                st.toast("Decision recorded: the chair signs it next.", icon=":material/check:")
+            st.rerun()

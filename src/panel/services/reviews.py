@@ -1,0 +1,123 @@
+"""Reviews: the record a signed decision creates, its milestones, and the rapid review's end
+(the LCSPR decision against SI 2018/789 reg.11, and the National Panel's response)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from panel import lifecycle
+from panel.db import read_session, transaction
+from panel.models import Partnership, Referral, Review, ReviewMilestone, ReviewType
+from panel.screening import LCSPR_CONSIDERATIONS
+from panel.services import audit
+from panel.services.access import Actor
+from panel.services.errors import NotFound, StaleEdit, ValidationFailed
+from panel.services.referrals import _load
+
+NOT_FOUND = "No review with that reference is open to you."
+CONSIDERATION_ANSWERS = {"yes": "Yes", "no": "No", "unclear": "Not yet clear"}
+LCSPR_DECISIONS = {"lcspr": "Hold an LCSPR", "no_lcspr": "No LCSPR"}
+RESPONSES = {"agrees": "Agrees", "disagrees": "Disagrees"}
+
+
+@dataclass
+class ReviewView:
+    review: Review
+    type_name: str
+    type_key: str
+    referral_reference: str
+    partnership_name: str
+    milestones: list[dict]
+    status: dict
+    considerations: dict
+    can_edit: bool
+
+
+def for_referral(actor: Actor, reference: str) -> list[dict]:
+    with read_session() as s:
+        r = _load(s, actor, reference)
+        actor.require("review.read", r.partnership_id)
+        rows = s.exec(select(Review, ReviewType.name).join(ReviewType, ReviewType.id == Review.review_type_id)
+                      .where(Review.referral_id == r.id).order_by(Review.id)).all()
+    return [{"reference": rv.reference, "type": name, "status": rv.status} for rv, name in rows]
+
+
+def _load_review(s: Session, actor: Actor, reference: str) -> Review:
+    rv = s.exec(select(Review).where(Review.reference == (reference or "").strip().upper())).first()
+    if rv is not None and actor.can("review.read", rv.partnership_id):
+        return rv
+    with transaction() as audit_s:
+        audit.record(audit_s, actor, "not_found", "review", detail=f"reference {str(reference)[:40]!r}")
+    raise NotFound(NOT_FOUND)
+
+
+def get_review(actor: Actor, reference: str, today: date, record_view: bool = True) -> ReviewView:
+    with read_session() as s:
+        rv = _load_review(s, actor, reference)
+        rtype = s.get(ReviewType, rv.review_type_id)
+        ref = s.get(Referral, rv.referral_id).reference
+        pname = s.get(Partnership, rv.partnership_id).name
+        rows = s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id)
+                      .order_by(ReviewMilestone.position)).all()
+    milestones = [{"key": m.key, "name": m.name, "planned": m.planned_on, "actual": m.actual_on,
+                   "statutory": m.statutory,
+                   "status": lifecycle.milestone_status(m.planned_on, m.actual_on, today)} for m in rows]
+    status = lifecycle.review_status(milestones, today)
+    if record_view:
+        with transaction() as s:
+            audit.record(s, actor, "view", "review", rv.id, rv.partnership_id)
+    return ReviewView(review=rv, type_name=rtype.name, type_key=rtype.key, referral_reference=ref,
+                      partnership_name=pname, milestones=milestones, status=status,
+                      considerations=json.loads(rv.lcspr_considerations or "{}"),
+                      can_edit=actor.can("review.edit", rv.partnership_id) or actor.can("screening.edit", rv.partnership_id))
+
+
+def record_rapid_review_outcome(actor: Actor, reference: str, *, considerations: dict[str, str],
+                                lcspr_decision: str | None, sent_on: date | None,
+                                response: str | None, response_note: str, expected_version: int,
+                                today: date) -> None:
+    """The rapid review's end: every reg.11 consideration answered, the LCSPR decision, the date
+    sent to the National Panel, and (later) the National Panel's response."""
+    errors: dict[str, str] = {}
+    for key, _ in LCSPR_CONSIDERATIONS:
+        if considerations.get(key) not in CONSIDERATION_ANSWERS:
+            errors[f"consideration_{key}"] = "Answer this consideration."
+    if lcspr_decision not in LCSPR_DECISIONS:
+        errors["lcspr_decision"] = "Record whether the partners will hold an LCSPR."
+    if sent_on and sent_on > today:
+        errors["sent_on"] = "The date cannot be in the future."
+    if response and response not in RESPONSES:
+        errors["response"] = "Choose agrees or disagrees."
+    if response and not sent_on:
+        errors["response"] = "Record when the rapid review was sent before the National Panel's response."
+    if response == "disagrees" and not (response_note or "").strip():
+        errors["response_note"] = "Say what the National Panel disagreed with."
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction() as s:
+        rv = _load_review(s, actor, reference)
+        if not (actor.can("review.edit", rv.partnership_id) or actor.can("screening.edit", rv.partnership_id)):
+            raise NotFound(NOT_FOUND)
+        if s.get(ReviewType, rv.review_type_id).key != "rapid_review":
+            raise ValidationFailed({"review": "Only a rapid review has an LCSPR decision."})
+        if sent_on and sent_on < rv.started_on:
+            raise ValidationFailed({"sent_on": "The review cannot be sent before it started."})
+        values = {"lcspr_considerations": json.dumps(considerations, sort_keys=True), "lcspr_decision": lcspr_decision,
+                  "sent_to_national_panel_on": sent_on, "national_panel_response": response,
+                  "national_panel_note": (response_note or "").strip() or None}
+        before = {k: getattr(rv, k) for k in values}
+        done = s.execute(update(Review).where(Review.id == rv.id, Review.version == expected_version)
+                         .values(**values, version=Review.version + 1))
+        if done.rowcount != 1:
+            raise StaleEdit("review")
+        for key, day in (("sent_to_national_panel", sent_on), ("lcspr_decision_recorded", today)):
+            m = s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id, ReviewMilestone.key == key)).first()
+            if m and day and m.actual_on is None:
+                m.actual_on = day
+                s.add(m)
+        audit.record(s, actor, "rapid_review_outcome", "review", rv.id, rv.partnership_id, before=before, after=values)

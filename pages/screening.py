@@ -140,6 +140,31 @@ if sc.result and sc.notifications and me.can("notification.record", r.partnershi
                         st.toast("Notification recorded", icon=":material/check:")
                     st.rerun()
 
+with st.expander("Director's route and DCS informed (before the panel)", icon=":material/alt_route:"):
+    st.caption("Seed 004: the strategic lead passes the case to the director, who decides to notify, refer to "
+               "the panel, or hold an internal single-agency review. The DCS is told of every notification.")
+    if r.director_decision:
+        st.write(f"Recorded: **{screening.DIRECTOR_DECISIONS[r.director_decision]}**"
+                 + (f"; DCS informed {r.dcs_informed_on:%d %b %Y}." if r.dcs_informed_on else "."))
+    if sc.can_edit:
+        derr = st.session_state.get(f"{key}_rerr", {})
+        with st.form(f"{key}_route"):
+            opts = list(screening.DIRECTOR_DECISIONS)
+            choice = st.radio("Director's decision", opts, format_func=screening.DIRECTOR_DECISIONS.get,
+                              index=opts.index(r.director_decision) if r.director_decision else None)
+            field_error(derr, "director_decision")
+            dcs = st.date_input("DCS informed on", value=r.dcs_informed_on, max_value=today(), format="DD/MM/YYYY")
+            field_error(derr, "dcs_informed_on")
+            if st.form_submit_button("Save the director's route"):
+                try:
+                    screening.record_director_route(me, r.reference, choice, dcs, today())
+                except ValidationFailed as e:
+                    st.session_state[f"{key}_rerr"] = e.errors
+                else:
+                    st.session_state[f"{key}_rerr"] = {}
+                    st.session_state.pop(f"{key}_version", None)
+                st.rerun()
+
 st.divider()
 st.markdown("#### The panel's decision")
 history = decisions.decisions_for(me, r.reference)

@@ -32,6 +32,8 @@ PAGES: list[PageSpec] = [
              ("review.read",), in_menu=False),
     PageSpec("make-referral", "pages/make_referral.py", "Make a referral", ":material/note_add:",
              "Referrals", ("referral.submit",)),
+    PageSpec("review-types", "pages/review_types.py", "Review types", ":material/tune:", "Administration",
+             ("review_type.manage",)),
     PageSpec("my-referrals", "pages/my_referrals.py", "My referrals", ":material/assignment_ind:",
              "Referrals", ("referral.read_own",)),
 ]

@@ -1,0 +1,43 @@
+"""The administrator's review-types page, and the service behind it."""
+
+import json
+
+import pytest
+
+from panel.services import accounts, review_types
+from panel.services.errors import NotFound, ValidationFailed
+from tests.apptest import menu, signed_in
+
+
+def test_admin_menu_has_review_types_and_no_case_pages(demo_db):
+    at = signed_in("admin")
+    assert menu(at) == ["Review types"]
+    assert "Review types" in at.title[0].value
+
+
+def test_admin_edits_milestones_and_bad_rows_are_refused_whole(demo_db):
+    admin = accounts.actor_for("admin")
+    pid = admin.partnerships_with("review_type.manage")[0]
+    rtype = next(t for t in review_types.list_types(admin, pid) if t.key == "malr")
+    milestones = json.loads(rtype.milestones)
+    milestones[0]["offset"] = milestones[0]["offset"] + 5
+    review_types.update_type(admin, rtype.id, name="Multi-agency learning review (local)", description="x",
+                             milestones=milestones, active=True, expected_version=rtype.version)
+    saved = next(t for t in review_types.list_types(admin, pid) if t.id == rtype.id)
+    assert saved.name == "Multi-agency learning review (local)" and json.loads(saved.milestones) == milestones
+    bad = [dict(milestones[0], unit="fortnights"), dict(milestones[1], key=milestones[0]["key"])]
+    with pytest.raises(ValidationFailed) as e:
+        review_types.update_type(admin, rtype.id, name="x", description="", milestones=bad, active=True,
+                                 expected_version=saved.version)
+    assert any("unit" in k for k in e.value.errors)
+    assert json.loads(next(t for t in review_types.list_types(admin, pid) if t.id == rtype.id).milestones) == milestones
+
+
+def test_only_admins_edit_review_types(demo_db):
+    chair = accounts.actor_for("chair")
+    pid = chair.partnerships_with("referral.read")[0]
+    rtype = review_types.list_types(chair, pid)[0]
+    with pytest.raises(NotFound):
+        review_types.update_type(chair, rtype.id, name="x", description="", milestones=[], active=True,
+                                 expected_version=rtype.version)
+    assert "Review types" not in menu(signed_in("chair"))

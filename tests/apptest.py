@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest

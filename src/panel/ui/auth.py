@@ -76,7 +76,9 @@ def restore() -> Actor | None:
     Called before the page list is built, so a deep link lands on its page after a reload.
     """
     auth = authenticator()
-    if not st.session_state.get("authentication_status"):
+    # The library sleeps (login_sleep_time) on every unauthenticated call: only ask it to
+    # restore when there is a cookie to restore from.
+    if not st.session_state.get("authentication_status") and get_settings().cookie_name in st.context.cookies:
         auth.login(location="unrendered")
     if not st.session_state.get("authentication_status"):
         return None

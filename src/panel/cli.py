@@ -37,6 +37,15 @@ def _demo_data(args) -> int:
     return 0
 
 
+def _create_partnership(args) -> int:
+    from panel.services.access import SYSTEM
+    from panel.services.partnerships import create_partnership
+
+    pid = create_partnership(SYSTEM, args.code, args.name)
+    print(f"Created partnership {args.code.strip()} (id {pid}) with the default review types.")
+    return 0
+
+
 def _password(args) -> str:
     pw = os.environ.get("PANEL_NEW_PASSWORD")
     if pw:
@@ -83,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if there is data")
     d.add_argument("--today", help="lay the demo out around this date (YYYY-MM-DD)")
     d.set_defaults(fn=_demo_data)
+    c = sub.add_parser("create-partnership", help="create a partnership with the default review types")
+    c.add_argument("code", help="2-8 capital letters, e.g. NB; starts its referral references")
+    c.add_argument("name", help='e.g. "Northbrook Safeguarding Children Partnership"')
+    c.set_defaults(fn=_create_partnership)
     u = sub.add_parser("create-user", help="create a user (password from stdin or PANEL_NEW_PASSWORD)")
     u.add_argument("username")
     u.add_argument("--name", required=True)

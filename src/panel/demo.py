@@ -1,5 +1,8 @@
 """Deterministic, fictional demo data (DOMAIN §9 volumes): three partnerships, five years.
 
+Decided referrals come with their screening history (notifications, signed decisions, reviews
+and milestones: `panel.demo_history`), so every page has something to show.
+
 Everything here is invented: partnership names, people and cases. Children appear only as
 initials and age, as the product stores them. Dates are laid out relative to `today` so the
 queue always has live clocks (red, amber and green) whenever the demo is loaded.
@@ -13,6 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from panel import demo_history
 from panel.clock import is_working_day
 from panel.db import transaction
 from panel.models import (
@@ -28,6 +32,7 @@ from panel.referral_rules import ETHNICITY, IDENTIFIED_BY, format_reference
 from panel.services import audit
 from panel.services.access import SYSTEM
 from panel.services.accounts import hash_password
+from panel.services.review_types import seed_defaults
 
 DEMO_PASSWORD = "panel-demo-2025"  # documented in the README; demo databases only
 PARTNERSHIPS = [
@@ -108,9 +113,15 @@ def load(today: date | None = None, seed: int = 2025) -> dict[str, int]:
             users[username] = u
             for code, role in roles:
                 s.add(Membership(user_id=u.id, partnership_id=parts[code].id, role=role))
+        review_types = sum(seed_defaults(s, p.id) for p in parts.values())
         referrals = _referrals(s, rng, today, parts, agencies, users)
-        audit.record(s, SYSTEM, "demo_load", "database", detail=f"{referrals} referrals; today={today}")
-    return {"partnerships": len(parts), "users": len(users), "referrals": referrals}
+        s.flush()
+        history = demo_history.add_history(s, rng, today, parts)
+        counts = {"partnerships": len(parts), "users": len(users), "review types": review_types,
+                  "referrals": referrals, **history}
+        audit.record(s, SYSTEM, "demo_load", "database",
+                     detail="; ".join(f"{v} {k}" for k, v in counts.items()) + f"; today={today}")
+    return counts
 
 
 def _working_day_before(day: date, n: int) -> date:

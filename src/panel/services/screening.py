@@ -77,8 +77,10 @@ def _assess(facts: dict) -> tuple[dict | None, dict[str, str]]:
     try:
         return screening.assess(facts), {}
     except ValueError as e:
+        # The engine's messages start with the key they are about ("custody_death: ...").
         msg = str(e)
-        key = next((k for k in (*FACT_FIELDS, "aware_on", "notified_on", "regime") if k in msg), "facts")
+        head = msg.split(":", 1)[0].strip()
+        key = head if head in (*FACT_FIELDS, "aware_on", "notified_on", "regime") else "facts"
         return None, {key: msg}
 
 

@@ -1,0 +1,139 @@
+"""A chair screens an accepted referral with the panel: answers the criteria, sees the
+notification deadlines, records the notification, records and signs the decision, and opens the
+rapid review it created."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from panel.db import get_engine
+from panel.services import reviews
+from tests.browser.conftest import sign_in, wait_idle
+from tests.conftest import TODAY
+from tests.test_decisions_service import accepted, actor, referral
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def reference(server, tmp_path, monkeypatch):
+    """A serious-harm WT2018 referral accepted for screening, written to the server's database."""
+    monkeypatch.setenv("PANEL_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("PANEL_TODAY", TODAY.isoformat())
+    yield accepted(child_initials="BJ")
+    get_engine().dispose()
+
+
+def metric(page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label)
+
+
+def header(grid, name: str):
+    """A column header of st.dataframe: the grid draws on a canvas and keeps an accessible
+    table inside it (dates there are ISO, whatever the column's display format)."""
+    return grid.locator("th[role=columnheader]", has_text=re.compile(rf"^{re.escape(name)}$"))
+
+
+def cell(grid, text: str):
+    return grid.locator("td[role=gridcell]", has_text=re.compile(rf"^{re.escape(text)}$"))
+
+
+def choose(page, label: str, option) -> None:
+    """Open a selectbox or multiselect and pick an option. A click sometimes only focuses the
+    combobox (seen on the form's selectbox after a rerun), so open it from the keyboard then."""
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    try:
+        expect(box).to_have_attribute("aria-expanded", "true", timeout=1_000)
+    except AssertionError:
+        page.keyboard.press("ArrowDown")
+    page.get_by_role("option", name=option).click()
+
+
+def open_from_menu(page, name: str, path: str) -> None:
+    """Follow a sidebar link. A click that lands while the first script run after signing in is
+    still settling can be lost (seen about 1 in 15 runs), so click again if it did not navigate."""
+    for _ in range(3):
+        page.get_by_role("link", name=name).click()
+        wait_idle(page)
+        try:
+            expect(page).to_have_url(re.compile(re.escape(path)), timeout=3_000)
+            return
+        except AssertionError:
+            continue
+    expect(page).to_have_url(re.compile(re.escape(path)))
+
+
+def test_chair_screens_decides_and_opens_the_rapid_review(page, reference):
+    sign_in(page, "chair")
+    open_from_menu(page, "Screening", "/screening")
+    expect(page.get_by_role("heading", name="Screening")).to_be_visible()
+    choose(page, "Referral to screen", re.compile(reference))
+    wait_idle(page)
+    page.get_by_role("button", name="Screen", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=re.compile(reference))).to_be_visible()
+    assert f"ref={reference}" in page.url
+
+    # The criteria: the result follows each answer.
+    expect(metric(page, "Route")).to_contain_text("Rapid review")
+    page.get_by_text("Yes, there is cause for concern", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_text("1 unsaved answer(s).")).to_be_visible()
+    page.get_by_text("Not known or suspected", exact=True).click()
+    wait_idle(page)
+    expect(metric(page, "Route")).to_contain_text("No statutory review")
+    expect(page.get_by_text("No statutory notification is required on these answers.")).to_be_visible()
+    page.get_by_text("Known", exact=True).click()
+    wait_idle(page)
+    expect(metric(page, "Route")).to_contain_text("Rapid review")
+    page.get_by_role("button", name="Save answers").click()
+    wait_idle(page)
+    expect(page.get_by_text("unsaved answer")).to_have_count(0)
+    assert referral(reference).interagency_concerns == "yes"
+
+    # The notification deadlines: aware on Friday 20 November, so notify by Friday 27th.
+    expect(page.get_by_text("Notifications", exact=True)).to_be_visible()
+    table = page.get_by_test_id("stDataFrame").first
+    expect(header(table, "Due")).to_have_count(1)
+    expect(cell(table, "National Child Safeguarding Practice Review Panel")).to_have_count(1)
+    expect(cell(table, "2026-11-27")).to_have_count(2)  # both bodies, due the same day
+    expect(metric(page, "Rapid review due")).to_contain_text("Fri 18 Dec 2026")
+
+    page.get_by_text("Record a notification as sent").click()
+    page.get_by_role("button", name="Record notification").click()
+    wait_idle(page)
+    expect(cell(table, "2026-11-23")).to_have_count(1)
+    # Sent today (Monday 23 November): the rapid review runs 15 working days from it.
+    expect(metric(page, "Rapid review due")).to_contain_text("Mon 14 Dec 2026")
+
+    # The decision.
+    choose(page, "Outcome", "Rapid review — consistent with the criteria")
+    page.get_by_role("textbox", name="Rationale").fill(
+        "Known abuse and serious harm in our area: a serious child safeguarding case.")
+    choose(page, "Present", "Chris Chair")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Record decision").click()
+    wait_idle(page)
+    expect(page.get_by_text("A decision is recorded and waiting for the chair's signature.")).to_be_visible()
+    page.get_by_role("button", name="Sign decision").click()
+    wait_idle(page)
+    review_ref = f"{reference}-R1"
+    expect(page.get_by_text(f"Decision signed. Review {review_ref} created with its milestones.")).to_be_visible()
+    link = page.get_by_role("link", name=re.compile(rf"Open review {review_ref}"))
+    expect(link).to_be_visible()
+    assert [r["reference"] for r in reviews.for_referral(actor("chair"), reference)] == [review_ref]
+
+    # The review it opened.
+    link.click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=re.compile(review_ref))).to_be_visible()
+    milestones = page.get_by_test_id("stDataFrame").first
+    expect(header(milestones, "Milestone")).to_have_count(1)
+    expect(cell(milestones, "Partner sign-off and sent to the National Panel (day 15)")).to_have_count(1)
+    expect(cell(milestones, "2026-12-14")).to_have_count(2)  # sent to the National Panel; LCSPR decision
+    expect(page.get_by_text("End of the rapid review: the LCSPR decision")).to_be_visible()

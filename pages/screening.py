@@ -208,6 +208,7 @@ if draft:
                 st.error(getattr(e, "errors", {}).get("sign") or str(e))
             else:
                 st.session_state[f"{key}_signed"] = review_ref or "none"
+                st.session_state.pop(f"{key}_version", None)  # signing moved the referral on
                 st.rerun()
 if done := st.session_state.pop(f"{key}_signed", None):
     st.success("Decision signed." + (f" Review {done} created with its milestones." if done != "none" else ""))

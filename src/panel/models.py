@@ -200,6 +200,11 @@ class Review(SQLModel, table=True):
     started_on: date
     notified_on: date | None = None
     lead_reviewer: str | None = Field(default=None, max_length=200)
+    lead_reviewer_email: str | None = Field(default=None, max_length=254)
+    # Publication: planned and actual dates live in the "publication" milestone; these say why
+    # it may not happen as planned (e.g. parallel criminal proceedings).
+    publication_status: str = Field(default="planned", max_length=20)  # planned, delayed, withheld
+    publication_reason: str | None = Field(default=None, sa_column=Column(Text))
     # Rapid review (WT2018): the LCSPR decision at its end and the National Panel's view.
     lcspr_considerations: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     lcspr_decision: str | None = Field(default=None, max_length=20)  # lcspr, no_lcspr
@@ -220,3 +225,39 @@ class ReviewMilestone(SQLModel, table=True):
     statutory: bool = False
     planned_on: date = Field(index=True)
     actual_on: date | None = None
+
+
+class ReviewDelay(SQLModel, table=True):
+    """A recorded delay: moves every later target by `working_days`, only with a reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    starts_on: date
+    working_days: int
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class AgencyRequest(SQLModel, table=True):
+    """A chronology or agency report asked of an agency for a review, and whether it arrived."""
+
+    __table_args__ = (UniqueConstraint("review_id", "agency_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    kind: str = Field(max_length=20)  # chronology, agency_report, agency_summary
+    requested_on: date
+    due_on: date
+    received_on: date | None = None
+    contact_email: str | None = Field(default=None, max_length=254)
+
+
+class ReminderLog(SQLModel, table=True):
+    """One digest e-mailed by `panel remind`; written only after the mail server accepted it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=254, index=True)
+    sent_at: datetime = Field(default_factory=utcnow)
+    items: int = 0
+    digest: str = Field(sa_column=Column(Text, nullable=False))

@@ -5,7 +5,7 @@ import streamlit as st
 
 from panel.lifecycle import RAG
 from panel.screening import LCSPR_CONSIDERATIONS
-from panel.services import reviews
+from panel.services import accounts, review_record, reviews
 from panel.services.errors import NotFound, StaleEdit, ValidationFailed
 from panel.ui.common import RAG_LABELS, actor, field_error, header, today
 
@@ -38,11 +38,128 @@ c4.metric("Overall", RAG_LABELS.get(v.status["rag"], v.status["rag"]))
 st.dataframe([{
     "milestone": m["name"], "statutory": "Yes" if m["statutory"] else "", "planned": m["planned"],
     "actual": m["actual"], "status": STATUS_LABELS[m["status"]], "rag": RAG[m["status"]],
-} for m in v.milestones], hide_index=True, width="stretch", column_config={
+} for m in v.milestones], hide_index=True, width="stretch", height=36 * (len(v.milestones) + 1) + 4, column_config={
     "milestone": "Milestone", "statutory": "Statutory",
     "planned": st.column_config.DateColumn("Planned", format="ddd D MMM YYYY"),
     "actual": st.column_config.DateColumn("Actual", format="D MMM YYYY"),
     "status": "Status", "rag": None})
+
+pub, delays, requests = review_record.record_details(me, rv.reference)
+key = f"rv_{rv.reference}"
+can_keep = me.can("review.edit", rv.partnership_id)  # chair or business manager
+errs = st.session_state.get(f"{key}_err", {})
+
+
+def attempt(fn, **kwargs) -> None:
+    """Run one write; keep its field messages for the next run, clear them on success."""
+    try:
+        fn(me, rv.reference, **kwargs)
+    except (ValidationFailed, StaleEdit, NotFound) as e:
+        st.session_state[f"{key}_err"] = getattr(e, "errors", None) or {"review": str(e)}
+    else:
+        st.session_state[f"{key}_err"] = {}
+        st.toast("Saved", icon=":material/check:")
+    st.rerun()
+
+
+field_error(errs, "review")
+if can_keep and rv.status == "open":
+    with st.form(f"{key}_milestone"):
+        st.markdown("**Record when a milestone happened**")
+        names = {m["key"]: m["name"] for m in v.milestones}
+        first_open = next((m["key"] for m in v.milestones if not m["actual"]), None)
+        c1, c2 = st.columns([3, 1])
+        mkey = c1.selectbox("Milestone", list(names), format_func=names.get,
+                            index=list(names).index(first_open) if first_open else 0)
+        actual = c2.date_input("Date", value=today(), max_value=today(), format="DD/MM/YYYY")
+        field_error(errs, "actual_on")
+        if st.form_submit_button("Save date", type="primary"):
+            attempt(review_record.record_milestone, key=mkey, actual_on=actual, expected_version=rv.version,
+                    today=today())
+
+if pub.planned_on or pub.published_on:
+    st.markdown("#### Publication")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Publication planned", f"{pub.planned_on:%d %b %Y}" if pub.planned_on else "-")
+    c2.metric("Copy to National Panel and Secretary of State",
+              f"{pub.copy_sent_on:%d %b %Y}" if pub.copy_sent_on else "Not sent",
+              help=f"At least 7 working days before publication: by {pub.copy_deadline:%d %b %Y}." if pub.copy_deadline else None)
+    c3.metric("Published", f"{pub.published_on:%d %b %Y}" if pub.published_on else "Not yet")
+    c4.metric("On the website until", f"{pub.website_until:%d %b %Y}" if pub.website_until else "-")
+    if pub.copy_too_late:
+        st.error("The copy went to the National Panel and the Secretary of State fewer than 7 working days "
+                 "before publication.", icon=":material/warning:")
+    if pub.status != "planned":
+        st.warning(f"Publication {review_record.PUBLICATION_STATUSES[pub.status].lower()}: {pub.reason}")
+
+with st.expander("Lead reviewer and publication status", icon=":material/person:"):
+    with st.form(f"{key}_details"):
+        lead = st.text_input("Lead reviewer", value=rv.lead_reviewer or "", disabled=not can_keep)
+        field_error(errs, "lead_reviewer")
+        email = st.text_input("Lead reviewer's e-mail (for reminders)", value=rv.lead_reviewer_email or "",
+                              disabled=not can_keep)
+        field_error(errs, "lead_reviewer_email")
+        statuses = list(review_record.PUBLICATION_STATUSES)
+        pstatus = st.radio("Publication", statuses, index=statuses.index(rv.publication_status), horizontal=True,
+                           format_func=review_record.PUBLICATION_STATUSES.get, disabled=not can_keep)
+        preason = st.text_area("Why (required when delayed or withheld)", value=rv.publication_reason or "",
+                               disabled=not can_keep)
+        field_error(errs, "publication_reason")
+        if st.form_submit_button("Save", disabled=not can_keep):
+            attempt(review_record.update_details, lead_reviewer=lead, lead_reviewer_email=email,
+                    publication_status=pstatus, publication_reason=preason, expected_version=rv.version)
+
+with st.expander(f"Delays ({len(delays)})", icon=":material/schedule:"):
+    for d in delays:
+        st.write(f"{d.working_days} working days from {d.starts_on:%d %b %Y}:")
+        st.text(d.reason)
+    if can_keep and rv.status == "open":
+        with st.form(f"{key}_delay"):
+            st.caption("A delay moves every target still to come; it needs a reason and is audited.")
+            c1, c2 = st.columns(2)
+            starts = c1.date_input("Delay starts", value=today(), format="DD/MM/YYYY")
+            field_error(errs, "starts_on")
+            wd = c2.number_input("Working days", min_value=1, max_value=260, value=10)
+            field_error(errs, "working_days")
+            why = st.text_area("Reason", placeholder="e.g. parallel criminal proceedings")
+            field_error(errs, "reason")
+            if st.form_submit_button("Record delay"):
+                attempt(review_record.record_delay, starts_on=starts, working_days=int(wd), reason=why,
+                        expected_version=rv.version)
+
+with st.expander(f"Chronologies and agency reports ({len(requests)})", icon=":material/folder_shared:"):
+    if requests:
+        st.dataframe(requests, hide_index=True, width="stretch", column_order=[
+            "agency", "kind", "requested_on", "due_on", "received_on", "contact"])
+    else:
+        st.caption("No agency has been asked yet.")
+    if can_keep and rv.status == "open":
+        agencies = {a.id: a.name for a in accounts.agencies()}
+        with st.form(f"{key}_request"):
+            c1, c2 = st.columns(2)
+            agency = c1.selectbox("Agency", list(agencies), format_func=agencies.get, index=None)
+            field_error(errs, "agency_id")
+            kind = c2.selectbox("Asked for", list(review_record.REQUEST_KINDS),
+                                format_func=review_record.REQUEST_KINDS.get)
+            c1, c2 = st.columns(2)
+            asked = c1.date_input("Asked on", value=today(), max_value=today(), format="DD/MM/YYYY")
+            field_error(errs, "requested_on")
+            due = c2.date_input("Due", value=None, format="DD/MM/YYYY")
+            field_error(errs, "due_on")
+            contact = st.text_input("Agency lead's e-mail (for reminders)")
+            field_error(errs, "contact_email")
+            if st.form_submit_button("Add request"):
+                attempt(review_record.add_agency_request, agency_id=agency, kind=kind, requested_on=asked,
+                        due_on=due, contact_email=contact, today=today())
+        waiting = {r["id"]: f"{r['agency']}: {r['kind']}" for r in requests if not r["received_on"]}
+        if waiting:
+            with st.form(f"{key}_received"):
+                c1, c2 = st.columns([3, 1])
+                rid = c1.selectbox("Arrived", list(waiting), format_func=waiting.get)
+                got = c2.date_input("On", value=today(), max_value=today(), format="DD/MM/YYYY")
+                field_error(errs, "received_on")
+                if st.form_submit_button("Mark as received"):
+                    attempt(review_record.mark_received, request_id=rid, received_on=got, today=today())
 
 if v.type_key == "rapid_review":
     st.markdown("#### End of the rapid review: the LCSPR decision")

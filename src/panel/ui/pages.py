@@ -1,6 +1,7 @@
 """The page registry: which pages exist and which permission shows each one.
 
 A page hidden here is still protected by its services; this only keeps menus uncluttered.
+Pages of one section are listed together, in menu order.
 """
 
 from __future__ import annotations
@@ -22,20 +23,24 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("queue", "pages/queue.py", "Referral queue", ":material/inbox:", "Referrals",
-             ("referral.read",)),
-    PageSpec("referral", "pages/referral.py", "Referral", ":material/description:", "Referrals",
-             ("referral.read",), in_menu=False),
+    # Referrals
+    PageSpec("queue", "pages/queue.py", "Referral queue", ":material/inbox:", "Referrals", ("referral.read",)),
     PageSpec("screening", "pages/screening.py", "Screening", ":material/fact_check:", "Referrals",
              ("referral.read",)),
-    PageSpec("review", "pages/review.py", "Review", ":material/timeline:", "Reviews",
-             ("review.read",), in_menu=False),
     PageSpec("make-referral", "pages/make_referral.py", "Make a referral", ":material/note_add:",
              "Referrals", ("referral.submit",)),
-    PageSpec("review-types", "pages/review_types.py", "Review types", ":material/tune:", "Administration",
-             ("review_type.manage",)),
     PageSpec("my-referrals", "pages/my_referrals.py", "My referrals", ":material/assignment_ind:",
              "Referrals", ("referral.read_own",)),
+    PageSpec("referral", "pages/referral.py", "Referral", ":material/description:", "Referrals",
+             ("referral.read",), in_menu=False),
+    # Reviews
+    PageSpec("tracker", "pages/tracker.py", "Review tracker", ":material/timeline:", "Reviews",
+             ("review.read",)),
+    PageSpec("review", "pages/review.py", "Review", ":material/timeline:", "Reviews",
+             ("review.read",), in_menu=False),
+    # Administration
+    PageSpec("review-types", "pages/review_types.py", "Review types", ":material/tune:", "Administration",
+             ("review_type.manage",)),
 ]
 
 

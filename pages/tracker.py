@@ -1,0 +1,85 @@
+"""Review progress tracker: every review's milestones and clocks, most urgent first."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from panel.services import accounts, tracker
+from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, header, today
+
+CHART_REVIEWS = 15
+STATUS_COLOURS = {  # colour and shape both carry the status (not colour alone)
+    "overdue": "#b3261e", "due_soon": "#8a6100", "done_late": "#c05a00", "done": "#1e6b38", "pending": "#5f6b7a"}
+STATUS_NAMES = {"overdue": "Overdue", "due_soon": "Due soon", "done_late": "Done late", "done": "Done",
+                "pending": "Not yet due"}
+
+me = actor()
+header("Review tracker", ":material/timeline:",
+       "Every review's milestones against their targets. Most urgent first: overdue, then due within "
+       "5 working days, then by the next date.")
+parts = accounts.partnerships(me, "review.read")
+with st.expander("Filters", icon=":material/filter_list:"):
+    c1, c2, c3, c4 = st.columns(4)
+    types = c1.multiselect("Review type", tracker.type_names(me))
+    status = c2.segmented_control("Status", ["open", "closed", "superseded"], default=["open"],
+                                  selection_mode="multi", format_func=str.capitalize)
+    reviewer = c3.text_input("Lead reviewer contains")
+    chosen = None
+    if len(parts) > 1:
+        chosen = c4.multiselect("Partnership", [p.id for p in parts], format_func={p.id: p.name for p in parts}.get)
+
+f = tracker.TrackerFilter(partnership_ids=chosen or None, type_names=types, statuses=tuple(status or ()),
+                          reviewer=reviewer)
+with st.spinner("Working out every review's clock…"):
+    df = tracker.reviews(me, f, today())
+if df.empty:
+    empty_state("No reviews match.", "Reviews appear here when the chair signs a decision that opens one; "
+                "widen the filters to see closed reviews.")
+    st.stop()
+
+m1, m2, m3 = st.columns(3)
+m1.metric("Reviews", len(df))
+m2.metric("With an overdue milestone", int((df["rag"] == "red").sum()))
+m3.metric("Milestone due within 5 working days", int((df["rag"] == "amber").sum()))
+
+top = df.head(CHART_REVIEWS)["reference"].tolist()
+tl = tracker.timeline(me, f, today(), top)
+if not tl.empty:
+    tl = tl.assign(status_name=tl["status"].map(STATUS_NAMES),
+                   planned=pd.to_datetime(tl["planned"]), actual=pd.to_datetime(tl["actual"]))
+    scale = alt.Scale(domain=list(STATUS_NAMES.values()), range=[STATUS_COLOURS[k] for k in STATUS_NAMES])
+    y = alt.Y("review:N", sort=top, title=None)
+    span = alt.Chart(tl).mark_rule(color="#c7ccd4").encode(y=y, x="min(planned):T", x2="max(planned):T")
+    planned = alt.Chart(tl).mark_point(size=70, filled=False).encode(
+        y=y, x=alt.X("planned:T", title="Date"), color=alt.Color("status_name:N", scale=scale, title="Milestone"),
+        shape=alt.Shape("status_name:N", title="Milestone"),
+        tooltip=["review", "milestone", alt.Tooltip("planned:T", format="%d %b %Y"),
+                 alt.Tooltip("actual:T", format="%d %b %Y"), "status_name"])
+    actual = alt.Chart(tl.dropna(subset=["actual"])).mark_point(size=40, filled=True, color="#1b2a41").encode(
+        y=y, x="actual:T", tooltip=["review", "milestone", alt.Tooltip("actual:T", format="%d %b %Y")])
+    now = alt.Chart(pd.DataFrame({"today": [pd.Timestamp(today())]})).mark_rule(
+        color="#b3261e", strokeDash=[4, 3]).encode(x="today:T")
+    st.altair_chart((span + planned + actual + now).properties(height=28 * len(top) + 60), width="stretch")
+    late = tl[tl["status"] == "overdue"]
+    st.caption(f"Timeline of the {len(top)} most urgent reviews: hollow marks are targets, coloured and shaped by "
+               f"status; filled dots are actual dates; the dashed line is today. {len(late)} milestone(s) are "
+               "overdue. The table below holds the same information.")
+
+view = df.assign(rag=df["rag"].map(RAG_LABELS))
+event = st.dataframe(
+    view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"]), hide_index=True, width="stretch",
+    on_select="rerun", selection_mode="single-row", key="tracker_table",
+    column_config={
+        "reference": "Review", "partnership": "Partnership", "type": "Type", "lead_reviewer": "Lead reviewer",
+        "started_on": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
+        "next_milestone": "Next milestone", "due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
+        "working_days_left": st.column_config.NumberColumn("Working days left", help="Negative when overdue"),
+        "rag": "Clock", "overdue": st.column_config.NumberColumn("Overdue milestones"), "status": "Status"})
+rows = event.selection.rows if event and event.selection else []
+if rows:
+    st.switch_page("pages/review.py", query_params={"ref": df.iloc[rows[0]]["reference"]})
+c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+pick = c1.selectbox("Open a review", df["reference"].tolist(), index=None, placeholder="Choose a review from this view",
+                    key="tracker_open")
+if c2.button("Open review", disabled=pick is None, icon=":material/open_in_new:"):
+    st.switch_page("pages/review.py", query_params={"ref": pick})

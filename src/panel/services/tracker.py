@@ -1,0 +1,104 @@
+"""The review progress tracker: every review's next milestone and clock, for the managers who
+answer for timeliness. Two queries per call (reviews, then their milestones), whatever the size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from sqlmodel import select
+
+from panel import lifecycle
+from panel.db import read_session
+from panel.models import Partnership, Review, ReviewMilestone, ReviewType
+from panel.services.access import Actor
+
+COLUMNS = ["reference", "partnership", "type", "lead_reviewer", "started_on", "next_milestone", "due",
+           "working_days_left", "rag", "overdue", "status"]
+
+
+@dataclass
+class TrackerFilter:
+    partnership_ids: list[int] | None = None
+    type_names: list[str] = field(default_factory=list)
+    statuses: tuple[str, ...] = ("open",)
+    reviewer: str = ""
+    limit: int = 500
+
+
+def _scope(actor: Actor, requested: list[int] | None) -> list[int]:
+    allowed = actor.partnerships_with("review.read")
+    return [p for p in requested if p in allowed] if requested else allowed
+
+
+def _load(actor: Actor, f: TrackerFilter):
+    pids = _scope(actor, f.partnership_ids)
+    if not pids:
+        return [], {}
+    conds = [Review.partnership_id.in_(pids)]
+    if f.statuses:
+        conds.append(Review.status.in_(f.statuses))
+    if f.type_names:
+        conds.append(ReviewType.name.in_(f.type_names))
+    if f.reviewer.strip():
+        conds.append(Review.lead_reviewer.ilike(f"%{f.reviewer.strip()}%"))
+    with read_session() as s:
+        rows = s.exec(select(Review, ReviewType.name, Partnership.code)
+                      .join(ReviewType, ReviewType.id == Review.review_type_id)
+                      .join(Partnership, Partnership.id == Review.partnership_id)
+                      .where(*conds).order_by(Review.started_on.desc()).limit(f.limit)).all()
+        ids = [r.id for r, _, _ in rows]
+        milestones: dict[int, list[ReviewMilestone]] = {}
+        if ids:
+            for m in s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id.in_(ids))
+                            .order_by(ReviewMilestone.review_id, ReviewMilestone.position)):
+                milestones.setdefault(m.review_id, []).append(m)
+    return rows, milestones
+
+
+def reviews(actor: Actor, f: TrackerFilter, today: date) -> pd.DataFrame:
+    """One row per review, most urgent first: red, then amber, then by next due date."""
+    rows, milestones = _load(actor, f)
+    out = []
+    for rv, type_name, code in rows:
+        ms = milestones.get(rv.id, [])
+        st = lifecycle.review_status([{"key": m.key, "planned": m.planned_on, "actual": m.actual_on} for m in ms], today)
+        names = {m.key: m.name for m in ms}
+        out.append({
+            "reference": rv.reference, "partnership": code, "type": type_name,
+            "lead_reviewer": rv.lead_reviewer or "", "started_on": rv.started_on,
+            "next_milestone": names.get(st["next_key"], ""), "due": st["next_due"],
+            "working_days_left": st["days_left"], "rag": st["rag"],
+            "overdue": st["counts"].get("overdue", 0), "status": rv.status,
+        })
+    df = pd.DataFrame(out, columns=COLUMNS)
+    if not df.empty:
+        order = {"red": 0, "amber": 1, "green": 2}
+        df = (df.assign(_o=df["rag"].map(order).fillna(3), _d=pd.to_datetime(df["due"]))
+              .sort_values(["_o", "_d"], na_position="last").drop(columns=["_o", "_d"]).reset_index(drop=True))
+    return df
+
+
+def timeline(actor: Actor, f: TrackerFilter, today: date, references: list[str]) -> pd.DataFrame:
+    """Milestones of the given reviews for the chart: planned and actual dates and status."""
+    rows, milestones = _load(actor, f)
+    wanted = set(references)
+    out = []
+    for rv, type_name, _ in rows:
+        if rv.reference not in wanted:
+            continue
+        for m in milestones.get(rv.id, []):
+            out.append({"review": rv.reference, "type": type_name, "milestone": m.name, "planned": m.planned_on,
+                        "actual": m.actual_on, "statutory": m.statutory,
+                        "status": lifecycle.milestone_status(m.planned_on, m.actual_on, today)})
+    return pd.DataFrame(out, columns=["review", "type", "milestone", "planned", "actual", "statutory", "status"])
+
+
+def type_names(actor: Actor) -> list[str]:
+    pids = actor.partnerships_with("review.read")
+    if not pids:
+        return []
+    with read_session() as s:
+        return sorted(set(s.exec(select(ReviewType.name).where(ReviewType.partnership_id.in_(pids),
+                                                               ReviewType.creates_review == True))))  # noqa: E712

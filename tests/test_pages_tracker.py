@@ -1,0 +1,50 @@
+"""Tracker and review record pages, per role, through AppTest."""
+
+import pytest
+
+from tests.apptest import menu, signed_in, texts
+
+REF = "NB-2026-005-R2"  # the demo's open Northbrook LCSPR
+
+
+@pytest.mark.parametrize("username", ["chair", "member", "manager", "regional"])
+def test_panel_roles_have_the_tracker(demo_db, username):
+    assert "Review tracker" in menu(signed_in(username))
+    at = signed_in(username, "pages/tracker.py")
+    df = at.dataframe[0].value
+    assert len(df) >= 1
+    assert ({"NB", "EM", "WV"} if username == "regional" else {"NB"}) == set(df["partnership"])
+    assert "most urgent reviews" in texts(at)
+
+
+def test_referrer_and_admin_have_no_tracker(demo_db):
+    assert "Review tracker" not in menu(signed_in("referrer"))
+    assert "Review tracker" not in menu(signed_in("admin"))
+
+
+def test_tracker_filter_to_closed_and_empty_state(demo_db):
+    at = signed_in("manager", "pages/tracker.py")
+    at.text_input[0].input("nobody by this name").run()
+    assert "No reviews match" in texts(at)
+
+
+def test_manager_records_a_milestone_on_the_review_page(demo_db):
+    at = signed_in("manager", "pages/review.py", query={"ref": REF})
+    before = at.dataframe[0].value
+    overdue = before[before["status"] == "Overdue"]["milestone"].tolist()
+    assert overdue
+    [b for b in at.button if b.label == "Save date"][0].click().run()  # first open milestone, today
+    after = at.dataframe[0].value
+    assert after[after["milestone"] == overdue[0]]["status"].iloc[0] in ("Done", "Done late")
+    assert not at.exception
+
+
+def test_member_reads_the_review_but_keeps_no_record(demo_db):
+    at = signed_in("member", "pages/review.py", query={"ref": REF})
+    assert at.dataframe[0].value is not None
+    assert not [b for b in at.button if b.label == "Save date"]
+
+
+def test_other_partnership_review_is_not_found(demo_db):
+    at = signed_in("chair.em", "pages/review.py", query={"ref": REF})
+    assert any("No review with that reference" in e.value for e in at.error)

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# Property tests check rules, not speed (speed is for the benchmark): no per-example deadline,
-# which otherwise fails on a loaded CI machine when the bank-holiday calendar first loads.
-settings.register_profile("panel", deadline=None)
-settings.load_profile("panel")
-
 from panel import demo, migrate
 from panel.db import get_engine
 
 TODAY = date(2026, 11, 23)  # a Monday; the demo is laid out around it
+
+# Property tests check rules, not speed (speed is for the benchmark): no per-example deadline,
+# which otherwise fails on a loaded CI machine when the bank-holiday calendar first loads.
+settings.register_profile("panel", deadline=None)
+settings.load_profile("panel")
 
 
 @pytest.fixture

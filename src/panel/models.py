@@ -261,3 +261,84 @@ class ReminderLog(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=utcnow)
     items: int = 0
     digest: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Theme(SQLModel, table=True):
+    """The managed taxonomy (DOMAIN §7). Local themes map to a national theme; a merged theme
+    points at the theme it became, so history is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    kind: str = Field(default="national", max_length=20)  # national, local
+    national_id: int | None = Field(default=None, foreign_key="theme.id")
+    merged_into_id: int | None = Field(default=None, foreign_key="theme.id")
+    active: bool = True
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class Finding(SQLModel, table=True):
+    """What a review (or other learning source) found."""
+
+    __table_args__ = (Index("ix_finding_partnership_year", "partnership_id", "recorded_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    source_kind: str = Field(default="review", max_length=30)  # review, child_death_review, case_file_audit, cpir
+    source_title: str | None = Field(default=None, max_length=200)
+    recorded_on: date
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Recommendation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    finding_id: int | None = Field(default=None, foreign_key="finding.id", index=True)
+    review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_on: date
+
+
+class RecommendationAgency(SQLModel, table=True):
+    recommendation_id: int = Field(foreign_key="recommendation.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+
+
+class Action(SQLModel, table=True):
+    """Stays open until evidence of impact is recorded: partnerships are judged on changed
+    practice, not on reports written."""
+
+    __table_args__ = (Index("ix_action_register", "partnership_id", "status", "due_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    owner_agency_id: int = Field(foreign_key="agency.id", index=True)
+    owner_name: str = Field(max_length=200)
+    owner_email: str | None = Field(default=None, max_length=254)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due_on: date
+    status: str = Field(default="open", max_length=20)  # open, in_progress, completed, closed
+    evidence_of_impact: str | None = Field(default=None, sa_column=Column(Text))
+    closed_on: date | None = None
+    closed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    version: int = 1
+
+
+class ActionNote(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    by_id: int | None = Field(default=None, foreign_key="user.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ThemeTag(SQLModel, table=True):
+    """A theme on a review, finding or recommendation (several each)."""
+
+    __table_args__ = (
+        UniqueConstraint("theme_id", "entity", "entity_id"),
+        Index("ix_themetag_entity", "entity", "entity_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    entity: str = Field(max_length=20)  # review, finding, recommendation
+    entity_id: int

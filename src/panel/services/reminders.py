@@ -1,0 +1,247 @@
+"""Reminders: find who is owed which overdue or due-soon item, and e-mail their digests.
+
+Who gets what (issue #4; the digest text is built by `panel.reminders`):
+
+- a milestone of an open review, not done: the review's lead reviewer (`lead_reviewer_email`)
+  and every active business manager of the review's partnership;
+- a chronology or agency report asked for an open review, not received: the agency's contact
+  (`contact_email`) and the managers;
+- a referral still open (new, awaiting information, accepted) with no notification recorded as
+  sent, whose 5-working-day notification clock has run out or runs out soon: the managers.
+
+Managers get only the items of partnerships where they hold the manager role. A digest is
+marked as sent (a ReminderLog row and an audit row, in one transaction) only after the mail
+server has accepted it.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from panel.clock import add_working_days
+from panel.config import Settings, get_settings
+from panel.db import read_session, transaction
+from panel.models import (
+    Agency,
+    AgencyRequest,
+    Membership,
+    Notification,
+    Partnership,
+    Referral,
+    ReminderLog,
+    Review,
+    ReviewMilestone,
+    User,
+)
+from panel.referral_rules import OPEN_STATUSES, notification_clock
+from panel.reminders import (
+    DUE_SOON_WORKING_DAYS,
+    Digest,
+    ReminderItem,
+    build_digests,
+)
+from panel.services import audit
+from panel.services.access import SYSTEM, Actor
+from panel.services.errors import PanelError
+
+SMTP_TIMEOUT_SECONDS = 30.0
+REQUEST_KINDS = {
+    "chronology": "Chronology",
+    "agency_report": "Agency report",
+    "agency_summary": "Agency summary",
+}
+NOTIFICATION_WHAT = "Serious incident notification"
+
+
+class MailServerUnavailable(PanelError):
+    """The mail server could not be reached or refused the mail: the run stopped."""
+
+
+@dataclass
+class SendResult:
+    sent: list[Digest] = field(default_factory=list)
+    refused: list[tuple[Digest, str]] = field(default_factory=list)  # recipient refused by the server
+
+    @property
+    def items(self) -> int:
+        return sum(d.items for d in self.sent)
+
+
+def _horizon(as_of: date) -> date:
+    """Every date due within DUE_SOON_WORKING_DAYS working days is before this day.
+
+    The day after the 5th working day may still be 5 working days away (a weekend), so the
+    bound is the 6th working day, exclusive; the digest builder applies the exact rule.
+    """
+    return add_working_days(as_of, DUE_SOON_WORKING_DAYS + 1)
+
+
+def _managers(s: Session) -> dict[int, list[str]]:
+    """Partnership id -> e-mail addresses of its active business managers."""
+    rows = s.exec(
+        select(Membership.partnership_id, User.email)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.role == "manager", User.is_active.is_(True))
+    ).all()
+    out: dict[int, list[str]] = {}
+    for pid, email in rows:
+        out.setdefault(pid, []).append(email)
+    return out
+
+
+def assignments(s: Session, as_of: date) -> list[tuple[str, ReminderItem]]:
+    """(recipient address, item) for every not-done item due before the horizon.
+
+    Addresses are as stored; `build_digests` normalises them and drops the unusable ones.
+    """
+    horizon = _horizon(as_of)
+    managers = _managers(s)
+    codes = dict(s.exec(select(Partnership.id, Partnership.code)).all())
+    out: list[tuple[str, ReminderItem]] = []
+
+    def give(pid: int, item: ReminderItem, *owners: str | None) -> None:
+        for address in (*owners, *managers.get(pid, ())):
+            if address:
+                out.append((address, item))
+
+    milestones = s.exec(
+        select(ReviewMilestone.name, ReviewMilestone.planned_on, Review.reference,
+               Review.partnership_id, Review.lead_reviewer_email)
+        .join(Review, Review.id == ReviewMilestone.review_id)
+        .where(Review.status == "open", ReviewMilestone.actual_on.is_(None),
+               ReviewMilestone.planned_on < horizon)
+    ).all()
+    for name, planned_on, reference, pid, lead_email in milestones:
+        item = ReminderItem(planned_on, reference, name, codes[pid], "milestone")
+        give(pid, item, lead_email)
+
+    requests = s.exec(
+        select(AgencyRequest.kind, AgencyRequest.due_on, AgencyRequest.contact_email, Agency.name,
+               Review.reference, Review.partnership_id)
+        .join(Review, Review.id == AgencyRequest.review_id)
+        .join(Agency, Agency.id == AgencyRequest.agency_id)
+        .where(Review.status == "open", AgencyRequest.received_on.is_(None),
+               AgencyRequest.due_on < horizon)
+    ).all()
+    for kind, due_on, contact, agency, reference, pid in requests:
+        what = f"{REQUEST_KINDS.get(kind, kind.replace('_', ' ').capitalize())} from {agency}"
+        give(pid, ReminderItem(due_on, reference, what, codes[pid], "agency_request"), contact)
+
+    notified = select(Notification.referral_id)
+    referrals = s.exec(
+        select(Referral.reference, Referral.aware_on, Referral.partnership_id)
+        .where(Referral.status.in_(OPEN_STATUSES), Referral.id.not_in(notified))
+    ).all()
+    for reference, aware_on, pid in referrals:
+        due = notification_clock(aware_on, as_of).due
+        if due < horizon:
+            give(pid, ReminderItem(due, reference, NOTIFICATION_WHAT, codes[pid], "notification"))
+    return out
+
+
+def digests(as_of: date) -> list[Digest]:
+    """Every digest due as of `as_of`, one per recipient, sorted by recipient. Writes nothing."""
+    with read_session() as s:
+        pairs = assignments(s, as_of)
+    return build_digests(pairs, as_of)
+
+
+def message(digest: Digest, sender: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = digest.recipient
+    msg["Subject"] = digest.subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
+    # Quoted-printable keeps the message 7-bit (milestone names may hold an en dash) for any relay.
+    msg.set_content(digest.body, charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+def _record_sent(digest: Digest, actor: Actor) -> None:
+    """The ReminderLog row and its audit row, together."""
+    with transaction() as s:
+        s.add(ReminderLog(recipient=digest.recipient, items=digest.items, digest=digest.body))
+        ids = s.exec(select(User.id).where(func.lower(func.trim(User.email)) == digest.recipient)).all()
+        codes = digest.partnerships
+        pid = None
+        if len(codes) == 1:
+            pid = s.exec(select(Partnership.id).where(Partnership.code == codes[0])).first()
+        detail = (f"{digest.recipient}: {digest.subject.removeprefix('Panel: ')} as of "
+                  f"{digest.as_of.isoformat()} ({', '.join(codes)})")
+        if len(ids) == 1:
+            audit.record(s, actor, "reminder", "user", ids[0], pid, detail=detail)
+        else:
+            audit.record(s, actor, "reminder", "email", None, pid, detail=detail)
+
+
+def _why(e: BaseException) -> str:
+    if isinstance(e, smtplib.SMTPResponseException):
+        text = e.smtp_error.decode("utf-8", "replace") if isinstance(e.smtp_error, bytes) else str(e.smtp_error)
+        return f"{e.smtp_code} {text}".strip()
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return str(e) or type(e).__name__
+
+
+def _failure(e: BaseException, where: str, sent: int, left: int) -> MailServerUnavailable:
+    # smtplib's errors are OSErrors too: the server's own answers first.
+    if isinstance(e, smtplib.SMTPConnectError):
+        what = "refused the connection"
+    elif isinstance(e, smtplib.SMTPServerDisconnected) or not isinstance(e, smtplib.SMTPException):
+        what = "is not reachable"
+    else:
+        what = "refused the mail"
+    if sent:
+        was = "1 digest was" if sent == 1 else f"{sent} digests were"
+        rest = "the other was" if left == 1 else f"the other {left} were"
+        tail = f"{was} sent and marked as sent before this; {rest} not marked as sent."
+    else:
+        tail = "Nothing was marked as sent."
+    return MailServerUnavailable(f"Could not send reminders: the mail server at {where} {what} ({_why(e)}). {tail}")
+
+
+def send(
+    to_send: Iterable[Digest],
+    settings: Settings | None = None,
+    actor: Actor = SYSTEM,
+    timeout: float = SMTP_TIMEOUT_SECONDS,
+    smtp_factory: Callable[..., smtplib.SMTP] = smtplib.SMTP,
+) -> SendResult:
+    """E-mail each digest over one SMTP connection; mark each as sent once the server accepts it.
+
+    A recipient the server refuses is skipped (and reported in the result); the others still
+    go. If the server cannot be reached, or fails or refuses otherwise, the run stops with
+    MailServerUnavailable: digests already accepted stay marked as sent, no other is.
+    """
+    settings = settings or get_settings()
+    pending = list(to_send)
+    result = SendResult()
+    if not pending:
+        return result
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    try:
+        with smtp_factory(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
+            for digest in pending:
+                try:
+                    smtp.send_message(message(digest, settings.smtp_sender),
+                                      from_addr=settings.smtp_sender, to_addrs=[digest.recipient])
+                except smtplib.SMTPRecipientsRefused as e:
+                    reasons = [_why(smtplib.SMTPResponseException(code, msg))
+                               for code, msg in e.recipients.values()]
+                    result.refused.append((digest, "; ".join(reasons) or "refused"))
+                    continue
+                _record_sent(digest, actor)
+                result.sent.append(digest)
+    except (OSError, smtplib.SMTPException) as e:
+        raise _failure(e, where, len(result.sent), len(pending) - len(result.sent)) from e
+    return result

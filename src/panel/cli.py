@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import date
 
+from panel.cli_remind import add_parser as add_remind_parser
 from panel.services.errors import PanelError, ValidationFailed
 
 
@@ -84,6 +85,36 @@ def _reset_password(args) -> int:
     return 0
 
 
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"use a date like 2026-03-31, not {text!r}") from None
+
+
+def _report_timeliness(args) -> int:
+    """The timeliness figures as JSON (the documented schema) or a short table."""
+    import json
+
+    from panel.services import reports
+    from panel.services.access import SYSTEM
+
+    pids = reports.partnership_ids_for_codes(args.partnership) if args.partnership else None
+    report = reports.timeliness(SYSTEM, args.as_of, pids)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    scope = ", ".join(p["code"] for p in report["partnerships"]) or "no partnerships"
+    print(f"Timeliness as of {report['as_of']} ({scope})")
+    for row in reports.summary_rows(report)[:3]:
+        pct = "-" if row["percent_on_time"] is None else f"{row['percent_on_time']:.1f}%"
+        print(f"  {row['figure']:<64} {row['on_time']:>4}/{row['total']:<4} {pct:>6}"
+              f"  late {row['late']}, not yet due {row['not_yet_due']}")
+    od = report["overdue_milestones"]
+    print(f"  Overdue milestones now: {od['total']} ({od['statutory']} statutory) in {od['reviews']} reviews")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="panel", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -108,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reset-password", help="set a new password and end the user's sign-ins")
     r.add_argument("username")
     r.set_defaults(fn=_reset_password)
+    add_remind_parser(sub)
+    rep = sub.add_parser("report", help="reports for annual reports and returns")
+    rep_sub = rep.add_subparsers(dest="report", required=True)
+    t = rep_sub.add_parser("timeliness", help="statutory timeliness figures (docs/timeliness-report.md)")
+    t.add_argument("--as-of", required=True, type=_as_of, metavar="YYYY-MM-DD",
+                   help="judge every clock as of this date")
+    t.add_argument("--partnership", action="append", metavar="CODE",
+                   help="only this partnership, e.g. NB (repeatable; default all)")
+    t.add_argument("--json", action="store_true", help="print the report as JSON")
+    t.set_defaults(fn=_report_timeliness)
     return p
 
 

@@ -32,12 +32,18 @@ def to_csv(df: pd.DataFrame) -> bytes:
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str = "Export") -> bytes:
+    return to_xlsx_sheets({sheet: df})
+
+
+def to_xlsx_sheets(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Several sheets in one workbook, each neutralised, sized to fit and with a frozen header."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        _safe(df).to_excel(writer, index=False, sheet_name=sheet[:31])
-        ws = writer.sheets[sheet[:31]]
-        for cells in ws.columns:
-            width = max(len(str(c.value or "")) for c in cells[:200])
-            ws.column_dimensions[cells[0].column_letter].width = min(max(10, width + 2), 60)
-        ws.freeze_panes = "A2"
+        for name, df in sheets.items():
+            _safe(df).to_excel(writer, index=False, sheet_name=name[:31])
+            ws = writer.sheets[name[:31]]
+            for cells in ws.columns:
+                width = max(len(str(c.value or "")) for c in cells[:200])
+                ws.column_dimensions[cells[0].column_letter].width = min(max(10, width + 2), 60)
+            ws.freeze_panes = "A2"
     return buf.getvalue()

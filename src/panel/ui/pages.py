@@ -38,6 +38,8 @@ PAGES: list[PageSpec] = [
              ("review.read",)),
     PageSpec("review", "pages/review.py", "Review", ":material/timeline:", "Reviews",
              ("review.read",), in_menu=False),
+    PageSpec("timeliness", "pages/timeliness.py", "Timeliness", ":material/timer:", "Reviews",
+             ("report.timeliness",)),
     # Administration
     PageSpec("review-types", "pages/review_types.py", "Review types", ":material/tune:", "Administration",
              ("review_type.manage",)),

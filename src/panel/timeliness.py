@@ -1,0 +1,360 @@
+"""Statutory timeliness figures (DOMAIN §4, §6): pure Python over plain rows, no database.
+
+`build_report` is the one place the figures are worked out: the manager's dashboard, the Excel
+export and `panel report timeliness --json` all go through `panel.services.reports.timeliness`,
+which selects the rows and calls it. The dict it returns is the documented, stable schema
+(`docs/timeliness-report.md`, `SCHEMA_VERSION`): change it only by adding fields, or bump the
+version.
+
+Everything is judged *as of* a date, so a return run later for an earlier date gives the same
+answer it would have given then: an event dated after `as_of` (a notification sent, a milestone
+reached, a report published) is treated as not having happened yet, and a clock that starts
+after `as_of` (aware on, notified on, decided on) is left out altogether.
+
+For each statutory clock an item is
+- **on time** when it happened by `as_of`, on or before its due date;
+- **late** when it happened after its due date, or has not happened and its due date is before
+  `as_of` (still outstanding and already late);
+- **not yet due** (excluded from the percentage) when it has not happened and is due on or after
+  `as_of`.
+
+Input rows (plain dicts; extra keys are ignored):
+
+notifications
+    referral (str), partnership (code), body (str or None), review_type (key or None: the
+    outcome of the referral's signed decision), aware_on (date or None), due_on (date),
+    sent_on (date or None).
+rapid_reviews
+    review (str), referral (str), partnership, notified_on (date or None: the rapid review's
+    day 0), day0 (date, optional: the clock's start while no notification is recorded),
+    sent_on (date or None: sent to the National Panel).
+lcsprs
+    review, referral, partnership, decided_on (date), published_on (date or None).
+milestones
+    every milestone of the reviews in scope: review, referral, partnership, review_type,
+    review_status ("open" or "closed"), key, name, position (int), statutory (bool),
+    planned_on (date), actual_on (date or None).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from panel.clock import add_months, add_working_days, working_days_between
+from panel.screening import NOTIFY_WITHIN, RAPID_REVIEW_WITHIN
+
+SCHEMA_VERSION = 1
+LCSPR_WITHIN_MONTHS = 6
+FIGURES = ("notifications", "rapid_reviews", "lcsprs")
+BREAKDOWNS = ("by_review_type", "by_year", "by_partnership")
+FIGURE_TITLES = {
+    "notifications": "Notifications sent within 5 working days",
+    "rapid_reviews": "Rapid reviews sent to the National Panel within 15 working days",
+    "lcsprs": "LCSPRs published within 6 months of the decision",
+}
+RULES = {
+    "notifications": {
+        "rule": "Each notification the criteria call for, sent within 5 working days of the day "
+                "the local authority became aware (DOMAIN §4).",
+        "within": NOTIFY_WITHIN, "unit": "working_days", "from": "aware_on", "event": "sent_on",
+    },
+    "rapid_reviews": {
+        "rule": "Each rapid review sent to the National Panel within 15 working days of the "
+                "notification, the notification being day 0 (DOMAIN §4, §6).",
+        "within": RAPID_REVIEW_WITHIN, "unit": "working_days", "from": "notified_on",
+        "event": "sent_on",
+    },
+    "lcsprs": {
+        "rule": "Each LCSPR report published within 6 calendar months of the decision to hold it "
+                "(WT2018 ch.4; DOMAIN §4).",
+        "within": LCSPR_WITHIN_MONTHS, "unit": "months", "from": "decided_on",
+        "event": "published_on",
+    },
+}
+
+ON_TIME, LATE, NOT_YET_DUE = "on_time", "late", "not_yet_due"
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _by_as_of(day: date | None, as_of: date) -> date | None:
+    """An event after `as_of` had not happened as of then."""
+    return day if day is not None and day <= as_of else None
+
+
+def _after(day: date | None, as_of: date) -> bool:
+    return day is not None and day > as_of
+
+
+def judge(due_on: date, done_on: date | None, as_of: date) -> tuple[str, int | None]:
+    """(outcome, working days late) for one clock; working days late is None unless late."""
+    done = _by_as_of(done_on, as_of)
+    if done is not None:
+        if done <= due_on:
+            return ON_TIME, None
+        return LATE, working_days_between(due_on, done)
+    if due_on < as_of:
+        return LATE, working_days_between(due_on, as_of)
+    return NOT_YET_DUE, None
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _counts(outcomes: Iterable[str]) -> dict[str, Any]:
+    n = {ON_TIME: 0, LATE: 0, NOT_YET_DUE: 0}
+    for o in outcomes:
+        n[o] += 1
+    total = n[ON_TIME] + n[LATE]
+    return {"total": total, "on_time": n[ON_TIME], "late": n[LATE],
+            "percent_on_time": _percent(n[ON_TIME], total), "not_yet_due": n[NOT_YET_DUE]}
+
+
+def _key_order(key: Any) -> tuple:
+    # None (no review type yet) sorts last; otherwise natural order (years as numbers).
+    return (key is None, key if key is not None else 0)
+
+
+def _groups(judged: Sequence[dict], key: Callable[[dict], Any]) -> list[dict[str, Any]]:
+    buckets: dict[Any, list[str]] = defaultdict(list)
+    for item in judged:
+        buckets[key(item)].append(item["outcome"])
+    return [{"key": k, **_counts(buckets[k])} for k in sorted(buckets, key=_key_order)]
+
+
+def _figure(name: str, judged: list[dict], late_item: Callable[[dict], dict],
+            extra_breakdowns: Mapping[str, Callable[[dict], Any]] | None = None) -> dict[str, Any]:
+    """One statutory figure: counts, breakdowns and the late items, in the schema's shape."""
+    out: dict[str, Any] = {"title": FIGURE_TITLES[name], **RULES[name]}
+    out.update(_counts(j["outcome"] for j in judged))
+    out["by_review_type"] = _groups(judged, lambda j: j["review_type"])
+    out["by_year"] = _groups(judged, lambda j: j["due_on"].year)
+    out["by_partnership"] = _groups(judged, lambda j: j["partnership"])
+    for label, fn in (extra_breakdowns or {}).items():
+        out[label] = _groups(judged, fn)
+    late = sorted((j for j in judged if j["outcome"] == LATE),
+                  key=lambda j: (j["due_on"], j["sort"]))
+    out["late_items"] = [late_item(j) for j in late]
+    return out
+
+
+def _notifications(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
+    judged = []
+    for r in rows:
+        if _after(r.get("aware_on"), as_of):
+            continue
+        outcome, late_by = judge(r["due_on"], r.get("sent_on"), as_of)
+        judged.append({"outcome": outcome, "late_by": late_by, "due_on": r["due_on"],
+                       "partnership": r["partnership"], "review_type": r.get("review_type"),
+                       "sort": (r["referral"], r.get("body") or ""), "row": r})
+
+    def item(j: dict) -> dict:
+        r = j["row"]
+        sent = _by_as_of(r.get("sent_on"), as_of)
+        return {"referral": r["referral"], "partnership": r["partnership"], "body": r.get("body"),
+                "review_type": r.get("review_type"), "aware_on": _iso(r.get("aware_on")),
+                "due_on": _iso(r["due_on"]), "sent_on": _iso(sent), "sent": sent is not None,
+                "working_days_late": j["late_by"]}
+
+    return _figure("notifications", judged, item,
+                   {"by_body": lambda j: j["row"].get("body")})
+
+
+def _rapid_reviews(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
+    judged = []
+    for r in rows:
+        day0 = r.get("notified_on") or r.get("day0")
+        if day0 is None or day0 > as_of:
+            continue  # no clock to judge against (yet)
+        due = add_working_days(day0, RAPID_REVIEW_WITHIN)
+        outcome, late_by = judge(due, r.get("sent_on"), as_of)
+        judged.append({"outcome": outcome, "late_by": late_by, "due_on": due,
+                       "partnership": r["partnership"],
+                       "review_type": r.get("review_type", "rapid_review"),
+                       "sort": r["review"], "row": r})
+
+    def item(j: dict) -> dict:
+        r = j["row"]
+        sent = _by_as_of(r.get("sent_on"), as_of)
+        return {"review": r["review"], "referral": r.get("referral"),
+                "partnership": r["partnership"], "review_type": j["review_type"],
+                "notified_on": _iso(r.get("notified_on")), "due_on": _iso(j["due_on"]),
+                "sent_on": _iso(sent), "sent": sent is not None,
+                "working_days_late": j["late_by"]}
+
+    return _figure("rapid_reviews", judged, item)
+
+
+def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
+    judged = []
+    for r in rows:
+        if r["decided_on"] > as_of:
+            continue
+        due = add_months(r["decided_on"], LCSPR_WITHIN_MONTHS)
+        outcome, late_by = judge(due, r.get("published_on"), as_of)
+        judged.append({"outcome": outcome, "late_by": late_by, "due_on": due,
+                       "partnership": r["partnership"], "review_type": r.get("review_type", "lcspr"),
+                       "sort": r["review"], "row": r})
+
+    def item(j: dict) -> dict:
+        r = j["row"]
+        published = _by_as_of(r.get("published_on"), as_of)
+        return {"review": r["review"], "referral": r.get("referral"),
+                "partnership": r["partnership"], "review_type": j["review_type"],
+                "decided_on": _iso(r["decided_on"]), "due_on": _iso(j["due_on"]),
+                "published_on": _iso(published), "published": published is not None,
+                "working_days_late": j["late_by"]}
+
+    return _figure("lcsprs", judged, item)
+
+
+def _median(values: Sequence[int]) -> float | None:
+    return round(float(statistics.median(values)), 1) if values else None
+
+
+def _stage_summary(values: Sequence[int]) -> dict[str, Any]:
+    return {"count": len(values), "median_working_days": _median(values),
+            "min_working_days": min(values) if values else None,
+            "max_working_days": max(values) if values else None}
+
+
+def stage_rows(milestones: Iterable[Mapping[str, Any]], as_of: date) -> list[dict[str, Any]]:
+    """One row per stage completed by `as_of`: consecutive milestones (by position) of one review
+    that both have an actual date. A stage is named by the milestone that ends it."""
+    by_review: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for m in milestones:
+        by_review[m["review"]].append(m)
+    out = []
+    for review in sorted(by_review):
+        ordered = sorted(by_review[review], key=lambda m: (m.get("position", 0), m["key"]))
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            start = _by_as_of(before.get("actual_on"), as_of)
+            end = _by_as_of(after.get("actual_on"), as_of)
+            if start is None or end is None:
+                continue
+            out.append({"review": review, "partnership": after["partnership"],
+                        "review_type": after["review_type"], "from_milestone": before["key"],
+                        "to_milestone": after["key"], "to_name": after.get("name") or after["key"],
+                        "position": after.get("position", 0), "from_on": start, "to_on": end,
+                        "working_days": working_days_between(start, end)})
+    return out
+
+
+def _stages(milestones: Sequence[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
+    groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for row in stage_rows(milestones, as_of):
+        groups[(row["review_type"], row["from_milestone"], row["to_milestone"])].append(row)
+
+    def order(k: tuple[str, str, str]) -> tuple:
+        return (k[0], min(r["position"] for r in groups[k]), k[1], k[2])
+
+    stages = []
+    for k in sorted(groups, key=order):
+        rows = groups[k]
+        by_year: dict[int, list[int]] = defaultdict(list)
+        by_part: dict[str, list[int]] = defaultdict(list)
+        for r in rows:
+            by_year[r["to_on"].year].append(r["working_days"])
+            by_part[r["partnership"]].append(r["working_days"])
+        stages.append({
+            "review_type": k[0], "from_milestone": k[1], "to_milestone": k[2],
+            "name": rows[0]["to_name"],
+            **_stage_summary([r["working_days"] for r in rows]),
+            "by_year": [{"key": y, **_stage_summary(by_year[y])} for y in sorted(by_year)],
+            "by_partnership": [{"key": p, **_stage_summary(by_part[p])} for p in sorted(by_part)],
+        })
+    return {"unit": "working_days",
+            "rule": "Working days between the actual dates of consecutive milestones of the same "
+                    "review, by review type; a stage is named by the milestone that ends it.",
+            "stages": stages}
+
+
+def is_overdue(m: Mapping[str, Any], as_of: date) -> bool:
+    """Planned before `as_of` and not done by then, in a review still running."""
+    if m.get("review_status", "open") == "superseded":
+        return False
+    done = m.get("actual_on")
+    if done is None and m.get("review_status", "open") != "open":
+        return False  # a closed review's skipped milestone is not outstanding
+    return m["planned_on"] < as_of and _by_as_of(done, as_of) is None
+
+
+def _overdue(milestones: Sequence[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
+    rows = sorted((m for m in milestones if is_overdue(m, as_of)),
+                  key=lambda m: (m["planned_on"], m["review"], m.get("position", 0)))
+
+    def groups(key: Callable[[Mapping[str, Any]], Any]) -> list[dict[str, Any]]:
+        buckets: dict[Any, list[Mapping[str, Any]]] = defaultdict(list)
+        for m in rows:
+            buckets[key(m)].append(m)
+        return [{"key": k, "total": len(buckets[k]),
+                 "statutory": sum(1 for m in buckets[k] if m.get("statutory"))}
+                for k in sorted(buckets, key=_key_order)]
+
+    return {
+        "rule": "Milestones planned before the as-of date with no actual date by then, in open "
+                "reviews.",
+        "total": len(rows),
+        "statutory": sum(1 for m in rows if m.get("statutory")),
+        "reviews": len({m["review"] for m in rows}),
+        "by_review_type": groups(lambda m: m["review_type"]),
+        "by_year": groups(lambda m: m["planned_on"].year),
+        "by_partnership": groups(lambda m: m["partnership"]),
+        "items": [{"review": m["review"], "referral": m.get("referral"),
+                   "partnership": m["partnership"], "review_type": m["review_type"],
+                   "milestone": m["key"], "name": m.get("name") or m["key"],
+                   "statutory": bool(m.get("statutory")), "planned_on": _iso(m["planned_on"]),
+                   "working_days_overdue": working_days_between(m["planned_on"], as_of)}
+                  for m in rows],
+    }
+
+
+def build_report(
+    as_of: date,
+    *,
+    notifications: Iterable[Mapping[str, Any]] = (),
+    rapid_reviews: Iterable[Mapping[str, Any]] = (),
+    lcsprs: Iterable[Mapping[str, Any]] = (),
+    milestones: Iterable[Mapping[str, Any]] = (),
+    partnerships: Iterable[Mapping[str, Any]] = (),
+    review_types: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Every timeliness figure as of `as_of`, as a JSON-serialisable dict (schema version 1).
+
+    `partnerships` ({code, name}) and `review_types` ({key: name}) are echoed for labelling.
+    """
+    ms = list(milestones)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": as_of.isoformat(),
+        "partnerships": [{"code": p["code"], "name": p["name"]}
+                         for p in sorted(partnerships, key=lambda p: p["code"])],
+        "review_types": dict(sorted((review_types or {}).items())),
+        "notifications": _notifications(notifications, as_of),
+        "rapid_reviews": _rapid_reviews(rapid_reviews, as_of),
+        "lcsprs": _lcsprs(lcsprs, as_of),
+        "stage_durations": _stages(ms, as_of),
+        "overdue_milestones": _overdue(ms, as_of),
+    }
+
+
+def is_empty(report: Mapping[str, Any]) -> bool:
+    """True when there is nothing to report: no clocks at all and no milestones done or late."""
+    counted = sum(report[f]["total"] + report[f]["not_yet_due"] for f in FIGURES)
+    return (counted == 0 and not report["stage_durations"]["stages"]
+            and report["overdue_milestones"]["total"] == 0)
+
+
+def trend(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Percent on time per year for each statutory figure: the trend chart's (small) data."""
+    return [{"figure": f, "title": FIGURE_TITLES[f], "year": g["key"],
+             "percent_on_time": g["percent_on_time"],
+             "on_time": g["on_time"], "total": g["total"]}
+            for f in FIGURES for g in report[f]["by_year"] if g["total"]]

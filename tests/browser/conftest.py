@@ -101,10 +101,22 @@ def page(browser, server, request):
 
 
 def wait_idle(page: Page) -> None:
-    """Wait until the script has finished running (Streamlit's status widget is gone)."""
-    page.wait_for_timeout(150)
+    """Wait until the script has finished and stayed finished.
+
+    Streamlit's status widget shows while a run is in progress; a run that ends in st.rerun()
+    is followed at once by another, so idle must hold for several checks in a row before a
+    click can be trusted to reach the next run.
+    """
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20_000)
+        """() => new Promise(resolve => {
+            let quiet = 0;
+            const tick = () => {
+                const busy = document.querySelector('[data-testid="stStatusWidget"]');
+                quiet = busy ? 0 : quiet + 1;
+                if (quiet >= 4) resolve(true); else setTimeout(tick, 100);
+            };
+            tick();
+        })""", timeout=30_000)
 
 
 def sign_in(page: Page, username: str, path: str = "/") -> None:

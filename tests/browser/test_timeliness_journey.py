@@ -1,0 +1,77 @@
+"""Issue #4's journey: a manager opens the timeliness dashboard, finds a late rapid review,
+opens it, records the date that was never entered, sees the figure change, exports Excel."""
+
+import re
+import sqlite3
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+REVIEW = "NB-2024-004-R1"  # demo rapid review: notified 18 Jul 2024, due 8 Aug, sent 9 Aug
+
+
+def forget_sent_date(data_dir) -> None:
+    """The tracker this partnership moved from never recorded when the review was sent."""
+    con = sqlite3.connect(data_dir / "panel.db")
+    with con:
+        rid = con.execute("select id from review where reference = ?", (REVIEW,)).fetchone()[0]
+        con.execute("update review set sent_to_national_panel_on = null, status = 'open' where id = ?", (rid,))
+        con.execute("update reviewmilestone set actual_on = null where review_id = ? "
+                    "and key in ('sent_to_national_panel', 'lcspr_decision_recorded')", (rid,))
+    con.close()
+
+
+def sent_recorded(data_dir) -> str | None:
+    con = sqlite3.connect(data_dir / "panel.db")
+    row = con.execute("select m.actual_on from reviewmilestone m join review r on r.id = m.review_id "
+                      "where r.reference = ? and m.key = 'sent_to_national_panel'", (REVIEW,)).fetchone()
+    con.close()
+    return row[0][:10] if row and row[0] else None
+
+
+def tile(page, label):
+    return page.get_by_test_id("stMetric").filter(has_text=label)
+
+
+def test_manager_fixes_a_late_rapid_review_and_exports(page, server, tmp_path):
+    forget_sent_date(tmp_path)
+    sign_in(page, "manager")
+    page.get_by_role("link", name="Timeliness").click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Timeliness")).to_be_visible()
+    overdue_before = int(tile(page, "Overdue milestones now").get_by_test_id("stMetricValue").inner_text())
+    rapid_before = tile(page, "on time").nth(1).get_by_test_id("stMetricValue").inner_text()
+
+    page.get_by_text(re.compile(r"^Late rapid reviews \(\d+\)")).click()
+    link = page.get_by_role("link", name=re.compile(rf"{REVIEW} · due .* not sent"))
+    expect(link).to_be_visible()
+    link.click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=re.compile(REVIEW))).to_be_visible()
+
+    page.get_by_label("Milestone", exact=True).click()
+    page.get_by_role("option", name=re.compile("sent to the National Panel")).click()
+    page.get_by_role("spinbutton", name="day, Date").click()
+    page.keyboard.type("09082024")
+    page.get_by_role("button", name="Save date").click()
+    wait_idle(page)
+    assert sent_recorded(tmp_path) == "2024-08-09"
+
+    page.get_by_role("link", name="Timeliness").click()
+    wait_idle(page)
+    overdue_after = int(tile(page, "Overdue milestones now").get_by_test_id("stMetricValue").inner_text())
+    assert overdue_after == overdue_before - 1
+    page.get_by_text(re.compile(r"^Late rapid reviews \(\d+\)")).click()
+    expect(page.get_by_role("link", name=re.compile(rf"{REVIEW} · .*sent Fri 09 Aug 2024, 1 working day late"))).to_be_visible()
+    assert tile(page, "on time").nth(1).get_by_test_id("stMetricValue").inner_text() == rapid_before
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export Excel").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    book = openpyxl.load_workbook(path)
+    assert path.name == "timeliness-2026-11-23.xlsx" and len(book.sheetnames) >= 3

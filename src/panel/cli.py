@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import date
 
+from panel.cli_import import add_parsers as add_import_parsers
 from panel.cli_remind import add_parser as add_remind_parser
 from panel.services.errors import PanelError, ValidationFailed
 
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("username")
     r.set_defaults(fn=_reset_password)
     add_remind_parser(sub)
+    add_import_parsers(sub)
     rep = sub.add_parser("report", help="reports for annual reports and returns")
     rep_sub = rep.add_subparsers(dest="report", required=True)
     t = rep_sub.add_parser("timeliness", help="statutory timeliness figures (docs/timeliness-report.md)")

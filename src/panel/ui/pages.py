@@ -41,6 +41,8 @@ PAGES: list[PageSpec] = [
     PageSpec("timeliness", "pages/timeliness.py", "Timeliness", ":material/timer:", "Reviews",
              ("report.timeliness",)),
     # Administration
+    PageSpec("import", "pages/import.py", "Import a tracker", ":material/upload_file:", "Administration",
+             ("data.import",)),
     PageSpec("review-types", "pages/review_types.py", "Review types", ":material/tune:", "Administration",
              ("review_type.manage",)),
 ]

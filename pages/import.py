@@ -1,0 +1,126 @@
+"""Import a tracker: a partnership moving here from a spreadsheet (administrators only).
+
+Download the template, fill it (or export from the old tracker into it), upload, check every
+row, then import. Nothing is written unless every row passes.
+"""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from panel import tracker_io
+from panel.services import imports
+from panel.services.errors import PanelError
+from panel.ui.common import actor, empty_state, header, today
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MB = tracker_io.MAX_BYTES // 1024 // 1024
+GUIDANCE = f"""
+The template is an Excel workbook with four sheets: **referrals**, **notifications**, **reviews**
+and **milestones**, one example row each (fictional: delete it), and a **guide** sheet listing
+every column, the allowed values, your agencies and each partnership's review types and
+milestone keys.
+
+- Every row is checked before anything is saved: one problem anywhere and nothing is imported.
+  The report names the sheet, the row (as Excel numbers it), the column and the reason.
+- Rows are matched by reference. A row already here with the same values is *unchanged*, so
+  importing the same file again changes nothing; different values are a problem to resolve,
+  never an overwrite.
+- Formulas are never worked out: a cell starting with `=` is read as text.
+- Up to {MB} MB and {tracker_io.MAX_ROWS:,} rows per file: split a larger tracker by
+  partnership or year.
+"""
+
+me = actor()
+header("Import a tracker", ":material/upload_file:",
+       "Move referrals, notifications, reviews and milestones from a spreadsheet tracker into Panel.")
+if not imports.can_import(me):
+    empty_state("Only an administrator can import a tracker.",
+                "Ask your system administrator to import your partnership's spreadsheet.")
+    st.stop()
+
+st.subheader("1. Download the template", anchor=False)
+st.markdown(GUIDANCE)
+st.download_button("Download the template (.xlsx)", data=lambda: imports.template(me),
+                   file_name="panel-tracker-template.xlsx", mime=XLSX, icon=":material/download:")
+st.caption("The full format is in docs/import-format.md.")
+
+st.subheader("2. Check your file", anchor=False)
+uploaded = st.file_uploader(f"Tracker workbook (.xlsx, up to {MB} MB)", type=["xlsx"],
+                            max_upload_size=MB, key="import_file")
+
+
+def show(report: tracker_io.ImportReport) -> None:
+    if report.ok:
+        st.success(report.summary(), icon=":material/check_circle:")
+        if lines := report.count_lines():
+            st.markdown("\n".join(f"- {line}" for line in lines))
+    else:
+        st.error(report.summary(), icon=":material/error:")
+        frame = pd.DataFrame([p.as_dict() for p in report.problems],
+                             columns=["sheet", "row", "column", "problem"])
+        st.dataframe(frame, hide_index=True, width="stretch",
+                     column_config={"row": st.column_config.NumberColumn("row", format="%d")})
+    for w in report.warnings:
+        st.warning(w.line(), icon=":material/info:")
+
+
+def run_import(data: bytes, name: str) -> None:
+    with st.spinner("Importing in one transaction…"):
+        result = imports.import_tracker(me, data, name, today())
+    st.session_state.pop("import_check", None)
+    if result.imported:
+        st.success(f"{result.summary()} {result.decisions} signed decisions were recorded for the "
+                   "imported reviews and outcomes. The import is in the audit log.",
+                   icon=":material/check_circle:")
+        st.markdown("\n".join(f"- {line}" for line in result.count_lines()))
+    elif result.ok:
+        st.info("Nothing was imported: every row is already here.", icon=":material/info:")
+    else:
+        st.error("The data changed since the check: nothing was imported. The problems now:")
+        show(result)
+
+
+def check_and_import(uploaded) -> None:
+    data = uploaded.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    if st.session_state.get("import_go"):  # the Import button was pressed on the last run
+        run_import(data, uploaded.name)
+        return
+    if st.button("Check file", icon=":material/rule:"):
+        with st.status("Checking every row…", expanded=False) as status:
+            try:
+                checked = imports.check_file(me, data, uploaded.name, today())
+            except PanelError as e:
+                status.update(label=str(e), state="error")
+                return
+            status.update(label=f"Checked {checked.rows:,} rows", state="complete" if checked.ok else "error")
+        st.session_state["import_check"] = (digest, checked)
+
+    stored = st.session_state.get("import_check")
+    report = stored[1] if stored and stored[0] == digest else None
+    if report is None:
+        st.caption("Press Check file: the import is enabled once every row passes.")
+    else:
+        show(report)
+
+    st.subheader("3. Import", anchor=False)
+    ready = bool(report and report.ok and (report.new or report.decisions))
+    if report and report.ok and not ready:
+        st.caption("Nothing new to import: every row is already here.")
+    st.button("Import", type="primary", icon=":material/upload_file:", disabled=not ready, key="import_go")
+
+
+if uploaded is None:
+    st.info("Choose the workbook to check. Nothing is saved until you press Import.",
+            icon=":material/info:")
+else:
+    check_and_import(uploaded)
+
+st.divider()
+st.subheader("Export in the same format", anchor=False)
+st.caption("Every referral, notification, review and milestone of your partnerships, as a workbook "
+           "this page can import. Exports are a disclosure and are logged.")
+st.download_button("Export the tracker (.xlsx)", data=lambda: imports.export_tracker(me),
+                   file_name="panel-tracker.xlsx", mime=XLSX, icon=":material/download:")

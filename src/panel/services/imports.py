@@ -1,0 +1,337 @@
+"""Importing a spreadsheet tracker, and exporting the database in the same format.
+
+Every row is checked first (`panel.tracker_io.validate`); nothing is written unless all pass,
+and then everything is written in one transaction with its audit rows. Records are keyed by
+reference: a row already in the database with the same values is "unchanged", with different
+values an error naming the columns, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from panel import screening, tracker_io
+from panel.db import read_session, transaction, utcnow
+from panel.models import (
+    Agency,
+    Decision,
+    Notification,
+    Partnership,
+    Referral,
+    ReferralAgency,
+    Review,
+    ReviewMilestone,
+    ReviewType,
+)
+from panel.services import audit
+from panel.services.access import Actor
+from panel.services.errors import PermissionDenied
+from panel.services.review_types import spec_of
+from panel.services.screening import facts_of
+from panel.tracker_io import Context, ImportReport, Plan, TypeInfo
+
+PERMISSION = "data.import"
+EXPORT_PERMISSIONS = ("data.import", "referral.export")
+CHUNK = 500
+# Referral columns stored as they are (the rest are looked up: partnership, agencies, outcome).
+REFERRAL_FIELDS = tuple(c.name for c in tracker_io.REFERRAL_COLUMNS if c.name in Referral.model_fields
+                        and c.name not in ("reference",))
+REVIEW_FIELDS = ("started_on", "notified_on", "lead_reviewer", "status", "lead_reviewer_email",
+                 "publication_status", "publication_reason", "lcspr_decision",
+                 "sent_to_national_panel_on", "national_panel_response", "national_panel_note")
+
+
+def importable(actor: Actor) -> frozenset[int] | None:
+    """Partnerships the actor may import into; None means all of them (the command line)."""
+    return None if actor.is_system else frozenset(actor.partnerships_with(PERMISSION))
+
+
+def can_import(actor: Actor) -> bool:
+    return actor.is_system or bool(actor.partnerships_with(PERMISSION))
+
+
+def _require(actor: Actor) -> None:
+    if not can_import(actor):
+        raise PermissionDenied("Only an administrator can import a tracker.")
+
+
+def _chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    values = list(values)
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def _types(s: Session, pids: Iterable[int] | None = None) -> dict[int, dict[str, TypeInfo]]:
+    stmt = select(ReviewType).order_by(ReviewType.partnership_id, ReviewType.id)
+    if pids is not None:
+        stmt = stmt.where(ReviewType.partnership_id.in_(list(pids)))
+    out: dict[int, dict[str, TypeInfo]] = {}
+    for t in s.exec(stmt):
+        out.setdefault(t.partnership_id, {})[t.key] = TypeInfo(t.id, spec_of(t))
+    return out
+
+
+def template(actor: Actor) -> bytes:
+    """The template for this installation: its agencies, the actor's partnerships and types."""
+    _require(actor)
+    allowed = importable(actor)
+    with read_session() as s:
+        parts = [(p.id, p.code) for p in s.exec(select(Partnership).order_by(Partnership.code))
+                 if allowed is None or p.id in allowed]
+        agencies = list(s.exec(select(Agency.name).order_by(Agency.name)))
+        types = _types(s, [pid for pid, _ in parts])
+    code = parts[0][1] if parts else "NB"
+    by_code = {c: [t.spec for t in types.get(pid, {}).values()] for pid, c in parts}
+    return tracker_io.build_template(code, agencies or ["Children's social care"],
+                                     [c for _, c in parts] or [code], by_code or None)
+
+
+# -- reading the database as the checks and the export see it ---------------------------------
+
+def _facts(r: Referral) -> dict | None:
+    facts = facts_of(r)
+    try:
+        screening.assess(facts)
+    except ValueError:
+        return None
+    return facts
+
+
+def _referral_values(s: Session, referrals: list[Referral], codes: dict[int, str]) -> dict[str, dict]:
+    """Each referral as a clean tracker row (agencies as ids), with its decision's outcome."""
+    ids = [r.id for r in referrals]
+    involved: dict[int, list[int]] = {}
+    signed: dict[int, tuple[int, int, date]] = {}  # referral id -> decision id, type id, decided on
+    versions: dict[int, int] = {}
+    type_keys: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        for rid, aid in s.exec(select(ReferralAgency.referral_id, ReferralAgency.agency_id)
+                               .where(ReferralAgency.referral_id.in_(chunk))):
+            involved.setdefault(rid, []).append(aid)
+        for d in s.exec(select(Decision).where(Decision.referral_id.in_(chunk), Decision.status == "signed")
+                        .order_by(Decision.version_no)):
+            signed[d.referral_id] = (d.id, d.review_type_id, d.decided_on)
+        versions.update(s.exec(select(Decision.referral_id, func.max(Decision.version_no))
+                               .where(Decision.referral_id.in_(chunk)).group_by(Decision.referral_id)).all())
+    if signed:
+        wanted = {t for _, t, _ in signed.values()}
+        for chunk in _chunks(wanted):
+            type_keys.update(s.exec(select(ReviewType.id, ReviewType.key).where(ReviewType.id.in_(chunk))).all())
+    out = {}
+    for r in referrals:
+        decision = signed.get(r.id)
+        out[r.reference] = {
+            "reference": r.reference, "partnership_code": codes[r.partnership_id],
+            "referrer_agency": r.referrer_agency_id,
+            "agencies_involved": tuple(sorted(involved.get(r.id, ()))),
+            **{k: getattr(r, k) for k in REFERRAL_FIELDS},
+            "outcome": type_keys.get(decision[1]) if decision else None,
+            "decided_on": decision[2] if decision else None,
+            "_id": r.id, "_pid": r.partnership_id, "_facts": _facts(r),
+            "_outcome": type_keys.get(decision[1]) if decision else None,
+            "_decided_on": decision[2] if decision else None,
+            "_decision_id": decision[0] if decision else None,
+            "_max_version": versions.get(r.id, 0),
+        }
+    return out
+
+
+def _review_values(s: Session, reviews: list[Review], referral_refs: dict[int, str],
+                   types: dict[int, TypeInfo]) -> dict[str, dict]:
+    return {rv.reference: {
+        "review_reference": rv.reference, "referral_reference": referral_refs[rv.referral_id],
+        "review_type_key": types[rv.review_type_id].spec.key,
+        **{k: getattr(rv, k) for k in REVIEW_FIELDS},
+        "_id": rv.id, "_pid": rv.partnership_id, "_type": types[rv.review_type_id],
+    } for rv in reviews}
+
+
+def _context(s: Session, actor: Actor, parsed: tracker_io.Parsed, today: date) -> Context:
+    parts = dict(s.exec(select(Partnership.code, Partnership.id)).all())
+    codes = {pid: code for code, pid in parts.items()}
+    types = _types(s)
+    by_type_id = {info.id: info for per in types.values() for info in per.values()}
+    ctx = Context(
+        today=today, partnerships=parts, importable=importable(actor),
+        agencies={name.casefold(): aid for aid, name in s.exec(select(Agency.id, Agency.name))},
+        review_types=types,
+    )
+    referral_refs, review_refs = tracker_io.references(parsed)
+    referrals: list[Referral] = []
+    for chunk in _chunks(referral_refs):
+        referrals += s.exec(select(Referral).where(Referral.reference.in_(chunk))).all()
+    reviews: list[Review] = []
+    for chunk in _chunks(review_refs):
+        reviews += s.exec(select(Review).where(Review.reference.in_(chunk))).all()
+    known = {r.id for r in referrals}
+    missing = {rv.referral_id for rv in reviews} - known
+    for chunk in _chunks(missing):
+        referrals += s.exec(select(Referral).where(Referral.id.in_(chunk))).all()
+    ctx.referrals = _referral_values(s, referrals, codes)
+    ref_of = {r.id: r.reference for r in referrals}
+    for chunk in _chunks(ref_of):
+        for n in s.exec(select(Notification).where(Notification.referral_id.in_(chunk))):
+            ctx.notifications[(ref_of[n.referral_id], n.body)] = {
+                "due_on": n.due_on, "sent_on": n.sent_on, "sent_reference": n.sent_reference}
+    ctx.reviews = _review_values(s, reviews, ref_of, by_type_id)
+    review_ref = {rv.id: rv.reference for rv in reviews}
+    for chunk in _chunks(review_ref):
+        for m in s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id.in_(chunk))):
+            ctx.milestones[(review_ref[m.review_id], m.key)] = {"planned_on": m.planned_on,
+                                                                "actual_on": m.actual_on}
+    return ctx
+
+
+# -- import ----------------------------------------------------------------------------------
+
+def check_file(actor: Actor, data: bytes, file_name: str, today: date) -> ImportReport:
+    """Check every row and report; writes nothing."""
+    return import_tracker(actor, data, file_name, today, dry_run=True)
+
+
+def import_tracker(actor: Actor, data: bytes, file_name: str, today: date,
+                   dry_run: bool = False) -> ImportReport:
+    """Check every row; if all pass (and not `dry_run`), write them in one transaction.
+
+    The check runs again inside the writing transaction, so a file checked earlier cannot
+    clash with what others saved since.
+    """
+    _require(actor)
+    file_name = (file_name or "tracker.xlsx").replace("\n", " ")[:200]
+    parsed = tracker_io.read_workbook(data, file_name)
+    if parsed.problems:
+        return tracker_io.validate(parsed, None)[0]  # type: ignore[arg-type]
+    if dry_run:
+        with read_session() as s:
+            return tracker_io.validate(parsed, _context(s, actor, parsed, today))[0]
+    with transaction() as s:
+        ctx = _context(s, actor, parsed, today)
+        report, plan = tracker_io.validate(parsed, ctx)
+        if plan is None or (report.new == 0 and not plan.decisions):
+            return report
+        _write(s, actor, plan, ctx, report)
+        report.imported = True
+        return report
+
+
+def _write(s: Session, actor: Actor, plan: Plan, ctx: Context, report: ImportReport) -> None:
+    referral_ids = {ref: v["_id"] for ref, v in ctx.referrals.items()}
+    rows = []
+    for r in plan.referrals:
+        values = {k: r[k] for k in REFERRAL_FIELDS if r.get(k) is not None}
+        rows.append((r, Referral(reference=r["reference"], partnership_id=r["_pid"],
+                                 referrer_agency_id=r["referrer_agency"], **values)))
+    s.add_all([rec for _, rec in rows])
+    s.flush()
+    for r, rec in rows:
+        referral_ids[rec.reference] = rec.id
+        s.add_all([ReferralAgency(referral_id=rec.id, agency_id=a) for a in r["agencies_involved"]])
+        audit.record(s, actor, "import", "referral", rec.id, rec.partnership_id, detail=report.file_name)
+    s.add_all([Notification(referral_id=referral_ids[n["referral_reference"]], body=n["body"],
+                            due_on=n["due_on"], sent_on=n["sent_on"], sent_reference=n.get("sent_reference"),
+                            recorded_by_id=actor.user_id) for n in plan.notifications])
+    decision_ids = {ref: v["_decision_id"] for ref, v in ctx.referrals.items() if v.get("_decision_id")}
+    now = utcnow()
+    decisions = []
+    for d in plan.decisions:
+        ref = d["referral_reference"]
+        rid = referral_ids[ref]
+        if ref in ctx.referrals:  # a draft awaiting signature is replaced, as a new decision would
+            s.execute(update(Decision).where(Decision.referral_id == rid, Decision.status == "draft")
+                      .values(status="withdrawn"))
+        decisions.append((ref, Decision(
+            referral_id=rid, version_no=d["version_no"], status="signed",
+            review_type_id=d["review_type_id"], engine_regime=d["engine_regime"],
+            engine_route=d["engine_route"], departs=d["departs"], rationale=tracker_io.IMPORTED_RATIONALE,
+            departure_rationale=tracker_io.IMPORTED_DEPARTURE if d["departs"] else None,
+            recorded_by_id=actor.user_id, decided_on=d["decided_on"], signed_by_id=actor.user_id,
+            signed_at=now)))
+    s.add_all([dec for _, dec in decisions])
+    s.flush()
+    decision_ids.update({ref: dec.id for ref, dec in decisions})
+    reviews = []
+    for rv in plan.reviews:
+        ref = rv["referral_reference"]
+        rec = Review(reference=rv["review_reference"], partnership_id=rv["_pid"], referral_id=referral_ids[ref],
+                     decision_id=decision_ids[ref], review_type_id=rv["_type_id"],
+                     **{k: rv[k] for k in REVIEW_FIELDS if rv.get(k) is not None})
+        reviews.append((rv, rec))
+    s.add_all([rec for _, rec in reviews])
+    s.flush()
+    for rv, rec in reviews:
+        s.add_all([ReviewMilestone(review_id=rec.id, **m) for m in rv["milestones"]])
+    counts = {sheet: c["new"] for sheet, c in report.counts.items()}
+    audit.record(s, actor, "import", "tracker",
+                 after={"file": report.file_name, "new": counts,
+                        "unchanged": {sheet: c["unchanged"] for sheet, c in report.counts.items()},
+                        "decisions": len(plan.decisions)},
+                 detail=f"{report.file_name}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+                 + f", {len(plan.decisions)} decisions")
+
+
+# -- export ----------------------------------------------------------------------------------
+
+def export_scope(actor: Actor, partnership_ids: list[int] | None = None) -> list[int]:
+    """Partnerships whose tracker the actor may export: administrators and panel members."""
+    with read_session() as s:
+        every = sorted(s.exec(select(Partnership.id)).all())
+    allowed = every if actor.is_system else [p for p in every if any(actor.can(perm, p) for perm in EXPORT_PERMISSIONS)]
+    if partnership_ids:
+        allowed = [p for p in allowed if p in set(partnership_ids)]
+    return allowed
+
+
+def export_tracker(actor: Actor, partnership_ids: list[int] | None = None) -> bytes:
+    """The tracker of the actor's partnerships (or some of them) in the import format; logged
+    as a disclosure (DOMAIN §8). Formula-looking text is neutralised."""
+    pids = export_scope(actor, partnership_ids)
+    if not pids:
+        raise PermissionDenied("You do not have permission to export a tracker.")
+    with read_session() as s:
+        parts = {p.id: p.code for p in s.exec(select(Partnership).where(Partnership.id.in_(pids)))}
+        agency_names = dict(s.exec(select(Agency.id, Agency.name)).all())
+        types = _types(s, pids)
+        by_type_id = {info.id: info for per in types.values() for info in per.values()}
+        referrals = list(s.exec(select(Referral).where(Referral.partnership_id.in_(pids))
+                                .order_by(Referral.reference)))
+        values = _referral_values(s, referrals, parts)
+        ref_of = {r.id: r.reference for r in referrals}
+        notifications = list(s.exec(select(Notification).join(Referral, Referral.id == Notification.referral_id)
+                                    .where(Referral.partnership_id.in_(pids))))
+        reviews = list(s.exec(select(Review).where(Review.partnership_id.in_(pids)).order_by(Review.reference)))
+        review_values = _review_values(s, reviews, ref_of, by_type_id)
+        review_ref = {rv.id: rv.reference for rv in reviews}
+        milestones = list(s.exec(select(ReviewMilestone).join(Review, Review.id == ReviewMilestone.review_id)
+                                 .where(Review.partnership_id.in_(pids))))
+    referral_rows = []
+    for ref in sorted(values):
+        v = values[ref]
+        referral_rows.append({k: x for k, x in v.items() if not k.startswith("_")}
+                             | {"referrer_agency": agency_names[v["referrer_agency"]],
+                                "agencies_involved": sorted(agency_names[a] for a in v["agencies_involved"])})
+    order = {body: i for i, body in enumerate(screening.BODIES)}
+    notification_rows = sorted(
+        ({"referral_reference": ref_of[n.referral_id], "body": n.body, "due_on": n.due_on,
+          "sent_on": n.sent_on, "sent_reference": n.sent_reference} for n in notifications),
+        key=lambda n: (n["referral_reference"], order.get(n["body"], 99)))
+    review_rows = [{k: x for k, x in review_values[ref].items() if not k.startswith("_")}
+                   for ref in sorted(review_values)]
+    milestone_rows = sorted(
+        ({"review_reference": review_ref[m.review_id], "milestone_key": m.key, "planned_on": m.planned_on,
+          "actual_on": m.actual_on, "_position": m.position} for m in milestones),
+        key=lambda m: (m["review_reference"], m["_position"]))
+    guide = tracker_io.guide_rows(sorted(agency_names.values()), sorted(parts.values()),
+                                  {parts[pid]: [t.spec for t in per.values()] for pid, per in sorted(types.items())})
+    data = tracker_io.write_workbook({"referrals": referral_rows, "notifications": notification_rows,
+                                      "reviews": review_rows, "milestones": milestone_rows}, guide)
+    counts = {"referrals": len(referral_rows), "notifications": len(notification_rows),
+              "reviews": len(review_rows), "milestones": len(milestone_rows)}
+    with transaction() as s:
+        audit.record(s, actor, "export", "tracker", after={"partnerships": sorted(parts.values()), **counts},
+                     detail="xlsx tracker: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+                     + f" ({', '.join(sorted(parts.values()))})")
+    return data

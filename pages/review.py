@@ -27,8 +27,11 @@ except NotFound as e:
 viewed.add(ref)
 rv = v.review
 st.subheader(f"{rv.reference} · {v.type_name} · {v.partnership_name}", anchor=False)
-st.page_link("pages/screening.py", label=f"Referral {v.referral_reference}: screening and decision",
+c1, c2 = st.columns(2)
+c1.page_link("pages/screening.py", label=f"Referral {v.referral_reference}: screening and decision",
              query_params={"ref": v.referral_reference}, icon=":material/fact_check:")
+c2.page_link("pages/briefing.py", label="Write its 7-minute briefing", query_params={"ref": rv.reference},
+             icon=":material/article:")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Status", rv.status.capitalize())
 c2.metric("Next milestone", next((m["name"] for m in v.milestones if m["key"] == v.status["next_key"]), "None"))

@@ -505,3 +505,29 @@ def test_a_server_that_never_answers_times_out_as_not_reachable(scenario, monkey
     assert "is not reachable (" in str(e.value) and "timed out" in str(e.value)
     assert str(e.value).endswith("Nothing was marked as sent.")
     assert count(ReminderLog) == 0
+
+
+def test_overdue_learning_actions_reach_their_owner_and_the_managers(demo_db):
+    """Issue #5: overdue actions feed the reminder digests."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from panel.db import transaction
+    from panel.models import Action, Agency, Recommendation, Review
+    from panel.services import reminders as svc
+
+    with transaction() as s:
+        rv = s.exec(select(Review).where(Review.reference == "NB-2026-005-R2")).one()
+        rec = Recommendation(partnership_id=rv.partnership_id, review_id=rv.id, recorded_on=TODAY,
+                             text="Health visitors to ask about fathers and partners at every visit.")
+        s.add(rec)
+        s.flush()
+        police = s.exec(select(Agency).where(Agency.name == "Police")).one()
+        s.add(Action(partnership_id=rv.partnership_id, recommendation_id=rec.id, owner_agency_id=police.id,
+                     owner_name="Detective inspector", owner_email="di.owner@example.org",
+                     text="Brief all response officers", due_on=TODAY - timedelta(days=7)))
+    sent = {d.recipient: d.body for d in svc.digests(TODAY)}
+    assert "Brief all response officers" in sent["di.owner@example.org"]
+    assert "Brief all response officers" in sent["manager@example.org"]
+    assert "Brief all response officers" not in sent.get("manager.em@example.org", "")

@@ -48,7 +48,7 @@ from panel.reminders import (
     ReminderItem,
     build_digests,
 )
-from panel.services import audit
+from panel.services import actions, audit
 from panel.services.access import SYSTEM, Actor
 from panel.services.errors import PanelError
 
@@ -144,6 +144,11 @@ def assignments(s: Session, as_of: date) -> list[tuple[str, ReminderItem]]:
         due = notification_clock(aware_on, as_of).due
         if due < horizon:
             give(pid, ReminderItem(due, reference, NOTIFICATION_WHAT, codes[pid], "notification"))
+
+    # Learning actions stay open until evidence of impact: overdue ones reach their owner.
+    for a in actions.overdue_for_reminders(s, as_of):
+        give(a["partnership_id"], ReminderItem(a["due_on"], a["reference"], a["what"], codes[a["partnership_id"]],
+                                               "action"), a["owner_email"])
     return out
 
 

@@ -40,6 +40,11 @@ PAGES: list[PageSpec] = [
              ("review.read",), in_menu=False),
     PageSpec("timeliness", "pages/timeliness.py", "Timeliness", ":material/timer:", "Reviews",
              ("report.timeliness",)),
+    # Learning
+    PageSpec("actions", "pages/actions.py", "Action register", ":material/checklist:", "Learning",
+             ("learning.read",)),
+    PageSpec("briefing", "pages/briefing.py", "7-minute briefing", ":material/article:", "Learning",
+             ("learning.read",)),
     # Administration
     PageSpec("import", "pages/import.py", "Import a tracker", ":material/upload_file:", "Administration",
              ("data.import",)),

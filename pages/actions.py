@@ -1,0 +1,196 @@
+"""Action register: every open action from the partnership's reviews, overdue first, and one
+action's record: progress notes, and closing it with the evidence that practice changed."""
+
+import math
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from panel.services import accounts, actions
+from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, field_error, header, today
+
+PAGE_SIZE = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+me = actor()
+header("Action register", ":material/checklist:",
+       "Open actions from reviews by agency and owner: overdue first. Red is overdue, amber is due within "
+       f"{actions.AMBER_WITHIN} working days. An action closes only with evidence that practice changed.")
+parts = accounts.partnerships(me, "learning.read")
+if not parts:
+    empty_state("There are no actions for you to see.",
+                "The action register is for panel chairs, members and business managers.")
+    st.stop()
+
+agencies = {a.id: a.name for a in accounts.agencies()}
+with st.expander("Filters", icon=":material/filter_list:", expanded=True):
+    c1, c2, c3, c4 = st.columns([2, 2, 3, 1.4], vertical_alignment="bottom")
+    agency = c1.selectbox("Owner agency", list(agencies), format_func=agencies.get, index=None,
+                          placeholder="All agencies", key="act_agency")
+    owner = c2.text_input("Owner's name contains", key="act_owner")
+    status = c3.multiselect("Status", list(actions.STATUSES), default=list(actions.OPEN_STATUSES),
+                            format_func=actions.STATUSES.get, key="act_status",
+                            help="Closed actions are left out unless you add them here.")
+    overdue_only = c4.toggle("Overdue only", key="act_overdue")
+    chosen_parts = None
+    if len(parts) > 1:
+        chosen_parts = st.multiselect("Partnership", [p.id for p in parts],
+                                      format_func={p.id: p.name for p in parts}.get, key="act_parts")
+
+f = actions.RegisterFilter(partnership_ids=chosen_parts or None, agency_id=agency, owner=owner,
+                           statuses=tuple(status or actions.OPEN_STATUSES), overdue_only=overdue_only,
+                           limit=PAGE_SIZE)
+counts = actions.summary(me, f, today())
+m1, m2, m3 = st.columns(3)
+m1.metric("Actions", counts["actions"])
+m2.metric("Overdue", counts["overdue"])
+m3.metric(f"Due within {actions.AMBER_WITHIN} working days", counts["due_soon"])
+
+wanted = st.query_params.get("id", "")
+rows: list[int] = []
+if counts["actions"] == 0:
+    empty_state("No actions match.", "Actions are agreed for a review's recommendations; widen the filters "
+                "(status, agency, owner) to see more.")
+    if not wanted:
+        st.stop()
+    df = None
+else:
+    pages = math.ceil(counts["actions"] / PAGE_SIZE)
+    page = 1
+    if pages > 1:
+        page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key="act_page")
+    f.offset = (int(page) - 1) * PAGE_SIZE
+    df, total = actions.register(me, f, today())
+    view = df.assign(rag=df["rag"].map(RAG_LABELS))
+    event = st.dataframe(
+        view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"]), hide_index=True, width="stretch",
+        on_select="rerun", selection_mode="single-row", key="actions_table",
+        column_order=["rag", "id", "partnership", "review", "owner_agency", "owner", "action", "recommendation",
+                      "due", "working_days_left", "status"],
+        column_config={
+            "rag": "Clock", "id": st.column_config.NumberColumn("Action", format="%d"),
+            "partnership": "Partnership", "review": "Review or source", "owner_agency": "Owner agency",
+            "owner": "Owner", "action": st.column_config.TextColumn("Action", width="large"),
+            "recommendation": "Recommendation",
+            "due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
+            "working_days_left": st.column_config.NumberColumn("Working days left", help="Negative when overdue"),
+            "status": "Status"})
+    rows = event.selection.rows if event and event.selection else []
+    st.caption(f"Showing {len(df)} of {total} action(s). Choose a row, or use the picker below, to open one.")
+    st.download_button("Export Excel", data=lambda: actions.export_register(me, f, today()),
+                       file_name="action-register.xlsx", mime=XLSX, icon=":material/download:",
+                       help="The whole filtered register. Exports are logged.")
+
+options: list[int] = [] if df is None else [int(i) for i in df["id"]]
+labels = {} if df is None else {
+    int(r.id): f"Action {r.id} · {r.owner_agency} · due {r.due:%d %b %Y} · {actions.short(r.action, 60)}"
+    for r in df.itertuples()}
+# Keep the action opened by link, or last opened (e.g. just closed, so off the register), choosable.
+for extra in (st.session_state.get("act_current"), int(wanted) if wanted.isdigit() else None):
+    if extra is not None and extra not in options:
+        options.insert(0, extra)
+picked = st.selectbox("Open an action", options, index=options.index(int(wanted)) if wanted.isdigit() else None,
+                      format_func=lambda i: labels.get(i, f"Action {i}"), placeholder="Choose an action",
+                      key="act_open")
+action_id = int(df.iloc[rows[0]]["id"]) if rows else picked
+if action_id is None:
+    st.stop()
+try:
+    d = actions.get_action(me, int(action_id), today())
+except NotFound as e:
+    st.error(str(e), icon=":material/search_off:")
+    st.stop()
+if st.session_state.get("act_current") != d.action.id:
+    st.session_state.pop(f"act_{d.action.id}_seen", None)  # opened afresh: draw it as it is now
+st.session_state["act_current"] = d.action.id
+a = d.action
+key = f"act_{a.id}"
+errs = st.session_state.get(f"{key}_err", {})
+# The version this user saw when the forms were drawn: a save after someone else's is refused.
+seen_version = st.session_state.setdefault(f"{key}_seen", a.version)
+
+
+def attempt(fn, done: str, **kwargs) -> None:
+    """Run one write; keep its field messages for the next run, clear them on success."""
+    try:
+        fn(me, a.id, **kwargs)
+    except (ValidationFailed, StaleEdit, NotFound, PermissionDenied) as e:
+        st.session_state[f"{key}_err"] = getattr(e, "errors", None) or {"action": str(e)}
+    else:
+        st.session_state[f"{key}_err"] = {}
+        st.toast(done, icon=":material/check:")
+    st.session_state.pop(f"{key}_seen", None)  # the next run draws the record as it now is
+    st.rerun()
+
+
+st.divider()
+st.subheader(f"Action {a.id} · {d.owner_agency} · {d.partnership_code}", anchor=False)
+c1, c2, c3 = st.columns(3)
+c1.metric("Status", actions.STATUSES.get(a.status, a.status))
+c2.metric("Due", f"{a.due_on:%d %b %Y}")
+left = d.working_days_left
+c3.metric("Clock", RAG_LABELS.get(d.rag, "-") if a.status != "closed" else "Closed",
+          delta=None if left is None else (f"{-left} working days overdue" if left < 0 else f"{left} working days left"),
+          delta_color="off", delta_arrow="off")
+st.caption(f"Owner: {a.owner_name} ({d.owner_agency})" + (f" · {a.owner_email}" if a.owner_email else ""))
+linked = False
+if d.review_reference and me.can("review.read", a.partnership_id):
+    try:
+        st.page_link("pages/review.py", label=f"From review {d.review_reference}",
+                     query_params={"ref": d.review_reference}, icon=":material/timeline:")
+        linked = True
+    except StreamlitPageNotFoundError:  # the page run on its own, outside app.py's navigation
+        pass
+if not linked:
+    st.caption(f"From: {d.source}")
+with st.container(border=True):
+    st.markdown("**The action**")
+    st.text(a.text)
+    st.markdown("**Recommendation**" + (f" (for {', '.join(d.recommendation_agencies)})"
+                                        if d.recommendation_agencies else ""))
+    st.text(d.recommendation.text)
+    if d.finding is not None:
+        st.markdown("**Finding**")
+        st.text(d.finding.text)
+if a.status == "closed":
+    st.success(f"Closed on {a.closed_on:%d %b %Y}" + (f" by {d.closed_by}" if d.closed_by else "") + ".",
+               icon=":material/verified:")
+    st.markdown("**Evidence of impact**")
+    st.text(a.evidence_of_impact or "")
+
+st.markdown(f"#### Progress notes ({len(d.notes)})")
+if d.notes:
+    st.dataframe([{"when": n["at"], "by": n["by"], "note": n["text"]} for n in reversed(d.notes)], hide_index=True,
+                 width="stretch", column_config={
+                     "when": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+                     "by": "By", "note": st.column_config.TextColumn("Note", width="large")})
+else:
+    st.caption("No progress recorded yet.")
+
+field_error(errs, "action")
+if d.can_edit:
+    with st.form(f"{key}_progress"):
+        st.markdown("**Record progress**")
+        note = st.text_area("Progress note", key=f"{key}_note",
+                            placeholder="What has been done since the last note, and what is next.")
+        field_error(errs, "note")
+        choices = list(actions.PROGRESS_STATUSES)
+        new_status = st.radio("Status", choices, index=choices.index(a.status) if a.status in choices else 0,
+                              format_func=actions.STATUSES.get, horizontal=True, key=f"{key}_status")
+        field_error(errs, "status")
+        if st.form_submit_button("Record progress", type="primary"):
+            attempt(actions.record_progress, "Progress recorded", note=note, status=new_status,
+                    expected_version=seen_version)
+if d.can_close:
+    with st.form(f"{key}_close"):
+        st.markdown("**Close with evidence of impact**")
+        st.caption("Partnerships are judged on whether practice changed. Say what is different now and how "
+                   "you know: an audit result, a procedure in use, what practitioners or families report.")
+        evidence = st.text_area("Evidence of impact", key=f"{key}_evidence")
+        field_error(errs, "evidence_of_impact")
+        if st.form_submit_button("Close action"):
+            attempt(actions.close_action, "Action closed", evidence_of_impact=evidence, expected_version=seen_version,
+                    today=today())
+elif d.can_edit:
+    st.caption("The panel chair or the business manager closes an action, with the evidence of impact.")

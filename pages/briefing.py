@@ -1,0 +1,99 @@
+"""7-minute briefing: a one-page learning summary for a review, drafted from its record, edited
+here, checked for anything that identifies the child, then downloaded as a Word document."""
+
+import hashlib
+import re
+
+import streamlit as st
+
+from panel import anonymise
+from panel.briefing import SECTIONS, fits_one_page, numbered_heading
+from panel.services import briefings
+from panel.services.errors import NotFound
+from panel.ui.common import actor, empty_state, header
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+HEIGHTS = {"background": 110, "why_it_matters": 110, "things_to_remember": 120, "what_to_do": 160}
+
+
+def plain(text: str) -> str:
+    """User text shown inside Markdown, with Markdown's special characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~<$])", r"\\\1", text)
+
+
+me = actor()
+header("7-minute briefing", ":material/article:",
+       "A one-page learning summary in seven short sections, drafted from the review's record. Edit it here: "
+       "the anonymisation check runs on your text before you download it.")
+reviews = briefings.choices(me)
+if not reviews:
+    empty_state("There are no reviews for you to write a briefing for.",
+                "7-minute briefings are written by panel chairs, members and business managers.")
+    st.stop()
+
+labels = {r["reference"]: f"{r['reference']} · {r['type']} ({r['year']})" for r in reviews}
+refs = list(labels)
+wanted = st.query_params.get("ref", "").strip().upper()
+if wanted and wanted not in labels:
+    refs.insert(0, wanted)  # opened by link: the service decides whether it is open to this user
+ref = st.selectbox("Review", refs, index=refs.index(wanted) if wanted else None, format_func=lambda r: labels.get(r, r),
+                   placeholder="Choose a review", key="brief_ref")
+if ref is None:
+    st.info("Choose a review to draft its briefing.", icon=":material/info:")
+    st.stop()
+if st.query_params.get("ref") != ref:
+    st.query_params["ref"] = ref
+
+viewed = st.session_state.setdefault("briefing_viewed", set())
+try:
+    d = briefings.draft(me, ref, record_view=ref not in viewed)
+    ids = briefings.identifiers_for_review(me, ref)
+except NotFound as e:
+    st.error(str(e), icon=":material/search_off:")
+    st.stop()
+viewed.add(ref)
+
+st.subheader(d.title, anchor=False)
+st.caption(f"{d.partnership_name} · the record holds {d.findings} finding(s) and {d.recommendations} "
+           "recommendation(s). Refer to the child as Child X.")
+if d.findings == 0:
+    st.info("The review's record has no findings yet: write the key findings in sections 3 to 5.",
+            icon=":material/edit_note:")
+keys = {k: f"brief_{ref}_{k}" for k, _ in SECTIONS}
+if st.button("Start again from the record", icon=":material/restart_alt:",
+             help="Replaces your edits with the draft from the review's record."):
+    for wkey in keys.values():
+        st.session_state.pop(wkey, None)
+    st.rerun()
+
+sections: dict[str, str] = {}
+for k, _ in SECTIONS:
+    sections[k] = st.text_area(numbered_heading(k), value=d.sections[k], key=keys[k], height=HEIGHTS.get(k, 130),
+                               help="Lines starting with '- ' become bullet points.")
+
+st.markdown("#### Anonymisation check")
+st.caption("Looks for the child's initials, date of birth and the names recorded on the case. It cannot find "
+           "everything: read the whole text before you circulate it.")
+hits = briefings.check_sections(sections, ids)
+acknowledged = True
+if not hits:
+    st.success("No initials, date of birth or names recorded on the case were found.", icon=":material/check:")
+else:
+    st.warning(f"{len(hits)} possible identifier(s) found. Replace them with \"Child X\" or remove them "
+               "before you circulate the briefing.", icon=":material/warning:")
+    for h in hits:
+        st.warning(f"**{numbered_heading(h.section)}**, at character {h.start + 1}: {h.why} "
+                   f"Found \"{plain(h.matched)}\" in: {plain(anonymise.excerpt(sections[h.section], h))}",
+                   icon=":material/visibility:")
+    # The tick is for these warnings: a new or moved one asks for it again.
+    seen = hashlib.sha256(repr([(h.section, h.start, h.matched) for h in hits]).encode()).hexdigest()[:12]
+    acknowledged = st.checkbox("I have checked the anonymisation warnings", key=f"brief_{ref}_ack_{seen}")
+if not fits_one_page(sections):
+    st.warning("The text is long and may run over one page: a 7-minute briefing is read in seven minutes.",
+               icon=":material/height:")
+
+snapshot = dict(sections)
+st.download_button("Download briefing (Word)", data=lambda: briefings.build(me, ref, snapshot)[0],
+                   file_name=f"7-minute-briefing-{ref}.docx", mime=DOCX, type="primary",
+                   icon=":material/download:", disabled=not acknowledged,
+                   help="Downloads are logged." if acknowledged else "Tick that you have checked the warnings first.")

@@ -1,0 +1,395 @@
+"""The action register: what each agency promised to do after a review, and whether practice
+changed (DOMAIN §7). An action stays open until a chair or business manager closes it with the
+evidence of impact; a member records progress.
+
+Walls as everywhere: an action of another partnership is NotFound, never "forbidden". Every
+change checks the action's version (two people never silently overwrite each other) and writes
+its audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import case, func, update
+from sqlmodel import Session, select
+
+from panel import exports
+from panel.clock import add_working_days, rag, working_days_between
+from panel.db import read_session, transaction
+from panel.models import (
+    Action,
+    ActionNote,
+    Agency,
+    Finding,
+    Partnership,
+    Recommendation,
+    RecommendationAgency,
+    Review,
+    User,
+)
+from panel.services import audit
+from panel.services.access import Actor
+from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+
+NOT_FOUND = "No action with that number is open to you."
+STATUSES = {"open": "Open", "in_progress": "In progress", "completed": "Completed, awaiting evidence",
+            "closed": "Closed"}
+OPEN_STATUSES = ("open", "in_progress", "completed")  # everything not yet closed with evidence
+PROGRESS_STATUSES = OPEN_STATUSES  # closing is its own step, with evidence of impact
+AMBER_WITHIN = 10  # working days: "due soon" on the register
+REMINDER_DUE_SOON = 5  # working days: matches the reminder digests (panel.reminders)
+EVIDENCE_MIN_CHARS = 20
+EVIDENCE_MIN_WORDS = 4
+EVIDENCE_MESSAGE = ("Record the evidence that practice changed before closing: what is different now, "
+                    f"and how you know (at least {EVIDENCE_MIN_CHARS} characters), e.g. an audit "
+                    "result, a changed procedure in use, or what practitioners now do.")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SHORT = 80
+COLUMNS = ["id", "partnership", "review", "recommendation", "action", "owner_agency", "owner", "due",
+           "working_days_left", "status", "rag"]
+
+
+@dataclass
+class RegisterFilter:
+    partnership_ids: list[int] | None = None
+    agency_id: int | None = None
+    owner: str = ""  # owner's name contains (case-insensitive)
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    overdue_only: bool = False
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass
+class ActionDetail:
+    action: Action
+    partnership_code: str
+    partnership_name: str
+    owner_agency: str
+    recommendation: Recommendation
+    recommendation_agencies: list[str]
+    finding: Finding | None
+    review_reference: str | None
+    source: str  # the review reference, or the other learning source's title
+    notes: list[dict] = field(default_factory=list)  # {"at", "by", "text"}, oldest first
+    closed_by: str | None = None
+    working_days_left: int | None = None
+    rag: str = "none"
+    can_edit: bool = False
+    can_close: bool = False
+
+
+def short(text: str | None, n: int = SHORT) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _scope(actor: Actor, requested: list[int] | None) -> list[int]:
+    allowed = actor.partnerships_with("learning.read")
+    return [p for p in requested if p in allowed] if requested else allowed
+
+
+def _due_soon_before(today: date, within: int) -> date:
+    """Due dates before this day are at most `within` working days away (weekends included)."""
+    return add_working_days(today, within + 1)
+
+
+def _conditions(pids: list[int], f: RegisterFilter, today: date) -> list:
+    conds = [Action.partnership_id.in_(pids)]
+    if f.statuses:
+        conds.append(Action.status.in_(f.statuses))
+    if f.agency_id:
+        conds.append(Action.owner_agency_id == f.agency_id)
+    if f.owner.strip():
+        conds.append(Action.owner_name.ilike(f"%{_escape_like(f.owner.strip())}%", escape="\\"))
+    if f.overdue_only:
+        conds.append(Action.due_on < today)
+    return conds
+
+
+def _source(review_ref: str | None, finding: Finding | None) -> str:
+    if review_ref:
+        return review_ref
+    if finding is not None:
+        return finding.source_title or finding.source_kind.replace("_", " ").capitalize()
+    return "-"
+
+
+def register(actor: Actor, f: RegisterFilter, today: date) -> tuple[pd.DataFrame, int]:
+    """One page of the register and the total count: open actions of the actor's partnerships,
+    overdue first, then by owner agency, owner and due date. RAG: red overdue, amber due within
+    10 working days, green otherwise. A closed action (when asked for) has no RAG ("none")."""
+    pids = _scope(actor, f.partnership_ids)
+    if not pids:
+        return pd.DataFrame(columns=COLUMNS), 0
+    conds = _conditions(pids, f, today)
+    overdue_first = case((Action.due_on < today, 0), else_=1)
+    with read_session() as s:
+        total = s.exec(select(func.count()).select_from(Action).where(*conds)).one()
+        rows = s.exec(
+            select(Action, Partnership.code, Agency.name, Recommendation.text, Review.reference, Finding)
+            .join(Partnership, Partnership.id == Action.partnership_id)
+            .join(Agency, Agency.id == Action.owner_agency_id)
+            .join(Recommendation, Recommendation.id == Action.recommendation_id)
+            .outerjoin(Review, Review.id == Recommendation.review_id)
+            .outerjoin(Finding, Finding.id == Recommendation.finding_id)
+            .where(*conds)
+            .order_by(case((Action.status == "closed", 1), else_=0), overdue_first, Agency.name,
+                      func.lower(Action.owner_name), Action.due_on, Action.id)
+            .offset(f.offset).limit(f.limit)
+        ).all()
+    return _frame(rows, today), int(total)
+
+
+def _clock(a: Action, today: date) -> tuple[int | None, str]:
+    if a.status == "closed":
+        return None, "none"
+    left = working_days_between(today, a.due_on)
+    if a.due_on < today:  # due on a weekend just gone is still overdue
+        return min(left, -1), "red"
+    return left, rag(left, amber_within=AMBER_WITHIN)
+
+
+def _frame(rows, today: date) -> pd.DataFrame:
+    out = []
+    for a, code, agency, rec_text, review_ref, finding in rows:
+        left, colour = _clock(a, today)
+        out.append({
+            "id": a.id, "partnership": code, "review": _source(review_ref, finding),
+            "recommendation": short(rec_text), "action": a.text, "owner_agency": agency,
+            "owner": a.owner_name, "due": a.due_on, "working_days_left": left,
+            "status": STATUSES.get(a.status, a.status), "rag": colour,
+        })
+    return pd.DataFrame(out, columns=COLUMNS)
+
+
+def summary(actor: Actor, f: RegisterFilter, today: date) -> dict[str, int]:
+    """Counts over the whole filtered register (not one page): actions, overdue, due soon."""
+    pids = _scope(actor, f.partnership_ids)
+    if not pids:
+        return {"actions": 0, "overdue": 0, "due_soon": 0}
+    conds = _conditions(pids, f, today)
+    soon = _due_soon_before(today, AMBER_WITHIN)
+    live = Action.status != "closed"
+    with read_session() as s:
+        n, overdue, due_soon = s.exec(select(
+            func.count(),
+            func.coalesce(func.sum(case(((Action.due_on < today) & live, 1), else_=0)), 0),
+            func.coalesce(func.sum(case(((Action.due_on >= today) & (Action.due_on < soon) & live, 1),
+                                        else_=0)), 0),
+        ).select_from(Action).where(*conds)).one()
+    return {"actions": int(n), "overdue": int(overdue), "due_soon": int(due_soon)}
+
+
+def export_register(actor: Actor, f: RegisterFilter, today: date) -> bytes:
+    """The whole filtered register as Excel; logged as a disclosure (DOMAIN §8)."""
+    if not _scope(actor, f.partnership_ids):
+        raise PermissionDenied("You do not have permission to export the action register.")
+    df, total = register(actor, RegisterFilter(**{**f.__dict__, "limit": 100_000, "offset": 0}), today)
+    df = df.assign(rag=df["rag"].map({"red": "Overdue", "amber": "Due soon", "green": "On track"}).fillna("-"))
+    df = df.rename(columns={
+        "id": "Action", "partnership": "Partnership", "review": "Review or source",
+        "recommendation": "Recommendation", "action": "Action text", "owner_agency": "Owner agency",
+        "owner": "Owner", "due": "Due", "working_days_left": "Working days left", "status": "Status",
+        "rag": "RAG"})
+    data = exports.to_xlsx(df, "Action register")
+    with transaction() as s:
+        audit.record(s, actor, "export", "action", detail=f"xlsx: {total} actions")
+    return data
+
+
+def _as_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _load(s: Session, actor: Actor, action_id: int) -> Action:
+    key = _as_id(action_id)
+    a = s.get(Action, key) if key is not None else None
+    if a is not None and actor.can("learning.read", a.partnership_id):
+        return a
+    with transaction() as audit_s:
+        audit.record(audit_s, actor, "not_found", "action", detail=f"id {str(action_id)[:20]!r}")
+    raise NotFound(NOT_FOUND)
+
+
+def get_action(actor: Actor, action_id: int, today: date | None = None) -> ActionDetail:
+    """One action with its recommendation, finding, review reference and progress notes."""
+    with read_session() as s:
+        a = _load(s, actor, action_id)
+        p = s.get(Partnership, a.partnership_id)
+        rec = s.get(Recommendation, a.recommendation_id)
+        finding = s.get(Finding, rec.finding_id) if rec.finding_id else None
+        review_id = rec.review_id or (finding.review_id if finding else None)
+        review_ref = s.get(Review, review_id).reference if review_id else None
+        targets = list(s.exec(select(Agency.name)
+                              .join(RecommendationAgency, RecommendationAgency.agency_id == Agency.id)
+                              .where(RecommendationAgency.recommendation_id == rec.id).order_by(Agency.name)))
+        notes = [{"at": n.at, "by": name or "System", "text": n.text} for n, name in s.exec(
+            select(ActionNote, User.name).outerjoin(User, User.id == ActionNote.by_id)
+            .where(ActionNote.action_id == a.id).order_by(ActionNote.at, ActionNote.id))]
+        closed_by = s.get(User, a.closed_by_id).name if a.closed_by_id else None
+        agency = s.get(Agency, a.owner_agency_id).name
+    left, colour = _clock(a, today) if today else (None, "none")
+    return ActionDetail(
+        action=a, partnership_code=p.code, partnership_name=p.name, owner_agency=agency,
+        recommendation=rec, recommendation_agencies=targets, finding=finding, review_reference=review_ref,
+        source=_source(review_ref, finding), notes=notes, closed_by=closed_by, working_days_left=left,
+        rag=colour, can_edit=actor.can("learning.edit", a.partnership_id) and a.status != "closed",
+        can_close=actor.can("action.close", a.partnership_id) and a.status != "closed",
+    )
+
+
+def add_action(actor: Actor, recommendation_id: int, owner_agency_id: int | None, owner_name: str,
+               owner_email: str | None, text: str, due_on: date | None) -> int:
+    """A new open action on a recommendation; returns its id."""
+    errors = {}
+    if len((text or "").strip()) < 5:
+        errors["text"] = "Say what will be done."
+    if not (owner_name or "").strip():
+        errors["owner_name"] = "Enter the person who owns the action."
+    elif len(owner_name.strip()) > 200:
+        errors["owner_name"] = "Keep the name to 200 characters."
+    email = (owner_email or "").strip()
+    if email and not EMAIL_RE.match(email):
+        errors["owner_email"] = "Enter an e-mail address like name@example.org."
+    if not owner_agency_id:
+        errors["owner_agency_id"] = "Choose the agency that owns the action."
+    if due_on is None:
+        errors["due_on"] = "Enter the date it is due."
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction() as s:
+        rec_id = _as_id(recommendation_id)
+        rec = s.get(Recommendation, rec_id) if rec_id is not None else None
+        if rec is None or not actor.can("learning.read", rec.partnership_id):
+            raise NotFound("No recommendation with that number is open to you.")
+        actor.require("learning.edit", rec.partnership_id)
+        if s.get(Agency, owner_agency_id) is None:
+            raise ValidationFailed({"owner_agency_id": "Choose the agency from the list."})
+        a = Action(partnership_id=rec.partnership_id, recommendation_id=rec.id, owner_agency_id=owner_agency_id,
+                   owner_name=owner_name.strip(), owner_email=email or None, text=text.strip(), due_on=due_on)
+        s.add(a)
+        s.flush()
+        audit.record(s, actor, "action_add", "action", a.id, a.partnership_id,
+                     after={"recommendation_id": rec.id, "owner_agency_id": owner_agency_id,
+                            "owner_name": a.owner_name, "due_on": due_on, "text": a.text})
+        return a.id
+
+
+def _bump(s: Session, a: Action, expected_version: int, **values) -> None:
+    done = s.execute(update(Action).where(Action.id == a.id, Action.version == expected_version)
+                     .values(**values, version=Action.version + 1))
+    if done.rowcount != 1:
+        raise StaleEdit("action")
+
+
+def record_progress(actor: Actor, action_id: int, note: str, status: str, expected_version: int) -> None:
+    """A progress note (required) and the action's status: open, in progress or completed.
+    Completed is not closed: closing needs the evidence of impact, from a chair or manager."""
+    errors = {}
+    if len((note or "").strip()) < 5:
+        errors["note"] = "Write a progress note: what has been done since the last one."
+    if status not in PROGRESS_STATUSES:
+        errors["status"] = ("Choose open, in progress or completed. To close the action, a chair or "
+                            "business manager records the evidence of impact.")
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction() as s:
+        a = _load(s, actor, action_id)
+        actor.require("learning.edit", a.partnership_id)
+        if a.status == "closed":
+            raise ValidationFailed({"status": "This action is closed: progress can no longer be recorded."})
+        before = a.status
+        _bump(s, a, expected_version, status=status)
+        s.add(ActionNote(action_id=a.id, by_id=actor.user_id, text=note.strip()))
+        audit.record(s, actor, "action_progress", "action", a.id, a.partnership_id,
+                     before={"status": before}, after={"status": status}, detail=note.strip()[:500])
+
+
+def evidence_problem(evidence: str | None) -> str | None:
+    """Why this evidence of impact is not enough to close an action, or None."""
+    text = " ".join((evidence or "").split())
+    if len(text) < EVIDENCE_MIN_CHARS or len(text.split()) < EVIDENCE_MIN_WORDS:
+        return EVIDENCE_MESSAGE
+    return None
+
+
+def close_action(actor: Actor, action_id: int, evidence_of_impact: str, expected_version: int,
+                 today: date) -> None:
+    """Close an action with the evidence that practice changed. Only a chair or business
+    manager may; refused, with nothing changed, when the evidence is missing or too thin."""
+    with transaction() as s:
+        a = _load(s, actor, action_id)
+        if not actor.can("action.close", a.partnership_id):
+            raise PermissionDenied("Only the panel chair or the business manager can close an action.")
+        if a.status == "closed":
+            raise ValidationFailed({"evidence_of_impact": "This action is already closed."})
+        if problem := evidence_problem(evidence_of_impact):
+            raise ValidationFailed({"evidence_of_impact": problem})
+        evidence = (evidence_of_impact or "").strip()
+        before = {"status": a.status, "evidence_of_impact": a.evidence_of_impact}
+        _bump(s, a, expected_version, status="closed", evidence_of_impact=evidence, closed_on=today,
+              closed_by_id=actor.user_id)
+        s.add(ActionNote(action_id=a.id, by_id=actor.user_id, text=f"Closed with evidence of impact: {evidence}"))
+        audit.record(s, actor, "action_close", "action", a.id, a.partnership_id, before=before,
+                     after={"status": "closed", "evidence_of_impact": evidence, "closed_on": today})
+
+
+def recommendations_for(actor: Actor, review_reference: str) -> list[dict]:
+    """A review's recommendations ({"id", "text"}), for adding actions on the page."""
+    with read_session() as s:
+        rv = s.exec(select(Review).where(Review.reference == (review_reference or "").strip().upper())).first()
+        if rv is None or not actor.can("learning.read", rv.partnership_id):
+            raise NotFound("No review with that reference is open to you.")
+        rows = s.exec(select(Recommendation).where(Recommendation.review_id == rv.id)
+                      .order_by(Recommendation.recorded_on, Recommendation.id)).all()
+    return [{"id": r.id, "text": r.text} for r in rows]
+
+
+def overdue_for_reminders(session: Session, as_of: date) -> list[dict]:
+    """Open actions that are overdue or due within 5 working days on `as_of`, for the reminder
+    digests (panel.services.reminders). No permission check: the caller is the system job.
+
+    Each item is a plain dict:
+      action_id (int), partnership_id (int), partnership (code, e.g. "NB"),
+      owner_email (str | None, as stored; the digest builder normalises and may drop it),
+      owner_name (str), owner_agency (str),
+      reference (the review reference, or the learning source's title when not from a review),
+      what (str, e.g. "Action 12 for Police: Audit strategy meeting minutes…", text cut to 60),
+      due_on (date), status ("overdue" | "due_soon"),
+      working_days (int: working days late when overdue, left when due soon; 0 = due today).
+    Ordered by partnership, owner e-mail, due date. Closed actions never appear.
+    """
+    horizon = _due_soon_before(as_of, REMINDER_DUE_SOON)
+    rows = session.exec(
+        select(Action, Partnership.code, Agency.name, Review.reference, Finding)
+        .join(Partnership, Partnership.id == Action.partnership_id)
+        .join(Agency, Agency.id == Action.owner_agency_id)
+        .join(Recommendation, Recommendation.id == Action.recommendation_id)
+        .outerjoin(Review, Review.id == Recommendation.review_id)
+        .outerjoin(Finding, Finding.id == Recommendation.finding_id)
+        .where(Action.status.in_(OPEN_STATUSES), Action.due_on < horizon)
+        .order_by(Action.partnership_id, Action.owner_email, Action.due_on, Action.id)
+    ).all()
+    out = []
+    for a, code, agency, review_ref, finding in rows:
+        overdue = a.due_on < as_of
+        days = working_days_between(a.due_on, as_of) if overdue else working_days_between(as_of, a.due_on)
+        out.append({
+            "action_id": a.id, "partnership_id": a.partnership_id, "partnership": code,
+            "owner_email": a.owner_email, "owner_name": a.owner_name, "owner_agency": agency,
+            "reference": _source(review_ref, finding), "what": f"Action {a.id} for {agency}: {short(a.text, 60)}",
+            "due_on": a.due_on, "status": "overdue" if overdue else "due_soon", "working_days": max(days, 0),
+        })
+    return out

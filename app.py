@@ -35,6 +35,8 @@ with st.sidebar:
                 st.caption(section)
             st.page_link(pages[spec.key], label=spec.title, icon=spec.icon)
     st.divider()
+    st.toggle("Presentation mode", key="presentation", help="For a shared screen: hides child identifiers "
+              "(initials, age, sex, ethnicity, what happened) on every page; references stay.")
     auth.write_cookie_if_pending()
     if st.button("Sign out", icon=":material/logout:", help="Ends your sign-in on every device and browser."):
         auth.sign_out(everywhere=True)

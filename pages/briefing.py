@@ -10,7 +10,7 @@ from panel import anonymise
 from panel.briefing import SECTIONS, fits_one_page, numbered_heading
 from panel.services import briefings
 from panel.services.errors import NotFound
-from panel.ui.common import actor, empty_state, header
+from panel.ui.common import actor, empty_state, header, presenting
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HEIGHTS = {"background": 110, "why_it_matters": 110, "things_to_remember": 120, "what_to_do": 160}
@@ -83,7 +83,8 @@ else:
                "before you circulate the briefing.", icon=":material/warning:")
     for h in hits:
         st.warning(f"**{numbered_heading(h.section)}**, at character {h.start + 1}: {h.why} "
-                   f"Found \"{plain(h.matched)}\" in: {plain(anonymise.excerpt(sections[h.section], h))}",
+                   + ("(what was found is hidden in presentation mode)" if presenting() else
+                      f"Found \"{plain(h.matched)}\" in: {plain(anonymise.excerpt(sections[h.section], h))}"),
                    icon=":material/visibility:")
     # The tick is for these warnings: a new or moved one asks for it again.
     seen = hashlib.sha256(repr([(h.section, h.start, h.matched) for h in hits]).encode()).hexdigest()[:12]

@@ -4,7 +4,16 @@ import streamlit as st
 
 from panel.referral_rules import HARM, OPEN_STATUSES, STATUSES
 from panel.services import accounts, referrals
-from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, header, today
+from panel.ui.common import (
+    HIDDEN,
+    RAG_LABELS,
+    RAG_STYLES,
+    actor,
+    empty_state,
+    header,
+    presenting,
+    today,
+)
 
 PAGE_SIZE = 50
 me = actor()
@@ -56,6 +65,8 @@ m2.metric("Notification overdue (this page)", overdue)
 m3.metric("Due within 2 working days (this page)", soon)
 
 view = df.assign(rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM))
+if presenting():
+    view = view.assign(child=HIDDEN)
 styled = view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"])
 event = st.dataframe(
     styled,

@@ -1,5 +1,7 @@
 """One referral: its facts, clock, links, history and the triage actions."""
 
+import json
+
 import streamlit as st
 
 from panel.referral_rules import (
@@ -16,7 +18,7 @@ from panel.referral_rules import (
 )
 from panel.services import referrals
 from panel.services.errors import NotFound, StaleEdit, ValidationFailed
-from panel.ui.common import RAG_LABELS, actor, field_error, header, today
+from panel.ui.common import RAG_LABELS, actor, child_text, field_error, header, presenting, today
 
 me = actor()
 ref = st.query_params.get("ref", "")
@@ -60,19 +62,19 @@ if not d.full_view:
 left, right = st.columns([3, 2])
 with left:
     st.markdown("#### The child")
-    st.write(f"**{r.child_initials}**, age band {age_band(r.child_age_years, r.child_dob, today())}; "
-             f"{SEX[r.child_sex].lower()}; {ETHNICITY[r.child_ethnicity]}")
+    st.write(child_text(f"**{r.child_initials}**, age band {age_band(r.child_age_years, r.child_dob, today())}; "
+                        f"{SEX[r.child_sex].lower()}; {ETHNICITY[r.child_ethnicity]}"))
     flags = [label for flag, label in (("looked_after", "looked after"), ("child_protection_plan", "child protection plan"),
                                         ("known_to_csc", "known to children's social care")) if getattr(r, flag)]
     st.write("Also: " + ", ".join(flags) if flags else "Not looked after, no plan, not known to children's social care.")
     st.markdown("#### The incident")
     st.write(f"**{HARM[r.harm]}** on {r.incident_date:%d %b %Y}; abuse or neglect: "
              f"**{ABUSE_OR_NEGLECT[r.abuse_or_neglect].lower()}**; {LOCATION[r.location].lower()}.")
-    st.text(r.incident_summary)
+    st.text(child_text(r.incident_summary))
     st.markdown("#### The referral")
     st.write(f"Received {r.received_on:%d %b %Y} from {r.referrer_name}, {d.referrer_agency}. "
              f"Identified by: {IDENTIFIED_BY[r.identified_by].lower()}.")
-    if r.referrer_view:
+    if r.referrer_view and not presenting():
         st.write("Referrer's view:")
         st.text(r.referrer_view)
     st.write("Agencies involved: " + (", ".join(d.agencies_involved) or "none recorded"))
@@ -132,6 +134,9 @@ with right:
                     st.rerun()
 
 st.markdown("#### Timeline and audit history")
-timeline = [{"when": e.at.strftime("%d %b %Y %H:%M"), "who": e.username, "what": e.action,
-             "detail": e.detail or e.after or ""} for e in d.history]
+# Which fields changed, not their values: the history is for accountability, and values such as
+# the child's details must not reappear here (or on a shared screen).
+timeline = [{"when": e.at.strftime("%d %b %Y %H:%M"), "who": e.username, "what": e.action.replace("_", " "),
+             "detail": e.detail or ("changed: " + ", ".join(sorted(json.loads(e.after))) if e.after else "")}
+            for e in d.history]
 st.dataframe(timeline, hide_index=True, width="stretch")

@@ -10,7 +10,7 @@ from panel.referral_rules import STATUSES
 from panel.screening import CHOICES, CRITERIA_HELP
 from panel.services import decisions, referrals, review_types, reviews, screening
 from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from panel.ui.common import RAG_LABELS, actor, empty_state, field_error, header, today
+from panel.ui.common import RAG_LABELS, actor, child_text, empty_state, field_error, header, today
 
 ROUTES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
           "consider_local_review": "Consider a local review", "no_review": "No statutory review"}
@@ -37,7 +37,7 @@ if not ref:
         empty_state("No referrals are waiting for screening.",
                     "Accept a referral for screening from the **Referral queue** first.")
         st.stop()
-    labels = {r.reference: f"{r.reference} · notify by {r.notification_due:%a %d %b} · {r.child}"
+    labels = {r.reference: f"{r.reference} · notify by {r.notification_due:%a %d %b} · {child_text(r.child)}"
               for r in df.itertuples()}
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     chosen = c1.selectbox("Referral to screen", list(labels), index=None, format_func=labels.get,
@@ -59,7 +59,7 @@ key = f"sc_{r.reference}"
 overrides = {f: st.session_state[f"{key}_{f}"] for f, _, _ in QUESTIONS if f"{key}_{f}" in st.session_state}
 sc = screening.screen(me, r.reference, today(), overrides)
 st.subheader(f"{r.reference} · {detail.partnership_name} · {STATUSES[r.status]}", anchor=False)
-st.caption(f"Child {r.child_initials}; aware on {r.aware_on:%a %d %b %Y}; received {r.received_on:%d %b %Y}.")
+st.caption(f"Child {child_text(r.child_initials)}; aware on {r.aware_on:%a %d %b %Y}; received {r.received_on:%d %b %Y}.")
 st.session_state.setdefault(f"{key}_version", r.version)
 
 left, right = st.columns([1, 1], gap="large")

@@ -31,8 +31,23 @@ def today() -> date:
     return date.fromisoformat(pinned) if pinned else date.today()
 
 
+HIDDEN = "hidden (presentation mode)"
+
+
+def presenting() -> bool:
+    """Presentation mode: the screen is shared, so child identifiers are hidden on every page."""
+    return bool(st.session_state.get("presentation", False))
+
+
+def child_text(text: str) -> str:
+    """Child identifiers (initials, age, sex, ethnicity, the incident in words) unless presenting."""
+    return HIDDEN if presenting() else text
+
+
 def header(title: str, icon: str, caption: str | None = None) -> None:
     st.title(f"{icon} {title}", anchor=False)
+    if presenting():
+        st.caption(":material/visibility_off: Presentation mode: child identifiers are hidden.")
     if caption:
         st.caption(caption)
 

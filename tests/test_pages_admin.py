@@ -11,7 +11,7 @@ from tests.apptest import menu, signed_in
 
 def test_admin_menu_has_review_types_and_no_case_pages(demo_db):
     at = signed_in("admin")
-    assert menu(at) == ["Import a tracker", "Review types"]
+    assert menu(at) == ["Import a tracker", "Themes", "Review types"]
     assert "Import a tracker" in at.title[0].value  # the first page in the menu opens
 
 

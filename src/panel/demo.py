@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from panel import demo_history
+from panel import demo_history, demo_learning
 from panel.clock import is_working_day
 from panel.db import transaction
 from panel.models import (
@@ -117,8 +117,9 @@ def load(today: date | None = None, seed: int = 2025) -> dict[str, int]:
         referrals = _referrals(s, rng, today, parts, agencies, users)
         s.flush()
         history = demo_history.add_history(s, rng, today, parts)
+        learning = demo_learning.add_learning(s, rng, today, parts)
         counts = {"partnerships": len(parts), "users": len(users), "review types": review_types,
-                  "referrals": referrals, **history}
+                  "referrals": referrals, **history, **learning}
         audit.record(s, SYSTEM, "demo_load", "database",
                      detail="; ".join(f"{v} {k}" for k, v in counts.items()) + f"; today={today}")
     return counts

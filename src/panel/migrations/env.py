@@ -11,12 +11,18 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
+def include_name(name, type_, parents) -> bool:
+    """Full-text search tables (migration 0005) are not models: autogenerate must leave them."""
+    return not (type_ == "table" and "_fts" in (name or ""))
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url") or get_settings().database_url,
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -34,7 +40,8 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -41,6 +41,8 @@ PAGES: list[PageSpec] = [
     PageSpec("timeliness", "pages/timeliness.py", "Timeliness", ":material/timer:", "Reviews",
              ("report.timeliness",)),
     # Learning
+    PageSpec("explorer", "pages/explorer.py", "Learning explorer", ":material/insights:", "Learning",
+             ("learning.read",)),
     PageSpec("actions", "pages/actions.py", "Action register", ":material/checklist:", "Learning",
              ("learning.read",)),
     PageSpec("briefing", "pages/briefing.py", "7-minute briefing", ":material/article:", "Learning",
@@ -48,6 +50,8 @@ PAGES: list[PageSpec] = [
     # Administration
     PageSpec("import", "pages/import.py", "Import a tracker", ":material/upload_file:", "Administration",
              ("data.import",)),
+    PageSpec("themes", "pages/themes.py", "Themes", ":material/label:", "Administration",
+             ("review_type.manage",)),
     PageSpec("review-types", "pages/review_types.py", "Review types", ":material/tune:", "Administration",
              ("review_type.manage",)),
 ]

@@ -1,0 +1,201 @@
+"""The learning explorer and the themes page, per role, through Streamlit's AppTest.
+
+The pages are run directly (AppTest.from_file) with the signed-in actor in the session, as
+app.py would put it there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from panel.db import read_session, transaction
+from panel.models import Partnership, Theme, ThemeTag
+from panel.services import accounts, learning
+from panel.services import themes as theme_service
+from panel.services.access import Actor
+from tests.apptest import texts
+from tests.conftest import TODAY
+from tests.test_learning_service import learning_db, learning_template  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPLORER = str(ROOT / "pages" / "explorer.py")
+THEMES = str(ROOT / "pages" / "themes.py")
+CHART_CAPTIONS = ("Stacked bars of the", "Heatmap of themes by the kind of review",
+                  "Heatmap of recommendations by theme", "Heatmap of pairs of themes")
+CHILD_FIELDS = {"child_initials", "child_dob", "child_age_years", "child_sex", "child_ethnicity", "incident_summary",
+                "reference", "referral", "source"}
+
+
+def page(path: str, who: str | Actor) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=60)
+    at.session_state["actor"] = accounts.actor_for(who) if isinstance(who, str) else who
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def the_list(at: AppTest):
+    return at.dataframe[0].value
+
+
+@pytest.mark.parametrize("username", ["chair", "member", "manager", "regional"])
+def test_panel_roles_have_the_explorer(learning_db, username):  # noqa: F811
+    at = page(EXPLORER, username)
+    assert at.title[0].value.endswith("Learning explorer")
+    me = accounts.actor_for(username)
+    tot = learning.totals(me, learning.LearningFilter(), TODAY)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Findings"] == str(tot.findings) and metrics["Recommendations"] == str(tot.recommendations)
+    assert metrics["Actions closed with evidence of impact"] == f"{tot.actions_closed} of {tot.actions}"
+    assert len(charts(at)) == 4
+    for el in charts(at):  # every chart lets a theme be chosen
+        assert "theme_pick" in el.proto.spec
+    captions = texts(at)
+    for start in CHART_CAPTIONS:
+        assert start in captions
+    df = the_list(at)
+    assert len(df) == 25 and {"Finding", "Recommendation"} <= set(df["kind"])
+    refs = [s for s in df["source"] if "-R" in s]
+    if username == "regional":
+        assert "partnership" in df.columns and {"NB", "EM", "WV"} >= set(df["partnership"])
+        assert at.toggle(key="lx_shared") is not None
+    else:
+        assert all(r.startswith("NB-") for r in refs)  # partnership walls
+        assert not [t for t in at.toggle if t.key == "lx_shared"]  # only regional users share learning
+
+
+@pytest.mark.parametrize("username", ["referrer", "admin"])
+def test_referrer_and_admin_have_no_explorer(learning_db, username):  # noqa: F811
+    at = page(EXPLORER, username)
+    assert "for panel members, chairs and business managers" in texts(at)
+    assert not at.dataframe and not charts(at) and not at.metric
+
+
+def test_choosing_a_theme_filters_the_list(learning_db):  # noqa: F811
+    at = page(EXPLORER, "member")
+    at.selectbox(key="lx_theme").select("domestic abuse").run()
+    assert not at.exception
+    df = the_list(at)
+    assert len(df) >= 3 and all("domestic abuse" in t for t in df["themes"])
+    assert "about “domestic abuse”" in texts(at)
+    # The same theme counted at the national level: its local themes' items come in too.
+    at.button_group(key="lx_level").set_value("national").run()
+    at.selectbox(key="lx_theme").select("risk assessment").run()
+    assert not at.exception
+    national = the_list(at)
+    assert len(national) >= len(df) and any("domestic abuse" in t for t in national["themes"])
+
+
+@pytest.mark.parametrize("query", ['"', "*", "NEAR(", "a OR", "-x", "col:val", '"domestic abuse', "((", "bruis*"])
+def test_search_box_takes_any_text(learning_db, query):  # noqa: F811
+    at = page(EXPLORER, "chair")
+    at.text_input(key="lx_query").input(query).run()
+    assert not at.exception, at.exception
+    if not any(c.isalnum() for c in query):
+        assert "Type words to search" in texts(at)
+
+
+def test_search_finds_actions_too(learning_db):  # noqa: F811
+    at = page(EXPLORER, "chair")
+    at.text_input(key="lx_query").input("named nurse").run()
+    df = the_list(at)
+    assert "Action" in set(df["kind"])
+    assert "best match first" in texts(at)
+
+
+def test_regional_shared_learning_is_anonymised(learning_db):  # noqa: F811
+    at = page(EXPLORER, "regional")
+    at.toggle(key="lx_shared").set_value(True).run()
+    assert not at.exception
+    df = the_list(at)
+    assert list(df.columns) == learning.REGIONAL_COLUMNS
+    assert not CHILD_FIELDS & set(df.columns)
+    assert not df.astype(str).apply(lambda c: c.str.contains(r"[A-Z]{2}-\d{4}-\d{3}")).any().any()
+    assert set(df["partnership"]) == {p for p in df["partnership"] if p.endswith("Safeguarding Children Partnership")}
+    assert "Anonymised" in texts(at) and len(charts(at)) == 1
+    at.selectbox(key="lx_r_theme").select("domestic abuse").run()
+    assert all("domestic abuse" in t for t in the_list(at)["themes"])
+
+
+def test_empty_state_without_learning(db):
+    with transaction() as s:
+        p = Partnership(code="ZZ", name="Zedshire Partnership")
+        s.add(p)
+        s.flush()
+        pid = p.id
+    at = page(EXPLORER, Actor(user_id=None, username="zz", name="ZZ chair", roles={pid: frozenset({"chair"})}))
+    assert "No learning has been recorded yet" in texts(at)
+    assert not charts(at)
+
+
+def test_themes_page_is_for_admins(learning_db):  # noqa: F811
+    at = page(THEMES, "chair")
+    assert "Only administrators manage the themes" in texts(at)
+    at = page(THEMES, "admin")
+    df = at.dataframe[0].value
+    assert {"domestic abuse", "information sharing"} <= set(df["name"])
+    assert "themes in use" in texts(at)
+
+
+def _conflicting_pair() -> tuple[int, int, str, str]:
+    """Two themes of the same kind carried together by some finding of the demo."""
+    with read_session() as s:
+        kinds = {t.id: t for t in s.exec(select(Theme))}
+        by_entity: dict[int, list[int]] = {}
+        for t in s.exec(select(ThemeTag).where(ThemeTag.entity == "finding")
+                        .order_by(ThemeTag.entity_id, ThemeTag.theme_id)):
+            by_entity.setdefault(t.entity_id, []).append(t.theme_id)
+    for ids in by_entity.values():
+        for a in ids:
+            for b in ids:
+                if a != b and kinds[a].kind == kinds[b].kind:
+                    return a, b, kinds[a].name, kinds[b].name
+    raise AssertionError("the demo has no finding with two themes of the same kind")
+
+
+def test_themes_page_refuses_a_merge_that_would_lose_tags(learning_db):  # noqa: F811
+    a, b, name_a, name_b = _conflicting_pair()
+    at = page(THEMES, "admin")
+    at.selectbox(key="merge_source").set_value(a)
+    at.selectbox(key="merge_target").set_value(b)
+    at.checkbox(key="merge_sure").check()
+    [x for x in at.button if x.label == "Merge themes"][0].click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Merging would lose tags" in errors and f"“{name_a}”" in errors and f"“{name_b}”" in errors
+    with read_session() as s:
+        assert s.get(Theme, a).active
+
+
+def test_themes_page_adds_renames_and_merges(learning_db):  # noqa: F811
+    admin = accounts.actor_for("admin")
+    at = page(THEMES, "admin")
+    at.text_input[0].input("county lines")
+    at.radio[0].set_value("local")
+    crim = next(i for i, n in theme_service.theme_names(admin).items() if n == "criminal exploitation")
+    at.selectbox[0].set_value(crim)
+    [x for x in at.button if x.label == "Add theme"][0].click().run()
+    assert not at.exception and "Theme “county lines” added." in texts(at)
+    new = next(i for i, n in theme_service.theme_names(admin).items() if n == "county lines")
+    at.selectbox(key="rename_theme").set_value(new)
+    at.text_input[1].input("county lines exploitation")
+    [x for x in at.button if x.label == "Rename theme"][0].click().run()
+    assert "renamed to “county lines exploitation”" in texts(at)
+    youth = next(i for i, n in theme_service.theme_names(admin).items() if n == "youth justice")
+    at.selectbox(key="merge_source").set_value(new)
+    at.selectbox(key="merge_target").set_value(youth)
+    [x for x in at.button if x.label == "Merge themes"][0].click().run()
+    assert "Tick the box to confirm" in " ".join(e.value for e in at.error)
+    at.checkbox(key="merge_sure").check()
+    [x for x in at.button if x.label == "Merge themes"][0].click().run()
+    assert "merged into “youth justice”: 0 tag(s) moved" in texts(at)
+    with read_session() as s:
+        merged = s.get(Theme, new)
+    assert (merged.active, merged.merged_into_id, merged.name) == (False, youth, "county lines exploitation")

@@ -6,7 +6,7 @@ It only routes. Pages call services; services check permissions on every call.
 import streamlit as st
 
 from panel.ui import auth
-from panel.ui.pages import visible_pages
+from panel.ui.pages import PAGES, visible_pages
 
 st.set_page_config(page_title="Panel", page_icon=":material/balance:", layout="wide")
 
@@ -15,8 +15,15 @@ st.set_page_config(page_title="Panel", page_icon=":material/balance:", layout="w
 actor = auth.restore()
 
 if actor is None:
-    st.navigation([st.Page(auth.login_form, title="Sign in", icon=":material/login:")],
-                  position="hidden").run()
+    # Every page's address shows the sign-in form, so a deep link (an e-mailed action, a review)
+    # lands on its page once the user has signed in, rather than on "page not found".
+    login = [st.Page(auth.login_form, title="Sign in", icon=":material/login:", default=True)]
+    login += [st.Page(auth.login_form, title="Sign in", icon=":material/login:", url_path=spec.key)
+              for spec in PAGES]
+    wanted = st.navigation(login, position="hidden")
+    if wanted.url_path:  # where to go once signed in
+        st.session_state["_panel_next"] = (wanted.url_path, st.query_params.to_dict())
+    wanted.run()
     st.stop()
 
 st.session_state["actor"] = actor
@@ -24,6 +31,10 @@ allowed = visible_pages(actor)
 pages = {spec.key: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key,
                            default=(spec is allowed[0])) for spec in allowed}
 current = st.navigation(list(pages.values()), position="hidden")
+if nxt := st.session_state.pop("_panel_next", None):
+    key, query = nxt
+    if key in pages and pages[key] is not current:
+        st.switch_page(pages[key], query_params=query)
 
 with st.sidebar:
     st.markdown(f"**Panel** · {actor.name}")

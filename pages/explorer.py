@@ -263,8 +263,13 @@ if pages > 1:
     st.number_input("Page", min_value=1, max_value=pages, step=1, key="lx_page")
 
 rows = event.selection.rows if event and event.selection else []
-if rows:
-    row = df.iloc[rows[0]]
+# The grid is a canvas: keyboard and screen-reader users open a recommendation here instead.
+recs = df[df["kind"] == "recommendation"]
+rec_labels = {int(r.id): f"Recommendation {r.id} · {r.source} · {str(r.text)[:70]}" for r in recs.itertuples()}
+picked = st.selectbox("Open a recommendation", list(rec_labels), index=None, format_func=rec_labels.get,
+                      placeholder="Choose a recommendation from this list", key="lx_open")
+if rows or picked is not None:
+    row = df.iloc[rows[0]] if rows else recs[recs["id"] == picked].iloc[0]
     if row["kind"] == "recommendation":
         try:
             d = learning.recommendation_detail(me, int(row["id"]))
@@ -282,6 +287,9 @@ if rows:
                                  column_config={"id": "Action", "action": "What will be done", "owner_agency": "Agency",
                                                 "owner": "Owner", "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
                                                 "status": "Status", "evidence_of_impact": "Evidence of impact"})
+                    for a in d.actions:
+                        st.page_link("pages/actions.py", label=f"Action {a['id']}: record progress or close",
+                                     query_params={"id": str(a["id"])}, icon=":material/checklist:")
                 else:
                     st.info("No actions recorded for this recommendation yet.")
     else:

@@ -19,7 +19,14 @@ RAG_STYLES = {
 
 
 def actor() -> Actor:
-    """The signed-in user, put in the session by app.py before any page runs."""
+    """The signed-in user, put in the session by app.py before any page runs.
+
+    On a fresh server Streamlit runs the first request's page file directly (its "pages/"
+    folder mode lasts until app.py first calls st.navigation), bypassing app.py. No page may
+    render without the sign-in, so such a run is sent through app.py.
+    """
+    if "actor" not in st.session_state:
+        st.switch_page("app.py")
     return st.session_state["actor"]
 
 

@@ -1,0 +1,32 @@
+"""Deep links (an e-mailed action, a review) must never show a page without the sign-in, and
+should land on their page once the user has signed in."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_fresh_servers_first_request_for_a_page_gets_the_sign_in(page):
+    # Streamlit runs a pages/ file directly on a new server's first request; it must not render.
+    page.goto("/tracker")
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    expect(page.get_by_role("heading", name="Review tracker")).to_have_count(0)
+    sign_in(page, "manager", "/tracker")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    # The server log is checked for tracebacks when the fixture stops it.
+
+
+def test_a_deep_link_lands_on_its_page_after_signing_in(page, browser, server):
+    page.goto("/")
+    wait_idle(page)  # past the server's first run
+    # A link from an e-mail opens in a new tab of a browser that is not signed in.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=server)
+    tab = context.new_page()
+    tab.set_default_timeout(20_000)
+    sign_in(tab, "manager", "/tracker?x=1")
+    expect(tab.get_by_role("heading", name="Review tracker")).to_be_visible()
+    assert "x=1" in tab.url
+    context.close()

@@ -1,0 +1,287 @@
+"""The learning explorer's numbers, computed in SQL (GROUP BY): a chart gets its aggregate,
+never raw rows. Also the shared pieces every learning query uses: the filter, the partnership
+wall and the learning items as one SQL subquery.
+
+Counting rules, used throughout:
+
+- a **learning item** is a finding or a recommendation; an item's year is the year it was
+  recorded; an item counts once for each theme tagged on it;
+- "by agency" counts recommendations by their target agencies;
+- "occurring together" counts items that carry both themes;
+- at the "national" level a local theme is counted as the national theme it maps to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import and_, case, func, literal_column, or_, union_all
+from sqlalchemy.orm import aliased
+from sqlmodel import select
+
+from panel.db import read_session
+from panel.models import (
+    Action,
+    Agency,
+    Finding,
+    Recommendation,
+    RecommendationAgency,
+    Review,
+    ReviewType,
+    Theme,
+    ThemeTag,
+)
+from panel.services.access import Actor
+
+SOURCE_KINDS = {
+    "review": "Review",
+    "child_death_review": "Child death review learning",
+    "case_file_audit": "Inter-agency case file audit",
+    "cpir": "Child protection incident review",
+}
+KINDS = {"finding": "Finding", "recommendation": "Recommendation", "action": "Action"}
+LEVELS = ("theme", "national")
+ACTION_STATUS = {"open": "Open", "in_progress": "In progress", "completed": "Completed, awaiting evidence",
+                 "closed": "Closed"}
+
+YEAR_COLUMNS = ["theme", "year", "findings", "recommendations", "items", "reviews"]
+TYPE_COLUMNS = ["theme", "review_type", "items"]
+AGENCY_COLUMNS = ["theme", "agency", "recommendations"]
+PAIR_COLUMNS = ["theme_a", "theme_b", "items"]
+
+
+@dataclass
+class LearningFilter:
+    partnership_ids: list[int] | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    agency_id: int | None = None
+    level: str = "theme"  # "theme", or "national" to count local themes as their national theme
+
+
+@dataclass
+class Totals:
+    findings: int = 0
+    recommendations: int = 0
+    actions: int = 0
+    actions_closed: int = 0  # closed with evidence of impact
+    actions_overdue: int = 0
+
+
+def _scope(actor: Actor, requested: list[int] | None) -> list[int]:
+    allowed = actor.partnerships_with("learning.read")
+    return [p for p in requested if p in allowed] if requested else allowed
+
+
+# -- the learning items, as one SQL subquery ----------------------------------------------------
+
+ITEM_COLUMNS = ("kind", "id", "partnership_id", "review_id", "source_kind", "source_title", "recorded_on", "text",
+                "tag_entity", "tag_id")
+
+
+def _item_select(*cols):
+    return select(*(c.label(name) for c, name in zip(cols, ITEM_COLUMNS, strict=True)))
+
+
+def _items(kinds=("finding", "recommendation")):
+    """Findings, recommendations and (optionally) actions as rows of one shape (ITEM_COLUMNS):
+    kind, id, partnership, review, source, date recorded, text, and the (tag_entity, tag_id)
+    whose themes the row carries (an action carries its recommendation's)."""
+    parts = []
+    if "finding" in kinds:
+        parts.append(_item_select(
+            literal_column("'finding'"), Finding.id, Finding.partnership_id, Finding.review_id,
+            Finding.source_kind, Finding.source_title, Finding.recorded_on, Finding.text,
+            literal_column("'finding'"), Finding.id))
+    if "recommendation" in kinds:
+        rf = aliased(Finding)
+        parts.append(_item_select(
+            literal_column("'recommendation'"), Recommendation.id, Recommendation.partnership_id,
+            func.coalesce(Recommendation.review_id, rf.review_id), func.coalesce(rf.source_kind, "review"),
+            rf.source_title, Recommendation.recorded_on, Recommendation.text,
+            literal_column("'recommendation'"), Recommendation.id)
+            .outerjoin(rf, rf.id == Recommendation.finding_id))
+    if "action" in kinds:
+        rf, rr = aliased(Finding), aliased(Recommendation)
+        parts.append(_item_select(
+            literal_column("'action'"), Action.id, Action.partnership_id,
+            func.coalesce(rr.review_id, rf.review_id), func.coalesce(rf.source_kind, "review"),
+            rf.source_title, rr.recorded_on, Action.text,
+            literal_column("'recommendation'"), rr.id)
+            .select_from(Action)
+            .join(rr, rr.id == Action.recommendation_id)
+            .outerjoin(rf, rf.id == rr.finding_id))
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("items")
+
+
+def _conds(items, pids: list[int], f: LearningFilter) -> list:
+    conds = [items.c.partnership_id.in_(pids)]
+    if f.year_from:
+        conds.append(items.c.recorded_on >= date(int(f.year_from), 1, 1))
+    if f.year_to:
+        conds.append(items.c.recorded_on <= date(int(f.year_to), 12, 31))
+    if f.agency_id:
+        recs = select(RecommendationAgency.recommendation_id).where(RecommendationAgency.agency_id == f.agency_id)
+        findings = (select(Recommendation.finding_id)
+                    .join(RecommendationAgency, RecommendationAgency.recommendation_id == Recommendation.id)
+                    .where(RecommendationAgency.agency_id == f.agency_id, Recommendation.finding_id.is_not(None)))
+        owned = select(Action.id).where(Action.owner_agency_id == f.agency_id)
+        conds.append(or_(
+            and_(items.c.tag_entity == "recommendation", items.c.tag_id.in_(recs)),
+            and_(items.c.kind == "finding", items.c.id.in_(findings)),
+            and_(items.c.kind == "action", items.c.id.in_(owned))))
+    return conds
+
+
+def _label(level: str):
+    """Tag -> theme name at the chosen level: (ThemeTag alias, Theme alias, national alias, label)."""
+    tag, th, nat = aliased(ThemeTag), aliased(Theme), aliased(Theme)
+    label = func.coalesce(nat.name, th.name) if level == "national" else th.name
+    return tag, th, nat, label
+
+
+def _tagged(stmt, items, level: str):
+    tag, th, nat, label = _label(level)
+    stmt = (stmt.join(tag, and_(tag.entity == items.c.tag_entity, tag.entity_id == items.c.tag_id))
+            .join(th, th.id == tag.theme_id))
+    if level == "national":
+        stmt = stmt.outerjoin(nat, nat.id == th.national_id)
+    return stmt, label
+
+
+def _has_theme(items, theme: str, level: str):
+    """Items carrying `theme` (at the national level: it, or any local theme mapped to it)."""
+    th, nat = aliased(Theme), aliased(Theme)
+    sub = (select(ThemeTag.id).join(th, th.id == ThemeTag.theme_id)
+           .where(ThemeTag.entity == items.c.tag_entity, ThemeTag.entity_id == items.c.tag_id))
+    if level == "national":
+        sub = sub.outerjoin(nat, nat.id == th.national_id).where(or_(th.name == theme, nat.name == theme))
+    else:
+        sub = sub.where(th.name == theme)
+    return sub.exists()
+
+
+def _source_label(items):
+    return case({k: v for k, v in SOURCE_KINDS.items()}, value=items.c.source_kind, else_=items.c.source_kind)
+
+
+def _n_findings(items):
+    return func.count(func.distinct(case((items.c.kind == "finding", items.c.id))))
+
+
+def _n_recs(items):
+    return func.count(func.distinct(case((items.c.kind == "recommendation", items.c.id))))
+
+
+def _frame(rows, columns) -> pd.DataFrame:
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+# -- explorer aggregates -------------------------------------------------------------------------
+
+def theme_by_year(actor: Actor, f: LearningFilter) -> pd.DataFrame:
+    """Per theme and year: findings, recommendations, items (their sum) and distinct reviews."""
+    pids = _scope(actor, f.partnership_ids)
+    if not pids:
+        return _frame([], YEAR_COLUMNS)
+    items = _items()
+    year = func.extract("year", items.c.recorded_on)
+    stmt, label = _tagged(select().select_from(items), items, f.level)
+    stmt = (stmt.add_columns(label, year, _n_findings(items), _n_recs(items),
+                             func.count(func.distinct(items.c.review_id)))
+            .where(*_conds(items, pids, f)).group_by(label, year).order_by(year, label))
+    with read_session() as s:
+        rows = s.exec(stmt).all()
+    return _frame([(t, int(y), int(fi), int(r), int(fi) + int(r), int(rv)) for t, y, fi, r, rv in rows],
+                  YEAR_COLUMNS)
+
+
+def theme_by_review_type(actor: Actor, f: LearningFilter) -> pd.DataFrame:
+    """Per theme and review type (or other learning source): learning items."""
+    pids = _scope(actor, f.partnership_ids)
+    if not pids:
+        return _frame([], TYPE_COLUMNS)
+    items = _items()
+    source = func.coalesce(ReviewType.name, _source_label(items))
+    stmt, label = _tagged(select().select_from(items), items, f.level)
+    stmt = (stmt.add_columns(label, source, _n_findings(items) + _n_recs(items))
+            .outerjoin(Review, Review.id == items.c.review_id)
+            .outerjoin(ReviewType, ReviewType.id == Review.review_type_id)
+            .where(*_conds(items, pids, f)).group_by(label, source).order_by(label, source))
+    with read_session() as s:
+        return _frame([(t, src, int(n)) for t, src, n in s.exec(stmt).all()], TYPE_COLUMNS)
+
+
+def theme_by_agency(actor: Actor, f: LearningFilter) -> pd.DataFrame:
+    """Per theme and target agency: recommendations."""
+    pids = _scope(actor, f.partnership_ids)
+    if not pids:
+        return _frame([], AGENCY_COLUMNS)
+    items = _items(("recommendation",))
+    stmt, label = _tagged(select().select_from(items), items, f.level)
+    stmt = (stmt.add_columns(label, Agency.name, func.count(func.distinct(items.c.id)))
+            .join(RecommendationAgency, RecommendationAgency.recommendation_id == items.c.id)
+            .join(Agency, Agency.id == RecommendationAgency.agency_id)
+            .where(*_conds(items, pids, f)).group_by(label, Agency.name).order_by(label, Agency.name))
+    with read_session() as s:
+        return _frame([(t, a, int(n)) for t, a, n in s.exec(stmt).all()], AGENCY_COLUMNS)
+
+
+def cooccurrence(actor: Actor, f: LearningFilter) -> pd.DataFrame:
+    """Pairs of themes carried by the same finding or recommendation, and how many items."""
+    pids = _scope(actor, f.partnership_ids)
+    if not pids:
+        return _frame([], PAIR_COLUMNS)
+    items = _items()
+    t1, th1, nat1, l1 = _label(f.level)
+    t2, th2, nat2, l2 = _label(f.level)
+    stmt = (select(l1, l2, _n_findings(items) + _n_recs(items)).select_from(items)
+            .join(t1, and_(t1.entity == items.c.tag_entity, t1.entity_id == items.c.tag_id))
+            .join(t2, and_(t2.entity == t1.entity, t2.entity_id == t1.entity_id, t2.theme_id != t1.theme_id))
+            .join(th1, th1.id == t1.theme_id).join(th2, th2.id == t2.theme_id))
+    if f.level == "national":
+        stmt = stmt.outerjoin(nat1, nat1.id == th1.national_id).outerjoin(nat2, nat2.id == th2.national_id)
+    stmt = stmt.where(*_conds(items, pids, f), l1 < l2).group_by(l1, l2).order_by(l1, l2)
+    with read_session() as s:
+        return _frame([(a, b, int(n)) for a, b, n in s.exec(stmt).all()], PAIR_COLUMNS)
+
+
+def totals(actor: Actor, f: LearningFilter, today: date) -> Totals:
+    """Headline numbers for the filters: items, actions, and actions closed with evidence."""
+    pids = _scope(actor, f.partnership_ids)
+    if not pids:
+        return Totals()
+    items = _items(("finding", "recommendation", "action"))
+    acts = items.c.kind == "action"
+    closed = and_(acts, items.c.id.in_(select(Action.id).where(Action.status == "closed",
+                                                                Action.evidence_of_impact.is_not(None))))
+    overdue = and_(acts, items.c.id.in_(select(Action.id).where(Action.status != "closed", Action.due_on < today)))
+    stmt = (select(func.count(case((items.c.kind == "finding", 1))),
+                   func.count(case((items.c.kind == "recommendation", 1))),
+                   func.count(case((acts, 1))), func.count(case((closed, 1))), func.count(case((overdue, 1))))
+            .select_from(items).where(*_conds(items, pids, f)))
+    with read_session() as s:
+        row = s.exec(stmt).one()
+    return Totals(*(int(x) for x in row))
+
+
+def years(actor: Actor, partnership_ids: list[int] | None = None) -> list[int]:
+    """The years that have learning recorded, oldest first."""
+    pids = _scope(actor, partnership_ids)
+    if not pids:
+        return []
+    items = _items()
+    year = func.extract("year", items.c.recorded_on)
+    with read_session() as s:
+        return [int(y) for y in s.exec(select(year).select_from(items).where(items.c.partnership_id.in_(pids))
+                                       .distinct().order_by(year)).all()]
+
+
+def agencies(actor: Actor) -> dict[int, str]:
+    """Every agency, id -> name (agencies are shared reference data)."""
+    if not actor.can("learning.read") and not actor.is_regional:
+        return {}
+    with read_session() as s:
+        return dict(s.exec(select(Agency.id, Agency.name).order_by(Agency.name)).all())

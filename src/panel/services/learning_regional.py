@@ -1,0 +1,65 @@
+"""Shared learning across partnerships, for users with the regional permission.
+
+The one exception to the "learning.read" wall, so it returns only anonymised columns
+(partnership, year, review type, kind, themes, text): never a reference, a referral or anything
+about the child.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlmodel import select
+
+from panel.db import read_session
+from panel.models import Partnership
+from panel.services.access import Actor
+from panel.services.errors import PermissionDenied
+from panel.services.learning_explore import (
+    LearningFilter,
+    _conds,
+    _frame,
+    _items,
+    _n_findings,
+    _n_recs,
+    _tagged,
+)
+from panel.services.learning_search import _describe, _page
+
+# What a regional user sees of another partnership's learning: nothing that identifies a case.
+REGIONAL_COLUMNS = ["partnership", "year", "review_type", "kind", "themes", "text"]
+REGIONAL_COUNT_COLUMNS = ["partnership", "theme", "items"]
+
+
+def regional_learning(actor: Actor, year_from: int | None = None, year_to: int | None = None,
+                      theme: str | None = None, query: str = "", level: str = "theme", limit: int = 100,
+                      offset: int = 0) -> tuple[pd.DataFrame, int]:
+    """Shared learning: the findings and recommendations of every partnership, anonymised
+    (REGIONAL_COLUMNS only), for users with the regional permission."""
+    if not actor.is_regional:
+        raise PermissionDenied("Only regional users can see learning across partnerships.")
+    f = LearningFilter(year_from=year_from, year_to=year_to, level=level)
+    with read_session() as s:
+        pids = list(s.exec(select(Partnership.id)))
+        rows, total = _page(s, pids, f, theme, query, ("finding", "recommendation"), limit, offset)
+        records = _describe(s, rows)
+    out = [{"partnership": r["partnership_name"], "year": r["year"], "review_type": r["review_type"],
+            "kind": r["kind"], "themes": r["themes"], "text": r["text"]} for r in records]
+    return pd.DataFrame(out, columns=REGIONAL_COLUMNS), total
+
+
+def regional_theme_counts(actor: Actor, year_from: int | None = None, year_to: int | None = None,
+                          level: str = "theme") -> pd.DataFrame:
+    """Learning items per partnership and theme, across every partnership (regional users)."""
+    if not actor.is_regional:
+        raise PermissionDenied("Only regional users can see learning across partnerships.")
+    f = LearningFilter(year_from=year_from, year_to=year_to, level=level)
+    items = _items()
+    stmt, label = _tagged(select().select_from(items), items, level)
+    with read_session() as s:
+        pids = list(s.exec(select(Partnership.id)))
+        if not pids:
+            return _frame([], REGIONAL_COUNT_COLUMNS)
+        stmt = (stmt.add_columns(Partnership.name, label, _n_findings(items) + _n_recs(items))
+                .join(Partnership, Partnership.id == items.c.partnership_id)
+                .where(*_conds(items, pids, f)).group_by(Partnership.name, label).order_by(Partnership.name, label))
+        return _frame([(p, t, int(n)) for p, t, n in s.exec(stmt).all()], REGIONAL_COUNT_COLUMNS)

@@ -1,0 +1,227 @@
+"""Full-text search and the learning list (one page of items, described for display).
+
+Search covers findings, recommendations and actions behind one call: SQLite FTS5 (tables and
+triggers from migration 0005), PostgreSQL to_tsvector/plainto_tsquery, otherwise LIKE. Search
+text is reduced to plain words first (panel.themes.search_terms), so quotes, stars, NEAR,
+brackets or colons are searched as text and never raise.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import and_, column, func, literal_column, or_, table, union_all
+from sqlalchemy import text as sql_text
+from sqlmodel import Session, select
+
+from panel import themes as rules
+from panel.db import read_session
+from panel.models import (
+    Action,
+    Agency,
+    Finding,
+    Partnership,
+    Recommendation,
+    RecommendationAgency,
+    Review,
+    ReviewType,
+    Theme,
+    ThemeTag,
+)
+from panel.services.access import Actor
+from panel.services.learning_explore import (
+    ACTION_STATUS,
+    SOURCE_KINDS,
+    LearningFilter,
+    _conds,
+    _has_theme,
+    _items,
+    _scope,
+)
+
+LIST_COLUMNS = ["kind", "id", "partnership", "year", "recorded_on", "source", "review_type", "themes",
+                "agencies", "text", "follow_up"]
+FTS_OBJECTS = ("finding_fts", "recommendation_fts", "action_fts",
+               "finding_fts_ai", "finding_fts_ad", "finding_fts_au",
+               "recommendation_fts_ai", "recommendation_fts_ad", "recommendation_fts_au",
+               "action_fts_ai", "action_fts_ad", "action_fts_au")
+
+
+# -- full-text search ---------------------------------------------------------------------------
+
+def search_mode(s: Session) -> str:
+    """"fts5", "postgresql" or "like": how text is searched on this database."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        return "postgresql"
+    if dialect == "sqlite":
+        found = s.exec(sql_text(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('finding_fts', 'recommendation_fts', "
+            "'action_fts', 'finding_fts_ai', 'finding_fts_ad', 'finding_fts_au', 'recommendation_fts_ai', "
+            "'recommendation_fts_ad', 'recommendation_fts_au', 'action_fts_ai', 'action_fts_ad', "
+            "'action_fts_au')")).one()[0]
+        if found == len(FTS_OBJECTS):
+            return "fts5"
+    return "like"
+
+
+def _like_all(columns, terms: list[str]):
+    """Every term appears in one of the columns (case-insensitive)."""
+    return and_(*[or_(*[func.coalesce(c, "").ilike(f"%{rules.escape_like(t)}%", escape="\\") for c in columns])
+                  for t in terms])
+
+
+def _matches(s: Session, terms: list[str], kinds):
+    """(kind, id, rank) of the rows matching every term; lower rank is better."""
+    mode = search_mode(s)
+    parts = []
+    if mode == "fts5":
+        q = rules.fts5_query(terms)
+        fts = {"finding": (table("finding_fts", column("rowid")), "bm25(finding_fts)",
+                           sql_text("finding_fts MATCH :q_finding").bindparams(q_finding=q)),
+               "recommendation": (table("recommendation_fts", column("rowid")), "bm25(recommendation_fts)",
+                                  sql_text("recommendation_fts MATCH :q_recommendation").bindparams(q_recommendation=q)),
+               "action": (table("action_fts", column("rowid")), "bm25(action_fts)",
+                          sql_text("action_fts MATCH :q_action").bindparams(q_action=q))}
+        for kind in kinds:
+            t, rank, match = fts[kind]
+            parts.append(select(literal_column(f"'{kind}'").label("kind"), t.c.rowid.label("id"),
+                                literal_column(rank).label("rank")).select_from(t).where(match))
+    elif mode == "postgresql":
+        english = literal_column("'english'::regconfig")
+        query = func.plainto_tsquery(english, " ".join(terms))
+        space, empty = literal_column("' '"), literal_column("''")
+        # The expressions of migration 0005's GIN indexes, character for character.
+        docs = {"finding": (Finding.id, Finding.text.op("||")(space).op("||")(func.coalesce(Finding.source_title, empty))),
+                "recommendation": (Recommendation.id, Recommendation.text),
+                "action": (Action.id, Action.text.op("||")(space).op("||")(func.coalesce(Action.evidence_of_impact, empty))
+                           .op("||")(space).op("||")(Action.owner_name))}
+        for kind in kinds:
+            id_col, doc = docs[kind]
+            vec = func.to_tsvector(english, doc)
+            parts.append(select(literal_column(f"'{kind}'").label("kind"), id_col.label("id"),
+                                (-func.ts_rank(vec, query)).label("rank")).where(vec.op("@@")(query)))
+    else:
+        docs = {"finding": (Finding.id, [Finding.text, Finding.source_title]),
+                "recommendation": (Recommendation.id, [Recommendation.text]),
+                "action": (Action.id, [Action.text, Action.evidence_of_impact, Action.owner_name])}
+        for kind in kinds:
+            id_col, cols = docs[kind]
+            parts.append(select(literal_column(f"'{kind}'").label("kind"), id_col.label("id"),
+                                literal_column("0").label("rank")).where(_like_all(cols, terms)))
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("matches")
+
+
+# -- lists --------------------------------------------------------------------------------------
+
+def _page(s: Session, pids: list[int], f: LearningFilter, theme: str | None, query: str,
+          kinds, limit: int, offset: int):
+    """One page of items (rows of `_items`) and the total, filtered and ordered in SQL."""
+    items = _items(kinds)
+    conds = _conds(items, pids, f)
+    if theme:
+        conds.append(_has_theme(items, theme, f.level))
+    stmt = select(*items.c).where(*conds)
+    count = select(func.count()).select_from(items).where(*conds)
+    order = [items.c.recorded_on.desc(), items.c.kind, items.c.id.desc()]
+    if (query or "").strip():
+        terms = rules.search_terms(query)
+        if not terms:
+            return [], 0
+        m = _matches(s, terms, kinds)
+        on = and_(m.c.kind == items.c.kind, m.c.id == items.c.id)
+        stmt = stmt.join(m, on)
+        count = count.join(m, on)
+        order = [m.c.rank, *order]
+    total = s.exec(count).one()
+    rows = s.exec(stmt.order_by(*order).limit(max(1, int(limit))).offset(max(0, int(offset)))).all()
+    return rows, int(total)
+
+
+def _describe(s: Session, rows) -> list[dict]:
+    """Names, themes, agencies and follow-up for one page of items: a handful of queries."""
+    if not rows:
+        return []
+    parts = {p.id: p for p in s.exec(select(Partnership).where(Partnership.id.in_({r.partnership_id for r in rows})))}
+    review_ids = {r.review_id for r in rows if r.review_id}
+    reviews = {i: (ref, tname) for i, ref, tname in s.exec(
+        select(Review.id, Review.reference, ReviewType.name).join(ReviewType, ReviewType.id == Review.review_type_id)
+        .where(Review.id.in_(review_ids)))} if review_ids else {}
+    keys = {(r.tag_entity, r.tag_id) for r in rows}
+    themes: dict[tuple[str, int], list[str]] = {}
+    for entity in ("finding", "recommendation"):
+        ids = [i for e, i in keys if e == entity]
+        if ids:
+            for e, i, name in s.exec(select(ThemeTag.entity, ThemeTag.entity_id, Theme.name)
+                                     .join(Theme, Theme.id == ThemeTag.theme_id)
+                                     .where(ThemeTag.entity == entity, ThemeTag.entity_id.in_(ids))
+                                     .order_by(Theme.name)):
+                themes.setdefault((e, i), []).append(name)
+    rec_ids = [i for e, i in keys if e == "recommendation"]
+    targets: dict[int, list[str]] = {}
+    acts: dict[int, list[str]] = {}
+    if rec_ids:
+        for rid, name in s.exec(select(RecommendationAgency.recommendation_id, Agency.name)
+                                .join(Agency, Agency.id == RecommendationAgency.agency_id)
+                                .where(RecommendationAgency.recommendation_id.in_(rec_ids)).order_by(Agency.name)):
+            targets.setdefault(rid, []).append(name)
+        for rid, status in s.exec(select(Action.recommendation_id, Action.status)
+                                  .where(Action.recommendation_id.in_(rec_ids))):
+            acts.setdefault(rid, []).append(status)
+    finding_ids = [r.id for r in rows if r.kind == "finding"]
+    recs_per_finding = dict(s.exec(select(Recommendation.finding_id, func.count()).where(
+        Recommendation.finding_id.in_(finding_ids)).group_by(Recommendation.finding_id)).all()) if finding_ids else {}
+    action_ids = [r.id for r in rows if r.kind == "action"]
+    action_info = {a.id: (a, name) for a, name in s.exec(
+        select(Action, Agency.name).join(Agency, Agency.id == Action.owner_agency_id)
+        .where(Action.id.in_(action_ids)))} if action_ids else {}
+    out = []
+    for r in rows:
+        ref, tname = reviews.get(r.review_id, (None, None))
+        source = ref or r.source_title or SOURCE_KINDS.get(r.source_kind, r.source_kind)
+        agencies_ = targets.get(r.tag_id, []) if r.tag_entity == "recommendation" else []
+        if r.kind == "finding":
+            n = recs_per_finding.get(r.id, 0)
+            follow = f"{n} recommendation{'s' if n != 1 else ''}"
+        elif r.kind == "recommendation":
+            statuses = acts.get(r.id, [])
+            closed = sum(st == "closed" for st in statuses)
+            follow = (f"{closed} of {len(statuses)} action{'s' if len(statuses) != 1 else ''} closed with "
+                      "evidence of impact") if statuses else "No actions yet"
+        else:
+            a, owner_agency = action_info[r.id]
+            agencies_ = [owner_agency]
+            follow = (f"Closed {a.closed_on:%d %b %Y}: {a.evidence_of_impact}" if a.status == "closed" and a.closed_on
+                      else f"{ACTION_STATUS.get(a.status, a.status)}; due {a.due_on:%d %b %Y}; {a.owner_name}")
+        out.append({
+            "kind": r.kind, "id": r.id, "partnership": parts[r.partnership_id].code,
+            "partnership_name": parts[r.partnership_id].name, "year": r.recorded_on.year,
+            "recorded_on": r.recorded_on, "source": source,
+            "review_type": tname or SOURCE_KINDS.get(r.source_kind, r.source_kind),
+            "themes": ", ".join(themes.get((r.tag_entity, r.tag_id), [])), "agencies": ", ".join(agencies_),
+            "text": r.text, "follow_up": follow,
+        })
+    return out
+
+
+def learning_list(actor: Actor, f: LearningFilter, theme: str | None = None, query: str = "",
+                  include_actions: bool = False, limit: int = 50, offset: int = 0) -> tuple[pd.DataFrame, int]:
+    """One page of findings and recommendations (and actions, if asked) for the filters, the theme
+    and the search text, newest first (best match first when searching), and the total."""
+    pids = _scope(actor, f.partnership_ids)
+    if not pids:
+        return pd.DataFrame(columns=LIST_COLUMNS), 0
+    kinds = ("finding", "recommendation", "action") if include_actions else ("finding", "recommendation")
+    with read_session() as s:
+        rows, total = _page(s, pids, f, theme, query, kinds, limit, offset)
+        records = _describe(s, rows)
+    return pd.DataFrame(records, columns=LIST_COLUMNS), total
+
+
+def search(actor: Actor, query: str, partnership_ids: list[int] | None = None, limit: int = 50,
+           offset: int = 0) -> tuple[pd.DataFrame, int]:
+    """Full-text search across findings, recommendations and actions, best match first. Any text
+    is accepted: FTS syntax in it is searched as words. No words, no results."""
+    if not rules.search_terms(query):
+        return pd.DataFrame(columns=LIST_COLUMNS), 0
+    return learning_list(actor, LearningFilter(partnership_ids=partnership_ids), query=query,
+                         include_actions=True, limit=limit, offset=offset)

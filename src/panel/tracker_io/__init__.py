@@ -1,0 +1,64 @@
+"""The tracker spreadsheet: its format, the template, reading a file and checking every row.
+
+Pure: no database and no Streamlit. `panel.services.imports` gathers what the checks need to
+know about the database into a `Context` (plain dicts), calls `validate`, and writes the `Plan`
+only when the report has no problems. The format is documented in docs/import-format.md.
+
+Referral rows are checked by `panel.referral_rules.validate_referral`, the same function as the
+referral form, so an imported referral is valid exactly when a typed one would be.
+
+A package split by idea: `format` (sheets, columns, allowed values), `report`, `parse`
+(reading a file and its cells), `context`, `checks` and `checks_reviews` (every row), and
+`template` (writing a workbook). Everything is re-exported here, so `panel.tracker_io.X` works.
+"""
+
+from panel.tracker_io.checks_reviews import validate
+from panel.tracker_io.context import Context, TypeInfo, references
+from panel.tracker_io.format import (
+    EARLIEST,
+    FALSE,
+    GUIDE_SHEET,
+    IMPORTED_DEPARTURE,
+    IMPORTED_RATIONALE,
+    INTERAGENCY,
+    ISO_RE,
+    KEYS,
+    MAX_BYTES,
+    MAX_ROWS,
+    MAX_UNZIPPED,
+    MILESTONE_COLUMNS,
+    NOTE_MAX,
+    NOTIFICATION_COLUMNS,
+    REFERRAL_COLUMNS,
+    REVIEW_COLUMNS,
+    REVIEW_REF_RE,
+    REVIEW_STATUSES,
+    SHEETS,
+    TRUE,
+    UK_RE,
+    Column,
+)
+from panel.tracker_io.parse import (
+    CellError,
+    Parsed,
+    Sheet,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_int,
+    read_workbook,
+    too_large,
+)
+from panel.tracker_io.report import ImportReport, Plan, Problem
+from panel.tracker_io.template import _out, build_template, example_rows, guide_rows, write_workbook
+
+__all__ = [
+    "MAX_BYTES", "MAX_ROWS", "MAX_UNZIPPED", "IMPORTED_RATIONALE", "IMPORTED_DEPARTURE",
+    "REVIEW_STATUSES", "INTERAGENCY", "REVIEW_REF_RE", "ISO_RE", "UK_RE", "TRUE", "FALSE",
+    "NOTE_MAX", "EARLIEST", "Column", "REFERRAL_COLUMNS", "NOTIFICATION_COLUMNS",
+    "REVIEW_COLUMNS", "MILESTONE_COLUMNS", "SHEETS", "GUIDE_SHEET", "KEYS", "Problem",
+    "ImportReport", "Plan", "Sheet", "Parsed", "too_large", "read_workbook", "CellError",
+    "parse_date", "parse_bool", "parse_int", "parse_choice", "TypeInfo", "Context",
+    "references", "validate", "_out", "write_workbook", "guide_rows", "example_rows",
+    "build_template",
+]

@@ -1,0 +1,56 @@
+"""What the checks know about the database: plain dicts the service gathers, and the
+references a file mentions so the service knows what to look up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from panel.review_types import ReviewTypeSpec
+from panel.tracker_io.format import REVIEW_REF_RE
+from panel.tracker_io.parse import Parsed, _text
+
+# -- what the checks know about the database --------------------------------------------------
+
+@dataclass(frozen=True)
+class TypeInfo:
+    id: int
+    spec: ReviewTypeSpec
+
+
+@dataclass
+class Context:
+    """The database as the checks see it. Existing rows use the same columns and values as
+    clean file rows (agencies as ids), so they compare directly."""
+
+    today: date
+    partnerships: dict[str, int]  # code -> id, every partnership
+    importable: frozenset[int] | None  # None: every partnership (the command line)
+    agencies: dict[str, int]  # casefolded name -> id
+    review_types: dict[int, dict[str, TypeInfo]]  # partnership id -> key -> type
+    referrals: dict[str, dict] = field(default_factory=dict)  # reference -> values, "_id", "_pid", ...
+    notifications: dict[tuple[str, str], dict] = field(default_factory=dict)
+    reviews: dict[str, dict] = field(default_factory=dict)  # reference -> values, "_pid", "_type"
+    milestones: dict[tuple[str, str], dict] = field(default_factory=dict)
+
+    def may_import(self, partnership_id: int | None) -> bool:
+        return partnership_id is not None and (self.importable is None or partnership_id in self.importable)
+
+
+def references(parsed: Parsed) -> tuple[set[str], set[str]]:
+    """Referral and review references the file mentions, for the service to look up."""
+    referrals: set[str] = set()
+    reviews: set[str] = set()
+    for key, sheet in parsed.sheets.items():
+        for _, raw in sheet.rows:
+            for col, bucket in (("reference", referrals), ("referral_reference", referrals),
+                                ("review_reference", reviews)):
+                if key == "referrals" and col != "reference":
+                    continue
+                text = _text(raw.get(col)) if col in raw else None
+                if text:
+                    bucket.add(text.upper()[:40])
+    for ref in list(reviews):
+        if m := REVIEW_REF_RE.match(ref):
+            referrals.add(m["referral"])
+    return referrals, reviews

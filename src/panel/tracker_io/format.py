@@ -1,0 +1,142 @@
+"""The tracker format: limits, the sheets, their columns and the values each column allows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from panel import screening
+from panel.referral_rules import (
+    ABUSE_OR_NEGLECT,
+    ETHNICITY,
+    HARM,
+    IDENTIFIED_BY,
+    LOCATION,
+    SEX,
+    STATUSES,
+)
+from panel.services.review_record import PUBLICATION_STATUSES
+from panel.services.reviews import LCSPR_DECISIONS, RESPONSES
+from panel.services.screening import BODIES, DIRECTOR_DECISIONS
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_UNZIPPED = 200 * 1024 * 1024  # a 5 MB file that inflates past this is not a tracker
+IMPORTED_RATIONALE = "Imported from a spreadsheet tracker"
+IMPORTED_DEPARTURE = ("Imported from a spreadsheet tracker: the tracker does not record why the "
+                      "outcome departs from the criteria.")
+REVIEW_STATUSES = {"open": "Open", "closed": "Closed", "superseded": "Superseded"}
+INTERAGENCY = dict(screening.CHOICES["interagency_concerns"])
+REVIEW_REF_RE = re.compile(r"^(?P<referral>[A-Z]{2,8}-\d{4}-\d{3,6})-R(?P<n>[1-9]\d{0,2})$")
+ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+UK_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+TRUE = {"true", "yes", "y", "1"}
+FALSE = {"false", "no", "n", "0"}
+NOTE_MAX = 4000
+EARLIEST = date(1970, 1, 1)  # no tracker holds earlier dates: an earlier one is a typo
+
+
+# -- the format ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # text, date, int, bool, choice, list
+    required: bool  # the header must be there and every row needs a value
+    help: str
+    choices: Mapping[str, str] | None = None
+    max_len: int | None = None
+    computed: bool = False  # blank means "work it out" (and, for a record already there, "keep")
+
+
+def _c(name, kind, required, help_, choices=None, max_len=None, computed=False) -> Column:
+    return Column(name, kind, required, help_, choices, max_len, computed)
+
+
+REFERRAL_COLUMNS: tuple[Column, ...] = (
+    _c("reference", "text", True, "The referral's reference, like NB-2025-014: the partnership "
+       "code, the year and a number. It keys the import: a reference already in the database is "
+       "compared, never changed.", max_len=20),
+    _c("partnership_code", "text", True, "The partnership's code, e.g. NB; the reference starts with it."),
+    _c("received_on", "date", True, "The day the referral arrived."),
+    _c("aware_on", "date", True, "The day the local authority became aware; picks the regime "
+       "(before 29 June 2018: WT2015)."),
+    _c("referrer_name", "text", True, "The referrer's role or name.", max_len=200),
+    _c("referrer_agency", "text", True, "The referrer's agency, named exactly as in the agency list below."),
+    _c("identified_by", "choice", True, "How the case was identified.", IDENTIFIED_BY),
+    _c("child_initials", "text", True, "Initials only, 1 to 4 letters (no names)."),
+    _c("child_dob", "date", False, "Date of birth, only where needed; else give the age."),
+    _c("child_age_years", "int", False, "Age in whole years (0-17), if no date of birth."),
+    _c("child_sex", "choice", True, "The child's sex.", SEX),
+    _c("child_ethnicity", "choice", True, "ONS 2021 high-level ethnic group.", ETHNICITY),
+    _c("looked_after", "bool", False, "TRUE or FALSE (blank: FALSE)."),
+    _c("child_protection_plan", "bool", False, "TRUE or FALSE (blank: FALSE)."),
+    _c("known_to_csc", "bool", False, "Known to children's social care: TRUE or FALSE (blank: FALSE)."),
+    _c("incident_date", "date", True, "The day of the incident."),
+    _c("incident_summary", "text", True, "What happened, without names (10 to 4,000 characters).",
+       max_len=4000),
+    _c("harm", "choice", True, "The harm.", HARM),
+    _c("abuse_or_neglect", "choice", True, "Whether abuse or neglect is known or suspected.",
+       ABUSE_OR_NEGLECT),
+    _c("location", "choice", True, "Where it happened.", LOCATION),
+    _c("status", "choice", True, "The referral's status; a referral with a review or an outcome "
+       "is decided.", STATUSES),
+    _c("agencies_involved", "list", False, "Agencies involved, separated by semicolons (;)."),
+    _c("referrer_view", "text", False, "The referrer's view on the criteria.", max_len=2000),
+    _c("status_note", "text", False, "Note on the status (e.g. why it was closed).", max_len=2000),
+    _c("interagency_concerns", "choice", False, "Cause for concern about how agencies worked "
+       "together (blank: unclear).", INTERAGENCY),
+    _c("custody_death", "bool", False, "Died in custody or detention (then harm is died)."),
+    _c("media_interest", "bool", False, "Media attention (WT2015 Ofsted ground)."),
+    _c("practice_concerns", "bool", False, "Professional practice concerns (WT2015 Ofsted ground)."),
+    _c("director_decision", "choice", False, "The director's route (seed 004).", DIRECTOR_DECISIONS),
+    _c("dcs_informed_on", "date", False, "The day the DCS was told."),
+    _c("outcome", "text", False, "The panel's signed decision: a review type key of the partnership. "
+       "Blank: taken from the referral's first review, if any.", computed=True),
+    _c("decided_on", "date", False, "The day of the panel's decision (with outcome). Blank: the "
+       "first review's started_on.", computed=True),
+)
+NOTIFICATION_COLUMNS: tuple[Column, ...] = (
+    _c("referral_reference", "text", True, "The referral, in this file or already in the database."),
+    _c("body", "choice", True, "Who was notified.", BODIES),
+    _c("due_on", "date", False, "Due date. Blank: 5 working days after aware_on.", computed=True),
+    _c("sent_on", "date", True, "The day it was sent."),
+    _c("sent_reference", "text", False, "The reference the body gave, if any.", max_len=100),
+)
+REVIEW_COLUMNS: tuple[Column, ...] = (
+    _c("review_reference", "text", True, "The referral's reference, -R and a number: NB-2025-014-R1.",
+       max_len=30),
+    _c("referral_reference", "text", True, "The referral, in this file or already in the database."),
+    _c("review_type_key", "text", True, "A review type key of the referral's partnership (listed below)."),
+    _c("started_on", "date", True, "The decision date: decision-anchored milestones count from it."),
+    _c("notified_on", "date", False, "The notification date: the rapid review's day 0."),
+    _c("lead_reviewer", "text", False, "The lead reviewer.", max_len=200),
+    _c("status", "choice", True, "The review's status.", REVIEW_STATUSES),
+    _c("lead_reviewer_email", "text", False, "The lead reviewer's e-mail address.", max_len=254),
+    _c("publication_status", "choice", False, "Blank: planned. Delayed or withheld needs a reason.",
+       PUBLICATION_STATUSES),
+    _c("publication_reason", "text", False, "Why publication is delayed or withheld.", max_len=NOTE_MAX),
+    _c("lcspr_decision", "choice", False, "Rapid reviews only: the partners' LCSPR decision.",
+       LCSPR_DECISIONS),
+    _c("sent_to_national_panel_on", "date", False, "Rapid reviews: the day it was sent to the National Panel."),
+    _c("national_panel_response", "choice", False, "The National Panel's response.", RESPONSES),
+    _c("national_panel_note", "text", False, "What the National Panel said (needed if it disagrees).",
+       max_len=NOTE_MAX),
+)
+MILESTONE_COLUMNS: tuple[Column, ...] = (
+    _c("review_reference", "text", True, "The review, in this file or already in the database."),
+    _c("milestone_key", "text", True, "A milestone key of the review's type (listed below)."),
+    _c("planned_on", "date", False, "Target date. Blank: worked out from the review type.", computed=True),
+    _c("actual_on", "date", False, "The day it happened; blank if not yet."),
+)
+SHEETS: dict[str, tuple[Column, ...]] = {
+    "referrals": REFERRAL_COLUMNS,
+    "notifications": NOTIFICATION_COLUMNS,
+    "reviews": REVIEW_COLUMNS,
+    "milestones": MILESTONE_COLUMNS,
+}
+GUIDE_SHEET = "guide"
+KEYS = {"referrals": ("reference",), "notifications": ("referral_reference", "body"),
+        "reviews": ("review_reference",), "milestones": ("review_reference", "milestone_key")}

@@ -342,3 +342,59 @@ class ThemeTag(SQLModel, table=True):
     theme_id: int = Field(foreign_key="theme.id", index=True)
     entity: str = Field(max_length=20)  # review, finding, recommendation
     entity_id: int
+
+
+class Meeting(SQLModel, table=True):
+    """A panel meeting run from the screen (issue 6). Planned, then open, then closed."""
+
+    __table_args__ = (Index("ix_meeting_partnership_date", "partnership_id", "held_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    held_on: date
+    chair_id: int | None = Field(default=None, foreign_key="user.id")
+    status: str = Field(default="planned", max_length=20)  # planned, open, closed
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    version: int = 1
+
+
+class MeetingMember(SQLModel, table=True):
+    """Someone invited: a Panel user, or a named guest from a partner agency (user_id empty)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    name: str = Field(max_length=200)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    attendance: str = Field(default="invited", max_length=20)  # invited, present, apologies
+
+
+class AgendaItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    position: int = 0
+    kind: str = Field(max_length=20)  # referral, rapid_review, milestones, sign_off, actions, other
+    reference: str | None = Field(default=None, max_length=30)
+    title: str = Field(max_length=300)
+    status: str = Field(default="pending", max_length=20)  # pending, decided, discussed, carried
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    carried_from_id: int | None = Field(default=None, foreign_key="agendaitem.id")
+
+
+class ItemConflict(SQLModel, table=True):
+    """A conflict of interest declared on one item by one attendee (excluded from its decision)."""
+
+    __table_args__ = (UniqueConstraint("item_id", "member_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="agendaitem.id", index=True)
+    member_id: int = Field(foreign_key="meetingmember.id")
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class MeetingAction(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="agendaitem.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner_agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    owner_name: str = Field(max_length=200)
+    due_on: date

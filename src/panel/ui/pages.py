@@ -40,6 +40,11 @@ PAGES: list[PageSpec] = [
              ("review.read",), in_menu=False),
     PageSpec("timeliness", "pages/timeliness.py", "Timeliness", ":material/timer:", "Reviews",
              ("report.timeliness",)),
+    # Meetings
+    PageSpec("meeting", "pages/meeting.py", "Meetings", ":material/groups:", "Meetings",
+             ("meeting.run", "referral.read")),
+    PageSpec("decision-log", "pages/decision_log.py", "Decision log", ":material/gavel:", "Meetings",
+             ("referral.read",)),
     # Learning
     PageSpec("explorer", "pages/explorer.py", "Learning explorer", ":material/insights:", "Learning",
              ("learning.read",)),

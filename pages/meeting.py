@@ -1,0 +1,298 @@
+"""Panel meetings: the chair runs the meeting from the screen, one agenda item at a time, with
+attendance, quorum, conflicts, decisions, actions and the minutes. Members and managers follow."""
+
+import streamlit as st
+
+from panel import meetings as rules
+from panel.services import decisions, review_types, screening
+from panel.services import meetings as svc
+from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.ui.common import actor, empty_state, field_error, header, today
+
+me = actor()
+header("Meetings", ":material/groups:",
+       "Run the panel meeting from the screen: the agenda is built from the queue, the tracker and the "
+       "action register. Child identifiers never appear here: items show references only.")
+PROBLEMS = (ValidationFailed, PermissionDenied, NotFound, StaleEdit)
+
+
+def show_error(e: Exception) -> None:
+    errors = getattr(e, "errors", None)
+    st.session_state["mt_error"] = "; ".join(errors.values()) if errors else str(e)
+
+
+if msg := st.session_state.pop("mt_error", None):
+    st.error(msg, icon=":material/error:")
+if msg := st.session_state.pop("mt_done", None):
+    st.success(msg, icon=":material/check:")
+
+mid = st.query_params.get("meeting", "")
+
+if not mid:
+    pids = me.partnerships_with("referral.read")
+    if not pids:
+        empty_state("There are no meetings for you to see.", "Meetings are run by the panel chair.")
+        st.stop()
+    df = svc.list_meetings(me)
+    runnable = me.partnerships_with("meeting.run")
+    if runnable:
+        names = svc.partnership_names(me)
+        with st.expander("Plan a meeting", expanded=df.empty, icon=":material/event:"):
+            pid = st.selectbox("Partnership", runnable, format_func=lambda p: names.get(p, str(p)), key="mt_new_pid")
+            members = decisions.panel_members(me, pid)
+            with st.form("mt_new"):
+                held_on = st.date_input("Date", value=today(), format="DD/MM/YYYY")
+                invite = st.multiselect("Invite", list(members), default=list(members), format_func=members.get)
+                st.caption("Partner agencies' representatives without a Panel account are added on the "
+                           "meeting's attendance list.")
+                if st.form_submit_button("Create the meeting and its agenda", type="primary"):
+                    try:
+                        new = svc.create_meeting(me, pid, held_on, invite, today())
+                    except PROBLEMS as e:
+                        show_error(e)
+                        st.rerun()
+                    st.query_params["meeting"] = str(new)
+                    st.rerun()
+    if df.empty:
+        empty_state("No meetings yet.", "The chair plans a meeting here." if not runnable else None)
+        st.stop()
+    st.dataframe(df, hide_index=True, width="stretch",
+                 column_config={"held_on": st.column_config.DateColumn("Date", format="ddd D MMM YYYY")})
+    labels = {int(r.id): f"{r.held_on:%a %d %b %Y} · {r.partnership} · {r.status}" for r in df.itertuples()}
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = c1.selectbox("Meeting", list(labels), format_func=labels.get, key="mt_pick")
+    if c2.button("Open", type="primary"):
+        st.query_params["meeting"] = str(chosen)
+        st.rerun()
+    st.stop()
+
+try:
+    v = svc.get_meeting(me, mid)
+except NotFound as e:
+    st.error(str(e), icon=":material/search_off:")
+    st.stop()
+m = v.meeting
+run = v.can_run
+names = {mm.id: mm.name + (f" ({v.agency_names[mm.id]})" if mm.id in v.agency_names else "") for mm in v.members}
+if st.button("All meetings", icon=":material/arrow_back:"):
+    del st.query_params["meeting"]
+    st.rerun()
+st.subheader(f"{v.partnership_name} · {m.held_on:%A %d %B %Y} · {m.status.capitalize()}", anchor=False)
+q = v.quorum()
+(st.success if q.met else st.warning)(q.message(), icon=":material/how_to_reg:" if q.met else ":material/warning:")
+if not run:
+    st.caption("You are following this meeting: only the chair changes it." if m.status != "closed"
+               else "This meeting is closed.")
+
+mode, attendance, agenda, close = st.tabs(["Meeting mode", "Attendance", "Agenda", "Minutes and close"])
+
+with attendance:
+    for mm in v.members:
+        c1, c2 = st.columns([3, 2], vertical_alignment="center")
+        c1.write(names[mm.id])
+        if run:
+            opts = list(rules.ATTENDANCE)
+            choice = c2.segmented_control("Attendance", opts, default=mm.attendance, format_func=rules.ATTENDANCE.get,
+                                          key=f"mt_att_{mm.id}", label_visibility="collapsed")
+            if choice and choice != mm.attendance:
+                try:
+                    svc.set_attendance(me, m.id, mm.id, choice)
+                except PROBLEMS as e:
+                    show_error(e)
+                st.rerun()
+        else:
+            c2.write(rules.ATTENDANCE[mm.attendance])
+    if run:
+        with st.form("mt_guest", clear_on_submit=True):
+            st.markdown("**Add a partner agency's representative**")
+            agencies = svc.agencies()
+            g1, g2 = st.columns(2)
+            gname = g1.text_input("Name")
+            gagency = g2.selectbox("Agency", list(agencies), index=None, format_func=agencies.get)
+            if st.form_submit_button("Add attendee"):
+                try:
+                    svc.add_guest(me, m.id, gname, gagency)
+                except PROBLEMS as e:
+                    show_error(e)
+                st.rerun()
+
+with agenda:
+    for n, it in enumerate(v.items):
+        c1, c2 = st.columns([6, 2], vertical_alignment="center")
+        c1.write(f"{n + 1}. {it.title} — *{rules.ITEM_STATUSES[it.status]}*"
+                 + (" (carried from an earlier meeting)" if it.carried_from_id else ""))
+        if run:
+            b1, b2, b3 = c2.columns(3)
+            if b1.button("", icon=":material/arrow_upward:", key=f"mt_up_{it.id}", help="Move up", disabled=n == 0):
+                svc.move_item(me, it.id, -1)
+                st.rerun()
+            if b2.button("", icon=":material/arrow_downward:", key=f"mt_dn_{it.id}", help="Move down",
+                         disabled=n == len(v.items) - 1):
+                svc.move_item(me, it.id, 1)
+                st.rerun()
+            if b3.button("", icon=":material/delete:", key=f"mt_rm_{it.id}", help="Remove from the agenda"):
+                try:
+                    svc.remove_item(me, it.id)
+                except PROBLEMS as e:
+                    show_error(e)
+                st.rerun()
+    if not v.items:
+        empty_state("The agenda is empty.")
+    if run:
+        with st.form("mt_add", clear_on_submit=True):
+            st.markdown("**Add an item**")
+            a1, a2, a3 = st.columns([3, 2, 2])
+            title = a1.text_input("Title")
+            kind = a2.selectbox("Kind", list(rules.KINDS), index=len(rules.KINDS) - 1, format_func=rules.KIND_LABELS.get)
+            reference = a3.text_input("Reference (optional)")
+            if st.form_submit_button("Add to the agenda"):
+                try:
+                    svc.add_item(me, m.id, title, kind, reference or None)
+                except PROBLEMS as e:
+                    show_error(e)
+                st.rerun()
+
+with mode:
+    if not v.items:
+        empty_state("Nothing on the agenda.")
+    else:
+        ikey = f"mt_{m.id}_idx"
+        idx = min(st.session_state.get(ikey, 0), len(v.items) - 1)
+        it = v.items[idx]
+        p1, p2, p3 = st.columns([1, 3, 1], vertical_alignment="center")
+        if p1.button("Previous", icon=":material/arrow_back:", disabled=idx == 0, key="mt_prev", width="stretch"):
+            st.session_state[ikey] = idx - 1
+            st.rerun()
+        p2.markdown(f"<div style='text-align:center'>Item {idx + 1} of {len(v.items)} · "
+                    f"{rules.KIND_LABELS.get(it.kind, it.kind)}</div>", unsafe_allow_html=True)
+        if p3.button("Next", icon=":material/arrow_forward:", disabled=idx == len(v.items) - 1, key="mt_next",
+                     width="stretch"):
+            st.session_state[ikey] = idx + 1
+            st.rerun()
+        st.title(it.title, anchor=False)
+        st.markdown(f"### {rules.ITEM_STATUSES[it.status]}")
+        iq = v.quorum(it.id)
+        (st.success if iq.met else st.error)("For this item: " + iq.message(), icon=":material/how_to_reg:")
+        conflicted = v.conflicts.get(it.id, [])
+        present = [mm.id for mm in v.members if mm.attendance == "present"]
+        if conflicted:
+            st.warning("Conflict of interest declared, excluded from this item's decision: "
+                       + ", ".join(names[c] for c in conflicted), icon=":material/block:")
+        for d in v.decisions.get(it.id, []):
+            st.info(f"**Decision: {v.outcome_names.get(d.id, '')}** ({d.status}).\n\nRationale: {d.rationale}",
+                    icon=":material/gavel:")
+        if it.summary:
+            st.markdown(f"**Discussion:** {it.summary}")
+        for a in v.actions.get(it.id, []):
+            st.markdown(f"- Action: {a.text} — {a.owner_name}, due {a.due_on:%d %b %Y}")
+
+        if run and it.status != "decided":
+            with st.expander("Conflicts of interest on this item", icon=":material/block:"):
+                chosen = st.multiselect("Declared a conflict", present, default=[c for c in conflicted if c in present],
+                                        format_func=names.get, key=f"mt_conf_{it.id}")
+                if st.button("Save conflicts", key=f"mt_conf_save_{it.id}"):
+                    try:
+                        for c in set(chosen) - set(conflicted):
+                            svc.declare_conflict(me, it.id, c)
+                        for c in set(conflicted) - set(chosen):
+                            svc.declare_conflict(me, it.id, c, declared=False)
+                    except PROBLEMS as e:
+                        show_error(e)
+                    st.rerun()
+
+        if run and it.kind == "referral" and it.status != "decided":
+            st.markdown("#### The panel's decision")
+            errs = st.session_state.get(f"mt_derr_{it.id}", {})
+            try:
+                sc = screening.screen(me, it.reference, today(), {})
+            except PROBLEMS:
+                sc = None
+            result = sc.result if sc else None
+            types = review_types.list_types(me, m.partnership_id)
+            options = [t for t in types if result and t.regime == result["regime"]]
+            route = result["route"] if result else None
+            fmt = {t.id: f"{t.name} — {'consistent with' if route in t.routes.split(',') else 'departs from'} "
+                         "the criteria" for t in options}
+            if errs:
+                st.error("The decision was not recorded: " + "; ".join(errs.values()), icon=":material/error:")
+            with st.form(f"mt_decide_{it.id}"):
+                outcome = st.selectbox("Outcome", list(fmt), index=None, format_func=fmt.get,
+                                       placeholder="Choose the outcome")
+                field_error(errs, "review_type_id")
+                rationale = st.text_area("Rationale", help="The panel's reasons, citing the criteria.")
+                departure = st.text_area("Departs from the criteria because…",
+                                         help="Required only when the outcome departs from what the criteria say.")
+                st.caption("Present and apologies come from the attendance list; members with a conflict on this "
+                           "item are recorded as excluded. The chair signs on recording.")
+                if st.form_submit_button("Record and sign the decision", type="primary"):
+                    try:
+                        did, signed, review_ref = svc.decide_item(me, it.id, outcome, rationale, today(), departure)
+                    except PROBLEMS as e:
+                        st.session_state[f"mt_derr_{it.id}"] = getattr(e, "errors", {"error": str(e)})
+                    else:
+                        st.session_state[f"mt_derr_{it.id}"] = {}
+                        st.session_state["mt_done"] = (
+                            "Decision recorded and signed." + (f" Review {review_ref} created." if review_ref else "")
+                            if signed else "Decision recorded: you declared a conflict, so another chair must sign it.")
+                    st.rerun()
+
+        if run:
+            st.markdown("#### Discussion")
+            with st.form(f"mt_sum_{it.id}"):
+                summary = st.text_area("Summary for the minutes", value=it.summary, key=f"mt_sumtext_{it.id}")
+                s1, s2 = st.columns(2)
+                save = s1.form_submit_button("Save summary")
+                carry = s2.form_submit_button("Carry to the next meeting", disabled=it.status == "decided")
+                if save or carry:
+                    try:
+                        svc.record_summary(me, it.id, summary, "carried" if carry else None)
+                    except PROBLEMS as e:
+                        show_error(e)
+                    st.rerun()
+            with st.expander("Add an action", icon=":material/add_task:"):
+                aerr = st.session_state.get(f"mt_aerr_{it.id}", {})
+                agencies = svc.agencies()
+                with st.form(f"mt_act_{it.id}", clear_on_submit=True):
+                    text = st.text_area("Action")
+                    field_error(aerr, "text")
+                    a1, a2, a3 = st.columns(3)
+                    agency = a1.selectbox("Owning agency", list(agencies), index=None, format_func=agencies.get)
+                    owner = a2.text_input("Owner")
+                    due = a3.date_input("Due", value=None, min_value=today(), format="DD/MM/YYYY")
+                    for f in ("owner_agency_id", "owner_name", "due_on"):
+                        field_error(aerr, f)
+                    if st.form_submit_button("Add action"):
+                        try:
+                            svc.add_action(me, it.id, text, agency, owner, due, today())
+                        except ValidationFailed as e:
+                            st.session_state[f"mt_aerr_{it.id}"] = e.errors
+                        except PROBLEMS as e:
+                            show_error(e)
+                        else:
+                            st.session_state[f"mt_aerr_{it.id}"] = {}
+                        st.rerun()
+
+with close:
+    decided = sum(1 for i in v.items if i.status == "decided")
+    pending = [i for i in v.items if i.status in ("pending", "carried")]
+    st.write(f"{decided} item(s) decided, {len(pending)} not yet decided or discussed.")
+    if run:
+        if pending:
+            st.caption("Closing carries these to the next meeting's agenda: "
+                       + "; ".join(i.title for i in pending))
+        sure = st.checkbox("I am ready to close the meeting", key="mt_close_sure")
+        if st.button("Close the meeting", type="primary", disabled=not sure, icon=":material/lock:"):
+            try:
+                nxt = svc.close_meeting(me, m.id, today())
+            except PROBLEMS as e:
+                show_error(e)
+            else:
+                st.session_state["mt_done"] = "Meeting closed." + (
+                    " Undecided items carried to the next meeting." if nxt else "")
+            st.rerun()
+    if st.button("Prepare the minutes (Word)", icon=":material/description:"):
+        st.session_state[f"mt_minutes_{m.id}"] = svc.minutes_docx(me, m.id)
+    if data := st.session_state.get(f"mt_minutes_{m.id}"):
+        st.download_button("Download the minutes", data, file_name=f"minutes-{m.held_on:%Y-%m-%d}.docx",
+                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           icon=":material/download:")

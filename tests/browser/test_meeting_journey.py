@@ -1,0 +1,81 @@
+"""Issue #6's journey: a chair opens today's meeting, records attendance, takes two items,
+decides one, carries one, closes the meeting and downloads the minutes."""
+
+import re
+import sqlite3
+
+import docx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def statuses(data_dir):
+    con = sqlite3.connect(data_dir / "panel.db")
+    rows = con.execute("select m.status, i.position, i.status from agendaitem i join meeting m on m.id = i.meeting_id "
+                       "order by m.id, i.position").fetchall()
+    con.close()
+    return rows
+
+
+def test_chair_runs_a_meeting_and_downloads_the_minutes(page, tmp_path):
+    sign_in(page, "chair")
+    page.get_by_role("link", name="Meetings").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Create the meeting and its agenda").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Open", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=re.compile(r"Northbrook .* Monday 23 November 2026"))).to_be_visible()
+
+    page.get_by_role("tab", name="Attendance").click()
+    for i in range(3):  # the three invited panel members who attend
+        page.get_by_text("Present", exact=True).nth(i).click()
+        wait_idle(page)
+    page.get_by_role("textbox", name="Name").fill("Designated nurse (guest)")
+    page.get_by_role("combobox", name="Agency").click()
+    page.keyboard.type("Integrated care board")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Add attendee").click()
+    wait_idle(page)
+    page.get_by_text("Present", exact=True).nth(4).click()  # the guest
+    wait_idle(page)
+
+    page.get_by_role("tab", name="Meeting mode").click()
+    expect(page.get_by_text(re.compile(r"For this item: quorate", re.I)).first).to_be_visible()
+    page.get_by_role("combobox", name="Outcome").click()
+    page.keyboard.type("consistent with")
+    page.keyboard.press("Enter")
+    page.get_by_role("textbox", name="Rationale").fill("Serious harm with suspected abuse: a rapid review is required.")
+    page.get_by_role("button", name="Record and sign the decision").click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile("Decision recorded and signed")).first).to_be_visible()
+
+    page.get_by_role("button", name="Next", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("button", name="Carry to the next meeting").click()
+    wait_idle(page)
+
+    page.get_by_role("tab", name="Minutes and close").click()
+    page.get_by_text("I am ready to close the meeting").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Close the meeting").click()
+    wait_idle(page)
+    rows = statuses(tmp_path)
+    first = [r for r in rows if r[0] == "closed"]
+    assert first[0][2] == "decided" and first[1][2] == "carried"
+    assert any(r[0] == "planned" for r in rows)  # carried items wait on the next meeting's agenda
+
+    page.get_by_role("tab", name="Minutes and close").click()
+    page.get_by_role("button", name="Prepare the minutes (Word)").click()
+    wait_idle(page)
+    page.get_by_role("tab", name="Minutes and close").click()  # a rerun shows the first tab again
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the minutes").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    text = "\n".join(p.text for p in docx.Document(path).paragraphs)
+    assert "rapid review is required" in text and "Designated nurse (guest)" in text

@@ -4,16 +4,22 @@ attendance, quorum, conflicts, decisions, actions and the minutes. Members and m
 import streamlit as st
 
 from panel import meetings as rules
-from panel.services import decisions, review_types, screening
+from panel.services import decisions, meeting_mail, review_types, screening
 from panel.services import meetings as svc
-from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.services.errors import (
+    NotFound,
+    PanelError,
+    PermissionDenied,
+    StaleEdit,
+    ValidationFailed,
+)
 from panel.ui.common import actor, empty_state, field_error, header, today
 
 me = actor()
 header("Meetings", ":material/groups:",
        "Run the panel meeting from the screen: the agenda is built from the queue, the tracker and the "
        "action register. Child identifiers never appear here: items show references only.")
-PROBLEMS = (ValidationFailed, PermissionDenied, NotFound, StaleEdit)
+PROBLEMS = (ValidationFailed, PermissionDenied, NotFound, StaleEdit, PanelError)
 
 
 def show_error(e: Exception) -> None:
@@ -290,6 +296,16 @@ with close:
                 st.session_state["mt_done"] = "Meeting closed." + (
                     " Undecided items carried to the next meeting." if nxt else "")
             st.rerun()
+    if v.can_run or me.can("meeting.run", m.partnership_id):
+        if st.button("E-mail the minutes to attendees", icon=":material/mail:",
+                     help="Sends the Word minutes to the Panel users present or sending apologies."):
+            try:
+                sent_to = meeting_mail.email_minutes(me, m.id)
+            except PROBLEMS as e:
+                show_error(e)
+                st.rerun()
+            else:
+                st.success(f"Minutes e-mailed to {len(sent_to)} attendee(s).", icon=":material/mail:")
     if st.button("Prepare the minutes (Word)", icon=":material/description:"):
         st.session_state[f"mt_minutes_{m.id}"] = svc.minutes_docx(me, m.id)
     if data := st.session_state.get(f"mt_minutes_{m.id}"):

@@ -1,0 +1,71 @@
+"""E-mail a meeting's minutes to its attendees, through the same mail settings as reminders.
+
+Only Panel users are written to (guests have no address here); the minutes carry references,
+never child identifiers. Sending is a disclosure, so it is audited like an export.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from sqlmodel import select
+
+from panel.config import get_settings
+from panel.db import read_session, transaction
+from panel.models import Meeting, MeetingMember, User
+from panel.services import audit
+from panel.services.access import Actor
+from panel.services.errors import NotFound, PanelError
+from panel.services.meetings import minutes_docx
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def recipients(actor: Actor, meeting_id: int) -> list[str]:
+    """Addresses of the Panel users recorded as present or sending apologies."""
+    with read_session() as s:
+        m = s.get(Meeting, meeting_id)
+        if m is None or not actor.can("referral.read", m.partnership_id):
+            raise NotFound("No such meeting.")
+        rows = s.exec(select(User.email).join(MeetingMember, MeetingMember.user_id == User.id)
+                      .where(MeetingMember.meeting_id == meeting_id, User.is_active == True,  # noqa: E712
+                             MeetingMember.attendance.in_(("present", "apologies")))).all()
+    return sorted({e.strip().lower() for e in rows if e and "@" in e})
+
+
+def email_minutes(actor: Actor, meeting_id: int,
+                  smtp_factory: Callable[..., smtplib.SMTP] = smtplib.SMTP) -> list[str]:
+    """Send the Word minutes to the attendees; returns who they went to."""
+    with read_session() as s:
+        m = s.get(Meeting, meeting_id)
+        if m is None or not actor.can("referral.read", m.partnership_id):
+            raise NotFound("No such meeting.")
+    actor.require("meeting.run", m.partnership_id)
+    to = recipients(actor, meeting_id)
+    if not to:
+        raise PanelError("Nobody with a Panel e-mail address was present or sent apologies.")
+    settings = get_settings()
+    data = minutes_docx(actor, meeting_id)
+    msg = EmailMessage()
+    msg["From"] = settings.smtp_sender
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = f"Panel: minutes of the meeting on {m.held_on:%d %B %Y}"
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=settings.smtp_sender.rpartition("@")[2] or None)
+    msg.set_content("The minutes of the panel meeting are attached. They contain references only; "
+                    "open the cases in Panel for details.\n")
+    msg.add_attachment(data, maintype=DOCX.split("/")[0], subtype=DOCX.split("/")[1],
+                       filename=f"minutes-{m.held_on:%Y-%m-%d}.docx")
+    try:
+        with smtp_factory(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            smtp.send_message(msg, from_addr=settings.smtp_sender, to_addrs=to)
+    except (OSError, smtplib.SMTPException) as e:
+        raise PanelError(f"Could not send the minutes: the mail server at {settings.smtp_host}:"
+                         f"{settings.smtp_port} did not accept them ({e.__class__.__name__}).") from e
+    with transaction() as s:
+        audit.record(s, actor, "export", "meeting", m.id, m.partnership_id,
+                     detail=f"minutes e-mailed to {len(to)} attendee(s)")
+    return to

@@ -123,7 +123,7 @@ def sign_in(page: Page, username: str, path: str = "/") -> None:
     """Sign in once the first run has settled; a submit that landed mid-run is sent again."""
     page.goto(path)
     for attempt in range(2):
-        page.get_by_role("textbox", name="Username").wait_for()
+        page.get_by_role("textbox", name="Username").first.wait_for()  # a fresh server may draw it twice mid-run
         wait_idle(page)
         page.get_by_role("textbox", name="Username").fill(username)
         page.get_by_role("textbox", name="Password").fill(PASSWORD)

@@ -169,8 +169,8 @@ with mode:
         if p1.button("Previous", icon=":material/arrow_back:", disabled=idx == 0, key="mt_prev", width="stretch"):
             st.session_state[ikey] = idx - 1
             st.rerun()
-        p2.markdown(f"<div style='text-align:center'>Item {idx + 1} of {len(v.items)} · "
-                    f"{rules.KIND_LABELS.get(it.kind, it.kind)}</div>", unsafe_allow_html=True)
+        p2.markdown(f"Item {idx + 1} of {len(v.items)} · {rules.KIND_LABELS.get(it.kind, it.kind)}",
+                    text_alignment="center")
         if p3.button("Next", icon=":material/arrow_forward:", disabled=idx == len(v.items) - 1, key="mt_next",
                      width="stretch"):
             st.session_state[ikey] = idx + 1

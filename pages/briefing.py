@@ -10,7 +10,7 @@ from panel import anonymise
 from panel.briefing import SECTIONS, fits_one_page, numbered_heading
 from panel.services import briefings
 from panel.services.errors import NotFound
-from panel.ui.common import actor, empty_state, header, presenting
+from panel.ui.common import actor, empty_state, first_view, header, mark_viewed, presenting
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HEIGHTS = {"background": 110, "why_it_matters": 110, "things_to_remember": 120, "what_to_do": 160}
@@ -44,14 +44,13 @@ if ref is None:
 if st.query_params.get("ref") != ref:
     st.query_params["ref"] = ref
 
-viewed = st.session_state.setdefault("briefing_viewed", set())
 try:
-    d = briefings.draft(me, ref, record_view=ref not in viewed)
+    d = briefings.draft(me, ref, record_view=first_view("briefing", ref))
     ids = briefings.identifiers_for_review(me, ref)
 except NotFound as e:
     st.error(str(e), icon=":material/search_off:")
     st.stop()
-viewed.add(ref)
+mark_viewed("briefing", ref)
 
 st.subheader(d.title, anchor=False)
 st.caption(f"{d.partnership_name} · the record holds {d.findings} finding(s) and {d.recommendations} "

@@ -18,7 +18,17 @@ from panel.referral_rules import (
 )
 from panel.services import referrals
 from panel.services.errors import NotFound, StaleEdit, ValidationFailed
-from panel.ui.common import RAG_LABELS, actor, child_text, field_error, header, presenting, today
+from panel.ui.common import (
+    RAG_LABELS,
+    actor,
+    child_text,
+    field_error,
+    first_view,
+    header,
+    mark_viewed,
+    presenting,
+    today,
+)
 
 me = actor()
 ref = st.query_params.get("ref", "")
@@ -34,13 +44,12 @@ if not ref:
     st.stop()
 
 # A rerun of the same page is not a new view: audit once per referral per session.
-viewed = st.session_state.setdefault("viewed_referrals", set())
 try:
-    d = referrals.get_referral(me, ref, today(), record_view=ref not in viewed)
+    d = referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref))
 except NotFound as e:
     st.error(str(e), icon=":material/search_off:")
     st.stop()
-viewed.add(ref)
+mark_viewed("referral", ref)
 r = d.referral
 versions = st.session_state.setdefault("referral_versions", {})
 versions.setdefault(r.reference, r.version)  # the version this user opened

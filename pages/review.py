@@ -7,7 +7,7 @@ from panel.lifecycle import RAG
 from panel.screening import LCSPR_CONSIDERATIONS
 from panel.services import accounts, review_record, reviews
 from panel.services.errors import NotFound, StaleEdit, ValidationFailed
-from panel.ui.common import RAG_LABELS, actor, field_error, header, today
+from panel.ui.common import RAG_LABELS, actor, field_error, first_view, header, mark_viewed, today
 
 STATUS_LABELS = {"done": "Done", "done_late": "Done late", "overdue": "Overdue", "due_soon": "Due soon",
                  "pending": "Not yet due"}
@@ -18,13 +18,12 @@ ref = st.query_params.get("ref", "")
 if not ref:
     st.info("Open a review from its referral's screening page.")
     st.stop()
-viewed = st.session_state.setdefault("viewed_reviews", set())
 try:
-    v = reviews.get_review(me, ref, today(), record_view=ref not in viewed)
+    v = reviews.get_review(me, ref, today(), record_view=first_view("review", ref))
 except NotFound as e:
     st.error(str(e), icon=":material/search_off:")
     st.stop()
-viewed.add(ref)
+mark_viewed("review", ref)
 rv = v.review
 st.subheader(f"{rv.reference} · {v.type_name} · {v.partnership_name}", anchor=False)
 c1, c2 = st.columns(2)

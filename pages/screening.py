@@ -11,7 +11,17 @@ from panel.screening import CHOICES, CRITERIA_HELP
 from panel.services import decisions, referrals, review_types, reviews, screening
 from panel.services import themes as theme_service
 from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from panel.ui.common import RAG_LABELS, actor, child_text, empty_state, field_error, header, today
+from panel.ui.common import (
+    RAG_LABELS,
+    actor,
+    child_text,
+    empty_state,
+    field_error,
+    first_view,
+    header,
+    mark_viewed,
+    today,
+)
 
 ROUTES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
           "consider_local_review": "Consider a local review", "no_review": "No statutory review"}
@@ -48,13 +58,12 @@ if not ref:
         st.rerun()
     st.stop()
 
-viewed = st.session_state.setdefault("viewed_referrals", set())
 try:
-    detail = referrals.get_referral(me, ref, today(), record_view=ref not in viewed)
+    detail = referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref))
 except NotFound as e:
     st.error(str(e), icon=":material/search_off:")
     st.stop()
-viewed.add(ref)
+mark_viewed("referral", ref)
 r = detail.referral
 key = f"sc_{r.reference}"
 overrides = {f: st.session_state[f"{key}_{f}"] for f, _, _ in QUESTIONS if f"{key}_{f}" in st.session_state}

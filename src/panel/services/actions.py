@@ -218,9 +218,7 @@ def _load(s: Session, actor: Actor, action_id: int) -> Action:
     a = s.get(Action, key) if key is not None else None
     if a is not None and actor.can("learning.read", a.partnership_id):
         return a
-    with transaction() as audit_s:
-        audit.record(audit_s, actor, "not_found", "action", detail=f"id {str(action_id)[:20]!r}")
-    raise NotFound(NOT_FOUND)
+    raise audit.not_found(actor, "action", action_id, NOT_FOUND, what="id")
 
 
 def get_action(actor: Actor, action_id: int, today: date | None = None) -> ActionDetail:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from panel.models import AuditEvent
 from panel.services.access import Actor
+from panel.services.errors import NotFound
 
 
 def _json(value) -> str | None:
@@ -48,6 +49,19 @@ def record(
             detail=detail,
         )
     )
+
+
+def not_found(actor: Actor, entity: str, reference, message: str, what: str = "reference") -> NotFound:
+    """Record a failed lookup in its own transaction and return the error to raise.
+
+    Another partnership's record and a record that does not exist look the same to the user,
+    but both attempts are attributable (DOMAIN §8), even though the caller's work rolls back.
+    """
+    from panel.db import transaction
+
+    with transaction() as s:
+        record(s, actor, "not_found", entity, detail=f"{what} {str(reference)[:40]!r}")
+    return NotFound(message)
 
 
 def history(session: Session, entity: str, entity_id: int, limit: int = 200) -> list[AuditEvent]:

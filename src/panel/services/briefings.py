@@ -34,7 +34,6 @@ from panel.models import (
 )
 from panel.services import audit
 from panel.services.access import Actor
-from panel.services.errors import NotFound
 
 NOT_FOUND = "No review with that reference is open to you."
 SECTIONS = doc.SECTIONS
@@ -98,9 +97,7 @@ def _review(s: Session, actor: Actor, reference: str) -> Review:
     rv = s.exec(select(Review).where(Review.reference == (reference or "").strip().upper())).first()
     if rv is not None and actor.can("learning.read", rv.partnership_id):
         return rv
-    with transaction() as audit_s:
-        audit.record(audit_s, actor, "not_found", "review", detail=f"briefing for {str(reference)[:40]!r}")
-    raise NotFound(NOT_FOUND)
+    raise audit.not_found(actor, "review", reference, NOT_FOUND, what="briefing for")
 
 
 def choices(actor: Actor, limit: int = 500) -> list[dict]:

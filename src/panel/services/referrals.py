@@ -36,7 +36,7 @@ from panel.referral_rules import (
 )
 from panel.services import audit
 from panel.services.access import Actor
-from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.services.errors import PermissionDenied, StaleEdit, ValidationFailed
 
 NOT_FOUND = "No referral with that reference is open to you."
 # Fields a panel member may see; the referrer of a case sees only its progress.
@@ -208,9 +208,7 @@ def _load(s: Session, actor: Actor, reference: str) -> Referral:
         or (actor.can("referral.read_own", r.partnership_id) and r.submitted_by_id == actor.user_id)
     ):
         return r
-    with transaction() as audit_s:
-        audit.record(audit_s, actor, "not_found", "referral", detail=f"reference {reference[:40]!r}")
-    raise NotFound(NOT_FOUND)
+    raise audit.not_found(actor, "referral", reference, NOT_FOUND)
 
 
 def get_referral(actor: Actor, reference: str, today: date, record_view: bool = True) -> ReferralDetail:

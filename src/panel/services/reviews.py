@@ -51,9 +51,7 @@ def _load_review(s: Session, actor: Actor, reference: str) -> Review:
     rv = s.exec(select(Review).where(Review.reference == (reference or "").strip().upper())).first()
     if rv is not None and actor.can("review.read", rv.partnership_id):
         return rv
-    with transaction() as audit_s:
-        audit.record(audit_s, actor, "not_found", "review", detail=f"reference {str(reference)[:40]!r}")
-    raise NotFound(NOT_FOUND)
+    raise audit.not_found(actor, "review", reference, NOT_FOUND)
 
 
 def get_review(actor: Actor, reference: str, today: date, record_view: bool = True) -> ReviewView:

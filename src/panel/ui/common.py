@@ -30,6 +30,16 @@ def actor() -> Actor:
     return st.session_state["actor"]
 
 
+def first_view(kind: str, reference: str) -> bool:
+    """True the first time this browser session opens the record: a rerun is not a new view,
+    so services audit a view only then."""
+    return reference not in st.session_state.setdefault(f"_viewed_{kind}", set())
+
+
+def mark_viewed(kind: str, reference: str) -> None:
+    st.session_state.setdefault(f"_viewed_{kind}", set()).add(reference)
+
+
 def today() -> date:
     """One place for 'today', so tests and the demo can pin it (PANEL_TODAY)."""
     import os

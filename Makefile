@@ -14,6 +14,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test,postgres]"
 	touch $@
 
+# axe-core for the accessibility checks in the browser tests (pinned in package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 db: $(VENV)/.installed
 	$(BIN)/panel migrate
 	$(BIN)/panel demo-data --if-empty
@@ -22,7 +27,7 @@ run: db
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-fast: $(VENV)/.installed

@@ -37,6 +37,7 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = None
     sessions_valid_after: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime | None = None  # last activity, written at most once a minute (idle expiry)
 
 
 class Membership(SQLModel, table=True):
@@ -127,6 +128,15 @@ class AuditEvent(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column=Column(Text))
     after: str | None = Field(default=None, sa_column=Column(Text))
     detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class AuditPurge(SQLModel, table=True):
+    """One row. Database triggers refuse to delete audit rows unless `active` is set, which
+    only `services.audit.purge_before` does, inside its own transaction (docs/security.md)."""
+
+    __tablename__ = "audit_purge"
+    id: int | None = Field(default=None, primary_key=True)
+    active: bool = False
 
 
 class ReviewType(SQLModel, table=True):

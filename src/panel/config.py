@@ -33,6 +33,7 @@ class Settings:
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_sender: str = "panel@localhost"
+    retention_policy: str = ""  # TOML/JSON file overriding the retention defaults (docs/retention.md)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -62,4 +63,5 @@ def get_settings() -> Settings:
         smtp_host=os.environ.get("PANEL_SMTP_HOST", "localhost"),
         smtp_port=int(os.environ.get("PANEL_SMTP_PORT", "25")),
         smtp_sender=os.environ.get("PANEL_SMTP_SENDER", "panel@localhost"),
+        retention_policy=os.environ.get("PANEL_RETENTION_POLICY", ""),
     )

@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"admin"}),
     "user.manage": frozenset({"admin"}),
     "data.import": frozenset({"admin"}),
+    "retention.view": frozenset({"admin"}),  # what is due for review or deletion
+    "retention.apply": frozenset({"admin"}),  # delete / anonymise what is due (audited)
 }
 
 

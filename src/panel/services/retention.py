@@ -1,0 +1,352 @@
+"""Retention: what is due for review, anonymisation or deletion, and carrying it out (issue #7.10).
+
+`due()` only reads. `apply()` acts on the `delete` and `anonymise` items, one transaction per
+record (dependent rows first: foreign keys are on), each with an audit row naming the record by
+reference and the rule, never the personal data removed. `review` items are listed for a person
+to decide and never changed here. Administrators only (or the command line, SYSTEM); records
+without a partnership (user accounts, the reminder log, installation-wide audit rows) need an
+administrator of every partnership.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import bcrypt
+from sqlalchemy import delete, exists, func, or_, update
+from sqlmodel import Session, select
+
+from panel import retention as rules
+from panel.anonymise import Identifiers, names_in
+from panel.config import get_settings
+from panel.db import read_session, transaction, utcnow
+from panel.models import (
+    AgendaItem,
+    AuditEvent,
+    Decision,
+    Finding,
+    ItemConflict,
+    Meeting,
+    MeetingAction,
+    MeetingMember,
+    Membership,
+    Notification,
+    Partnership,
+    Recommendation,
+    Referral,
+    ReferralAgency,
+    ReferralLink,
+    ReminderLog,
+    Review,
+    ReviewDelay,
+    ReviewMilestone,
+    User,
+)
+from panel.review_types import PUBLICATION_KEY
+from panel.services import audit
+from panel.services.access import Actor
+from panel.services.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class DueItem:
+    record_type: str
+    entity: str
+    entity_id: int | None
+    reference: str  # never personal data: it goes into the audit row
+    partnership: str  # code, or "" for installation-wide records
+    partnership_id: int | None
+    trigger_on: date
+    due_on: date
+    action: str
+    rule: str
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["trigger_on"], d["due_on"] = self.trigger_on.isoformat(), self.due_on.isoformat()
+        return d
+
+
+@dataclass
+class ApplyResult:
+    done: list[tuple[DueItem, dict]] = field(default_factory=list)
+    flagged: list[DueItem] = field(default_factory=list)  # `review`: left for a person
+    failed: list[tuple[DueItem, str]] = field(default_factory=list)
+
+
+def policies() -> dict[str, rules.Policy]:
+    """The defaults overridden by PANEL_RETENTION_POLICY (RetentionConfigError if refused)."""
+    return rules.load_policies(get_settings().retention_policy, audit_purge=_audit_purge_available())
+
+
+def _audit_purge_available() -> bool:
+    return callable(getattr(audit, "purge_before", None))
+
+
+def _scope(s: Session, actor: Actor, permission: str) -> tuple[dict[int, str], bool]:
+    """Partnerships (id -> code) the actor may act on, and whether installation-wide records too."""
+    codes = dict(s.exec(select(Partnership.id, Partnership.code)).all())
+    pids = set(codes) if actor.is_system else set(actor.partnerships_with(permission))
+    if not actor.is_system and not pids:
+        raise PermissionDenied("You do not have permission to do that.")
+    return {p: codes[p] for p in pids}, actor.is_system or pids == set(codes)
+
+
+def _day(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _born(r: Referral) -> date | None:
+    return rules.latest_birth(r.child_dob, r.child_age_years, r.received_on)
+
+
+def _item(policy, record_type, entity, entity_id, reference, codes, pid, trigger_on, born=None):
+    d = rules.due(policy, trigger_on, born)
+    return DueItem(record_type, entity, entity_id, reference, codes.get(pid, ""), pid, trigger_on,
+                   d.due_on, d.action, policy.describe(), d.note)
+
+
+def _review_closures(s: Session, pids) -> dict[int, tuple[int, date | None, bool]]:
+    """review id -> (referral id, closed on or None while open, published)."""
+    stats = {rid: (n, done, last) for rid, n, done, last in s.exec(
+        select(ReviewMilestone.review_id, func.count(), func.count(ReviewMilestone.actual_on),
+               func.max(ReviewMilestone.actual_on)).group_by(ReviewMilestone.review_id)).all()}
+    published = set(s.exec(select(ReviewMilestone.review_id).where(
+        ReviewMilestone.key == PUBLICATION_KEY, ReviewMilestone.actual_on.is_not(None))).all())
+    out = {}
+    for rv in s.exec(select(Review).where(Review.partnership_id.in_(pids))):
+        n, done, last = stats.get(rv.id, (0, 0, None))
+        closed = rv.status in ("closed", "superseded") or (n > 0 and done == n)
+        out[rv.id] = (rv.referral_id, (last or rv.started_on) if closed else None, rv.id in published)
+    return out
+
+
+def _case_items(s, pol, codes) -> list[DueItem]:
+    pids = list(codes)
+    items = []
+    live = select(Referral).where(Referral.partnership_id.in_(pids), Referral.child_initials != "")
+    p = pol["referral_not_taken_forward"]
+    for r in s.exec(live.where(Referral.status == "closed",
+                               ~exists().where(Decision.referral_id == Referral.id))):
+        items.append(_item(p, "referral_not_taken_forward", "referral", r.id, r.reference, codes,
+                           r.partnership_id, _day(r.updated_at), _born(r)))
+    closures = _review_closures(s, pids)
+    by_referral: dict[int, list[tuple[date | None, bool]]] = defaultdict(list)
+    for referral_id, closed_on, published in closures.values():
+        by_referral[referral_id].append((closed_on, published))
+    p = pol["decision"]
+    signed = dict(s.exec(select(Decision.referral_id, func.max(Decision.decided_on))
+                         .where(Decision.status == "signed").group_by(Decision.referral_id)).all())
+    for r in s.exec(live.where(Referral.status == "decided")):
+        if r.id not in by_referral and r.id in signed:
+            items.append(_item(p, "decision", "referral", r.id, r.reference, codes, r.partnership_id,
+                               signed[r.id], _born(r)))
+    p = pol["referral_with_review"]
+    ids = [rid for rid, rows in by_referral.items() if all(c is not None for c, _ in rows)]
+    for r in s.exec(live.where(Referral.id.in_(ids))):
+        items.append(_item(p, "referral_with_review", "referral", r.id, r.reference, codes,
+                           r.partnership_id, max(c for c, _ in by_referral[r.id]), _born(r)))
+    p = pol["review"]
+    unpublished = {rv: c for rv, (_, c, pub) in closures.items() if c is not None and not pub}
+    for rv, r in s.exec(select(Review, Referral).join(Referral, Referral.id == Review.referral_id)
+                        .where(Review.id.in_(list(unpublished)))):
+        born = _born(r) if r.child_initials else None
+        items.append(_item(p, "review", "review", rv.id, rv.reference, codes, rv.partnership_id,
+                           unpublished[rv.id], born))
+    return items
+
+
+def _other_items(s, pol, codes, wide: bool, as_of: date) -> list[DueItem]:
+    items = []
+    p = pol["meeting"]
+    for m in s.exec(select(Meeting).where(Meeting.partnership_id.in_(list(codes)), Meeting.status == "closed")):
+        items.append(_item(p, "meeting", "meeting", m.id, f"meeting {m.held_on.isoformat()} #{m.id}",
+                           codes, m.partnership_id, m.held_on))
+    p = pol["learning"]
+    if p.action != "keep":  # by default learning is kept; if configured, one item per year
+        years: dict[tuple[int, int], int] = defaultdict(int)
+        for pid, recorded_on in s.exec(select(Finding.partnership_id, Finding.recorded_on)
+                                       .where(Finding.partnership_id.in_(list(codes)))):
+            years[(pid, recorded_on.year)] += 1
+        for (pid, year), n in sorted(years.items()):
+            items.append(_item(p, "learning", "finding", None, f"{n} findings of {year}", codes, pid,
+                               date(year, 12, 31)))
+    if wide:
+        p = pol["reminder_log"]
+        for log in s.exec(select(ReminderLog)):
+            items.append(_item(p, "reminder_log", "reminderlog", log.id, f"digest #{log.id}", codes, None,
+                               _day(log.sent_at)))
+        p = pol["user_disabled"]
+        active = dict(s.exec(select(AuditEvent.user_id, func.max(AuditEvent.at))
+                             .where(AuditEvent.user_id.is_not(None)).group_by(AuditEvent.user_id)).all())
+        for u in s.exec(select(User).where(User.is_active == False)):  # noqa: E712
+            if u.username == f"former-{u.id}":
+                continue
+            seen = [u.created_at, active.get(u.id), getattr(u, "last_seen_at", None)]
+            last = max(_day(x) for x in seen if x is not None)
+            items.append(_item(p, "user_disabled", "user", u.id, f"user #{u.id}", codes, None, last))
+    p = pol["audit_log"]
+    if p.action != "keep":
+        cutoff = p.period.before(as_of)  # rows written on or before this day are due
+        end = datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=UTC) + timedelta(days=1)
+        scope = [AuditEvent.partnership_id.in_(list(codes))]
+        if wide:
+            scope.append(AuditEvent.partnership_id.is_(None))
+        for pid, n, newest in s.exec(select(AuditEvent.partnership_id, func.count(), func.max(AuditEvent.at))
+                                     .where(AuditEvent.at < end, or_(*scope))
+                                     .group_by(AuditEvent.partnership_id)):
+            items.append(_item(p, "audit_log", "auditevent", None, f"{n} audit rows", codes, pid, _day(newest)))
+    return items
+
+
+def due(actor: Actor, as_of: date, record_types: list[str] | None = None) -> list[DueItem]:
+    """Every record due for review, anonymisation or deletion on `as_of`; reads only."""
+    pol = policies()
+    with read_session() as s:
+        codes, wide = _scope(s, actor, "retention.view")
+        items = _case_items(s, pol, codes) + _other_items(s, pol, codes, wide, as_of)
+    items = [i for i in items if rules.is_due(rules.Due(i.due_on, i.action), as_of)
+             and (not record_types or i.record_type in record_types)]
+    return sorted(items, key=lambda i: (i.due_on, i.record_type, i.partnership, i.reference))
+
+
+# ---- carrying it out: each returns counts of rows changed, for the audit row -------------------
+
+def _delete_referral(s: Session, rid: int) -> dict:
+    r = s.get(Referral, rid)
+    if r is None or r.status != "closed" or s.exec(select(Decision.id).where(Decision.referral_id == rid)).first():
+        raise LookupError("no longer a referral not taken forward")
+    counts = {
+        "agencies": s.execute(delete(ReferralAgency).where(ReferralAgency.referral_id == rid)).rowcount,
+        "links": s.execute(delete(ReferralLink).where(or_(ReferralLink.referral_id == rid,
+                                                         ReferralLink.linked_id == rid))).rowcount,
+        "notifications": s.execute(delete(Notification).where(Notification.referral_id == rid)).rowcount,
+    }
+    s.delete(r)
+    counts["referrals"] = 1
+    return counts
+
+
+def _redact_all(s: Session, rows, fields, ids: Identifiers) -> int:
+    n = 0
+    for row in rows:
+        for f in fields:
+            old = getattr(row, f)
+            new = rules.redact(old, ids)
+            if new != old:
+                setattr(row, f, new)
+                n += 1
+        s.add(row)
+    return n
+
+
+def _anonymise_case(s: Session, rid: int) -> dict:
+    """Strip the child's details from a referral and redact them from the case's free text;
+    the decision, review, milestones and learning are kept (learning purpose, public record)."""
+    r = s.get(Referral, rid)
+    if r is None or not r.child_initials:
+        raise LookupError("already anonymised or gone")
+    ids = Identifiers(initials=r.child_initials, dob=r.child_dob, names=tuple(names_in(r.referrer_name)))
+    review_ids = list(s.exec(select(Review.id).where(Review.referral_id == rid)))
+    texts = _redact_all(s, s.exec(select(Decision).where(Decision.referral_id == rid)),
+                        ("rationale", "departure_rationale", "amendment_reason"), ids)
+    texts += _redact_all(s, s.exec(select(Review).where(Review.referral_id == rid)),
+                         ("publication_reason", "national_panel_note"), ids)
+    texts += _redact_all(s, s.exec(select(ReviewDelay).where(ReviewDelay.review_id.in_(review_ids))),
+                         ("reason",), ids)
+    texts += _redact_all(s, s.exec(select(Finding).where(Finding.review_id.in_(review_ids))), ("text",), ids)
+    texts += _redact_all(s, s.exec(select(Recommendation).where(Recommendation.review_id.in_(review_ids))),
+                         ("text",), ids)
+    links = s.execute(delete(ReferralLink).where(or_(ReferralLink.referral_id == rid,
+                                                  ReferralLink.linked_id == rid))).rowcount
+    s.execute(update(Referral).where(Referral.id == rid).values(
+        child_initials="", child_dob=None, child_age_years=None, child_sex="unknown",
+        child_ethnicity="not_recorded",
+        referrer_name=rules.REDACTED, referrer_view=None, status_note=None,
+        incident_summary=rules.ANONYMISED_SUMMARY, version=Referral.version + 1))
+    return {"referrals": 1, "links": links, "texts_redacted": texts}
+
+
+def _delete_meeting(s: Session, mid: int) -> dict:
+    m = s.get(Meeting, mid)
+    if m is None:
+        raise LookupError("gone")
+    items = list(s.exec(select(AgendaItem.id).where(AgendaItem.meeting_id == mid)))
+    members = list(s.exec(select(MeetingMember.id).where(MeetingMember.meeting_id == mid)))
+    counts = {
+        "carried_links_cleared": s.execute(update(AgendaItem).where(AgendaItem.carried_from_id.in_(items),
+                                                                AgendaItem.meeting_id != mid)
+                                        .values(carried_from_id=None)).rowcount,
+        "meeting_actions": s.execute(delete(MeetingAction).where(MeetingAction.item_id.in_(items))).rowcount,
+        "conflicts": s.execute(delete(ItemConflict).where(or_(ItemConflict.item_id.in_(items),
+                                                           ItemConflict.member_id.in_(members)))).rowcount,
+    }
+    s.execute(update(AgendaItem).where(AgendaItem.meeting_id == mid).values(carried_from_id=None))
+    counts["agenda_items"] = s.execute(delete(AgendaItem).where(AgendaItem.meeting_id == mid)).rowcount
+    counts["members"] = s.execute(delete(MeetingMember).where(MeetingMember.meeting_id == mid)).rowcount
+    s.delete(m)
+    counts["meetings"] = 1
+    return counts
+
+
+def _delete_reminder(s: Session, log_id: int) -> dict:
+    return {"reminder_logs": s.execute(delete(ReminderLog).where(ReminderLog.id == log_id)).rowcount}
+
+
+def _anonymise_user(s: Session, uid: int) -> dict:
+    """The account stays (its id attributes decisions and audit rows); who it was does not."""
+    u = s.get(User, uid)
+    if u is None or u.is_active or u.username == f"former-{uid}":
+        raise LookupError("active, already anonymised or gone")
+    memberships = s.execute(delete(Membership).where(Membership.user_id == uid)).rowcount
+    u.username, u.name, u.email = f"former-{uid}", f"Former user {uid}", ""
+    u.password_hash = bcrypt.hashpw(secrets.token_bytes(32), bcrypt.gensalt()).decode()
+    u.sessions_valid_after = utcnow()
+    s.add(u)
+    return {"users": 1, "memberships": memberships}
+
+
+_OPS = {("referral_not_taken_forward", "delete"): _delete_referral,
+        ("referral_not_taken_forward", "anonymise"): _anonymise_case,
+        ("decision", "anonymise"): _anonymise_case,
+        ("referral_with_review", "anonymise"): _anonymise_case,
+        ("meeting", "delete"): _delete_meeting,
+        ("reminder_log", "delete"): _delete_reminder,
+        ("user_disabled", "anonymise"): _anonymise_user}
+
+
+def apply(actor: Actor, as_of: date, record_types: list[str] | None = None) -> ApplyResult:
+    """Delete or anonymise what is due on `as_of`, one audited transaction per record.
+
+    A record that changed since it was listed (already gone or anonymised) is reported as
+    failed and left alone; one failure does not stop the rest."""
+    with read_session() as s:
+        _scope(s, actor, "retention.apply")
+    result = ApplyResult()
+    for item in due(actor, as_of, record_types):
+        if item.action == "review":
+            result.flagged.append(item)
+            continue
+        op = _OPS.get((item.record_type, item.action))
+        if op is None:
+            result.failed.append((item, f"no way to {item.action} a {item.record_type} record"))
+            continue
+        if item.partnership_id is not None and not actor.can("retention.apply", item.partnership_id):
+            result.failed.append((item, "you do not have permission to do that"))
+            continue
+        try:
+            with transaction() as s:
+                counts = op(s, item.entity_id)
+                audit.record(s, actor, f"retention_{item.action}", item.entity, item.entity_id,
+                             item.partnership_id,
+                             after={"reference": item.reference, "record_type": item.record_type,
+                                    "trigger_on": item.trigger_on, "due_on": item.due_on, "changed": counts},
+                             detail=f"{item.record_type}: {item.rule}")
+            result.done.append((item, counts))
+        except LookupError as e:
+            result.failed.append((item, str(e)))
+    return result

@@ -35,6 +35,12 @@ def _demo_data(args) -> int:
         print("The database already has data; demo data loads only into an empty one.", file=sys.stderr)
         return 1
     today = date.fromisoformat(args.today) if args.today else None
+    if getattr(args, "scale", "demo") != "demo":
+        from panel import demo_scale
+
+        counts = demo_scale.load(args.scale, today=today, seed=args.seed)
+        print(f"Loaded {args.scale} demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        return 0
     counts = demo.load(today=today)
     print("Loaded demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
@@ -124,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo-data", help="load fictional demo data into an empty database")
     d.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if there is data")
     d.add_argument("--today", help="lay the demo out around this date (YYYY-MM-DD)")
+    d.add_argument("--scale", choices=("demo", "region", "nation"), default="demo",
+                   help="demo (default): 3 partnerships; region: 10 partnerships, 15 years "
+                        "(~20,000 referrals); nation: 150 partnerships, ten times region (docs/scale-data.md)")
+    d.add_argument("--seed", type=int, default=2025, help="random seed for --scale region/nation")
     d.set_defaults(fn=_demo_data)
     c = sub.add_parser("create-partnership", help="create a partnership with the default review types")
     c.add_argument("code", help="2-8 capital letters, e.g. NB; starts its referral references")

@@ -47,13 +47,18 @@ def working_days_between(start: date, end: date) -> int:
     sign = 1
     if end < start:
         start, end, sign = end, start, -1
-    count = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return sign * count
+    # Arithmetic, not a day-by-day walk: an action overdue for years is counted as fast as one
+    # due tomorrow (the action register counts a page of them on every run).
+    weekdays = _weekdays_upto(end) - _weekdays_upto(start)
+    holidays_in = sum(1 for y in range(start.year, end.year + 1) for h in _bank_holidays(y)
+                      if start < h <= end and h.weekday() < 5)
+    return sign * (weekdays - holidays_in)
+
+
+def _weekdays_upto(day: date) -> int:
+    """Mondays to Fridays from 1 Jan 1 (a Monday) up to and including `day`."""
+    n = day.toordinal()
+    return 5 * (n // 7) + min(n % 7, 5)
 
 
 def add_months(start: date, months: int) -> date:

@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import date
 
+from panel.cli_backup import add_parsers as add_backup_parsers
 from panel.cli_import import add_parsers as add_import_parsers
 from panel.cli_remind import add_parser as add_remind_parser
 from panel.cli_retention import add_parser as add_retention_parser
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_remind_parser(sub)
     add_import_parsers(sub)
     add_retention_parser(sub)
+    add_backup_parsers(sub)
     rep = sub.add_parser("report", help="reports for annual reports and returns")
     rep_sub = rep.add_subparsers(dest="report", required=True)
     t = rep_sub.add_parser("timeliness", help="statutory timeliness figures (docs/timeliness-report.md)")

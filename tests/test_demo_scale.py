@@ -85,6 +85,17 @@ def test_same_seed_same_database_another_seed_differs(scale_template, tmp_path):
     assert {"referral", "review", "action", "themetag", "user"} <= different  # salt comes from the seed too
 
 
+def test_driver_inserts_store_exactly_what_core_would(tmp_path, monkeypatch):
+    """The SQLite fast path (raw executemany) against SQLAlchemy Core's own conversions."""
+    fast, core = tmp_path / "fast", tmp_path / "core"
+    fast.mkdir()
+    core.mkdir()
+    _load(fast, factor=0.01)
+    monkeypatch.setattr(demo_scale, "DRIVER_INSERTS", False)
+    _load(core, factor=0.01)
+    assert _hashes(fast / "panel.db") == _hashes(core / "panel.db")
+
+
 def test_referential_integrity_and_full_text_index(scale_template):
     con = sqlite3.connect(scale_template[0] / "panel.db")
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []

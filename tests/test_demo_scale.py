@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from panel import demo_scale, migrate, screening
+from panel import demo_scale, demo_scale_rows, migrate, screening
 from panel.db import get_engine, read_session
 from panel.models import Decision, Partnership, Referral, Review, ReviewType
 from panel.services import accounts, learning_explore, learning_search, referrals, reports, tracker
@@ -91,7 +91,7 @@ def test_driver_inserts_store_exactly_what_core_would(tmp_path, monkeypatch):
     fast.mkdir()
     core.mkdir()
     _load(fast, factor=0.01)
-    monkeypatch.setattr(demo_scale, "DRIVER_INSERTS", False)
+    monkeypatch.setattr(demo_scale_rows, "DRIVER_INSERTS", False)
     _load(core, factor=0.01)
     assert _hashes(fast / "panel.db") == _hashes(core / "panel.db")
 

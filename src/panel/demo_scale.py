@@ -23,17 +23,16 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import bcrypt
-from sqlalchemy import func, insert, select, text, types
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
-from sqlmodel.sql.sqltypes import UTCDateTime
 
 from panel import demo_scale_history, demo_scale_learning
 from panel.db import get_engine
 from panel.demo import AGENCIES, DEMO_PASSWORD, DEMO_USERS, INCIDENTS, PARTNERSHIPS, REFERRER_NAMES
-from panel.demo_scale_history import at
+from panel.demo_scale_rows import Ids, Rows, at, drop_fts_triggers, restore_fts
 from panel.lifecycle import subtract_working_days
 from panel.models import (
     Agency,
@@ -67,9 +66,6 @@ SCALES = {
 }
 DECIDED_RATE = 0.105  # historic referrals screened and decided; the rest closed at triage
 SIBLING_RATE = 0.01
-BATCH = 5000
-DRIVER_INSERTS = True  # SQLite: straight to the driver (see Rows); tests compare with Core
-FTS_TABLES = ("finding", "recommendation", "action")
 
 # Invented place names for partnerships beyond the demo's three: prefix + suffix, never real.
 _PREFIXES = ["Amber", "Bramble", "Cinder", "Dapple", "Elder", "Fern", "Gorse", "Heather", "Ivy",
@@ -107,84 +103,6 @@ def password_hash(seed: int) -> str:
     chars = "".join(salt_rng.choice(_BCRYPT64) for _ in range(21)) + salt_rng.choice(".Oeu")  # last: 2 bits
     assert password_problem(DEMO_PASSWORD) is None
     return bcrypt.hashpw(DEMO_PASSWORD.encode(), f"$2b$12${chars}".encode()).decode()
-
-
-class Ids:
-    """Primary keys handed out here, so related rows can be built before anything is inserted."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
-        self.next: dict[type, int] = {}
-
-    def take(self, table) -> int:
-        value = self.next.get(table)
-        if value is None:
-            value = (self.conn.execute(select(func.max(table.id))).scalar() or 0) + 1
-        self.next[table] = value + 1
-        return value
-
-
-def _sqlite_date(value):
-    return None if value is None else value.isoformat()
-
-
-def _sqlite_datetime(value):  # as sqlmodel's UTCDateTime over SQLAlchemy's SQLite DATETIME
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _sqlite_bool(value):
-    return None if value is None else int(value)
-
-
-class Rows:
-    """Rows waiting for a bulk insert, table by table, in foreign-key order.
-
-    Every row names every column. On SQLite the rows go straight to the driver's executemany,
-    converted as SQLAlchemy would store them (dates ISO, datetimes UTC 'YYYY-MM-DD HH:MM:SS.ffffff',
-    booleans 0/1): a third of the load time otherwise goes on SQLAlchemy's per-row parameter
-    handling. Elsewhere (PostgreSQL) they go through Core `insert()` executemany.
-    A test checks both ways give the same database.
-    """
-
-    def __init__(self):
-        self.by_table: dict[type, list[dict]] = {}
-        self.counts: Counter[str] = Counter()
-
-    def add(self, table, row: dict) -> dict:
-        self.by_table.setdefault(table, []).append(row)
-        return row
-
-    def flush(self, conn: Connection) -> None:
-        raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" and DRIVER_INSERTS else None
-        for table, rows in self.by_table.items():
-            self.counts[table.__tablename__] += len(rows)
-            if raw is None:
-                for i in range(0, len(rows), BATCH):
-                    conn.execute(insert(table.__table__), rows[i:i + BATCH])
-                continue
-            compiled = insert(table.__table__).compile(dialect=conn.dialect)  # "... VALUES (?, ?, ...)"
-            columns = table.__table__.columns
-            cols = [(n, _sqlite_converter(columns[n].type), _default(columns[n])) for n in compiled.positiontup]
-            raw.cursor().executemany(str(compiled), [
-                tuple(row.get(n, d) if f is None else f(row.get(n, d)) for n, f, d in cols) for row in rows])
-        self.by_table = {}
-
-
-def _default(column):
-    """A column this module does not fill (added by a later migration) gets its default, as Core
-    would give it."""
-    default = column.default
-    return default.arg if default is not None and default.is_scalar else None
-
-
-def _sqlite_converter(type_):
-    if isinstance(type_, UTCDateTime | types.DateTime):
-        return _sqlite_datetime
-    if isinstance(type_, types.Date):
-        return _sqlite_date
-    if isinstance(type_, types.Boolean):
-        return _sqlite_bool
-    return None
 
 
 class Setup:
@@ -377,25 +295,6 @@ def _event(ids, when, user_id, username, action, r, after, detail) -> dict:
             "after": after, "detail": detail}
 
 
-def _drop_fts_triggers(conn: Connection) -> list[str]:
-    if conn.dialect.name != "sqlite":
-        return []  # PostgreSQL's GIN expression indexes follow the rows by themselves
-    found = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name IN "
-                              "('finding', 'recommendation', 'action') ORDER BY name")).all()
-    for name, _ in found:
-        conn.execute(text(f'DROP TRIGGER "{name}"'))
-    return [sql for _, sql in found]
-
-
-def _restore_fts(conn: Connection, triggers: list[str]) -> None:
-    if not triggers:
-        return
-    for table in FTS_TABLES:
-        conn.execute(text(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')"))  # noqa: S608 (constant names)
-    for sql in triggers:
-        conn.execute(text(sql))
-
-
 def load(scale: str = "region", today: date | None = None, seed: int = 2025, factor: float = 1.0) -> dict[str, int]:
     """Load `scale` demo data into an empty database; returns rows added per table.
 
@@ -407,7 +306,7 @@ def load(scale: str = "region", today: date | None = None, seed: int = 2025, fac
     with get_engine().begin() as conn:
         if conn.execute(select(func.count()).select_from(Partnership)).scalar():
             raise RuntimeError("The database already has data; demo data loads only into an empty one.")
-        triggers = _drop_fts_triggers(conn)
+        triggers = drop_fts_triggers(conn)
         ids, rows = Ids(conn), Rows()
         setup = Setup(conn, ids, rows, today, spec.partnerships, seed)
         rows.flush(conn)
@@ -422,7 +321,7 @@ def load(scale: str = "region", today: date | None = None, seed: int = 2025, fac
             learning.partnership(pid, code, refs, history.reviews)
             _audit(rows, ids, setup, refs, history.decisions)
             rows.flush(conn)
-        _restore_fts(conn, triggers)
+        restore_fts(conn, triggers)
         counts = dict(sorted(rows.counts.items()))
         rows.add(AuditEvent, {"id": ids.take(AuditEvent), "at": at(today, 6), "user_id": None, "username": "system",
                               "action": "demo_load", "entity": "database", "entity_id": None, "partnership_id": None,

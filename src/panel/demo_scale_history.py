@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 from panel import lifecycle, screening
@@ -29,6 +29,7 @@ from panel.demo_history import (
     USUAL,
     _rationale,
 )
+from panel.demo_scale_rows import at
 from panel.lifecycle import subtract_working_days
 from panel.models import Decision, Notification, Review, ReviewMilestone, ReviewType
 from panel.screening import LCSPR_CONSIDERATIONS, NOTIFY_WITHIN
@@ -36,10 +37,6 @@ from panel.services.review_types import spec_of
 from panel.services.screening import facts_of
 
 DISAGREE_RATE = 0.03  # of "no LCSPR" decisions the National Panel answered
-
-
-def at(day: date, hour: int = 12) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 class History:

@@ -29,7 +29,7 @@ from panel.demo_learning import (
     ROLES,
     _slug,
 )
-from panel.demo_scale_history import at
+from panel.demo_scale_rows import at
 from panel.models import Action, ActionNote, Finding, Recommendation, RecommendationAgency, ThemeTag
 from panel.themes import window_start
 

@@ -9,6 +9,7 @@ import streamlit as st
 from panel.services import accounts, learning
 from panel.services.errors import NotFound
 from panel.themes import search_terms, theme_from_selection
+from panel.ui import cached
 from panel.ui.common import actor, empty_state, header, today
 
 TOP_THEMES = 12
@@ -107,7 +108,7 @@ if not parts:
     empty_state("The learning explorer is for panel members, chairs and business managers.",
                 "Ask your administrator if you need access.")
     st.stop()
-all_years = learning.years(me)
+all_years = cached.years(me)
 if not all_years:
     empty_state("No learning has been recorded yet.",
                 "Findings and recommendations appear here when reviews, child death reviews or case file audits "
@@ -142,8 +143,8 @@ with st.expander("Filters", icon=":material/filter_list:", expanded=True):
     level = level or "theme"
 
 f = learning.LearningFilter(partnership_ids=chosen_parts, year_from=y0, year_to=y1, agency_id=agency, level=level)
-by_year = learning.theme_by_year(me, f)
-tot = learning.totals(me, f, today())
+by_year = cached.theme_by_year(me, f)
+tot = cached.totals(me, f, today())
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Findings", tot.findings)
 m2.metric("Recommendations", tot.recommendations)
@@ -179,7 +180,7 @@ with t_year:
         f"The busiest year is {int(per_year.idxmax())}; in {int(latest['year'].iloc[0])} the most frequent theme is "
         f"“{latest['theme'].iloc[0]}”. Click a bar to list that theme below; double-click to clear.")
 with t_type:
-    by_type = learning.theme_by_review_type(me, f)
+    by_type = cached.theme_by_review_type(me, f)
     shown = by_type[by_type["theme"].isin(themes)]
     show(heatmap(shown, "review_type", "Review type or source", "items", "Items", themes), CHARTS[1])
     if not shown.empty:
@@ -190,7 +191,7 @@ with t_type:
                    f"comes from {types_.index[0].lower()}s ({int(types_.iloc[0])}); the largest cell is "
                    f"“{best['theme']}” in {best['review_type'].lower()} ({int(best['items'])}).")
 with t_agency:
-    by_agency = learning.theme_by_agency(me, f)
+    by_agency = cached.theme_by_agency(me, f)
     shown = by_agency[by_agency["theme"].isin(themes)]
     if shown.empty:
         st.info("No recommendations name a target agency for these filters.")
@@ -202,7 +203,7 @@ with t_agency:
                    f"{ag.index[0]} is asked to act most often ({plural(int(ag.iloc[0]), 'recommendation')}); the "
                    f"largest cell is “{best['theme']}” for {best['agency']} ({int(best['recommendations'])}).")
 with t_pairs:
-    pairs = learning.cooccurrence(me, f)
+    pairs = cached.cooccurrence(me, f)
     pairs = pairs[pairs["theme_a"].isin(themes) & pairs["theme_b"].isin(themes)]
     if pairs.empty:
         st.info("No finding or recommendation carries two of these themes.")

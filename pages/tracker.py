@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from panel.services import accounts, tracker
+from panel.ui import cached
 from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, header, today
 
 CHART_REVIEWS = 15
@@ -31,7 +32,7 @@ with st.expander("Filters", icon=":material/filter_list:"):
 f = tracker.TrackerFilter(partnership_ids=chosen or None, type_names=types, statuses=tuple(status or ()),
                           reviewer=reviewer)
 with st.spinner("Working out every review's clock…"):
-    df = tracker.reviews(me, f, today())
+    df = cached.tracker_reviews(me, f, today())
 if df.empty:
     empty_state("No reviews match.", "Reviews appear here when the chair signs a decision that opens one; "
                 "widen the filters to see closed reviews.")
@@ -43,7 +44,7 @@ m2.metric("With an overdue milestone", int((df["rag"] == "red").sum()))
 m3.metric("Milestone due within 5 working days", int((df["rag"] == "amber").sum()))
 
 top = df.head(CHART_REVIEWS)["reference"].tolist()
-tl = tracker.timeline(me, f, today(), top)
+tl = cached.tracker_timeline(me, f, today(), top)
 if not tl.empty:
     tl = tl.assign(status_name=tl["status"].map(STATUS_NAMES),
                    planned=pd.to_datetime(tl["planned"]), actual=pd.to_datetime(tl["actual"]))

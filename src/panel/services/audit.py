@@ -74,6 +74,17 @@ def history(session: Session, entity: str, entity_id: int, limit: int = 200) -> 
     return list(session.exec(stmt))
 
 
+def high_water() -> int:
+    """The newest audit row's id. Every write records an audit row in its own transaction, so
+    this moves on every committed write, from any process (the UI caches key on it)."""
+    from sqlalchemy import func
+
+    from panel.db import read_session
+
+    with read_session() as s:
+        return int(s.exec(select(func.max(AuditEvent.id))).one() or 0)
+
+
 def changed(before: dict, after: dict) -> tuple[dict, dict]:
     """Only the fields that differ, so audit rows say what changed rather than everything."""
     keys = [k for k in after if before.get(k) != after.get(k)]

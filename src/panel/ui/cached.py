@@ -1,0 +1,119 @@
+"""Cached reads for pages whose queries cost most at scale (issue #8).
+
+`st.cache_data` is shared by every session of the server process, so each cached function
+takes, as arguments that form its key:
+- the acting user's scope for the permission the service checks (the partnerships it would
+  read, and whether the user is regional) and the database: two users see the same cached
+  result only when the service would have given them the same one;
+- the audit high-water mark (`audit.high_water()`): every write commits an audit row in its
+  own transaction, so any write, from any process or the command line, moves the mark and the
+  next read misses the cache. No page has to remember to clear anything.
+The actor itself is passed as `_actor` (not hashed) so the service still checks it on a miss.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from panel.config import get_settings
+from panel.services import audit, learning, tracker
+from panel.services.access import Actor
+
+TTL = 600  # seconds: bounds staleness for anything a write could miss, and memory
+MAX_ENTRIES = 200  # per function
+
+
+def scope(actor: Actor, permission: str) -> tuple:
+    """What a service's answer depends on for this actor: partnerships holding `permission`
+    (and which database: tests, and any multi-database process, must never share entries)."""
+    return (get_settings().database_url, permission, tuple(actor.partnerships_with(permission)),
+            actor.is_regional, actor.is_system)
+
+
+def generation() -> int:
+    return audit.high_water()
+
+
+def _cache(fn):
+    return st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)(fn)
+
+
+# Learning explorer: SQL aggregates over every finding, recommendation and theme tag.
+
+@_cache
+def _theme_by_year(key: tuple, gen: int, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
+    return learning.theme_by_year(_actor, f)
+
+
+@_cache
+def _theme_by_review_type(key: tuple, gen: int, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
+    return learning.theme_by_review_type(_actor, f)
+
+
+@_cache
+def _theme_by_agency(key: tuple, gen: int, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
+    return learning.theme_by_agency(_actor, f)
+
+
+@_cache
+def _cooccurrence(key: tuple, gen: int, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
+    return learning.cooccurrence(_actor, f)
+
+
+@_cache
+def _totals(key: tuple, gen: int, f: learning.LearningFilter, today: date, _actor: Actor):
+    return learning.totals(_actor, f, today)
+
+
+@_cache
+def _years(key: tuple, gen: int, partnership_ids: tuple | None, _actor: Actor) -> list[int]:
+    return learning.years(_actor, list(partnership_ids) if partnership_ids else None)
+
+
+def theme_by_year(actor: Actor, f: learning.LearningFilter) -> pd.DataFrame:
+    return _theme_by_year(scope(actor, "learning.read"), generation(), f, actor)
+
+
+def theme_by_review_type(actor: Actor, f: learning.LearningFilter) -> pd.DataFrame:
+    return _theme_by_review_type(scope(actor, "learning.read"), generation(), f, actor)
+
+
+def theme_by_agency(actor: Actor, f: learning.LearningFilter) -> pd.DataFrame:
+    return _theme_by_agency(scope(actor, "learning.read"), generation(), f, actor)
+
+
+def cooccurrence(actor: Actor, f: learning.LearningFilter) -> pd.DataFrame:
+    return _cooccurrence(scope(actor, "learning.read"), generation(), f, actor)
+
+
+def totals(actor: Actor, f: learning.LearningFilter, today: date):
+    return _totals(scope(actor, "learning.read"), generation(), f, today, actor)
+
+
+def years(actor: Actor, partnership_ids: list[int] | None = None) -> list[int]:
+    ids = tuple(partnership_ids) if partnership_ids else None
+    return _years(scope(actor, "learning.read"), generation(), ids, actor)
+
+
+# Review tracker: every review's clock, and the timeline of the most urgent.
+
+@_cache
+def _tracker_reviews(key: tuple, gen: int, f: tracker.TrackerFilter, today: date, _actor: Actor) -> pd.DataFrame:
+    return tracker.reviews(_actor, f, today)
+
+
+@_cache
+def _tracker_timeline(key: tuple, gen: int, f: tracker.TrackerFilter, today: date, refs: tuple,
+                      _actor: Actor) -> pd.DataFrame:
+    return tracker.timeline(_actor, f, today, list(refs))
+
+
+def tracker_reviews(actor: Actor, f: tracker.TrackerFilter, today: date) -> pd.DataFrame:
+    return _tracker_reviews(scope(actor, "review.read"), generation(), f, today, actor)
+
+
+def tracker_timeline(actor: Actor, f: tracker.TrackerFilter, today: date, references: list[str]) -> pd.DataFrame:
+    return _tracker_timeline(scope(actor, "review.read"), generation(), f, today, tuple(references), actor)

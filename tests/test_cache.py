@@ -1,0 +1,73 @@
+"""The UI caches (panel.ui.cached) never cross partnerships and never outlive a write."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from panel.db import read_session
+from panel.models import Review
+from panel.services import accounts, learning, review_record, tracker
+from panel.services.access import Actor
+from panel.ui import cached
+from tests.conftest import TODAY
+
+
+@pytest.fixture
+def fresh_cache():
+    import streamlit as st
+
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _actor(username: str) -> Actor:
+    a = accounts.actor_for(username)
+    assert a is not None
+    return a
+
+
+def test_two_partnerships_get_their_own_cached_tracker(demo_db, fresh_cache):
+    nb, em = _actor("chair"), _actor("chair.em")
+    f = tracker.TrackerFilter()
+    first = cached.tracker_reviews(nb, f, TODAY)
+    second = cached.tracker_reviews(em, f, TODAY)  # same filter, same day, same generation
+    assert set(first["partnership"]) == {"NB"}
+    assert set(second["partnership"]) == {"EM"}
+    assert set(cached.tracker_reviews(nb, f, TODAY)["partnership"]) == {"NB"}
+
+
+def test_two_partnerships_get_their_own_cached_learning(demo_db, fresh_cache):
+    nb, em = _actor("member"), _actor("member.em")
+    f = learning.LearningFilter()
+    assert cached.totals(nb, f, TODAY) == learning.totals(nb, f, TODAY)
+    assert cached.totals(em, f, TODAY) == learning.totals(em, f, TODAY)
+    assert cached.totals(nb, f, TODAY) != cached.totals(em, f, TODAY)
+    assert cached.theme_by_year(em, f).equals(learning.theme_by_year(em, f))
+
+
+def test_same_scope_is_served_from_the_cache(demo_db, fresh_cache, monkeypatch):
+    calls = []
+    real = tracker.reviews
+    monkeypatch.setattr(tracker, "reviews", lambda *a: calls.append(a) or real(*a))
+    f = tracker.TrackerFilter()
+    cached.tracker_reviews(_actor("chair"), f, TODAY)
+    cached.tracker_reviews(_actor("manager"), f, TODAY)  # same partnership, same permission scope
+    assert len(calls) == 1
+    cached.tracker_reviews(_actor("regional"), f, TODAY)  # wider scope: its own entry
+    assert len(calls) == 2
+
+
+def test_a_write_invalidates(demo_db, fresh_cache):
+    manager = _actor("manager")
+    f = tracker.TrackerFilter()
+    before = cached.tracker_reviews(manager, f, TODAY)
+    ref = before["reference"].iloc[0]
+    with read_session() as s:
+        version = s.exec(select(Review.version).where(Review.reference == ref)).one()
+    review_record.update_details(manager, ref, lead_reviewer="A New Reviewer", lead_reviewer_email="",
+                                 publication_status="planned", publication_reason="", expected_version=version)
+    after = cached.tracker_reviews(manager, f, TODAY)
+    assert after.loc[after["reference"] == ref, "lead_reviewer"].iloc[0] == "A New Reviewer"
+    assert before.loc[before["reference"] == ref, "lead_reviewer"].iloc[0] != "A New Reviewer"

@@ -123,11 +123,6 @@ def test_every_problem_in_a_bad_policy_is_named_together():
     assert "[audit_log] action: 'delete' is not allowed" in problems
 
 
-def test_audit_log_may_be_deleted_only_where_the_database_allows_it():
-    pol = policies_from({"audit_log": {"action": "delete"}}, audit_purge=True)
-    assert pol["audit_log"].action == "delete"
-
-
 def test_policy_files_toml_and_json(tmp_path):
     toml = tmp_path / "retention.toml"
     toml.write_text('[meeting]\nperiod = "3 years"\naction = "review"\n')

@@ -238,3 +238,27 @@ def test_only_administrators(demo_db):
     assert len(result.done) == 50
     assert all(r.username == "admin" for r in retention_audit())
     assert counts()["referral"] == before["referral"] - 50
+
+
+def test_an_administrator_of_one_partnership_sees_only_its_records(demo_db):
+    from panel.services.access import Actor
+
+    nb_admin = Actor(user_id=None, username="nb-admin", name="NB admin", roles={1: frozenset({"admin"})})
+    mine = service.due(nb_admin, FAR)
+    assert mine and {i.partnership_id for i in mine} == {1}  # no installation-wide items either
+    everyone = service.due(SYSTEM, FAR)
+    assert len(mine) == len([i for i in everyone if i.partnership_id == 1])
+    service.apply(nb_admin, FAR)
+    assert {r.partnership_id for r in retention_audit()} == {1}
+
+
+def test_a_record_changed_since_listing_is_reported_and_left(demo_db, monkeypatch):
+    stale = [i for i in service.due(SYSTEM, FAR) if i.action in ("delete", "anonymise")][:4]
+    service.apply(SYSTEM, FAR)
+    before = counts()
+    monkeypatch.setattr(service, "due", lambda *a, **k: stale)
+    result = service.apply(SYSTEM, FAR)
+    assert result.done == [] and len(result.failed) == 4
+    assert {why for _, why in result.failed} <= {"no longer a referral not taken forward",
+                                                  "already anonymised or gone"}
+    assert counts() == before

@@ -128,6 +128,8 @@ RECORD_TYPES: dict[str, RecordType] = {rt.key: rt for rt in (
                "the digest was sent", ("delete", "review", "keep"), False),
     RecordType("user_disabled", "Disabled user account",
                "the user's last activity", ("anonymise", "review", "keep"), False),
+    # Never deleted here: audit rows are append-only at the database and are purged only through
+    # the mechanism docs/security.md describes, as a separate deliberate step.
     RecordType("audit_log", "Audit log rows",
                "the row was written", ("review", "keep"), False),
 )}
@@ -147,11 +149,10 @@ DEFAULTS: dict[str, Policy] = {p.record_type: p for p in (
 _KEYS = ("period", "action", "keep_until_age")
 
 
-def policies_from(data, source: str = "the policy", audit_purge: bool = False) -> dict[str, Policy]:
+def policies_from(data, source: str = "the policy") -> dict[str, Policy]:
     """The defaults overridden by `data` ({record type: {period, action, keep_until_age}}).
 
-    Every problem is collected and raised together, so one run of the command shows them all.
-    `audit_purge` says whether the audit log may be deleted (the database must allow it)."""
+    Every problem is collected and raised together, so one run of the command shows them all."""
     problems: list[str] = []
     out = dict(DEFAULTS)
     if not isinstance(data, dict):
@@ -174,10 +175,9 @@ def policies_from(data, source: str = "the policy", audit_purge: bool = False) -
             except ValueError as e:
                 problems.append(f"{where} period: {e}")
         if "action" in over:
-            allowed = rt.actions + (("delete",) if key == "audit_log" and audit_purge else ())
-            if over["action"] not in allowed:
+            if over["action"] not in rt.actions:
                 problems.append(f"{where} action: {over['action']!r} is not allowed for this record type; "
-                                f"choose one of {', '.join(allowed)}")
+                                f"choose one of {', '.join(rt.actions)}")
             else:
                 policy = replace(policy, action=over["action"])
         if "keep_until_age" in over:
@@ -196,7 +196,7 @@ def policies_from(data, source: str = "the policy", audit_purge: bool = False) -
     return out
 
 
-def load_policies(path: str | Path | None, audit_purge: bool = False) -> dict[str, Policy]:
+def load_policies(path: str | Path | None) -> dict[str, Policy]:
     """The defaults, overridden by the TOML (.toml) or JSON (.json) file at `path` if given."""
     if not path:
         return dict(DEFAULTS)
@@ -211,7 +211,7 @@ def load_policies(path: str | Path | None, audit_purge: bool = False) -> dict[st
         data = tomllib.loads(raw.decode("utf-8")) if p.suffix.lower() == ".toml" else json.loads(raw)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as e:
         raise RetentionConfigError([f"{p}: not valid {p.suffix[1:].upper()} ({e})"]) from None
-    return policies_from(data, str(p), audit_purge=audit_purge)
+    return policies_from(data, str(p))
 
 
 def latest_birth(dob: date | None, age_years: int | None, age_on: date | None) -> date | None:

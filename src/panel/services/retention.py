@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import bcrypt
 from sqlalchemy import delete, exists, func, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from panel import retention as rules
@@ -80,11 +81,7 @@ class ApplyResult:
 
 def policies() -> dict[str, rules.Policy]:
     """The defaults overridden by PANEL_RETENTION_POLICY (RetentionConfigError if refused)."""
-    return rules.load_policies(get_settings().retention_policy, audit_purge=_audit_purge_available())
-
-
-def _audit_purge_available() -> bool:
-    return callable(getattr(audit, "purge_before", None))
+    return rules.load_policies(get_settings().retention_policy)
 
 
 def _scope(s: Session, actor: Actor, permission: str) -> tuple[dict[int, str], bool]:
@@ -349,4 +346,6 @@ def apply(actor: Actor, as_of: date, record_types: list[str] | None = None) -> A
             result.done.append((item, counts))
         except LookupError as e:
             result.failed.append((item, str(e)))
+        except IntegrityError:  # a row this code does not know still points at the record
+            result.failed.append((item, "other records still refer to it; nothing was changed"))
     return result

@@ -1,11 +1,16 @@
-"""Accounts, sign-in bookkeeping and reference lists (partnerships, agencies).
+"""Accounts and sign-in: passwords, lockout, idle expiry, and reference lists.
 
-Lockout lives here, in the database, because streamlit-authenticator's own counter is reset
-whenever credentials are reloaded and is per process.
+Everything that decides whether a sign-in stands lives here, in the database, so it holds
+across server processes and restarts (streamlit-authenticator only carries the cookie).
+Unknown, wrong-password, locked and disabled attempts all look the same to the person
+signing in (no account enumeration) and all are audited. Management of other users' accounts
+is in `services/users.py`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import datetime, timedelta
 
@@ -16,20 +21,46 @@ from panel.config import get_settings
 from panel.db import read_session, transaction, utcnow
 from panel.models import Agency, Membership, Partnership, User
 from panel.services import audit
-from panel.services.access import ROLES, SYSTEM, Actor, roles_map
-from panel.services.errors import NotFound, ValidationFailed
+from panel.services.access import ROLES, Actor, roles_map
+from panel.services.errors import ValidationFailed
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 12
 PASSWORD_MAX_BYTES = 72  # bcrypt ignores (newer versions refuse) anything longer
+TOUCH_EVERY = timedelta(minutes=1)  # last activity is written at most this often
+
+# Passwords attackers try first that pass the length rule, and the words such passwords are
+# made of ("Password2025!" is "password" with digits and symbols added).
+COMMON_PASSWORDS = frozenset({
+    "123456789012", "1234567890123", "12345678901234", "123456789000", "111111111111",
+    "000000000000", "123123123123", "987654321098", "121212121212", "1q2w3e4r5t6y",
+    "1qaz2wsx3edc", "zaq12wsxcde3", "q1w2e3r4t5y6", "abcdefghijkl", "abcd12345678",
+    "abc123456789", "qwertyuiopas", "qwerty123456", "qwertyqwerty", "asdfghjkl123",
+    "trustno1trustno1", "passwordpassword", "iloveyouiloveyou",
+})
+COMMON_WORDS = frozenset({
+    "password", "passwrd", "pssword", "passw", "pass", "welcome", "qwerty", "qwertyuiop", "asdf",
+    "asdfgh", "asdfghjkl", "qazwsx", "zaqxsw", "letmein", "iloveyou", "admin", "administrator",
+    "changeme", "trustno", "football", "baseball", "sunshine", "princess", "monkey", "dragon",
+    "master", "shadow", "superman", "starwars", "abc", "abcdef", "secret", "login", "hello",
+    "summer", "winter", "spring", "autumn", "january", "december", "panel", "safeguarding",
+})
+COMMON_MESSAGE = "This password is on a list of passwords attackers try first. Choose another."
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """Why a new password is refused, for the message beside the field; None if it is fine."""
     if len(password) < PASSWORD_MIN:
         return f"Use at least {PASSWORD_MIN} characters."
     if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
         return f"Use at most {PASSWORD_MAX_BYTES} bytes (about {PASSWORD_MAX_BYTES} letters)."
+    lowered = password.lower()
+    letters = re.sub(r"[^a-z]", "", lowered)
+    if lowered in COMMON_PASSWORDS or letters in COMMON_WORDS or len(set(lowered)) <= 3:
+        return COMMON_MESSAGE
+    if username and len(username) >= 3 and username.lower() in lowered:
+        return "Do not put your username in your password."
     return None
 
 
@@ -40,33 +71,48 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=12)).decode()
 
 
+_TIMING_HASH: list[bytes] = []
+
+
+def _password_matches(password: str, password_hash: str | None) -> bool:
+    """bcrypt check; an unknown account is checked against a throwaway hash so it takes as
+    long as a known one (timing must not reveal which usernames exist)."""
+    if not _TIMING_HASH:
+        _TIMING_HASH.append(bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=12)))
+    raw = (password or "").encode("utf-8")
+    if len(raw) > PASSWORD_MAX_BYTES:
+        raw = raw[:PASSWORD_MAX_BYTES]  # never matches a stored hash: such passwords are refused
+        password_hash = None
+    target = password_hash.encode() if password_hash else _TIMING_HASH[0]
+    try:
+        return bcrypt.checkpw(raw, target) and password_hash is not None
+    except ValueError:
+        return False
+
+
 def is_locked(user: User, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return user.locked_until is not None and user.locked_until > now
 
 
-def load_credentials() -> dict:
-    """Credentials for streamlit-authenticator: active, unlocked users only.
+def account_fingerprint(username: str) -> str:
+    """A keyed hash of a username that matches no account, for the audit trail.
 
-    A locked or disabled account is simply absent, so the sign-in form says the same thing
-    for it as for a wrong password (no account enumeration).
+    The typed name is not stored: people type their password into the username box. The hash
+    (keyed with the installation's cookie key) still lets an administrator see the same
+    unknown name being tried again and again.
     """
-    now = utcnow()
-    with read_session() as s:
-        users = s.exec(select(User).where(User.is_active == True)).all()  # noqa: E712
-        return {
-            "usernames": {
-                u.username: {
-                    "name": u.name,
-                    "email": u.email,
-                    "password": u.password_hash,
-                    "failed_login_attempts": 0,
-                    "logged_in": False,
-                }
-                for u in users
-                if not is_locked(u, now)
-            }
-        }
+    key = get_settings().cookie_key.encode()
+    return hmac.new(key, username.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+
+UNKNOWN_ACCOUNT = Actor(user_id=None, username="(unknown account)", name="Unknown account")
+
+
+def _actor(s, user: User) -> Actor:
+    rows = s.exec(select(Membership.partnership_id, Membership.role).where(Membership.user_id == user.id)).all()
+    return Actor(user_id=user.id, username=user.username, name=user.name, roles=roles_map(rows),
+                 is_regional=user.is_regional)
 
 
 def actor_for(username: str) -> Actor | None:
@@ -75,34 +121,86 @@ def actor_for(username: str) -> Actor | None:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None or not user.is_active:
             return None
-        rows = s.exec(
-            select(Membership.partnership_id, Membership.role).where(Membership.user_id == user.id)
-        ).all()
-        return Actor(
-            user_id=user.id,
-            username=user.username,
-            name=user.name,
-            roles=roles_map(rows),
-            is_regional=user.is_regional,
-        )
+        return _actor(s, user)
 
 
-def session_still_valid(username: str, issued_at: datetime) -> bool:
-    """A sign-in cookie issued before a password change or 'sign out everywhere' is refused."""
+def authenticate(username: str, password: str) -> Actor | None:
+    """One sign-in attempt: the Actor, or None for every kind of refusal (the caller shows one
+    message for all). Counts failures and locks the account in the database; audits each try.
+
+    A lock that has run out is cleared at the next attempt, which starts a new count. Attempts
+    on a locked account are audited but do not extend the lock.
+    """
+    username = (username or "").strip().lower()
+    settings = get_settings()
+    with read_session() as s:
+        found = s.exec(select(User).where(User.username == username)).first()
+    matches = _password_matches(password, found.password_hash if found else None)
+    now = utcnow()
+    with transaction() as s:
+        user = s.get(User, found.id) if found else None
+        if user is None:
+            audit.record(s, UNKNOWN_ACCOUNT, "login_failed", "user",
+                         detail=f"unknown account #{account_fingerprint(username)}")
+            return None
+        who = Actor(user_id=user.id, username=user.username, name=user.name)
+        if not user.is_active:
+            audit.record(s, who, "login_failed", "user", user.id, detail="account disabled")
+            return None
+        if is_locked(user, now):
+            audit.record(s, who, "login_failed", "user", user.id, detail="account locked")
+            return None
+        if user.locked_until is not None:  # the lock has run out
+            user.failed_logins, user.locked_until = 0, None
+        if not matches:
+            user.failed_logins += 1
+            detail = f"wrong password, attempt {user.failed_logins}"
+            if user.failed_logins >= settings.max_failed_logins:
+                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                detail += f"; locked for {settings.lockout_minutes} minutes"
+            s.add(user)
+            audit.record(s, who, "login_failed", "user", user.id, detail=detail)
+            return None
+        user.failed_logins, user.last_seen_at = 0, now
+        s.add(user)
+        audit.record(s, who, "login", "user", user.id)
+        return _actor(s, user)
+
+
+def check_session(username: str, issued_at: datetime) -> tuple[Actor | None, str | None]:
+    """Whether a sign-in still stands, checked on every run: (Actor, None), or (None, why) with
+    why "ended" (password changed, account disabled, signed out everywhere) or "idle".
+
+    Activity is recorded per user, at most once a minute, not on every run. An idle sign-in
+    also moves `sessions_valid_after`, so that cookie never works again.
+    """
+    now = utcnow()
+    idle = timedelta(minutes=get_settings().idle_minutes)
     with read_session() as s:
         user = s.exec(select(User).where(User.username == username)).first()
-        return bool(user and user.is_active and issued_at >= user.sessions_valid_after)
-
-
-def record_login(username: str) -> None:
-    with transaction() as s:
-        user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            return
-        user.failed_logins = 0
-        user.locked_until = None
-        s.add(user)
-        audit.record(s, _as_actor(user), "login", "user", user.id)
+        if user is None or not user.is_active or issued_at < user.sessions_valid_after:
+            return None, "ended"
+        last = max(user.last_seen_at or issued_at, issued_at)
+        if now - last > idle:
+            user_id = user.id
+            actor = None
+        else:
+            actor = _actor(s, user)
+            stale = user.last_seen_at is None or now - user.last_seen_at >= TOUCH_EVERY
+    if actor is None:
+        with transaction() as s:
+            user = s.get(User, user_id)
+            user.sessions_valid_after = now
+            s.add(user)
+            audit.record(s, Actor(user_id=user.id, username=user.username, name=user.name), "logout",
+                         "user", user.id, detail=f"idle for more than {get_settings().idle_minutes:g} minutes")
+        return None, "idle"
+    if stale:
+        with transaction() as s:
+            user = s.get(User, actor.user_id)
+            user.last_seen_at = now
+            s.add(user)
+    return actor, None
 
 
 def record_logout(username: str, everywhere: bool = False) -> None:
@@ -115,28 +213,32 @@ def record_logout(username: str, everywhere: bool = False) -> None:
         if everywhere:
             user.sessions_valid_after = utcnow()
             s.add(user)
-        audit.record(s, _as_actor(user), "logout", "user", user.id,
-                     detail="everywhere" if everywhere else None)
+        audit.record(s, Actor(user_id=user.id, username=user.username, name=user.name), "logout", "user",
+                     user.id, detail="everywhere" if everywhere else None)
 
 
-def record_failed_login(username: str) -> None:
-    settings = get_settings()
-    with transaction() as s:
+def managed_user_id(actor: Actor, username: str) -> int:
+    """The id of a user the actor administers: one with a role in a partnership where the actor
+    holds user.manage, or with no role at all. Anyone else is "not found" (and the try audited)."""
+    actor.require("user.manage")
+    with read_session() as s:
         user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            audit.record(s, SYSTEM, "login_failed", "user", detail="unknown username")
-            return
-        user.failed_logins += 1
-        detail = f"attempt {user.failed_logins}"
-        if user.failed_logins >= settings.max_failed_logins:
-            user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
-            detail += f"; locked for {settings.lockout_minutes} minutes"
+        if user is not None:
+            theirs = set(s.exec(select(Membership.partnership_id).where(Membership.user_id == user.id)).all())
+            if actor.is_system or not theirs or theirs & set(actor.partnerships_with("user.manage")):
+                return user.id
+    raise audit.not_found(actor, "user", username, "No such user.", what="username")
+
+
+def unlock_user(actor: Actor, username: str) -> None:
+    """Lift a lockout before it runs out (the person has been in touch with the administrator)."""
+    user_id = managed_user_id(actor, username)
+    with transaction() as s:
+        user = s.get(User, user_id)
+        before = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
+        user.failed_logins, user.locked_until = 0, None
         s.add(user)
-        audit.record(s, _as_actor(user), "login_failed", "user", user.id, detail=detail)
-
-
-def _as_actor(user: User) -> Actor:
-    return Actor(user_id=user.id, username=user.username, name=user.name)
+        audit.record(s, actor, "unlock", "user", user.id, before=before)
 
 
 def create_user(
@@ -159,7 +261,7 @@ def create_user(
         errors["name"] = "Enter the person's name."
     if not EMAIL_RE.match(email or ""):
         errors["email"] = "Enter an e-mail address like name@example.org."
-    if problem := password_problem(password or ""):
+    if problem := password_problem(password or "", username):
         errors["password"] = problem
     if not memberships:
         errors["memberships"] = "Give the user at least one role in one partnership."
@@ -191,6 +293,8 @@ def create_user(
             p = s.exec(select(Partnership).where(Partnership.code == code)).first()
             if p is None:
                 raise ValidationFailed({"memberships": f"No partnership with code {code!r}."})
+            if not actor.can("user.manage", p.id):
+                raise ValidationFailed({"memberships": f"You do not administer partnership {code}."})
             s.add(Membership(user_id=user.id, partnership_id=p.id, role=role))
         audit.record(
             s, actor, "create", "user", user.id,
@@ -201,13 +305,11 @@ def create_user(
 
 def set_password(actor: Actor, username: str, password: str) -> None:
     """Also signs the user out everywhere: cookies issued before now stop working."""
-    actor.require("user.manage")
-    if problem := password_problem(password):
+    user_id = managed_user_id(actor, username)
+    if problem := password_problem(password or "", username):
         raise ValidationFailed({"password": problem})
     with transaction() as s:
-        user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            raise NotFound("No such user.")
+        user = s.get(User, user_id)
         user.password_hash = hash_password(password)
         user.sessions_valid_after = utcnow()
         user.failed_logins = 0

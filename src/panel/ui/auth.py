@@ -1,17 +1,20 @@
-"""Sign-in through streamlit-authenticator, with Panel's own rules on top.
+"""Sign-in: Panel's own form and rules; streamlit-authenticator only writes and deletes the
+signed cookie.
 
+- Every decision is made by `services.accounts` against the database, so it holds across
+  processes and restarts: the password check, lockout, disabled accounts, idle expiry, and
+  revocation (a cookie issued before the user's `sessions_valid_after` is refused: password
+  change, disabled account, "sign out everywhere", idle expiry).
 - One `Authenticate` per process. Its constructor draws a cookie component that reports
   back and reruns the first run of a new session, losing the page a deep link asked for;
   `st.cache_resource` would replay that component on every hit, so a plain singleton it is.
-- Credentials come from the database each time the form is shown; lockout is kept in the
-  database (the library's own counter is per process and resets on reload).
-- The library's cookie cannot be revoked, so each run checks its issue time against the
-  user's `sessions_valid_after` (a password change or "sign out everywhere" moves it).
+- The cookie is only a signed claim of (username, issue time); it is decoded here.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 import jwt
@@ -25,15 +28,19 @@ from panel.services.access import Actor
 _LOCK = threading.Lock()
 _INSTANCES: dict[tuple, stauth.Authenticate] = {}
 
+FAILED = ("The username or password is not right, or the account is locked or disabled. "
+          "After several failed attempts an account is locked for a while; "
+          "your administrator can unlock it.")
+ENDED = "Your session has ended. Please sign in again."
+IDLE = "You were signed out after {minutes:g} minutes without activity. Please sign in again."
 
-def _shared_authenticator(cookie_name: str, cookie_key: str, expiry_days: float,
-                          sleep: float) -> stauth.Authenticate:
-    key = (cookie_name, cookie_key, expiry_days, sleep)
+
+def _shared_authenticator(cookie_name: str, cookie_key: str, expiry_days: float) -> stauth.Authenticate:
+    key = (cookie_name, cookie_key, expiry_days)
     with _LOCK:
         if key not in _INSTANCES:
-            _INSTANCES[key] = stauth.Authenticate(
-                accounts.load_credentials(), cookie_name, cookie_key, expiry_days,
-                login_sleep_time=sleep)
+            # No credentials: the library never checks a password here, it only keeps the cookie.
+            _INSTANCES[key] = stauth.Authenticate({"usernames": {}}, cookie_name, cookie_key, expiry_days)
         return _INSTANCES[key]
 
 
@@ -46,18 +53,11 @@ def authenticator() -> stauth.Authenticate:
     for key in _SESSION_KEYS:
         st.session_state.setdefault(key, None)
     s = get_settings()
-    return _shared_authenticator(s.cookie_name, s.cookie_key, s.cookie_expiry_days,
-                                 s.login_sleep_time)
+    return _shared_authenticator(s.cookie_name, s.cookie_key, s.cookie_expiry_days)
 
 
-def _fresh_credentials(auth: stauth.Authenticate) -> dict:
-    """Swap in today's accounts (new users, disabled or locked ones) before the form runs."""
-    model = auth.authentication_controller.authentication_model
-    model.credentials = accounts.load_credentials()
-    return model.credentials
-
-
-def _cookie_issued_at() -> datetime | None:
+def _cookie() -> tuple[str, datetime] | None:
+    """(username, issued at) from a valid, unexpired sign-in cookie."""
     s = get_settings()
     token = st.context.cookies.get(s.cookie_name)
     if not token:
@@ -65,60 +65,63 @@ def _cookie_issued_at() -> datetime | None:
     try:
         payload = jwt.decode(token, s.cookie_key, algorithms=["HS256"])
         exp = float(payload["exp_date"])
+        username = str(payload["username"])
     except (jwt.PyJWTError, KeyError, TypeError, ValueError):
         return None
-    return datetime.fromtimestamp(exp - s.cookie_expiry_days * 86400, UTC)
+    if exp <= time.time():
+        return None
+    return username, datetime.fromtimestamp(exp - s.cookie_expiry_days * 86400, UTC)
 
 
 def restore() -> Actor | None:
     """The signed-in Actor, restoring a sign-in cookie without drawing anything.
 
-    Called before the page list is built, so a deep link lands on its page after a reload.
+    Called on every run before the page list is built (so a deep link lands on its page after
+    a reload); every run asks the database whether the sign-in still stands.
     """
-    auth = authenticator()
-    # The library sleeps (login_sleep_time) on every unauthenticated call: only ask it to
-    # restore when there is a cookie to restore from.
-    if not st.session_state.get("authentication_status") and get_settings().cookie_name in st.context.cookies:
-        auth.login(location="unrendered")
+    authenticator()
     if not st.session_state.get("authentication_status"):
-        return None
+        # After signing out in this browser session the cookie's deletion may still be pending.
+        if st.session_state.get("logout") or (found := _cookie()) is None:
+            return None
+        st.session_state["authentication_status"] = True
+        st.session_state["username"], st.session_state["_panel_signed_in_at"] = found
     username = st.session_state.get("username")
-    issued = st.session_state.get("_panel_signed_in_at") or _cookie_issued_at()
-    actor = accounts.actor_for(username) if username else None
-    if actor is None or issued is None or not accounts.session_still_valid(username, issued):
-        sign_out(auth, reason="Your session has ended. Please sign in again.")
+    issued = st.session_state.get("_panel_signed_in_at") or ((_cookie() or (None, None))[1])
+    actor, why = accounts.check_session(username, issued) if username and issued else (None, "ended")
+    if actor is None:
+        reason = IDLE.format(minutes=get_settings().idle_minutes) if why == "idle" else ENDED
+        sign_out(reason=reason, record=False)
         return None
     st.session_state["_panel_signed_in_at"] = issued
+    st.session_state["name"] = actor.name
     return actor
 
 
 def login_form() -> None:
-    """The sign-in page body. Failed attempts are counted in the database."""
-    auth = authenticator()
-    creds = _fresh_credentials(auth)
+    """The sign-in page body. One message for every refusal (no account enumeration)."""
+    authenticator()
     delete_cookie_if_pending()
     if msg := st.session_state.pop("_panel_signout_reason", None):
-        st.info(msg)
-    auth.login(
-        location="main",
-        fields={"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"},
-    )
-    status = st.session_state.get("authentication_status")
-    for username, entry in creds["usernames"].items():
-        if entry.get("failed_login_attempts"):
-            accounts.record_failed_login(username)
-            entry["failed_login_attempts"] = 0
-    if status:
-        accounts.record_login(st.session_state["username"])
-        st.session_state["_panel_signed_in_at"] = datetime.now(UTC)
-        # The library's own cookie write can be lost when a rerun unmounts it before its
-        # script runs; write it again on the next run, which no rerun follows.
-        st.session_state["_panel_cookie_pending"] = True
-        st.rerun()
-    elif status is False:
-        st.error("The username or password is not right, or the account is locked. "
-                 "After several failed attempts an account is locked for a while; "
-                 "your administrator can unlock it.")
+        st.info(msg, icon=":material/info:")
+    with st.form("login"):
+        st.subheader("Sign in", anchor=False)
+        username = st.text_input("Username", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return
+    actor = accounts.authenticate(username, password)
+    if actor is None:
+        time.sleep(get_settings().login_sleep_time)  # slows guessing; the same for every refusal
+        st.error(FAILED, icon=":material/error:")
+        return
+    st.session_state.update(authentication_status=True, username=actor.username, name=actor.name, logout=None)
+    st.session_state["_panel_signed_in_at"] = datetime.now(UTC)
+    # Written on the next run, which no rerun follows (a rerun can unmount the cookie
+    # component before its script runs).
+    st.session_state["_panel_cookie_pending"] = True
+    st.rerun()
 
 
 def write_cookie_if_pending() -> None:
@@ -132,8 +135,9 @@ def delete_cookie_if_pending() -> None:
 
 
 def sign_out(auth: stauth.Authenticate | None = None, reason: str | None = None,
-             everywhere: bool = False) -> None:
+             everywhere: bool = False, record: bool = True) -> None:
     """End this sign-in. With `everywhere`, every cookie issued before now stops working.
+    `record=False` when the server refused the sign-in (already audited where it applies).
 
     The browser's cookie is deleted on the next run, because a rerun straight after drawing
     the delete component can unmount it before it runs.
@@ -141,9 +145,9 @@ def sign_out(auth: stauth.Authenticate | None = None, reason: str | None = None,
     auth = auth or authenticator()
     username = st.session_state.get("username")
     if st.session_state.get("authentication_status"):
-        auth.authentication_controller.logout()
+        auth.authentication_controller.logout()  # clears the session keys, sets "logout"
         st.session_state["_panel_cookie_delete_pending"] = True
-        if username:
+        if username and record:
             accounts.record_logout(username, everywhere=everywhere)
     for key in ("_panel_signed_in_at", "actor"):
         st.session_state.pop(key, None)

@@ -30,6 +30,7 @@ class Settings:
     login_sleep_time: float = 0.7
     max_failed_logins: int = 5
     lockout_minutes: int = 15
+    idle_minutes: float = 30  # a sign-in unused this long is refused
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_sender: str = "panel@localhost"
@@ -60,6 +61,7 @@ def get_settings() -> Settings:
         login_sleep_time=_float("PANEL_LOGIN_SLEEP", 0.7),
         max_failed_logins=int(os.environ.get("PANEL_MAX_FAILED_LOGINS", "5")),
         lockout_minutes=int(os.environ.get("PANEL_LOCKOUT_MINUTES", "15")),
+        idle_minutes=_float("PANEL_IDLE_MINUTES", 30),
         smtp_host=os.environ.get("PANEL_SMTP_HOST", "localhost"),
         smtp_port=int(os.environ.get("PANEL_SMTP_PORT", "25")),
         smtp_sender=os.environ.get("PANEL_SMTP_SENDER", "panel@localhost"),

@@ -1,9 +1,18 @@
 """Shared fixtures: a fresh migrated database per test, and a demo database copied from a
-template built once per run (loading the demo hashes passwords, which is slow on purpose)."""
+template built once per run (loading the demo hashes passwords, which is slow on purpose).
+
+The engine is chosen by PANEL_TEST_ENGINE: `sqlite` (default; a file in the test's data dir) or
+`postgresql` (a database per test, copied from a template database, on the server that
+tests/pgserver.py starts or that PANEL_TEST_PG_URL names). Tests see the same env either way:
+PANEL_DATA_DIR is the test's tmp dir, and DATABASE_URL is set for PostgreSQL only.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -11,46 +20,198 @@ import pytest
 from hypothesis import settings
 
 from panel import demo, migrate
-from panel.db import get_engine
+from panel.db import dispose_engine, get_engine
+from tests import pgserver
 
 TODAY = date(2026, 11, 23)  # a Monday; the demo is laid out around it
+ENGINE = os.environ.get("PANEL_TEST_ENGINE", "sqlite")
+ON_PG = ENGINE == "postgresql"
 
 # Property tests check rules, not speed (speed is for the benchmark): no per-example deadline,
 # which otherwise fails on a loaded CI machine when the bank-holiday calendar first loads.
 settings.register_profile("panel", deadline=None)
 settings.load_profile("panel")
 
+_cluster: pgserver.Cluster | None = None
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    """An empty, migrated database in a temporary data directory."""
-    monkeypatch.setenv("PANEL_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("PANEL_TODAY", TODAY.isoformat())
-    migrate.upgrade()
-    yield tmp_path
-    get_engine().dispose()
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): inspects something only SQLite has; "
+                                       "skipped on PostgreSQL with the reason")
+    if ENGINE not in ("sqlite", "postgresql"):
+        pytest.exit(f"PANEL_TEST_ENGINE must be sqlite or postgresql, not {ENGINE!r}", returncode=4)
+    global _cluster
+    # The controller starts one server; pytest-xdist workers inherit PANEL_TEST_PG_URL.
+    if ON_PG and not hasattr(config, "workerinput") and not os.environ.get(pgserver.URL_ENV):
+        try:
+            _cluster = pgserver.Cluster()
+            os.environ[pgserver.URL_ENV] = _cluster.start()
+        except pgserver.NoServer as e:
+            if _cluster is not None:
+                _cluster.stop()
+            pytest.exit(f"PostgreSQL tests cannot run: {e}", returncode=3)
+
+
+def pytest_unconfigure(config):
+    global _cluster
+    if _cluster is not None:
+        _cluster.stop()
+        os.environ.pop(pgserver.URL_ENV, None)
+        _cluster = None
+
+
+def pytest_report_header(config):
+    return f"database engine: {ENGINE}" + (f" ({os.environ.get(pgserver.URL_ENV)})" if ON_PG else "")
+
+
+def pytest_runtest_setup(item):
+    mark = item.get_closest_marker("sqlite_only")
+    if ON_PG and mark is not None:
+        pytest.skip(f"SQLite only: {mark.args[0] if mark.args else mark.kwargs.get('reason', '')}")
+
+
+def sql(statement: str, **params) -> list[tuple]:
+    """Run one SQL statement on the test's database (either engine) in its own transaction;
+    the rows it returns, if any. For journeys that check or plant what a server wrote."""
+    from sqlalchemy import text
+
+    with get_engine().begin() as conn:
+        result = conn.execute(text(statement), params)
+        return [tuple(r) for r in result] if result.returns_rows else []
+
+
+# -- test databases --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TestDatabase:
+    """Where a test's data lives: its data dir, and on PostgreSQL the database name."""
+    data_dir: Path
+    pg_name: str | None = None
+
+    __test__ = False  # not a test class
+
+    @property
+    def url(self) -> str:
+        if self.pg_name:
+            return pgserver.database_url(self.pg_name)
+        return f"sqlite:///{self.data_dir / 'panel.db'}"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a child process (streamlit, the CLI) that must use this database."""
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["PANEL_DATA_DIR"] = str(self.data_dir)
+        if self.pg_name:
+            env["DATABASE_URL"] = self.url
+        return env
+
+    def use(self, mp: pytest.MonkeyPatch) -> None:
+        mp.setenv("PANEL_DATA_DIR", str(self.data_dir))
+        if self.pg_name:
+            mp.setenv("DATABASE_URL", self.url)
+        else:
+            mp.delenv("DATABASE_URL", raising=False)
+
+
+_names = itertools.count(1)
+
+
+def _pg_name(kind: str) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"panel_{kind}_{os.getpid()}_{worker}_{next(_names)}"
+
+
+def new_database(data_dir: Path, template: TestDatabase | None = None) -> TestDatabase:
+    """A database in `data_dir`: a copy of `template`, or empty and unmigrated."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not ON_PG:
+        if template is not None:
+            for f in template.data_dir.iterdir():
+                if f.is_file():
+                    shutil.copy(f, data_dir / f.name)
+        return TestDatabase(data_dir)
+    name = _pg_name("t")
+    pgserver.create(name, template.pg_name if template else None)
+    return TestDatabase(data_dir, name)
+
+
+def drop_database(database: TestDatabase) -> None:
+    """Close this process's connections, then drop it (PostgreSQL; SQLite's tmp dir goes alone)."""
+    dispose_engine(database.url)
+    if database.pg_name:
+        pgserver.drop(database.pg_name)
+
+
+def build_template(data_dir: Path, fill=None, template: TestDatabase | None = None) -> TestDatabase:
+    """A template database: migrated (or copied from `template`), then `fill()`ed, connections closed."""
+    database = new_database(data_dir, template)
+    with pytest.MonkeyPatch.context() as mp:
+        database.use(mp)
+        if template is None:
+            migrate.upgrade()
+        if fill is not None:
+            fill()
+        get_engine().dispose()  # checkpoints SQLite's WAL; frees a PostgreSQL template for copying
+    return database
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo-template")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PANEL_DATA_DIR", str(path))
-        mp.delenv("DATABASE_URL", raising=False)
-        migrate.upgrade()
-        demo.load(today=TODAY)
-        get_engine().dispose()  # checkpoints the WAL into panel.db
-    return path
+def empty_template(tmp_path_factory) -> TestDatabase:
+    """An empty migrated database to copy (PostgreSQL: copying beats migrating per test)."""
+    database = build_template(tmp_path_factory.mktemp("empty-template"))
+    yield database
+    drop_database(database)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> TestDatabase:
+    database = build_template(tmp_path_factory.mktemp("demo-template"), lambda: demo.load(today=TODAY))
+    yield database
+    drop_database(database)
 
 
 @pytest.fixture
-def demo_db(demo_template, tmp_path, monkeypatch):
-    """A private copy of the demo database (three partnerships, five years)."""
-    for f in demo_template.iterdir():
-        shutil.copy(f, tmp_path / f.name)
-    monkeypatch.setenv("PANEL_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+def another_db(tmp_path, monkeypatch, empty_template):
+    """Switch the test to a further empty, migrated database in `data_dir`: `another_db(path)`."""
+    made = []
+
+    def switch(data_dir: Path) -> TestDatabase:
+        database = new_database(data_dir, empty_template if ON_PG else None)
+        database.use(monkeypatch)
+        if not ON_PG:
+            migrate.upgrade()
+        made.append(database)
+        return database
+
+    yield switch
+    for database in made:
+        drop_database(database)
+
+
+def _use(database: TestDatabase, monkeypatch) -> None:
+    database.use(monkeypatch)
     monkeypatch.setenv("PANEL_TODAY", TODAY.isoformat())
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch, request):
+    """An empty, migrated database in a temporary data directory."""
+    if ON_PG:
+        database = new_database(tmp_path, request.getfixturevalue("empty_template"))
+    else:
+        database = TestDatabase(tmp_path)
+    _use(database, monkeypatch)
+    if not ON_PG:
+        migrate.upgrade()
     yield tmp_path
     get_engine().dispose()
+    drop_database(database)
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path, monkeypatch, request):
+    """A private copy of the demo database (three partnerships, five years)."""
+    database = new_database(tmp_path, demo_template)
+    _use(database, monkeypatch)
+    yield tmp_path
+    get_engine().dispose()
+    drop_database(database)

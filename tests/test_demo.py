@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from panel import demo, lifecycle, migrate, screening
+from panel import demo, lifecycle, screening
 from panel.clock import add_working_days, working_days_between
 from panel.db import get_engine, read_session
 from panel.models import (
@@ -185,11 +185,10 @@ def snapshot() -> dict:
         }
 
 
-def test_two_loads_give_the_same_demo(loaded, tmp_path, monkeypatch):
+def test_two_loads_give_the_same_demo(loaded, tmp_path, another_db):
     first = snapshot()
     get_engine().dispose()
-    monkeypatch.setenv("PANEL_DATA_DIR", str(tmp_path / "second"))
-    migrate.upgrade()
+    another_db(tmp_path / "second")
     assert demo.load(today=TODAY) == loaded
     assert snapshot() == first
 

@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func
 from sqlmodel import select
 
-from panel import cli_import, demo, migrate, tracker_io
+from panel import cli_import, demo, tracker_io
 from panel.db import get_engine, read_session, transaction
 from panel.models import (
     Agency,
@@ -468,7 +468,7 @@ def snapshot() -> dict:
     return out
 
 
-def test_demo_round_trip_into_an_empty_database(demo_db, tmp_path, monkeypatch):
+def test_demo_round_trip_into_an_empty_database(demo_db, tmp_path, another_db):
     data = imports.export_tracker(SYSTEM)
     original = snapshot()
     assert len(original["reviews"]) > 50 and len(original["milestones"]) > 300
@@ -487,8 +487,7 @@ def test_demo_round_trip_into_an_empty_database(demo_db, tmp_path, monkeypatch):
         figures = timeliness(SYSTEM, TODAY)
     get_engine().dispose()
 
-    monkeypatch.setenv("PANEL_DATA_DIR", str(tmp_path / "empty"))
-    migrate.upgrade()
+    another_db(tmp_path / "empty")
     setup_installation()
     report = do_import(data, name="demo.xlsx")
     assert report.imported, report.lines()[:10]

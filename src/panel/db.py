@@ -47,6 +47,11 @@ def get_engine() -> Engine:
     return _engine_for(get_settings().database_url)
 
 
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections to `url` (before a test drops or copies that database)."""
+    _engine_for(url).dispose()
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """A session inside one transaction: committed on success, rolled back on any error."""

@@ -6,14 +6,10 @@ from sqlmodel import SQLModel
 import panel.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from panel.config import get_settings
 from panel.db import make_engine
+from panel.migrate import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
-
-
-def include_name(name, type_, parents) -> bool:
-    """Full-text search tables (migration 0005) are not models: autogenerate must leave them."""
-    return not (type_ == "table" and "_fts" in (name or ""))
 
 
 def run_migrations_offline() -> None:

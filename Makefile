@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-fast lint db clean
+.PHONY: run test test-sqlite test-pg test-fast lint db clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -27,8 +27,14 @@ run: db
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-test: $(VENV)/.installed node_modules/.installed
-	$(BIN)/pytest -q -p no:cacheprovider
+# The whole suite on each engine; test-pg starts a throwaway PostgreSQL (docs/postgresql.md).
+test: test-sqlite test-pg
+
+test-sqlite: $(VENV)/.installed node_modules/.installed
+	PANEL_TEST_ENGINE=sqlite $(BIN)/pytest -q -p no:cacheprovider
+
+test-pg: $(VENV)/.installed node_modules/.installed
+	PANEL_TEST_ENGINE=postgresql $(BIN)/pytest -q -p no:cacheprovider
 
 test-fast: $(VENV)/.installed
 	$(BIN)/pytest -q -m "not browser"

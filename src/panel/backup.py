@@ -3,8 +3,8 @@ restore never half-replaces a database.
 
 SQLite: the online backup API copies a consistent snapshot while others keep writing; a restore
 is copied and checked in a temporary file beside the database, then swapped in with one atomic
-rename. PostgreSQL: `pg_dump --format=custom` and `pg_restore --clean --if-exists` in a single
-transaction. Either way the backup's schema revision is checked against this code's migrations.
+rename. PostgreSQL: `pg_dump --format=custom`, restored by psql in a single transaction.
+Either way the backup's schema revision is checked against this code's migrations.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,7 +242,7 @@ def _quiesce(target: Path) -> None:
 
 
 def pg_tool(name: str) -> str:
-    """pg_dump or pg_restore: from PATH, else the newest /usr/lib/postgresql/*/bin."""
+    """pg_dump, pg_restore or psql: from PATH, else the newest /usr/lib/postgresql/*/bin."""
     found = shutil.which(name)
     if found:
         return found
@@ -295,6 +296,14 @@ def _pg_backup_revision(path: Path, url: str | None = None) -> str:
 
 
 def _pg_restore(url: str, src: Path) -> None:
+    """All or nothing: empty the schema and load the backup in one psql transaction.
+
+    Not `pg_restore --clean`: that drops only the backup's own tables, so restoring an older
+    backup into a newer schema fails on (or keeps) the tables the backup does not know."""
     get_engine().dispose()
-    _run([pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          "--exit-on-error", f"--dbname={make_url(url).database}", str(src)], url)
+    with tempfile.TemporaryDirectory(prefix="panel-restore-") as tmp:
+        script = Path(tmp) / "restore.sql"
+        _run([pg_tool("pg_restore"), "--no-owner", "--no-acl", f"--file={script}", str(src)], url)
+        _run([pg_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+              "--command=DROP SCHEMA public CASCADE", "--command=CREATE SCHEMA public",
+              f"--file={script}"], url)

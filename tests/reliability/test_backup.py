@@ -108,6 +108,15 @@ def test_restore_refuses_data_unknown_schemas_and_non_backups(demo_db, tmp_path,
     assert code == 0, err
     with read_session() as s:
         assert s.get(Action, 1).owner_name != "Changed after the backup"
+        referrals_in_backup = s.exec(select(func.count()).select_from(Referral)).one()
+
+    truncated = tmp_path / "truncated.backup"
+    truncated.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+    code, _, err = cli(capsys, "restore", "--force", str(truncated))
+    assert code == 2 and err.strip()
+    with read_session() as s:  # nothing was half-restored
+        assert s.get(Action, 1).owner_name != "Changed after the backup"
+        assert s.exec(select(func.count()).select_from(Referral)).one() == referrals_in_backup
 
     with transaction() as s:  # a backup made by a newer Panel
         s.execute(text("UPDATE alembic_version SET version_num = '9999'"))
@@ -180,3 +189,40 @@ def test_restore_needs_the_app_stopped_on_sqlite(demo_db, tmp_path, capsys):
         s.exec(select(func.count()).select_from(Referral)).one()
         code, _, err = cli(capsys, "restore", "--force", str(file))
     assert code == 2 and "stop the Panel app" in err
+
+
+def test_a_backup_from_an_older_panel_is_restored_then_upgraded(db, tmp_path, request, monkeypatch, capsys):
+    from alembic import command
+
+    from panel import migrate
+    from tests.reliability import test_migration_data as old
+
+    url = get_settings().database_url
+    old._blank(url)
+    command.upgrade(migrate.alembic_config(url), "0001")
+    old._fill(url)
+    before = old._snapshot(url)
+    file = tmp_path / "from-0001.backup"
+    code, out, err = cli(capsys, "backup", str(file))
+    assert code == 0 and "schema revision 0001" in out, err
+    get_engine().dispose()
+
+    target = _fresh(request, monkeypatch, tmp_path / "current")
+    migrate.upgrade()  # a new installation at the current schema, no data yet
+    code, out, err = cli(capsys, "restore", str(file))
+    assert code == 0, err
+    assert "Upgraded the restored database" in out
+    after = old._snapshot(target)
+    after["auditevent"] = [r for r in after["auditevent"] if r["action"] != "restore"]
+    for table, rows in before.items():
+        assert [{k: r[k] for k in rows[0]} for r in after[table]] == rows, f"{table} differs"
+    assert rows_at_head(target)
+
+
+def rows_at_head(url: str) -> bool:
+    from alembic.script import ScriptDirectory
+
+    from panel import migrate
+
+    head = ScriptDirectory.from_config(migrate.alembic_config(url)).get_current_head()
+    return rows(url)["alembic_version"] == [(head,)]

@@ -121,6 +121,8 @@ def _fill(url: str) -> None:
                 if conn.execute(sa.select(sa.func.count()).select_from(t)).scalar():
                     continue
                 conn.execute(sa.insert(t), [{c.name: _value(t, c, n) for c in t.columns} for n in range(1, ROWS + 1)])
+                if conn.dialect.name == "postgresql" and "id" in t.columns:  # ids were given: move the sequence on
+                    conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), {ROWS})")
     finally:
         engine.dispose()
 

@@ -48,6 +48,7 @@ from panel.models import (
 )
 from panel.referral_rules import ETHNICITY, IDENTIFIED_BY, format_reference
 from panel.review_types import DEFAULT_REVIEW_TYPES
+from panel.screening import REGIME_CUTOVER
 from panel.services.accounts import password_problem
 from panel.services.review_types import row_from_spec
 from panel.themes import DEFAULT_THEMES
@@ -64,8 +65,21 @@ SCALES = {
     "region": Scale(partnerships=10, referrals_per_year=133.0),
     "nation": Scale(partnerships=150, referrals_per_year=88.7),  # ten times region's volumes
 }
-DECIDED_RATE = 0.105  # historic referrals screened and decided; the rest closed at triage
+DECIDED_RATE = 0.135  # historic referrals screened and decided; the rest closed at triage
 SIBLING_RATE = 0.01
+# Decided cases by kind (DOMAIN §9: 2–6 rapid reviews a year, several below-threshold reviews).
+SERIOUS_SHARE, SERIOUS_SHARE_2015, BELOW_SHARE = 0.30, 0.20, 0.55
+SERIOUS = [x for x in INCIDENTS if x[1] != "no" and x[0] != "other"]
+NO_ABUSE = [x for x in INCIDENTS if x[1] == "no"]
+BELOW_THRESHOLD = [  # abuse or neglect, harm not serious: a local review to consider
+    ("other", "suspected", "Child exposed to domestic abuse at home over several years; the school's concerns were not shared with other agencies."),
+    ("other", "known", "Young person at risk of criminal exploitation and repeatedly missing from home; agencies' responses were not joined up."),
+    ("other", "suspected", "Toddler with repeated minor bruising; the non-accidental injury pathway was not followed at the first presentation."),
+    ("other", "known", "Children living in neglectful home conditions, malnourished and missing health appointments; drift across several agencies."),
+    ("other", "suspected", "Young person self-harming after online bullying; concerns about suicide risk were not shared between school and health."),
+]
+ALL_INCIDENTS = INCIDENTS + BELOW_THRESHOLD
+KINDS = {"serious": SERIOUS, "below": BELOW_THRESHOLD}
 
 # Invented place names for partnerships beyond the demo's three: prefix + suffix, never real.
 _PREFIXES = ["Amber", "Bramble", "Cinder", "Dapple", "Elder", "Fern", "Gorse", "Heather", "Ivy",
@@ -74,6 +88,9 @@ _SUFFIXES = ["vale", "mere", "brook", "holm", "ford", "wick", "stow", "combe", "
 _BCRYPT64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 LIVE_PATTERN = [(7, "new"), (5, "accepted"), (4, "new"), (3, "awaiting_information"), (2, "accepted"),
                 (1, "new"), (0, "new"), (9, "accepted"), (12, "accepted")]  # (working days ago, status)
+# Recently decided, whatever the factor, so every partnership has reviews under way (red to green).
+LIVE_DECIDED = [(8, "serious"), (16, "serious"), (30, "below"), (60, "serious"), (90, "below"),
+                (150, "below"), (220, "serious")]  # (working days ago, kind of case)
 
 
 def partnership_list(n: int) -> list[tuple[str, str]]:
@@ -192,13 +209,23 @@ class Setup:
         return sorted(set(r.get("chair", []) + r.get("member", []) + r.get("manager", [])))
 
 
+def _incidents(rng: random.Random, aware: date) -> list[tuple[str, str, str]]:
+    """Which kind of case a decided referral is: serious cases are the few (SCRs were rarer under
+    WT2015), below-threshold learning the many, and some with no abuse or neglect at all."""
+    draw = rng.random()
+    serious = SERIOUS_SHARE_2015 if aware < REGIME_CUTOVER else SERIOUS_SHARE
+    if draw < serious:
+        return SERIOUS
+    return BELOW_THRESHOLD if draw < serious + BELOW_SHARE else NO_ABUSE
+
+
 def _referral_row(rng: random.Random, setup: Setup, pid: int, aware: date, status: str, today: date,
-                  decided: bool, twin: dict | None = None) -> dict:
+                  decided: bool, twin: dict | None = None, kind: str = "") -> dict:
     if twin is not None:
         harm, abuse, summary = twin["harm"], twin["abuse_or_neglect"], twin["incident_summary"]
         incident = twin["incident_date"]
     else:
-        pool = [x for x in INCIDENTS if x[1] != "no"] if decided and rng.random() < 0.8 else INCIDENTS
+        pool = KINDS.get(kind) or (_incidents(rng, aware) if decided else ALL_INCIDENTS)
         harm, abuse, summary = rng.choice(pool)
         incident = aware - timedelta(days=rng.randint(0, 6))
     received = min(today, aware + timedelta(days=rng.randint(0, 2)))
@@ -231,29 +258,32 @@ def _referral_row(rng: random.Random, setup: Setup, pid: int, aware: date, statu
     }
 
 
-def _cases(rng: random.Random, today: date, scale: Scale, factor: float, weight: float) -> list[tuple[date, str]]:
-    """(aware on, status) for one partnership: history over `years`, then the live queue."""
+def _cases(rng: random.Random, today: date, scale: Scale, factor: float,
+           weight: float) -> list[tuple[date, str, str]]:
+    """(aware on, status, kind of case or "") for one partnership: history over `years`, recent
+    decided cases whose reviews are under way, and the live queue."""
     start = today - timedelta(days=365 * scale.years)
     span = (today - timedelta(days=14) - start).days
     n = max(2, round(scale.referrals_per_year * scale.years * factor * weight))
     cases = [(start + timedelta(days=rng.randrange(span)),
-              "decided" if rng.random() < DECIDED_RATE else "closed") for _ in range(n)]
-    cases += [(subtract_working_days(today, wd), status) for wd, status in LIVE_PATTERN]
+              "decided" if rng.random() < DECIDED_RATE else "closed", "") for _ in range(n)]
+    cases += [(subtract_working_days(today, wd), status, "") for wd, status in LIVE_PATTERN]
+    cases += [(subtract_working_days(today, wd), "decided", kind) for wd, kind in LIVE_DECIDED]
     for _ in range(max(0, round(6 * factor))):  # a longer queue at full scale
-        cases.append((subtract_working_days(today, rng.randint(0, 14)), rng.choice(["new", "accepted"])))
+        cases.append((subtract_working_days(today, rng.randint(0, 14)), rng.choice(["new", "accepted"]), ""))
     cases.sort()
     return cases
 
 
 def referrals(conn, ids: Ids, rows: Rows, rng: random.Random, setup: Setup, pid: int, code: str,
-              cases: list[tuple[date, str]]) -> list[dict]:
+              cases: list[tuple[date, str, str]]) -> list[dict]:
     today = setup.today
     seqs: Counter[int] = Counter()
     out: list[dict] = []
-    for aware, status in cases:
+    for aware, status, kind in cases:
         first = None
         for _ in range(2 if rng.random() < SIBLING_RATE else 1):  # siblings: one incident, two children
-            r = _referral_row(rng, setup, pid, aware, status, today, status == "decided", twin=first)
+            r = _referral_row(rng, setup, pid, aware, status, today, status == "decided", first, kind)
             seqs[r["received_on"].year] += 1
             r["id"] = ids.take(Referral)
             r["reference"] = format_reference(code, r["received_on"].year, seqs[r["received_on"].year])

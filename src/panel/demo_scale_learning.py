@@ -4,7 +4,7 @@ each case's incident, more findings for statutory reviews, actions open until ev
 learning from other sources (child death reviews, case file audits) every year.
 
 Volumes per closed review sit inside DOMAIN §9's "5–20 recommendations and more actions":
-3–6 findings, 1–4 recommendations each, 1–3 actions each.
+3–6 findings, 1–4 recommendations each, 1–4 actions each.
 """
 
 from __future__ import annotations
@@ -77,15 +77,17 @@ class Learning:
         others = [t for t in themes if t != primary]
         self.tag("recommendation", r["id"], [primary] + others[: rng.randint(0, 1)])
         if closed:
-            for _ in range(rng.randint(1, 3)):
+            for _ in range(rng.randint(1, 4)):
                 self.action(r, self.agency_names[rng.choice(agency_ids)])
 
     def action(self, r: dict, agency: str) -> None:
         rng, today = self.rng, self.today
         due = r["recorded_on"] + timedelta(days=rng.randint(60, 420))
         age = (today - due).days
-        if age > 90:
-            status = rng.choices(["closed", "completed", "in_progress", "open"], [85, 7, 5, 3])[0]
+        if age > 730:  # long past: nearly all closed, a few left behind
+            status = rng.choices(["closed", "completed", "in_progress", "open"], [97, 1.5, 1, 0.5])[0]
+        elif age > 90:
+            status = rng.choices(["closed", "completed", "in_progress", "open"], [80, 8, 8, 4])[0]
         elif age > 0:
             status = rng.choices(["closed", "completed", "in_progress", "open"], [40, 20, 30, 10])[0]
         else:

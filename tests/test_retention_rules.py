@@ -110,7 +110,7 @@ def test_every_problem_in_a_bad_policy_is_named_together():
             "review": {"action": "delete"},
             "reminder_log": {"keep_until_age": 25},
             "decision": {"keep_until_age": 99},
-            "audit_log": {"action": "delete"},
+            "audit_log": {"action": "purge"},
         }, "policy.toml")
     problems = "\n".join(e.value.problems)
     assert len(e.value.problems) == 7
@@ -120,7 +120,8 @@ def test_every_problem_in_a_bad_policy_is_named_together():
     assert "[review] action: 'delete' is not allowed for this record type; choose one of review, keep" in problems
     assert "[reminder_log] keep_until_age: this record type is not about a child" in problems
     assert "[decision] keep_until_age: a whole number of years from 1 to 30, not 99" in problems
-    assert "[audit_log] action: 'delete' is not allowed" in problems
+    assert "[audit_log] action: 'purge' is not allowed for this record type; choose one of review, keep, delete" \
+        in problems
 
 
 def test_policy_files_toml_and_json(tmp_path):

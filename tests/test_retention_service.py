@@ -262,3 +262,27 @@ def test_a_record_changed_since_listing_is_reported_and_left(demo_db, monkeypatc
     assert {why for _, why in result.failed} <= {"no longer a referral not taken forward",
                                                   "already anonymised or gone"}
     assert counts() == before
+
+
+def test_audit_log_deleted_only_through_the_purge_from_the_command_line(demo_db, tmp_path, monkeypatch):
+    policy = tmp_path / "retention.toml"
+    policy.write_text('[audit_log]\naction = "delete"\nperiod = "1 day"\n')
+    monkeypatch.setenv("PANEL_RETENTION_POLICY", str(policy))
+    as_of = date.today() + timedelta(days=2)  # demo audit rows are written at load time
+    old = counts()["auditevent"]
+    admin = accounts.actor_for("admin")
+    result = service.apply(admin, as_of, ["audit_log"])
+    assert result.done == [] and result.failed
+    assert {why for _, why in result.failed} == {"audit rows are purged from the command line only"}
+    assert counts()["auditevent"] == old
+    from panel.services import audit
+
+    if not hasattr(audit, "purge_before"):
+        result = service.apply(SYSTEM, as_of, ["audit_log"])
+        assert {why for _, why in result.failed} == {"this installation has no audit purge (docs/security.md)"}
+        return
+    result = service.apply(SYSTEM, as_of, ["audit_log"])
+    assert result.failed == [] and sum(c.get("auditevent", 0) for _, c in result.done) == old
+    with read_session() as s:
+        (purge,) = s.exec(select(AuditEvent)).all()  # only the purge's own row is left
+    assert purge.action == "audit_purge" and purge.username == "system"

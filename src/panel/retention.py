@@ -128,10 +128,10 @@ RECORD_TYPES: dict[str, RecordType] = {rt.key: rt for rt in (
                "the digest was sent", ("delete", "review", "keep"), False),
     RecordType("user_disabled", "Disabled user account",
                "the user's last activity", ("anonymise", "review", "keep"), False),
-    # Never deleted here: audit rows are append-only at the database and are purged only through
-    # the mechanism docs/security.md describes, as a separate deliberate step.
+    # Audit rows are append-only at the database: `delete` goes through the one allowed path,
+    # services.audit.purge_before (docs/security.md), from the command line only.
     RecordType("audit_log", "Audit log rows",
-               "the row was written", ("review", "keep"), False),
+               "the row was written", ("review", "keep", "delete"), False),
 )}
 
 DEFAULTS: dict[str, Policy] = {p.record_type: p for p in (

@@ -188,8 +188,7 @@ def _other_items(s, pol, codes, wide: bool, as_of: date) -> list[DueItem]:
             items.append(_item(p, "user_disabled", "user", u.id, f"user #{u.id}", codes, None, last))
     p = pol["audit_log"]
     if p.action != "keep":
-        cutoff = p.period.before(as_of)  # rows written on or before this day are due
-        end = datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=UTC) + timedelta(days=1)
+        end = _audit_end(p, as_of)
         scope = [AuditEvent.partnership_id.in_(list(codes))]
         if wide:
             scope.append(AuditEvent.partnership_id.is_(None))
@@ -198,6 +197,12 @@ def _other_items(s, pol, codes, wide: bool, as_of: date) -> list[DueItem]:
                                      .group_by(AuditEvent.partnership_id)):
             items.append(_item(p, "audit_log", "auditevent", None, f"{n} audit rows", codes, pid, _day(newest)))
     return items
+
+
+def _audit_end(policy: rules.Policy, as_of: date) -> datetime:
+    """Audit rows written before this instant are due: those of the day `period` before as_of."""
+    cutoff = policy.period.before(as_of)
+    return datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=UTC) + timedelta(days=1)
 
 
 def due(actor: Actor, as_of: date, record_types: list[str] | None = None) -> list[DueItem]:
@@ -316,6 +321,21 @@ _OPS = {("referral_not_taken_forward", "delete"): _delete_referral,
         ("user_disabled", "anonymise"): _anonymise_user}
 
 
+def _purge_audit(actor: Actor, as_of: date, items: list[DueItem], result: ApplyResult) -> None:
+    """Old audit rows go in one purge, first (so this run's own audit rows are never purged),
+    through the database's one allowed path; the purge writes its own audit row."""
+    if not items:
+        return
+    purge = getattr(audit, "purge_before", None)
+    why = ("audit rows are purged from the command line only" if not actor.is_system else
+           "this installation has no audit purge (docs/security.md)" if purge is None else None)
+    if why:
+        result.failed.extend((i, why) for i in items)
+        return
+    gone = purge(actor, _audit_end(policies()["audit_log"], as_of))
+    result.done.extend((i, {"auditevent": gone} if n == 0 else {}) for n, i in enumerate(items))
+
+
 def apply(actor: Actor, as_of: date, record_types: list[str] | None = None) -> ApplyResult:
     """Delete or anonymise what is due on `as_of`, one audited transaction per record.
 
@@ -324,7 +344,11 @@ def apply(actor: Actor, as_of: date, record_types: list[str] | None = None) -> A
     with read_session() as s:
         _scope(s, actor, "retention.apply")
     result = ApplyResult()
-    for item in due(actor, as_of, record_types):
+    items = due(actor, as_of, record_types)
+    _purge_audit(actor, as_of, [i for i in items if i.record_type == "audit_log" and i.action == "delete"], result)
+    for item in items:
+        if item.record_type == "audit_log" and item.action == "delete":
+            continue
         if item.action == "review":
             result.flagged.append(item)
             continue

@@ -89,3 +89,29 @@ def changed(before: dict, after: dict) -> tuple[dict, dict]:
     """Only the fields that differ, so audit rows say what changed rather than everything."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+# -- purging (retention only) ----------------------------------------------------------------------
+
+def purge_before(actor: Actor, cutoff: datetime) -> int:
+    """Delete audit rows written before `cutoff`; the one allowed path (docs/security.md).
+
+    The database refuses any DELETE on the audit table unless the `audit_purge` flag is on;
+    it is switched on and off again inside this one transaction, so no other transaction ever
+    sees it on. Command line only (SYSTEM): a deliberate step after a retention review. The
+    purge itself leaves an audit row.
+    """
+    from sqlalchemy import delete, update
+
+    from panel.db import transaction
+    from panel.models import AuditPurge
+    from panel.services.errors import PermissionDenied
+
+    if not actor.is_system:
+        raise PermissionDenied("Audit rows are purged from the command line only.")
+    with transaction() as s:
+        s.exec(update(AuditPurge).where(AuditPurge.id == 1).values(active=True))
+        gone = s.exec(delete(AuditEvent).where(AuditEvent.at < cutoff)).rowcount
+        s.exec(update(AuditPurge).where(AuditPurge.id == 1).values(active=False))
+        record(s, actor, "audit_purge", "audit", detail=f"{gone} rows written before {cutoff.isoformat()}")
+    return gone

@@ -59,6 +59,10 @@ PAGES: list[PageSpec] = [
              ("review_type.manage",)),
     PageSpec("review-types", "pages/review_types.py", "Review types", ":material/tune:", "Administration",
              ("review_type.manage",)),
+    PageSpec("users", "pages/users.py", "Users", ":material/manage_accounts:", "Administration",
+             ("user.manage",)),
+    PageSpec("audit-log", "pages/audit_log.py", "Audit log", ":material/policy:", "Administration",
+             ("audit.read",)),
 ]
 
 

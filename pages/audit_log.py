@@ -1,0 +1,62 @@
+"""Audit log (administrators): search who did or saw what, when; newest first, a page at a time.
+Searching and exporting are themselves recorded."""
+
+import streamlit as st
+
+from panel.services import accounts, audit_log
+from panel.ui.common import actor, empty_state, first_view, header, mark_viewed, today
+
+me = actor()
+header("Audit log", ":material/policy:",
+       "Every change, every view of a referral or review, every export and every sign-in. "
+       "Rows cannot be changed or deleted here. Times are UTC. Your searches are recorded too.")
+parts = {p.id: f"{p.name} ({p.code})" for p in accounts.partnerships(me, "audit.read")}
+if not parts:
+    empty_state("Only an administrator can search the audit log.", "Ask your partnership's Panel administrator.")
+    st.stop()
+actions, kinds = audit_log.choices(me)
+
+with st.form("audit_filters"):
+    c1, c2, c3 = st.columns(3)
+    username = c1.text_input("User (username)")
+    action = c2.selectbox("Action", [""] + actions, format_func=lambda a: a or "any")
+    entity = c3.selectbox("Record type", [""] + kinds, format_func=lambda k: k or "any")
+    c4, c5, c6, c7 = st.columns(4)
+    reference = c4.text_input("Reference", help="A referral or review reference, or a record number.")
+    date_from = c5.date_input("From", value=None, max_value=today(), format="DD/MM/YYYY")
+    date_to = c6.date_input("To", value=None, max_value=today(), format="DD/MM/YYYY")
+    pid = c7.selectbox("Partnership", [None] + list(parts), format_func=lambda p: parts.get(p, "any"))
+    if st.form_submit_button("Search", icon=":material/search:"):
+        st.session_state["audit_filter"] = audit_log.AuditFilter(
+            username=username, action=action, entity=entity, reference=reference,
+            date_from=date_from, date_to=date_to, partnership_id=pid)
+        st.session_state["audit_page"] = 1
+        st.session_state.pop("audit_csv", None)
+
+flt = st.session_state.get("audit_filter", audit_log.AuditFilter())
+page = st.session_state.get("audit_page", 1)
+# A rerun (a click elsewhere) is not a new search: record each distinct search and page once.
+asked = f"{flt!r}|{page}"
+df, total = audit_log.search(me, flt, page=page, record=first_view("audit_search", asked))
+mark_viewed("audit_search", asked)
+
+pages = max(1, -(-total // audit_log.PAGE_SIZE))
+st.caption(f"{total} matching rows · page {page} of {pages} · searching for: {flt.describe()}")
+if df.empty:
+    empty_state("No audit rows match.", "Widen the dates or clear a filter.")
+else:
+    st.dataframe(df, hide_index=True, width="stretch",
+                 column_config={"when": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm:ss")})
+prev, nxt, export = st.columns([1, 1, 4])
+if prev.button("Newer", icon=":material/chevron_left:", disabled=page <= 1):
+    st.session_state["audit_page"] = page - 1
+    st.rerun()
+if nxt.button("Older", icon=":material/chevron_right:", disabled=page >= pages):
+    st.session_state["audit_page"] = page + 1
+    st.rerun()
+if export.button("Prepare CSV export", icon=":material/download:", disabled=df.empty,
+                 help="Every matching row (not only this page); the export is recorded."):
+    st.session_state["audit_csv"] = audit_log.export_csv(me, flt)
+if data := st.session_state.get("audit_csv"):
+    st.download_button("Download CSV", data, file_name="audit-log.csv", mime="text/csv",
+                       on_click="ignore", icon=":material/download:")

@@ -1,0 +1,111 @@
+"""Users (administrators): who has which role where, and the account actions an administrator
+takes: create, roles, disable/enable, unlock, temporary password, sign out everywhere."""
+
+import pandas as pd
+import streamlit as st
+
+from panel.services import accounts, users
+from panel.services.access import ROLE_LABELS, ROLES
+from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.ui.common import actor, empty_state, field_error, header
+
+me = actor()
+header("Users", ":material/manage_accounts:",
+       "Accounts of the partnerships you administer. Every change here is recorded in the audit log.")
+parts = accounts.partnerships(me, "user.manage")
+if not parts:
+    empty_state("Only an administrator can manage users.", "Ask your partnership's Panel administrator.")
+    st.stop()
+codes = {p.id: p.code for p in parts}
+names = {p.id: f"{p.name} ({p.code})" for p in parts}
+
+if done := st.session_state.pop("users_done", None):
+    st.success(done, icon=":material/check:")
+errors: dict[str, str] = st.session_state.get("users_errors", {})
+new_errors: dict[str, str] = st.session_state.get("users_new_errors", {})
+
+
+def attempt(message: str, fn, *args, form: str = "users_errors", **kwargs) -> None:
+    """Run one service call; keep its field messages for the next run, or say it is done."""
+    try:
+        fn(*args, **kwargs)
+    except ValidationFailed as e:
+        st.session_state[form] = e.errors
+    except (NotFound, PermissionDenied) as e:
+        st.session_state[form] = {"account": str(e)}
+    else:
+        st.session_state[form] = {}
+        st.session_state["users_done"] = message
+    st.rerun()
+
+
+rows = users.list_users(me)
+st.dataframe(
+    pd.DataFrame([{"username": r.username, "name": r.name, "e-mail": r.email, "roles": r.roles_text,
+                   "locked": r.locked, "disabled": r.disabled, "last sign-in": r.last_sign_in} for r in rows]),
+    hide_index=True, width="stretch",
+    column_config={"locked": st.column_config.CheckboxColumn("locked"),
+                   "disabled": st.column_config.CheckboxColumn("disabled"),
+                   "last sign-in": st.column_config.DatetimeColumn("last sign-in (UTC)", format="D MMM YYYY, HH:mm")})
+
+manage, create = st.tabs(["Manage an account", "Create an account"])
+
+with manage:
+    by_name = {r.username: r for r in rows}
+    who = st.selectbox("Account", list(by_name), format_func=lambda u: f"{by_name[u].name} ({u})", key="users_who")
+    if who:
+        r = by_name[who]
+        st.caption(f"Roles: {r.roles_text} · {'locked' if r.locked else 'not locked'} · "
+                   f"{'disabled' if r.disabled else 'enabled'}")
+        field_error(errors, "account")
+        with st.form("users_role"):
+            c1, c2 = st.columns(2)
+            pid = c1.selectbox("Partnership", list(names), format_func=names.get)
+            role = c2.selectbox("Role", ROLES, format_func=ROLE_LABELS.get)
+            field_error(errors, "role")
+            g, rm = st.columns(2)
+            if g.form_submit_button("Give this role"):
+                attempt(f"{who} now has the role {ROLE_LABELS[role]} in {codes[pid]}.",
+                        users.set_role, me, who, pid, role, True)
+            if rm.form_submit_button("Remove this role"):
+                attempt(f"{who} no longer has the role {ROLE_LABELS[role]} in {codes[pid]}.",
+                        users.set_role, me, who, pid, role, False)
+        b1, b2, b3 = st.columns(3)
+        if r.disabled:
+            if b1.button("Enable account", icon=":material/check_circle:"):
+                attempt(f"{who} is enabled.", users.set_active, me, who, True)
+        elif b1.button("Disable account", icon=":material/block:", help="Ends every sign-in at once."):
+            attempt(f"{who} is disabled; their sign-ins have ended.", users.set_active, me, who, False)
+        if b2.button("Unlock", icon=":material/lock_open:", disabled=not r.locked,
+                     help="Lift a lockout after too many failed sign-ins."):
+            attempt(f"{who} is unlocked.", accounts.unlock_user, me, who)
+        if b3.button("Sign out everywhere", icon=":material/logout:",
+                     help="Every browser where this person is signed in must sign in again."):
+            attempt(f"{who} is signed out everywhere.", users.sign_out_everywhere, me, who)
+        with st.form("users_password", clear_on_submit=True):
+            temporary = st.text_input("Temporary password", type="password", autocomplete="new-password",
+                                      help="12 to 72 characters, not a common password, not the username. "
+                                           "Tell the person by phone; their sign-ins end now.")
+            field_error(errors, "password")
+            if st.form_submit_button("Set temporary password"):
+                attempt(f"{who} has a temporary password; their sign-ins have ended.",
+                        accounts.set_password, me, who, temporary)
+
+with create:
+    with st.form("users_create"):
+        username = st.text_input("Username", max_chars=64, help="Lower-case letters, digits, dots, dashes.")
+        field_error(new_errors, "username")
+        name = st.text_input("Name", max_chars=200)
+        field_error(new_errors, "name")
+        email = st.text_input("E-mail", max_chars=254)
+        field_error(new_errors, "email")
+        c1, c2 = st.columns(2)
+        pid = c1.selectbox("Partnership", list(names), format_func=names.get, key="users_new_pid")
+        role = c2.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="users_new_role")
+        field_error(new_errors, "memberships")
+        password = st.text_input("Temporary password", type="password", autocomplete="new-password")
+        field_error(new_errors, "password")
+        if st.form_submit_button("Create account", type="primary"):
+            attempt(f"Account {username} created.", accounts.create_user, me, username=username.strip(),
+                    name=name, email=email.strip(), password=password, memberships=[(codes[pid], role)],
+                    form="users_new_errors")

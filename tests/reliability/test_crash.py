@@ -60,6 +60,7 @@ def test_killed_writer_leaves_every_committed_write_and_no_half_write(demo_db, t
         assert state["action_version"] >= top_version, f"round {round_no}: a committed progress note was lost"
         half_writes += state["half_writes"]
         assert state["half_writes"] == 0, f"round {round_no}: {state['half_writes']} half-written units"
+    assert state["created"] == state["referrals"] and state["notes"] > 0
     ids, top_version = writer.logged(log)
     checked = len(ids) + max(0, top_version - version0)
     elapsed = time.monotonic() - started

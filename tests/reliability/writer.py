@@ -74,8 +74,9 @@ def logged(log_path: str) -> tuple[list[int], int]:
 
 
 def check_units(action_id: int, action_version_before: int) -> dict:
-    """Every written unit whole: each marked referral has its agency row and its audit row, and
-    the action's version, notes and audit rows moved together."""
+    """Every written unit whole: each marked referral has its agency row and its audit row (and
+    no audit row names a referral that is not there), and the action's version, notes and audit
+    rows moved together."""
     with read_session() as s:
         marked = set(s.exec(select(Referral.id).where(Referral.incident_summary.startswith(MARKER))).all())
         with_agency = set(s.exec(select(ReferralAgency.referral_id)
@@ -83,12 +84,16 @@ def check_units(action_id: int, action_version_before: int) -> dict:
         audited = set(s.exec(select(AuditEvent.entity_id).where(
             AuditEvent.entity == "referral", AuditEvent.action == "create",
             AuditEvent.entity_id.in_(marked))).all()) if marked else set()
+        created = set(s.exec(select(AuditEvent.entity_id).where(  # audit rows of the writer's referrals
+            AuditEvent.entity == "referral", AuditEvent.action == "create",
+            AuditEvent.after.contains(MARKER))).all())
         version = s.get(Action, action_id).version
         notes = s.exec(select(func.count()).select_from(ActionNote).where(
             ActionNote.action_id == action_id, ActionNote.text.startswith(MARKER))).one()
         progress_audits = s.exec(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.entity == "action", AuditEvent.entity_id == action_id,
             AuditEvent.action == "action_progress", AuditEvent.detail.startswith(MARKER))).one()
-    half = len(marked - with_agency) + len(marked - audited)
+    half = len(marked - with_agency) + len(marked - audited) + len(created - marked)
     half += abs((version - action_version_before) - notes) + abs(notes - progress_audits)
-    return {"referrals": marked, "action_version": version, "notes": notes, "half_writes": half}
+    return {"referrals": marked, "created": created, "action_version": version, "notes": notes,
+            "half_writes": half}

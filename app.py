@@ -17,12 +17,23 @@ actor = auth.restore()
 if actor is None:
     # Every page's address shows the sign-in form, so a deep link (an e-mailed action, a review)
     # lands on its page once the user has signed in, rather than on "page not found".
-    login = [st.Page(auth.login_form, title="Sign in", icon=":material/login:", default=True)]
-    login += [st.Page(auth.login_form, title="Sign in", icon=":material/login:", url_path=spec.key)
-              for spec in PAGES]
-    wanted = st.navigation(login, position="hidden")
-    if wanted.url_path:  # where to go once signed in
+    # Public pages (the accessibility statement) are reachable before signing in, linked
+    # beneath the form.
+    public = [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key)
+              for spec in PAGES if spec.public]
+
+    def sign_in_page() -> None:
+        auth.login_form()
+        for pg in public:
+            st.page_link(pg, label=pg.title, icon=pg.icon)
+
+    login = [st.Page(sign_in_page, title="Sign in", icon=":material/login:", default=True)]
+    login += [st.Page(sign_in_page, title="Sign in", icon=":material/login:", url_path=spec.key)
+              for spec in PAGES if not spec.public]
+    wanted = st.navigation(login + public, position="hidden")
+    if wanted.url_path and not any(wanted is pg for pg in public):  # where to go once signed in
         st.session_state["_panel_next"] = (wanted.url_path, st.query_params.to_dict())
+    st.set_page_config(page_title=f"{wanted.title} · Panel")  # each page its own title (WCAG 2.4.2)
     wanted.run()
     st.stop()
 
@@ -53,4 +64,5 @@ with st.sidebar:
         auth.sign_out(everywhere=True)
         st.rerun()
 
+st.set_page_config(page_title=f"{current.title} · Panel")  # each page its own title (WCAG 2.4.2)
 current.run()

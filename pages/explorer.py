@@ -10,6 +10,7 @@ from panel.services import accounts, learning
 from panel.services.errors import NotFound
 from panel.themes import search_terms, theme_from_selection
 from panel.ui import cached
+from panel.ui.a11y import chart_table, crosstab
 from panel.ui.common import actor, empty_state, header, today
 
 TOP_THEMES = 12
@@ -88,6 +89,7 @@ if me.is_regional and st.toggle("Shared learning (all partnerships, anonymised)"
     st.caption(f"Heatmap of the {len(themes_r)} most frequent themes across {counts['partnership'].nunique()} "
                f"partnerships: darker cells hold more findings and recommendations. The most frequent theme "
                f"across the region is “{lead.index[0]}” ({items_phrase(int(lead.iloc[0]))}).")
+    chart_table(crosstab(shown, "theme", "partnership", "items", "Theme"), "Themes by partnership")
     df_r, total_r = learning.regional_learning(me, theme=None if theme_r == ALL else theme_r, query=query_r,
                                                level=level, limit=100)
     st.markdown(f"**{items_phrase(total_r)}** "
@@ -179,6 +181,7 @@ with t_year:
         f"“{lead.index[0]}” occurs most ({items_phrase(int(lead.iloc[0]))}). "
         f"The busiest year is {int(per_year.idxmax())}; in {int(latest['year'].iloc[0])} the most frequent theme is "
         f"“{latest['theme'].iloc[0]}”. Click a bar to list that theme below; double-click to clear.")
+    chart_table(crosstab(shown, "theme", "year", "items", "Theme"), "Themes by year")
 with t_type:
     by_type = cached.theme_by_review_type(me, f)
     shown = by_type[by_type["theme"].isin(themes)]
@@ -190,6 +193,7 @@ with t_type:
                    f"cells hold more findings and recommendations, and each cell shows its number. Most learning "
                    f"comes from {types_.index[0].lower()}s ({int(types_.iloc[0])}); the largest cell is "
                    f"“{best['theme']}” in {best['review_type'].lower()} ({int(best['items'])}).")
+        chart_table(crosstab(shown, "theme", "review_type", "items", "Theme"), "Themes by review type")
 with t_agency:
     by_agency = cached.theme_by_agency(me, f)
     shown = by_agency[by_agency["theme"].isin(themes)]
@@ -202,6 +206,7 @@ with t_agency:
         st.caption(f"Heatmap of recommendations by theme and the agency they are for; each cell shows its number. "
                    f"{ag.index[0]} is asked to act most often ({plural(int(ag.iloc[0]), 'recommendation')}); the "
                    f"largest cell is “{best['theme']}” for {best['agency']} ({int(best['recommendations'])}).")
+        chart_table(crosstab(shown, "theme", "agency", "recommendations", "Theme"), "Recommendations by agency")
 with t_pairs:
     pairs = cached.cooccurrence(me, f)
     pairs = pairs[pairs["theme_a"].isin(themes) & pairs["theme_b"].isin(themes)]
@@ -215,6 +220,8 @@ with t_pairs:
         st.caption(f"Heatmap of pairs of themes recorded on the same finding or recommendation (the grid is "
                    f"symmetrical). The pair seen together most often is “{best['theme_a']}” with "
                    f"“{best['theme_b']}” ({plural(int(best['items']), 'item')}).")
+        chart_table(pairs.rename(columns={"theme_a": "Theme", "theme_b": "Occurs with", "items": "Items with both"}),
+                    "Themes together")
 
 st.subheader("Findings and recommendations", anchor=False)
 lead_order = by_year.groupby("theme")["items"].sum().sort_values(ascending=False, kind="stable").index.tolist()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from panel.services import accounts, tracker
 from panel.ui import cached
+from panel.ui.a11y import chart_table
 from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, header, today
 
 CHART_REVIEWS = 15
@@ -64,7 +65,10 @@ if not tl.empty:
     late = tl[tl["status"] == "overdue"]
     st.caption(f"Timeline of the {len(top)} most urgent reviews: hollow marks are targets, coloured and shaped by "
                f"status; filled dots are actual dates; the dashed line is today. {len(late)} milestone(s) are "
-               "overdue. The table below holds the same information.")
+               "overdue. The table below lists each review's next milestone.")
+    chart_table(tl[["review", "milestone", "planned", "actual", "status_name"]], "The timeline", {
+        "review": "Review", "milestone": "Milestone", "planned": "Target", "actual": "Happened",
+        "status_name": "Status"})
 
 view = df.assign(rag=df["rag"].map(RAG_LABELS))
 event = st.dataframe(

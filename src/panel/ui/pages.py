@@ -20,6 +20,7 @@ class PageSpec:
     section: str
     permissions: tuple[str, ...]  # any one of these, in any partnership
     in_menu: bool = True
+    public: bool = False  # shown to everyone signed in, and reachable before signing in
 
 
 PAGES: list[PageSpec] = [
@@ -63,6 +64,9 @@ PAGES: list[PageSpec] = [
              ("user.manage",)),
     PageSpec("audit-log", "pages/audit_log.py", "Audit log", ":material/policy:", "Administration",
              ("audit.read",)),
+    # Help
+    PageSpec("accessibility", "pages/accessibility.py", "Accessibility statement", ":material/accessibility:",
+             "Help", (), public=True),
 ]
 
 
@@ -70,4 +74,4 @@ def visible_pages(actor: Actor) -> list[PageSpec]:
     pages = [p for p in PAGES if any(actor.can(perm) for perm in p.permissions)]
     if not pages:
         pages = [PageSpec("no-access", "pages/no_access.py", "No access", ":material/block:", "", ())]
-    return pages
+    return pages + [p for p in PAGES if p.public]

@@ -1,0 +1,41 @@
+"""Accessibility helpers (WCAG 2.2 AA) and the facts the accessibility statement states.
+
+A chart is drawn on a canvas that a screen reader cannot read, so every chart on a page comes
+with a caption that says what it shows and the same figures as a table (WCAG 1.1.1).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+# What the statement says about how Panel was tested; tests/test_accessibility_page.py keeps the
+# version in step with package.json, and tests/browser/test_axe.py runs this version.
+AXE_CORE_VERSION = "4.14.1"
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+LAST_TESTED = "24 November 2026"
+
+
+def chart_table(frame: pd.DataFrame, what: str, names: dict[str, str] | None = None) -> None:
+    """The figures behind a chart, as a table in an expander beneath it: the chart's text
+    alternative for screen reader and keyboard users (and anyone who wants the numbers).
+
+    A plain HTML table (st.table), not the canvas grid: screen readers read it as a table.
+    Dates are written out ("3 Nov 2026") and blanks left empty.
+    """
+    view = frame.copy()
+    for col in view.columns:
+        if pd.api.types.is_datetime64_any_dtype(view[col]):
+            view[col] = view[col].dt.strftime("%-d %b %Y").fillna("")
+    view = view.rename(columns=names or {})
+    with st.expander(f"{what}: the figures as a table", icon=":material/table:"):
+        st.table(view.set_index(view.columns[0]))
+
+
+def crosstab(frame: pd.DataFrame, rows: str, columns: str, value: str, row_title: str) -> pd.DataFrame:
+    """A long frame (one row per cell of a heatmap or stack) as a readable grid, zeros filled."""
+    if frame.empty:
+        return pd.DataFrame({row_title: []})
+    grid = frame.pivot_table(index=rows, columns=columns, values=value, aggfunc="sum", fill_value=0)
+    grid.columns = [str(c) for c in grid.columns]
+    return grid.reset_index().rename(columns={rows: row_title})

@@ -19,7 +19,9 @@ from panel import demo_scale, demo_scale_rows, migrate, screening
 from panel.db import get_engine, read_session
 from panel.models import Decision, Partnership, Referral, Review, ReviewType
 from panel.services import accounts, learning_explore, learning_search, referrals, reports, tracker
+from panel.services.access import SYSTEM
 from panel.services.learning_explore import LearningFilter
+from panel.services.partnerships import create_partnership
 from panel.services.referrals import QueueFilter
 from panel.services.tracker import TrackerFilter
 from tests.conftest import TODAY
@@ -194,7 +196,12 @@ def test_partnership_names_unique_and_codes_valid():
     assert parts[:3] == [("NB", parts[0][1]), ("EM", parts[1][1]), ("WV", parts[2][1])]
 
 
-def test_refuses_a_database_with_data(db):
+def test_refuses_a_database_with_data_and_the_app_writes_after_it(db):
+    """Also runs on PostgreSQL (PANEL_TEST_ENGINE=postgresql): Core inserts, then sequences moved
+    past the ids given here, so the app's own inserts do not collide."""
     demo_scale.load("region", today=date(2026, 11, 23), factor=0.005)
+    create_partnership(SYSTEM, "ZZ", "Zedmoor Safeguarding Children Partnership")  # partnership, types, audit
+    with read_session() as s:
+        assert s.exec(select(Partnership).where(Partnership.code == "ZZ")).one().id == 11
     with pytest.raises(RuntimeError, match="already has data"):
         demo_scale.load("region", today=date(2026, 11, 23), factor=0.005)

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from panel import demo_scale_history, demo_scale_learning
 from panel.db import get_engine
 from panel.demo import AGENCIES, DEMO_PASSWORD, DEMO_USERS, INCIDENTS, PARTNERSHIPS, REFERRER_NAMES
-from panel.demo_scale_rows import Ids, Rows, at, drop_fts_triggers, restore_fts
+from panel.demo_scale_rows import Ids, Rows, advance_sequences, at, drop_fts_triggers, restore_fts
 from panel.lifecycle import subtract_working_days
 from panel.models import (
     Agency,
@@ -359,4 +359,5 @@ def load(scale: str = "region", today: date | None = None, seed: int = 2025, fac
                               "detail": f"scale={scale}; factor={factor}; seed={seed}; today={today}; "
                               + "; ".join(f"{v} {k}" for k, v in counts.items())})
         rows.flush(conn)
+        advance_sequences(conn, ids.next)
     return counts

@@ -51,6 +51,17 @@ def _sqlite_bool(value):
     return None if value is None else int(value)
 
 
+def advance_sequences(conn: Connection, tables) -> None:
+    """PostgreSQL: ids were given here, so move each table's id sequence past them (SQLite's
+    rowid needs nothing), or the app's next insert would collide."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        following = conn.execute(select(func.coalesce(func.max(table.id), 0) + 1)).scalar()
+        sequence = func.pg_get_serial_sequence(f'"{table.__tablename__}"', "id")
+        conn.execute(select(func.setval(sequence, following, False)))
+
+
 class Rows:
     """Rows waiting for a bulk insert, table by table, in foreign-key order.
 

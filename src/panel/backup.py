@@ -123,12 +123,16 @@ def backup(dest: Path | str, actor: Actor = SYSTEM) -> Outcome:
     dest = Path(dest).resolve()
     if dest.is_dir():
         raise BackupError(f"{dest} is a folder: give a file name for the backup.")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     url = _url()
+    live = _sqlite_path(url).resolve() if _is_sqlite(url) else None
+    if live and dest in {live, *(live.with_name(live.name + x) for x in ("-wal", "-shm", "-journal"))}:
+        raise BackupError("Write the backup to another file, not over the database itself.")
+    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.partial")
     tmp.unlink(missing_ok=True)
     try:
         revision = _sqlite_backup(url, tmp) if _is_sqlite(url) else _pg_dump(url, tmp)
+        tmp.chmod(0o600)  # a copy of every case: readable by its owner only
         _fsync(tmp)
         os.replace(tmp, dest)
         _fsync(dest.parent)

@@ -75,6 +75,7 @@ def test_backup_then_restore_elsewhere_gives_back_every_row(demo_db, tmp_path, r
     code, out, err = cli(capsys, "backup", str(file))
     assert code == 0, err
     assert "Backed up to" in out and file.is_file()
+    assert file.stat().st_mode & 0o077 == 0, "only its owner may read a backup"
     [made] = audit_rows("backup")
     assert made.username == "system" and file.name in made.detail and "os user" in made.detail
     get_engine().dispose()
@@ -126,6 +127,11 @@ def test_restore_refuses_data_unknown_schemas_and_non_backups(demo_db, tmp_path,
     _fresh(request, monkeypatch, tmp_path / "elsewhere")
     code, _, err = cli(capsys, "restore", str(newer))
     assert code == 2 and "revision 9999" in err and "does not know" in err
+
+    if _on_sqlite():
+        live = get_settings().database_url.removeprefix("sqlite:///")
+        code, _, err = cli(capsys, "backup", live)
+        assert code == 2 and "not over the database itself" in err
 
     junk = tmp_path / "notes.txt"
     junk.write_text("not a database\n" * 100)

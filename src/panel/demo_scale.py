@@ -24,6 +24,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import bcrypt
 from sqlalchemy import func, select
@@ -113,6 +114,7 @@ def partnership_list(n: int) -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=4)
 def password_hash(seed: int) -> str:
     """The demo password's bcrypt hash (cost 12, as `accounts.hash_password`) with a salt drawn
     from the seed, so the same seed gives the same database, byte for byte."""

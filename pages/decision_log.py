@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from panel.services import meetings as svc
+from panel.services import decision_log, meetings
 from panel.ui.common import actor, empty_state, header
 
 me = actor()
 header("Decision log", ":material/gavel:",
        "Every decision the panel has recorded, in and out of meetings, newest first. References only.")
-names = svc.partnership_names(me)
+names = meetings.partnership_names(me)
 if not names:
     empty_state("There are no decisions for you to see.")
     st.stop()
@@ -16,14 +16,14 @@ if not names:
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
     pids = c1.multiselect("Partnership", list(names), format_func=names.get, key="dl_pids")
-    outcomes = c2.multiselect("Outcome", svc.outcome_names(me), key="dl_outcomes")
+    outcomes = c2.multiselect("Outcome", decision_log.outcome_names(me), key="dl_outcomes")
     dates = c3.date_input("Decided between", value=(), format="DD/MM/YYYY", key="dl_dates")
     departs = c4.toggle("Departs only", key="dl_departs")
     meetings_only = c4.toggle("Meetings only", key="dl_meetings")
-f = svc.LogFilter(partnership_ids=pids or None, outcomes=outcomes,
-                  date_from=dates[0] if len(dates) > 0 else None, date_to=dates[1] if len(dates) > 1 else None,
-                  departs_only=departs, meetings_only=meetings_only)
-df = svc.decision_log(me, f)
+f = decision_log.LogFilter(partnership_ids=pids or None, outcomes=outcomes,
+                           date_from=dates[0] if len(dates) > 0 else None, date_to=dates[1] if len(dates) > 1 else None,
+                           departs_only=departs, meetings_only=meetings_only)
+df = decision_log.decision_log(me, f)
 if df.empty:
     empty_state("No decisions match these filters.")
     st.stop()
@@ -32,7 +32,7 @@ st.dataframe(df, hide_index=True, width="stretch",
              column_config={"decided_on": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
                             "departs": st.column_config.CheckboxColumn("Departs")})
 if st.button("Prepare Excel export", icon=":material/table_view:"):
-    st.session_state["dl_xlsx"] = svc.export_decision_log(me, f)
+    st.session_state["dl_xlsx"] = decision_log.export_decision_log(me, f)
 if data := st.session_state.get("dl_xlsx"):
     st.download_button("Download the decision log", data, file_name="decision-log.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -4,7 +4,15 @@ attendance, quorum, conflicts, decisions, actions and the minutes. Members and m
 import streamlit as st
 
 from panel import meetings as rules
-from panel.services import decisions, meeting_mail, review_types, screening
+from panel.services import (
+    decisions,
+    meeting_attendance,
+    meeting_items,
+    meeting_mail,
+    meeting_minutes,
+    review_types,
+    screening,
+)
 from panel.services import meetings as svc
 from panel.services.errors import (
     NotFound,
@@ -98,11 +106,13 @@ with attendance:
         c1.write(names[mm.id])
         if run:
             opts = list(rules.ATTENDANCE)
-            choice = c2.segmented_control("Attendance", opts, default=mm.attendance, format_func=rules.ATTENDANCE.get,
-                                          key=f"mt_att_{mm.id}", label_visibility="collapsed")
+            # The label is hidden (the name is beside it) but still names the control for a screen reader.
+            choice = c2.segmented_control(f"Attendance of {names[mm.id]}", opts, default=mm.attendance,
+                                          format_func=rules.ATTENDANCE.get, key=f"mt_att_{mm.id}",
+                                          label_visibility="collapsed")
             if choice and choice != mm.attendance:
                 try:
-                    svc.set_attendance(me, m.id, mm.id, choice)
+                    meeting_attendance.set_attendance(me, m.id, mm.id, choice)
                 except PROBLEMS as e:
                     show_error(e)
                 st.rerun()
@@ -117,7 +127,7 @@ with attendance:
             gagency = g2.selectbox("Agency", list(agencies), index=None, format_func=agencies.get)
             if st.form_submit_button("Add attendee"):
                 try:
-                    svc.add_guest(me, m.id, gname, gagency)
+                    meeting_attendance.add_guest(me, m.id, gname, gagency)
                 except PROBLEMS as e:
                     show_error(e)
                 st.rerun()
@@ -130,15 +140,15 @@ with agenda:
         if run:
             b1, b2, b3 = c2.columns(3)
             if b1.button("", icon=":material/arrow_upward:", key=f"mt_up_{it.id}", help="Move up", disabled=n == 0):
-                svc.move_item(me, it.id, -1)
+                meeting_items.move_item(me, it.id, -1)
                 st.rerun()
             if b2.button("", icon=":material/arrow_downward:", key=f"mt_dn_{it.id}", help="Move down",
                          disabled=n == len(v.items) - 1):
-                svc.move_item(me, it.id, 1)
+                meeting_items.move_item(me, it.id, 1)
                 st.rerun()
             if b3.button("", icon=":material/delete:", key=f"mt_rm_{it.id}", help="Remove from the agenda"):
                 try:
-                    svc.remove_item(me, it.id)
+                    meeting_items.remove_item(me, it.id)
                 except PROBLEMS as e:
                     show_error(e)
                 st.rerun()
@@ -153,7 +163,7 @@ with agenda:
             reference = a3.text_input("Reference (optional)")
             if st.form_submit_button("Add to the agenda"):
                 try:
-                    svc.add_item(me, m.id, title, kind, reference or None)
+                    meeting_items.add_item(me, m.id, title, kind, reference or None)
                 except PROBLEMS as e:
                     show_error(e)
                 st.rerun()
@@ -199,9 +209,9 @@ with mode:
                 if st.button("Save conflicts", key=f"mt_conf_save_{it.id}"):
                     try:
                         for c in set(chosen) - set(conflicted):
-                            svc.declare_conflict(me, it.id, c)
+                            meeting_attendance.declare_conflict(me, it.id, c)
                         for c in set(conflicted) - set(chosen):
-                            svc.declare_conflict(me, it.id, c, declared=False)
+                            meeting_attendance.declare_conflict(me, it.id, c, declared=False)
                     except PROBLEMS as e:
                         show_error(e)
                     st.rerun()
@@ -232,7 +242,7 @@ with mode:
                            "item are recorded as excluded. The chair signs on recording.")
                 if st.form_submit_button("Record and sign the decision", type="primary"):
                     try:
-                        did, signed, review_ref = svc.decide_item(me, it.id, outcome, rationale, today(), departure)
+                        did, signed, review_ref = meeting_items.decide_item(me, it.id, outcome, rationale, today(), departure)
                     except PROBLEMS as e:
                         st.session_state[f"mt_derr_{it.id}"] = getattr(e, "errors", {"error": str(e)})
                     else:
@@ -251,7 +261,7 @@ with mode:
                 carry = s2.form_submit_button("Carry to the next meeting", disabled=it.status == "decided")
                 if save or carry:
                     try:
-                        svc.record_summary(me, it.id, summary, "carried" if carry else None)
+                        meeting_items.record_summary(me, it.id, summary, "carried" if carry else None)
                     except PROBLEMS as e:
                         show_error(e)
                     st.rerun()
@@ -269,7 +279,7 @@ with mode:
                         field_error(aerr, f)
                     if st.form_submit_button("Add action"):
                         try:
-                            svc.add_action(me, it.id, text, agency, owner, due, today())
+                            meeting_items.add_action(me, it.id, text, agency, owner, due, today())
                         except ValidationFailed as e:
                             st.session_state[f"mt_aerr_{it.id}"] = e.errors
                         except PROBLEMS as e:
@@ -307,7 +317,7 @@ with close:
             else:
                 st.success(f"Minutes e-mailed to {len(sent_to)} attendee(s).", icon=":material/mail:")
     if st.button("Prepare the minutes (Word)", icon=":material/description:"):
-        st.session_state[f"mt_minutes_{m.id}"] = svc.minutes_docx(me, m.id)
+        st.session_state[f"mt_minutes_{m.id}"] = meeting_minutes.minutes_docx(me, m.id)
     if data := st.session_state.get(f"mt_minutes_{m.id}"):
         st.download_button("Download the minutes", data, file_name=f"minutes-{m.held_on:%Y-%m-%d}.docx",
                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

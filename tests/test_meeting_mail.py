@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from panel.db import read_session
 from panel.models import AuditEvent, MeetingMember, User
-from panel.services import accounts, meeting_mail, meetings
+from panel.services import accounts, meeting_attendance, meeting_mail, meetings
 from panel.services.errors import PanelError, PermissionDenied
 from tests.conftest import TODAY
 
@@ -38,8 +38,8 @@ def meeting(demo_db):
     mid = meetings.create_meeting(chair, pid, TODAY, list(members.values()), TODAY)
     with read_session() as s:
         mm = {m.user_id: m.id for m in s.exec(select(MeetingMember).where(MeetingMember.meeting_id == mid))}
-    meetings.set_attendance(chair, mid, mm[members["chair"]], "present")
-    meetings.set_attendance(chair, mid, mm[members["member"]], "apologies")
+    meeting_attendance.set_attendance(chair, mid, mm[members["chair"]], "present")
+    meeting_attendance.set_attendance(chair, mid, mm[members["member"]], "apologies")
     return mid
 
 

@@ -26,7 +26,15 @@ from panel.models import (
     ReviewMilestone,
     ReviewType,
 )
-from panel.services import accounts, decisions, review_types
+from panel.services import (
+    accounts,
+    decision_log,
+    decisions,
+    meeting_attendance,
+    meeting_items,
+    meeting_minutes,
+    review_types,
+)
 from panel.services import meetings as svc
 from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.conftest import TODAY
@@ -140,7 +148,7 @@ def test_only_the_chair_runs_a_meeting(demo_db):
     v = svc.get_meeting(member, mid)  # members may view
     assert not v.can_run
     with pytest.raises(PermissionDenied):
-        svc.set_attendance(member, mid, v.members[0].id, "present")
+        meeting_attendance.set_attendance(member, mid, v.members[0].id, "present")
     with pytest.raises(NotFound):
         svc.get_meeting(accounts.actor_for("chair.em"), mid)
     with pytest.raises(NotFound):
@@ -151,21 +159,21 @@ def test_reorder_add_remove(demo_db):
     chair, pid, mid = _meeting(demo_db)
     v = svc.get_meeting(chair, mid)
     first, second = v.items[0].id, v.items[1].id
-    svc.move_item(chair, second, -1)
+    meeting_items.move_item(chair, second, -1)
     assert [i.id for i in svc.get_meeting(chair, mid).items][:2] == [second, first]
-    new = svc.add_item(chair, mid, "Annual report draft")
+    new = meeting_items.add_item(chair, mid, "Annual report draft")
     assert svc.get_meeting(chair, mid).items[-1].id == new
     with pytest.raises(ValidationFailed):
-        svc.add_item(chair, mid, "x")
-    svc.remove_item(chair, new)
+        meeting_items.add_item(chair, mid, "x")
+    meeting_items.remove_item(chair, new)
     assert new not in [i.id for i in svc.get_meeting(chair, mid).items]
 
 
 def _present_all(chair, mid, with_health=True):
     if with_health:
-        svc.add_guest(chair, mid, "Dr Hana Health", _health_agency())
+        meeting_attendance.add_guest(chair, mid, "Dr Hana Health", _health_agency())
     for mm in svc.get_meeting(chair, mid).members:
-        svc.set_attendance(chair, mid, mm.id, "present")
+        meeting_attendance.set_attendance(chair, mid, mm.id, "present")
 
 
 def _outcome(chair, pid, reference):
@@ -181,7 +189,7 @@ def test_decision_without_quorum_is_refused_naming_the_missing_partner(demo_db):
     item = next(i for i in svc.get_meeting(chair, mid).items if i.kind == "referral")
     t = _outcome(chair, pid, item.reference)
     with pytest.raises(ValidationFailed) as e:
-        svc.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
+        meeting_items.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
     assert "quorum" in e.value.errors and "health" in e.value.errors["quorum"]
     with read_session() as s:
         assert not s.exec(select(Decision).where(Decision.meeting_id == mid)).first()
@@ -192,7 +200,7 @@ def test_decision_in_a_quorate_meeting_is_recorded_signed_and_linked(demo_db):
     _present_all(chair, mid)
     item = next(i for i in svc.get_meeting(chair, mid).items if i.kind == "referral")
     t = _outcome(chair, pid, item.reference)
-    did, signed, _ = svc.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
+    did, signed, _ = meeting_items.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
     assert signed
     with read_session() as s:
         d = s.get(Decision, did)
@@ -207,23 +215,23 @@ def test_conflicted_member_is_excluded(demo_db):
     v = svc.get_meeting(chair, mid)
     item = next(i for i in v.items if i.kind == "referral")
     police = next(mm for mm in v.members if mm.name == "Morgan Member")
-    svc.declare_conflict(chair, item.id, police.id)
+    meeting_attendance.declare_conflict(chair, item.id, police.id)
     t = _outcome(chair, pid, item.reference)
     # the police member is conflicted: the item is no longer quorate
     with pytest.raises(ValidationFailed) as e:
-        svc.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
+        meeting_items.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
     assert "police" in e.value.errors["quorum"]
     # recording them as taking part is refused, naming them
     with pytest.raises(ValidationFailed) as e:
-        svc.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY,
-                        voters=[police.id])
+        meeting_items.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY,
+                                  voters=[police.id])
     assert "Morgan Member" in e.value.errors["conflicts"]
     # another police attendee restores quorum; the conflicted member is recorded as such
     with read_session() as s:
         police_agency = s.exec(select(Agency).where(Agency.kind == "police")).first().id
-    guest = svc.add_guest(chair, mid, "DI Pat Police", police_agency)
-    svc.set_attendance(chair, mid, guest, "present")
-    did, signed, _ = svc.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
+    guest = meeting_attendance.add_guest(chair, mid, "DI Pat Police", police_agency)
+    meeting_attendance.set_attendance(chair, mid, guest, "present")
+    did, signed, _ = meeting_items.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
     with read_session() as s:
         assert json.loads(s.get(Decision, did).conflicts) == [accounts.actor_for("member").user_id]
 
@@ -234,12 +242,12 @@ def test_conflicted_chair_cannot_sign(demo_db):
     v = svc.get_meeting(chair, mid)
     with read_session() as s:
         la = s.exec(select(Agency).where(Agency.name == "Early help")).one().id
-    svc.set_attendance(chair, mid, svc.add_guest(chair, mid, "Lee Authority", la), "present")
+    meeting_attendance.set_attendance(chair, mid, meeting_attendance.add_guest(chair, mid, "Lee Authority", la), "present")
     item = next(i for i in v.items if i.kind == "referral")
     me = next(mm for mm in v.members if mm.name == "Chris Chair")
-    svc.declare_conflict(chair, item.id, me.id)
+    meeting_attendance.declare_conflict(chair, item.id, me.id)
     t = _outcome(chair, pid, item.reference)
-    did, signed, _ = svc.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
+    did, signed, _ = meeting_items.decide_item(chair, item.id, t.id, "The panel agreed the criteria are met.", TODAY)
     assert not signed
     with read_session() as s:
         assert s.get(Decision, did).status == "draft"
@@ -255,17 +263,17 @@ def test_closing_carries_undecided_items_and_minutes_hold_every_decision(demo_db
     decided = []
     for it in refs:
         t = _outcome(chair, pid, it.reference)
-        svc.decide_item(chair, it.id, t.id, f"Rationale for {it.reference}: criteria met.", TODAY)
+        meeting_items.decide_item(chair, it.id, t.id, f"Rationale for {it.reference}: criteria met.", TODAY)
         decided.append(it.reference)
     other = [i for i in v.items if i.kind != "referral"]
-    svc.record_summary(chair, other[0].id, "Discussed progress; on track.")
+    meeting_items.record_summary(chair, other[0].id, "Discussed progress; on track.")
     member = next(mm for mm in v.members if mm.name == "Morgan Member")
-    svc.declare_conflict(chair, other[1].id, member.id)
-    aid = svc.add_action(chair, refs[0].id, "Send the notification to the National Panel", _health_agency(),
-                         "Dr Hana Health", TODAY, TODAY)
+    meeting_attendance.declare_conflict(chair, other[1].id, member.id)
+    aid = meeting_items.add_action(chair, refs[0].id, "Send the notification to the National Panel", _health_agency(),
+                                   "Dr Hana Health", TODAY, TODAY)
     assert aid
     with pytest.raises(ValidationFailed):
-        svc.add_action(chair, refs[0].id, "", None, "", None, TODAY)
+        meeting_items.add_action(chair, refs[0].id, "", None, "", None, TODAY)
     nxt = svc.close_meeting(chair, mid, TODAY)
     after = svc.get_meeting(chair, mid)
     assert after.meeting.status == "closed"
@@ -277,9 +285,9 @@ def test_closing_carries_undecided_items_and_minutes_hold_every_decision(demo_db
     assert {i.carried_from_id for i in carried} == {i.id for i in undecided}
     assert nv.items[0].carried_from_id  # carried items lead the next agenda
     with pytest.raises(ValidationFailed):
-        svc.set_attendance(chair, mid, member.id, "apologies")
+        meeting_attendance.set_attendance(chair, mid, member.id, "apologies")
 
-    data = svc.minutes_docx(chair, mid)
+    data = meeting_minutes.minutes_docx(chair, mid)
     doc = Document(io.BytesIO(data))
     text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
         c.text for t in doc.tables for r in t.rows for c in r.cells)
@@ -297,7 +305,7 @@ def test_closing_carries_undecided_items_and_minutes_hold_every_decision(demo_db
 def test_carried_items_attach_to_an_existing_planned_meeting(demo_db):
     chair, pid, mid = _meeting(demo_db)
     later = svc.create_meeting(chair, pid, TODAY.replace(day=30), [chair.user_id], TODAY)
-    extra = svc.add_item(chair, mid, "Partnership annual report")
+    extra = meeting_items.add_item(chair, mid, "Partnership annual report")
     assert svc.close_meeting(chair, mid, TODAY) == later
     nv = svc.get_meeting(chair, later)
     assert any(i.carried_from_id == extra for i in nv.items)
@@ -310,17 +318,17 @@ def test_decision_log_filters_and_export(demo_db):
     _present_all(chair, mid)
     it = next(i for i in svc.get_meeting(chair, mid).items if i.kind == "referral")
     t = _outcome(chair, pid, it.reference)
-    svc.decide_item(chair, it.id, t.id, "The panel agreed the criteria are met.", TODAY)
-    everything = svc.decision_log(chair, svc.LogFilter())
-    ours = svc.decision_log(chair, svc.LogFilter(meetings_only=True))
+    meeting_items.decide_item(chair, it.id, t.id, "The panel agreed the criteria are met.", TODAY)
+    everything = decision_log.decision_log(chair, decision_log.LogFilter())
+    ours = decision_log.decision_log(chair, decision_log.LogFilter(meetings_only=True))
     assert len(ours) == 1 and ours.iloc[0]["referral"] == it.reference and ours.iloc[0]["meeting"]
     assert len(everything) >= len(ours)
-    departs = svc.decision_log(chair, svc.LogFilter(departs_only=True))
+    departs = decision_log.decision_log(chair, decision_log.LogFilter(departs_only=True))
     assert departs["departs"].all()
-    dated = svc.decision_log(chair, svc.LogFilter(date_from=TODAY, date_to=TODAY))
+    dated = decision_log.decision_log(chair, decision_log.LogFilter(date_from=TODAY, date_to=TODAY))
     assert (dated["decided_on"] == TODAY).all() and it.reference in set(dated["referral"])
-    assert svc.decision_log(accounts.actor_for("referrer"), svc.LogFilter()).empty
-    wb = load_workbook(io.BytesIO(svc.export_decision_log(chair, svc.LogFilter(meetings_only=True))))
+    assert decision_log.decision_log(accounts.actor_for("referrer"), decision_log.LogFilter()).empty
+    wb = load_workbook(io.BytesIO(decision_log.export_decision_log(chair, decision_log.LogFilter(meetings_only=True))))
     assert wb.active.max_row == 2
     with read_session() as s:
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.entity == "decision")).first()

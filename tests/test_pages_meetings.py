@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from panel.db import read_session
 from panel.models import Agency, AuditEvent, Partnership
-from panel.services import accounts, review_types, screening
+from panel.services import accounts, meeting_attendance, review_types, screening
 from panel.services import meetings as svc
 from tests.apptest import texts
 from tests.conftest import TODAY
@@ -33,7 +33,7 @@ def _meeting() -> int:
         pid = s.exec(select(Partnership).where(Partnership.code == "NB")).one().id
         icb = s.exec(select(Agency).where(Agency.name == "Integrated care board")).one().id
     mid = svc.create_meeting(chair, pid, TODAY, [chair.user_id, accounts.actor_for("member").user_id], TODAY)
-    svc.add_guest(chair, mid, "Dr Hana Health", icb)
+    meeting_attendance.add_guest(chair, mid, "Dr Hana Health", icb)
     return mid
 
 
@@ -101,7 +101,7 @@ def test_chair_decides_an_item_and_carries_another_through_the_page(demo_db):
     chair = accounts.actor_for("chair")
     v = svc.get_meeting(chair, mid)
     for mm in v.members:
-        svc.set_attendance(chair, mid, mm.id, "present")
+        meeting_attendance.set_attendance(chair, mid, mm.id, "present")
     assert v.items[0].kind == "referral"
     at = run("chair", "meeting.py", {"meeting": str(mid)})
     sc = screening.screen(chair, v.items[0].reference, TODAY, {})

@@ -19,7 +19,7 @@ from panel.models import Meeting, MeetingMember, User
 from panel.services import audit
 from panel.services.access import Actor
 from panel.services.errors import NotFound, PanelError
-from panel.services.meetings import minutes_docx
+from panel.services.meeting_minutes import minutes_docx
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -55,7 +55,7 @@ def test_anyone_else_sees_no_access_and_the_service_refuses(demo_db, who):
 def test_newest_first_paginated_and_each_search_recorded_once(demo_db):
     admin = accounts.actor_for("admin")
     with transaction() as s:
-        for i in range(45):
+        for i in range(60):
             audit.record(s, SYSTEM, "marker", "test", detail=str(i))
     first, total = audit_log.search(admin, AuditFilter(), page=1, page_size=20)
     second, _ = audit_log.search(admin, AuditFilter(), page=2, page_size=20)

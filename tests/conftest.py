@@ -42,13 +42,16 @@ def pytest_configure(config):
         pytest.exit(f"PANEL_TEST_ENGINE must be sqlite or postgresql, not {ENGINE!r}", returncode=4)
     global _cluster
     # The controller starts one server; pytest-xdist workers inherit PANEL_TEST_PG_URL.
-    if ON_PG and not hasattr(config, "workerinput") and not os.environ.get(pgserver.URL_ENV):
+    if ON_PG and not hasattr(config, "workerinput"):
         try:
-            _cluster = pgserver.Cluster()
-            os.environ[pgserver.URL_ENV] = _cluster.start()
+            if not os.environ.get(pgserver.URL_ENV):
+                _cluster = pgserver.Cluster()
+                os.environ[pgserver.URL_ENV] = _cluster.start()
+            pgserver.admin().close()  # reachable, or the run stops here
         except pgserver.NoServer as e:
             if _cluster is not None:
                 _cluster.stop()
+                _cluster = None
             pytest.exit(f"PostgreSQL tests cannot run: {e}", returncode=3)
 
 

@@ -5,7 +5,6 @@ chromium. No downloaded browser: if /usr/bin/chromium is missing these tests fai
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -43,14 +42,12 @@ def browser():
 
 
 @pytest.fixture
-def server(demo_template, tmp_path):
-    """A private demo database and a Streamlit server on a free loopback port."""
-    for f in demo_template.iterdir():
-        shutil.copy(f, tmp_path / f.name)
+def server(demo_db, tmp_path):
+    """A private demo database and a Streamlit server on a free loopback port. `demo_db` has set
+    PANEL_DATA_DIR (and DATABASE_URL on PostgreSQL): the server and the test share one database."""
     port = _free_port()
     env = {**os.environ, "PANEL_DATA_DIR": str(tmp_path), "PANEL_TODAY": TODAY.isoformat(),
            "PANEL_LOGIN_SLEEP": "0", "PANEL_COOKIE_KEY": "test-only-cookie-key-" + "x" * 20}
-    env.pop("DATABASE_URL", None)
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),

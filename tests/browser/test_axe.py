@@ -84,8 +84,7 @@ def allowed(violation: dict) -> bool:
 def demo_references(data_dir: Path, monkeypatch) -> dict[str, str]:
     """A real Northbrook referral and review from the server's demo data, for pages that show
     one record (?ref=)."""
-    monkeypatch.setenv("PANEL_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("PANEL_DATA_DIR", str(data_dir))  # DATABASE_URL too on PostgreSQL: set by demo_db
     monkeypatch.setenv("PANEL_TODAY", TODAY.isoformat())
     with Session(get_engine()) as s:
         nb = s.exec(select(Partnership).where(Partnership.code == "NB")).one()

@@ -2,23 +2,21 @@
 records progress on one of its actions; a manager closes it with evidence of impact."""
 
 import re
-import sqlite3
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in, sign_out, wait_idle
+from tests.conftest import sql
 
 pytestmark = pytest.mark.browser
 EVIDENCE = ("Audit of 40 health visiting records in March found fathers and partners recorded in 36; "
             "practitioners now ask about every adult in the household.")
 
 
-def action_row(data_dir, action_id):
-    con = sqlite3.connect(data_dir / "panel.db")
-    row = con.execute("select status, evidence_of_impact from action where id = ?", (action_id,)).fetchone()
-    notes = con.execute("select count(*) from actionnote where action_id = ?", (action_id,)).fetchone()[0]
-    con.close()
+def action_row(action_id):
+    row = sql("select status, evidence_of_impact from action where id = :id", id=action_id)[0]
+    notes = sql("select count(*) from actionnote where action_id = :id", id=action_id)[0][0]
     return row, notes
 
 
@@ -48,7 +46,7 @@ def test_member_records_progress_and_manager_closes_with_evidence(page, tmp_path
     page.get_by_test_id("stRadioGroup").get_by_text("In progress", exact=True).click()
     page.get_by_role("button", name="Record progress").click()
     wait_idle(page)
-    (status, _), notes = action_row(tmp_path, action_id)
+    (status, _), notes = action_row(action_id)
     assert status == "in_progress" and notes >= 1
     expect(page.get_by_role("button", name="Close action")).to_have_count(0)  # members do not close
     sign_out(page)
@@ -57,8 +55,8 @@ def test_member_records_progress_and_manager_closes_with_evidence(page, tmp_path
     page.get_by_role("button", name="Close action").click()  # without evidence: refused
     wait_idle(page)
     expect(page.get_by_text("Record the evidence that practice changed before closing").first).to_be_visible()
-    assert action_row(tmp_path, action_id)[0][0] == "in_progress"
+    assert action_row(action_id)[0][0] == "in_progress"
     page.get_by_role("textbox", name="Evidence of impact").fill(EVIDENCE)
     page.get_by_role("button", name="Close action").click()
     wait_idle(page)
-    assert action_row(tmp_path, action_id)[0] == ("closed", EVIDENCE)
+    assert action_row(action_id)[0] == ("closed", EVIDENCE)

@@ -2,40 +2,34 @@
 decides one, carries one, closes the meeting and downloads the minutes."""
 
 import re
-import sqlite3
 
 import docx
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in, wait_idle
+from tests.conftest import sql
 
 pytestmark = pytest.mark.browser
 
 
-def statuses(data_dir):
-    con = sqlite3.connect(data_dir / "panel.db")
-    rows = con.execute("select m.status, i.position, i.status from agendaitem i join meeting m on m.id = i.meeting_id "
-                       "order by m.id, i.position").fetchall()
-    con.close()
-    return rows
+def statuses():
+    return sql("select m.status, i.position, i.status from agendaitem i join meeting m on m.id = i.meeting_id "
+               "order by m.id, i.position")
 
 
-def present(data_dir) -> int:
-    con = sqlite3.connect(data_dir / "panel.db")
-    n = con.execute("select count(*) from meetingmember where attendance = 'present'").fetchone()[0]
-    con.close()
-    return n
+def present() -> int:
+    return sql("select count(*) from meetingmember where attendance = 'present'")[0][0]
 
 
-def mark_present(page, data_dir, nth: int) -> None:
+def mark_present(page, nth: int) -> None:
     """Click a row's Present; a click that lands mid-rerun is lost, so check and click again."""
-    before = present(data_dir)
+    before = present()
     for _ in range(3):
         page.get_by_text("Present", exact=True).nth(nth).click()
         wait_idle(page)
         for _ in range(20):
-            if present(data_dir) > before:
+            if present() > before:
                 return
             page.wait_for_timeout(100)
     raise AssertionError(f"attendance row {nth} was not recorded")
@@ -51,14 +45,14 @@ def test_chair_runs_a_meeting_and_downloads_the_minutes(page, tmp_path):
 
     page.get_by_role("tab", name="Attendance").click()
     for i in range(3):  # the three invited panel members who attend
-        mark_present(page, tmp_path, i)
+        mark_present(page, i)
     page.get_by_role("textbox", name="Name").fill("Designated nurse (guest)")
     page.get_by_role("combobox", name="Agency").click()
     page.keyboard.type("Integrated care board")
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Add attendee").click()
     wait_idle(page)
-    mark_present(page, tmp_path, 4)  # the guest
+    mark_present(page, 4)  # the guest
 
     page.get_by_role("tab", name="Meeting mode").click()
     expect(page.get_by_text(re.compile(r"For this item: quorate", re.I)).first).to_be_visible()
@@ -80,7 +74,7 @@ def test_chair_runs_a_meeting_and_downloads_the_minutes(page, tmp_path):
     wait_idle(page)
     page.get_by_role("button", name="Close the meeting").click()
     wait_idle(page)
-    rows = statuses(tmp_path)
+    rows = statuses()
     first = [r for r in rows if r[0] == "closed"]
     assert first[0][2] == "decided" and first[1][2] == "carried"
     assert any(r[0] == "planned" for r in rows)  # carried items wait on the next meeting's agenda

@@ -20,11 +20,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def reference(server, tmp_path, monkeypatch):
-    """A serious-harm WT2018 referral accepted for screening, written to the server's database."""
-    monkeypatch.setenv("PANEL_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("PANEL_TODAY", TODAY.isoformat())
+def reference(server):
+    """A serious-harm WT2018 referral accepted for screening, written to the server's database
+    (the environment `demo_db` set up for the server)."""
     yield accepted(child_initials="BJ")
     get_engine().dispose()
 

@@ -2,35 +2,30 @@
 opens it, records the date that was never entered, sees the figure change, exports Excel."""
 
 import re
-import sqlite3
 
 import openpyxl
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in, wait_idle
+from tests.conftest import sql
 
 pytestmark = pytest.mark.browser
 REVIEW = "NB-2024-004-R1"  # demo rapid review: notified 18 Jul 2024, due 8 Aug, sent 9 Aug
 
 
-def forget_sent_date(data_dir) -> None:
+def forget_sent_date() -> None:
     """The tracker this partnership moved from never recorded when the review was sent."""
-    con = sqlite3.connect(data_dir / "panel.db")
-    with con:
-        rid = con.execute("select id from review where reference = ?", (REVIEW,)).fetchone()[0]
-        con.execute("update review set sent_to_national_panel_on = null, status = 'open' where id = ?", (rid,))
-        con.execute("update reviewmilestone set actual_on = null where review_id = ? "
-                    "and key in ('sent_to_national_panel', 'lcspr_decision_recorded')", (rid,))
-    con.close()
+    rid = sql("select id from review where reference = :ref", ref=REVIEW)[0][0]
+    sql("update review set sent_to_national_panel_on = null, status = 'open' where id = :rid", rid=rid)
+    sql("update reviewmilestone set actual_on = null where review_id = :rid "
+        "and key in ('sent_to_national_panel', 'lcspr_decision_recorded')", rid=rid)
 
 
-def sent_recorded(data_dir) -> str | None:
-    con = sqlite3.connect(data_dir / "panel.db")
-    row = con.execute("select m.actual_on from reviewmilestone m join review r on r.id = m.review_id "
-                      "where r.reference = ? and m.key = 'sent_to_national_panel'", (REVIEW,)).fetchone()
-    con.close()
-    return row[0][:10] if row and row[0] else None
+def sent_recorded() -> str | None:
+    rows = sql("select m.actual_on from reviewmilestone m join review r on r.id = m.review_id "
+               "where r.reference = :ref and m.key = 'sent_to_national_panel'", ref=REVIEW)
+    return str(rows[0][0])[:10] if rows and rows[0][0] else None
 
 
 def tile(page, label):
@@ -38,7 +33,7 @@ def tile(page, label):
 
 
 def test_manager_fixes_a_late_rapid_review_and_exports(page, server, tmp_path):
-    forget_sent_date(tmp_path)
+    forget_sent_date()
     sign_in(page, "manager")
     page.get_by_role("link", name="Timeliness").click()
     wait_idle(page)
@@ -59,7 +54,7 @@ def test_manager_fixes_a_late_rapid_review_and_exports(page, server, tmp_path):
     page.keyboard.type("09082024")
     page.get_by_role("button", name="Save date").click()
     wait_idle(page)
-    assert sent_recorded(tmp_path) == "2024-08-09"
+    assert sent_recorded() == "2024-08-09"
 
     page.get_by_role("link", name="Timeliness").click()
     wait_idle(page)

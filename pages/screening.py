@@ -8,7 +8,15 @@ import streamlit as st
 
 from panel.referral_rules import STATUSES
 from panel.screening import CHOICES, CRITERIA_HELP
-from panel.services import decisions, referrals, review_types, reviews, screening
+from panel.services import (
+    decisions,
+    referrals,
+    review_types,
+    reviews,
+    screening,
+    theme_recurrence,
+    theme_tags,
+)
 from panel.services import themes as theme_service
 from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.ui.common import (
@@ -71,16 +79,16 @@ sc = screening.screen(me, r.reference, today(), overrides)
 st.subheader(f"{r.reference} · {detail.partnership_name} · {STATUSES[r.status]}", anchor=False)
 st.caption(f"Child {child_text(r.child_initials)}; aware on {r.aware_on:%a %d %b %Y}; received {r.received_on:%d %b %Y}.")
 st.session_state.setdefault(f"{key}_version", r.version)
-for t in theme_service.referral_recurring_themes(me, r.reference, today()):
+for t in theme_recurrence.referral_recurring_themes(me, r.reference, today()):
     st.warning(t.message + " SI 2018/789 reg.11: consider whether the case highlights recurrent themes.",
                icon=":material/repeat:")
 if me.can("learning.edit", r.partnership_id):
     with st.expander("Themes of this case", icon=":material/label:"):
         theme_opts = theme_service.theme_names(me)
         picked = st.multiselect("Themes", list(theme_opts), format_func=theme_opts.get, key=f"{key}_themes",
-                                default=list(theme_service.tags_of(me, "referral", r.id)))
+                                default=list(theme_tags.tags_of(me, "referral", r.id)))
         if st.button("Save themes", key=f"{key}_themes_save"):
-            theme_service.set_tags(me, "referral", r.id, picked)
+            theme_tags.set_tags(me, "referral", r.id, picked)
             st.rerun()
 
 left, right = st.columns([1, 1], gap="large")

@@ -34,7 +34,7 @@ from panel.models import (
     Theme,
     ThemeTag,
 )
-from panel.services import accounts, learning
+from panel.services import accounts, learning, theme_recurrence, theme_tags
 from panel.services import themes as theme_service
 from panel.services.access import Actor
 from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -377,7 +377,7 @@ def test_add_finding_and_recommendation_with_validation_and_audit(db):
     assert "agency_ids" in e.value.errors
     rid = learning.add_recommendation(chair, "Ask about fathers at every contact.", TODAY, [d["csc"]], finding_id=fid,
                                       today=TODAY)
-    assert set(theme_service.tags_of(chair, "recommendation", rid).values()) == {"\"invisible\" men and fathers"}
+    assert set(theme_tags.tags_of(chair, "recommendation", rid).values()) == {"\"invisible\" men and fathers"}
     learning.edit_recommendation(chair, rid, agency_ids=[d["csc"], d["police"]],
                                  theme_ids=[d["theme"]["whole-family assessment"]], today=TODAY)
     detail = learning.recommendation_detail(chair, rid)
@@ -460,13 +460,13 @@ def test_demo_learning_is_deterministic(tmp_path, another_db):
 def test_demo_learning_has_a_recurring_theme_in_northbrook(learning_db):
     chair = accounts.actor_for("chair")
     nb = chair.partnerships_with("learning.read")[0]
-    recurring = {t.name: t for t in theme_service.recurring_themes(chair, nb, TODAY)}
+    recurring = {t.name: t for t in theme_recurrence.recurring_themes(chair, nb, TODAY)}
     assert "domestic abuse" in recurring and recurring["domestic abuse"].reviews >= 3
     assert all(ref.startswith("NB-") for ref in recurring["domestic abuse"].references)
     with read_session() as s:
         live = list(s.exec(select(Referral.reference).where(Referral.partnership_id == nb, Referral.status == "accepted")))
     flagged = [ref for ref in live
-               if "domestic abuse" in names_of(theme_service.referral_recurring_themes(chair, ref, TODAY))]
+               if "domestic abuse" in names_of(theme_recurrence.referral_recurring_themes(chair, ref, TODAY))]
     assert len(flagged) >= 2
 
 

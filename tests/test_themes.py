@@ -15,7 +15,7 @@ from sqlmodel import select
 from panel import themes as rules
 from panel.db import read_session, transaction
 from panel.models import AuditEvent, Theme, ThemeTag
-from panel.services import accounts
+from panel.services import accounts, theme_recurrence, theme_tags
 from panel.services import themes as svc
 from panel.services.access import Actor
 from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -162,9 +162,9 @@ def test_add_and_rename_keep_history(db):
     assert svc.theme_names(ADMIN)[new] == "county lines"
 
     neglect = data["theme"]["neglect"]
-    tags_before = svc.tags_of(data["chair"], "finding", data["F1"])
+    tags_before = theme_tags.tags_of(data["chair"], "finding", data["F1"])
     svc.rename_theme(ADMIN, neglect, "neglect (cumulative harm)")
-    tags_after = svc.tags_of(data["chair"], "finding", data["F1"])
+    tags_after = theme_tags.tags_of(data["chair"], "finding", data["F1"])
     assert neglect in tags_after and tags_after[neglect] == "neglect (cumulative harm)"
     assert set(tags_before) == set(tags_after)
     with pytest.raises(ValidationFailed):
@@ -216,9 +216,9 @@ def test_merge_moves_tags_and_keeps_the_old_theme(db):
     with pytest.raises(ValidationFailed):
         svc.merge_themes(ADMIN, online, cse)
     with pytest.raises(ValidationFailed):
-        svc.tag(data["chair"], "finding", data["F1"], online)
+        theme_tags.tag(data["chair"], "finding", data["F1"], online)
     # Recurring themes follow the merge: online harm's reviews now count for the target.
-    assert "extrafamilial harm" in names_of(svc.recurring_themes(data["chair"], data["P"], AS_OF))
+    assert "extrafamilial harm" in names_of(theme_recurrence.recurring_themes(data["chair"], data["P"], AS_OF))
 
 
 def test_merge_of_a_national_theme_remaps_its_local_themes(db):
@@ -236,19 +236,19 @@ def test_tags_need_learning_edit_in_the_partnership(db):
     data = build()
     chair, other = data["chair"], data["other_chair"]
     neglect = data["theme"]["neglect"]
-    assert svc.tag(chair, "finding", data["F2"], neglect) is True
-    assert svc.tag(chair, "finding", data["F2"], neglect) is False
-    assert neglect in svc.tags_of(chair, "finding", data["F2"])
-    assert svc.untag(chair, "finding", data["F2"], neglect) is True
+    assert theme_tags.tag(chair, "finding", data["F2"], neglect) is True
+    assert theme_tags.tag(chair, "finding", data["F2"], neglect) is False
+    assert neglect in theme_tags.tags_of(chair, "finding", data["F2"])
+    assert theme_tags.untag(chair, "finding", data["F2"], neglect) is True
     with pytest.raises(NotFound):
-        svc.tag(other, "finding", data["F2"], neglect)  # another partnership's finding
+        theme_tags.tag(other, "finding", data["F2"], neglect)  # another partnership's finding
     with pytest.raises(NotFound):
-        svc.set_tags(other, "review", data["R2"], [neglect])
+        theme_tags.set_tags(other, "review", data["R2"], [neglect])
     with pytest.raises(NotFound):
-        svc.tags_of(data["referrer"], "finding", data["F2"])
+        theme_tags.tags_of(data["referrer"], "finding", data["F2"])
     with pytest.raises(ValidationFailed):
-        svc.set_tags(chair, "child", 1, [neglect])
-    added, removed = svc.set_tags(chair, "referral", data["referral"], [data["theme"]["domestic abuse"], neglect])
+        theme_tags.set_tags(chair, "child", 1, [neglect])
+    added, removed = theme_tags.set_tags(chair, "referral", data["referral"], [data["theme"]["domestic abuse"], neglect])
     assert sorted(added) == ["domestic abuse", "neglect"] and removed == []
     with read_session() as s:
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "theme_tags", AuditEvent.entity == "referral")).all()
@@ -260,24 +260,24 @@ def test_recurring_themes_in_the_service(db):
     # domestic abuse: R1 (review tag on the window's first day), F1 of R2, Rec2 of R3 -> 3 reviews.
     # online harm: R4 starts a day too early, but its finding F2 was recorded inside; R2, R3 -> 3.
     # neglect: R4's review tag is outside; F1 (R2), F3 and Rec2 (R3) -> 2 reviews: not recurring.
-    found = svc.recurring_themes(chair, data["P"], AS_OF)
+    found = theme_recurrence.recurring_themes(chair, data["P"], AS_OF)
     assert names_of(found) == {"domestic abuse", "online harm"}
     da = next(t for t in found if t.name == "domestic abuse")
     assert da.reviews == 3 and set(da.references) == {"TT-2023-001-R1", "TT-2024-001-R1", "TT-2026-001-R1"}
     assert da.window_from == date(2023, 11, 23)
     # A day earlier, R3, F3 and Rec2 are in the future and R4's review tag comes into the window.
-    assert names_of(svc.recurring_themes(chair, data["P"], date(2026, 11, 22))) == set()
+    assert names_of(theme_recurrence.recurring_themes(chair, data["P"], date(2026, 11, 22))) == set()
     # Walls: Q's three neglect reviews make neglect recurring in Q only.
-    assert names_of(svc.recurring_themes(data["other_chair"], data["Q"], AS_OF)) == {"neglect"}
+    assert names_of(theme_recurrence.recurring_themes(data["other_chair"], data["Q"], AS_OF)) == {"neglect"}
     with pytest.raises(NotFound):
-        svc.recurring_themes(data["other_chair"], data["P"], AS_OF)
+        theme_recurrence.recurring_themes(data["other_chair"], data["P"], AS_OF)
     # The referral carries domestic abuse and neglect; only domestic abuse recurs.
-    svc.set_tags(chair, "referral", data["referral"], [data["theme"]["domestic abuse"], data["theme"]["neglect"]])
-    flagged = svc.referral_recurring_themes(chair, data["referral_ref"], AS_OF)
+    theme_tags.set_tags(chair, "referral", data["referral"], [data["theme"]["domestic abuse"], data["theme"]["neglect"]])
+    flagged = theme_recurrence.referral_recurring_themes(chair, data["referral_ref"], AS_OF)
     assert names_of(flagged) == {"domestic abuse"}
     assert "Recurring theme: domestic abuse, in 3 reviews since 23 Nov 2023" in flagged[0].message
     with pytest.raises(NotFound):
-        svc.referral_recurring_themes(data["other_chair"], data["referral_ref"], AS_OF)
+        theme_recurrence.referral_recurring_themes(data["other_chair"], data["referral_ref"], AS_OF)
 
 
 def test_demo_users_see_the_taxonomy(learning_db):  # noqa: F811

@@ -71,7 +71,7 @@ from panel.services.learning_search import (
     search,
     search_mode,
 )
-from panel.services.themes import write_tags
+from panel.services.theme_tags import write_tags
 
 __all__ = [
     "SOURCE_KINDS", "KINDS", "LEVELS", "TEXT_MIN", "TEXT_MAX", "TITLE_MAX", "ACTION_STATUS",

@@ -1,24 +1,19 @@
-"""The theme taxonomy as data, theme tags, and recurring themes (DOMAIN §7; SI 2018/789 reg.11).
+"""The theme taxonomy as data (DOMAIN §7): seeding the defaults, listing, and the administrators'
+add, rename and merge. Tags on records live in theme_tags; recurring themes in theme_recurrence.
 
 Themes are shared by every partnership, so anonymised learning can be compared across them;
 administrators manage them (the same permission as review types). History is kept: a rename
 keeps the theme's id (its tags follow), a merge moves the tags and leaves the old theme in
 place, inactive, pointing at the theme it became. Every change writes its audit row in the
 same transaction.
-
-Tags sit on reviews, findings, recommendations and referrals (`ThemeTag.entity`). Tagging needs
-"learning.edit" in the partnership of the thing tagged; anything of another partnership is
-NotFound, never "forbidden".
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
-from sqlalchemy import and_, func, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -26,8 +21,6 @@ from panel import themes as rules
 from panel.db import read_session, transaction
 from panel.models import (
     AuditEvent,
-    Finding,
-    Recommendation,
     Referral,
     Review,
     Theme,
@@ -44,22 +37,6 @@ ADMIN_PERMISSION = "review_type.manage"
 THEME_NOT_FOUND = "No theme with that number."
 KINDS = {"national": "National", "local": "Local"}
 THEME_COLUMNS = ["id", "name", "kind", "national", "active", "merged_into", "tags", "description"]
-
-
-@dataclass(frozen=True)
-class RecurringTheme:
-    theme_id: int
-    name: str
-    reviews: int  # distinct reviews in the window
-    references: tuple[str, ...]  # those reviews' references, newest first
-    window_from: date
-    as_of: date
-
-    @property
-    def message(self) -> str:
-        return (f"Recurring theme: {self.name}, in {self.reviews} reviews since "
-                f"{self.window_from:%d %b %Y} ({', '.join(self.references[:5])}"
-                f"{'…' if len(self.references) > 5 else ''}).")
 
 
 # -- seeding ------------------------------------------------------------------------------------
@@ -156,7 +133,9 @@ def _get(s: Session, theme_id: int) -> Theme:
 
 
 def _name_taken(s: Session, name: str, except_id: int | None = None) -> Theme | None:
-    stmt = select(Theme).where(func.lower(Theme.name) == name.lower())
+    # The exact name too: SQLite's lower() folds ASCII only, so "Ú" would miss itself and the
+    # insert would hit the unique constraint instead of this message.
+    stmt = select(Theme).where(or_(Theme.name == name, func.lower(Theme.name) == name.lower()))
     if except_id is not None:
         stmt = stmt.where(Theme.id != except_id)
     return s.exec(stmt).first()
@@ -288,196 +267,6 @@ def merge_themes(actor: Actor, source_id: int, target_id: int) -> int:
         return len(moved)
 
 
-# -- tags ---------------------------------------------------------------------------------------
-
-def entity_partnership(s: Session, entity: str, entity_id: int) -> int | None:
-    model = {"review": Review, "finding": Finding, "recommendation": Recommendation,
-             "referral": Referral}.get(entity)
-    if model is None or not isinstance(entity_id, int):
-        return None
-    return s.exec(select(model.partnership_id).where(model.id == entity_id)).first()
-
-
-def _load_entity(s: Session, actor: Actor, entity: str, entity_id: int, permission: str) -> int:
-    if entity not in ENTITIES:
-        raise ValidationFailed({"entity": f"Themes go on {', '.join(ENTITIES)}."})
-    pid = entity_partnership(s, entity, entity_id)
-    readable = pid is not None and (actor.can("learning.read", pid)
-                                    or (entity == "referral" and actor.can("referral.read", pid)))
-    if not readable:
-        raise NotFound(f"No {ENTITY_LABELS[entity]} with that number is open to you.")
-    actor.require(permission, pid)
-    return pid
-
-
-def _active_themes(s: Session, theme_ids) -> dict[int, Theme]:
-    ids = sorted({int(t) for t in theme_ids})
-    found = {t.id: t for t in s.exec(select(Theme).where(Theme.id.in_(ids)))} if ids else {}
-    bad = [i for i in ids if i not in found or not found[i].active]
-    if bad:
-        raise ValidationFailed({"themes": "Choose themes that are in use (a merged theme lives on as "
-                                          "the theme it was merged into)."})
-    return found
-
-
-def write_tags(s: Session, actor: Actor, entity: str, entity_id: int, partnership_id: int,
-               theme_ids) -> tuple[list[str], list[str]]:
-    """Make the entity's tags exactly `theme_ids` inside the caller's transaction (the caller has
-    checked access); audited when anything changes. Returns (added, removed) theme names."""
-    wanted = _active_themes(s, theme_ids)
-    current = {t.theme_id: t for t in s.exec(select(ThemeTag).where(ThemeTag.entity == entity,
-                                                                    ThemeTag.entity_id == entity_id))}
-    names = {i: n for i, n in s.exec(select(Theme.id, Theme.name).where(Theme.id.in_(list(current) or [0])))}
-    added = [wanted[i].name for i in sorted(wanted) if i not in current]
-    removed = [names.get(i, str(i)) for i in sorted(current) if i not in wanted]
-    for i in sorted(wanted):
-        if i not in current:
-            s.add(ThemeTag(theme_id=i, entity=entity, entity_id=entity_id))
-    for i, tag in current.items():
-        if i not in wanted:
-            s.delete(tag)
-    if added or removed:
-        audit.record(s, actor, "theme_tags", entity, entity_id, partnership_id,
-                     before={"removed": removed} if removed else None,
-                     after={"added": added} if added else None)
-    return added, removed
-
-
-def set_tags(actor: Actor, entity: str, entity_id: int, theme_ids) -> tuple[list[str], list[str]]:
-    """Replace the themes on a review, finding, recommendation or referral."""
-    with transaction() as s:
-        pid = _load_entity(s, actor, entity, entity_id, "learning.edit")
-        return write_tags(s, actor, entity, entity_id, pid, theme_ids)
-
-
-def tag(actor: Actor, entity: str, entity_id: int, theme_id: int) -> bool:
-    """Add one theme; False when it was already there."""
-    with transaction() as s:
-        pid = _load_entity(s, actor, entity, entity_id, "learning.edit")
-        current = set(s.exec(select(ThemeTag.theme_id).where(ThemeTag.entity == entity,
-                                                             ThemeTag.entity_id == entity_id)))
-        if theme_id in current:
-            return False
-        write_tags(s, actor, entity, entity_id, pid, current | {theme_id})
-        return True
-
-
-def untag(actor: Actor, entity: str, entity_id: int, theme_id: int) -> bool:
-    """Remove one theme; False when it was not there."""
-    with transaction() as s:
-        pid = _load_entity(s, actor, entity, entity_id, "learning.edit")
-        current = set(s.exec(select(ThemeTag.theme_id).where(ThemeTag.entity == entity,
-                                                             ThemeTag.entity_id == entity_id)))
-        if theme_id not in current:
-            return False
-        tag_row = s.exec(select(ThemeTag).where(ThemeTag.entity == entity, ThemeTag.entity_id == entity_id,
-                                                ThemeTag.theme_id == theme_id)).one()
-        s.delete(tag_row)
-        name = s.get(Theme, theme_id).name
-        audit.record(s, actor, "theme_tags", entity, entity_id, pid, before={"removed": [name]})
-        return True
-
-
-def tags_of(actor: Actor, entity: str, entity_id: int) -> dict[int, str]:
-    """The themes on one thing, id -> name."""
-    with read_session() as s:
-        _load_entity(s, actor, entity, entity_id, "learning.read" if entity != "referral" else "referral.read")
-        rows = s.exec(select(Theme.id, Theme.name).join(ThemeTag, ThemeTag.theme_id == Theme.id)
-                      .where(ThemeTag.entity == entity, ThemeTag.entity_id == entity_id)
-                      .order_by(Theme.name)).all()
-    return dict(rows)
-
-
-def referral_id_for(actor: Actor, reference: str) -> int:
-    """The id of a referral the actor may read (for tagging from the screening page)."""
-    with read_session() as s:
-        r = s.exec(select(Referral).where(Referral.reference == (reference or "").strip().upper())).first()
-        if r is None or not actor.can("referral.read", r.partnership_id):
-            raise NotFound("No referral with that reference is open to you.")
-        return r.id
-
-
-# -- recurring themes ---------------------------------------------------------------------------
-
-def _theme_reviews(s: Session, partnership_id: int, start: date, as_of: date) -> list[tuple[int, int, date]]:
-    """(theme id, review id, latest date) for every theme recorded in a review of the partnership
-    within the window: on the review (its start), or on its findings or recommendations (the day
-    they were recorded). Aggregated in SQL: one row per theme and review."""
-    rf = aliased(Finding)
-    live = Review.status != "superseded"
-    on_review = (select(ThemeTag.theme_id, Review.id.label("review_id"), Review.started_on.label("day"))
-                 .join(Review, and_(ThemeTag.entity == "review", ThemeTag.entity_id == Review.id))
-                 .where(Review.partnership_id == partnership_id, live))
-    on_finding = (select(ThemeTag.theme_id, Finding.review_id.label("review_id"), Finding.recorded_on.label("day"))
-                  .join(Finding, and_(ThemeTag.entity == "finding", ThemeTag.entity_id == Finding.id))
-                  .join(Review, Review.id == Finding.review_id)
-                  .where(Finding.partnership_id == partnership_id, live))
-    rec_review = func.coalesce(Recommendation.review_id, rf.review_id)
-    on_rec = (select(ThemeTag.theme_id, rec_review.label("review_id"), Recommendation.recorded_on.label("day"))
-              .join(Recommendation, and_(ThemeTag.entity == "recommendation",
-                                         ThemeTag.entity_id == Recommendation.id))
-              .outerjoin(rf, rf.id == Recommendation.finding_id)
-              .join(Review, Review.id == rec_review)
-              .where(Recommendation.partnership_id == partnership_id, live))
-    u = on_review.union_all(on_finding, on_rec).subquery()
-    rows = s.exec(select(u.c.theme_id, u.c.review_id, func.max(u.c.day))
-                  .where(u.c.day >= start, u.c.day <= as_of, u.c.review_id.is_not(None))
-                  .group_by(u.c.theme_id, u.c.review_id)).all()
-    return [(t, r, d) for t, r, d in rows]
-
-
-def _recurring(s: Session, partnership_id: int, as_of: date) -> list[RecurringTheme]:
-    start = rules.window_start(as_of)
-    rows = _theme_reviews(s, partnership_id, start, as_of)
-    hits = rules.recurring(rows, as_of)
-    if not hits:
-        return []
-    review_ids = sorted({r for t, r, _ in rows if t in hits})
-    refs = dict(s.exec(select(Review.id, Review.reference).where(Review.id.in_(review_ids))).all())
-    names = dict(s.exec(select(Theme.id, Theme.name).where(Theme.id.in_(sorted(hits)))).all())
-    out = []
-    for theme_id in hits:
-        mine = sorted(((d, refs[r]) for t, r, d in rows if t == theme_id), reverse=True)
-        out.append(RecurringTheme(theme_id=theme_id, name=names[theme_id], reviews=len(mine),
-                                  references=tuple(ref for _, ref in mine), window_from=start, as_of=as_of))
-    return sorted(out, key=lambda x: (-x.reviews, x.name))
-
-
-def recurring_themes(actor: Actor, partnership_id: int, as_of: date) -> list[RecurringTheme]:
-    """Themes in 3 or more of the partnership's reviews in the 3 years to `as_of` (inclusive)."""
-    if not (actor.can("learning.read", partnership_id) or actor.can("referral.read", partnership_id)):
-        raise NotFound("No partnership with that number is open to you.")
-    with read_session() as s:
-        return _recurring(s, partnership_id, as_of)
-
-
-def referral_recurring_themes(actor: Actor, referral_reference: str, as_of: date) -> list[RecurringTheme]:
-    """The referral's themes that are recurring in its partnership: what the screening page shows,
-    because the reg.11 considerations ask whether the case highlights recurrent themes."""
-    with read_session() as s:
-        r = s.exec(select(Referral).where(Referral.reference == (referral_reference or "").strip().upper())).first()
-        if r is None or not actor.can("referral.read", r.partnership_id):
-            raise NotFound("No referral with that reference is open to you.")
-        mine = set(s.exec(select(ThemeTag.theme_id).where(ThemeTag.entity == "referral",
-                                                          ThemeTag.entity_id == r.id)))
-        if not mine:
-            return []
-        return [t for t in _recurring(s, r.partnership_id, as_of) if t.theme_id in mine]
-
-
-def tagged_with(s: Session, entity: str, theme_ids) -> list[int]:
-    """Ids of `entity` rows carrying any of the themes (helper for other services)."""
-    ids = list(theme_ids)
-    if not ids:
-        return []
-    return list(s.exec(select(ThemeTag.entity_id).where(ThemeTag.entity == entity, ThemeTag.theme_id.in_(ids))
-                       .distinct()))
-
-
 __all__ = [
-    "RecurringTheme", "add_theme", "entity_partnership", "list_themes", "merge_themes", "recurring_themes",
-    "referral_id_for", "referral_recurring_themes", "rename_theme", "seed_defaults", "seed_taxonomy", "set_tags",
-    "tag",
-    "tagged_with", "tags_of", "theme_names", "untag", "write_tags",
+    "add_theme", "list_themes", "merge_themes", "rename_theme", "seed_defaults", "seed_taxonomy", "theme_names",
 ]
-

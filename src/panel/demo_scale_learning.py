@@ -1,5 +1,5 @@
 """Scale demo: one partnership's learning as rows (findings, recommendations, actions, notes and
-theme tags), with the texts and rules of the small demo (`panel.demo_learning`): themes read from
+theme tags), with the texts and rules of the small demo (`panel.demo_learning_texts`): themes read from
 each case's incident, more findings for statutory reviews, actions open until evidence of impact,
 learning from other sources (child death reviews, case file audits) every year.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from panel.demo_learning import (
+from panel.demo_learning_texts import (
     ACTIONS,
     CROSS_CUTTING,
     DA,

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-pg test-fast lint db clean
+.PHONY: run test test-sqlite test-pg test-fast lint db clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -38,6 +38,11 @@ test-pg: $(VENV)/.installed node_modules/.installed
 
 test-fast: $(VENV)/.installed
 	$(BIN)/pytest -q -m "not browser"
+
+# The benchmark (bench/run.py, issue #8): writes bench/results.md. Not part of `make test`.
+# QUICK=1 runs a fast subset.
+bench: $(VENV)/.installed
+	QUICK=$(QUICK) PYTHONPATH=. $(BIN)/python -m bench.run
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -5,10 +5,11 @@ It only routes. Pages call services; services check permissions on every call.
 
 import streamlit as st
 
-from panel.ui import auth
+from panel.ui import a11y, auth
 from panel.ui.pages import PAGES, visible_pages
 
 st.set_page_config(page_title="Panel", page_icon=":material/balance:", layout="wide")
+a11y.focus_styles()  # a visible keyboard focus ring on every control, signed in or not
 
 # Restore the sign-in cookie before building the page list, or deep links fall back to the
 # default page on reload.

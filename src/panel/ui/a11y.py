@@ -16,6 +16,18 @@ AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 LAST_TESTED = "24 November 2026"
 
 
+# A strong keyboard focus indicator on every control (WCAG 2.4.7, after GOV.UK's 3px ring).
+# Streamlit marks some controls only faintly (a page link's focus is a 15% grey background);
+# :focus-visible leaves mouse clicks unmarked. A constant: never put user text in st.html.
+FOCUS_CSS = """<style>
+:focus-visible { outline: 3px solid #1d4f91 !important; outline-offset: 2px !important; }
+</style>"""
+
+
+def focus_styles() -> None:
+    st.html(FOCUS_CSS)
+
+
 def chart_table(frame: pd.DataFrame, what: str, names: dict[str, str] | None = None) -> None:
     """The figures behind a chart, as a table in an expander beneath it: the chart's text
     alternative for screen reader and keyboard users (and anyone who wants the numbers).

@@ -113,6 +113,17 @@ def test_referential_integrity_and_full_text_index(scale_template):
     con.close()
 
 
+def test_nothing_has_happened_after_today(scale_template):
+    con = sqlite3.connect(scale_template[0] / "panel.db")
+    after = TODAY.isoformat() + " 23:59:59.999999"
+    for table, col in [("auditevent", "at"), ("actionnote", "at"), ("referral", "updated_at"),
+                       ("decision", "recorded_at"), ("decision", "signed_at"), ("notification", "sent_on"),
+                       ("reviewmilestone", "actual_on"), ("action", "closed_on"), ("finding", "recorded_on")]:
+        late = con.execute(f'SELECT count(*) FROM "{table}" WHERE "{col}" > ?', (after,)).fetchone()[0]  # noqa: S608
+        assert late == 0, (table, col)
+    con.close()
+
+
 def test_counts_scale_as_specified(scale_template, tmp_path):
     """Volumes grow with the factor as region's figures say; the live tail (open queue, recent
     reviews) is the same at every factor, so compare two factors."""

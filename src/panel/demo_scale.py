@@ -20,6 +20,7 @@ Deterministic: the same seed, scale, factor and `today` give an identical databa
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -271,13 +272,13 @@ def _cases(rng: random.Random, today: date, scale: Scale, factor: float,
               "decided" if rng.random() < DECIDED_RATE else "closed", "") for _ in range(n)]
     cases += [(subtract_working_days(today, wd), status, "") for wd, status in LIVE_PATTERN]
     cases += [(subtract_working_days(today, wd), "decided", kind) for wd, kind in LIVE_DECIDED]
-    for _ in range(max(0, round(6 * factor))):  # a longer queue at full scale
+    for _ in range(max(3, round(6 * factor))):  # a few fresh ones at any size, more at full scale
         cases.append((subtract_working_days(today, rng.randint(0, 14)), rng.choice(["new", "accepted"]), ""))
     cases.sort()
     return cases
 
 
-def referrals(conn, ids: Ids, rows: Rows, rng: random.Random, setup: Setup, pid: int, code: str,
+def referrals(ids: Ids, rows: Rows, rng: random.Random, setup: Setup, pid: int, code: str,
               cases: list[tuple[date, str, str]]) -> list[dict]:
     today = setup.today
     seqs: Counter[int] = Counter()
@@ -306,11 +307,12 @@ def _audit(rows: Rows, ids: Ids, setup: Setup, referrals_: list[dict], decisions
     for r in referrals_:
         by = r["submitted_by_id"]
         rows.add(AuditEvent, _event(ids, r["created_at"], by, names.get(by, "system"), "create", r,
-                                    f'{{"reference": "{r["reference"]}"}}', None))
+                                    _json({"reference": r["reference"]}), None))
         if r["status"] != "new":
             chair = setup.chair(r["partnership_id"])
-            rows.add(AuditEvent, _event(ids, r["created_at"] + timedelta(days=1), chair, names.get(chair, "system"),
-                                        "triage", r, f'{{"status": "{r["status"]}"}}',
+            when = min(r["created_at"] + timedelta(days=1), at(setup.today, 11))  # never in the future
+            rows.add(AuditEvent, _event(ids, when, chair, names.get(chair, "system"),
+                                        "triage", r, _json({"status": r["status"]}),
                                         {"closed": "close", "awaiting_information": "request_information"}
                                         .get(r["status"], "accept")))
     by_id = {r["id"]: r for r in referrals_}
@@ -318,7 +320,11 @@ def _audit(rows: Rows, ids: Ids, setup: Setup, referrals_: list[dict], decisions
         if d["status"] == "signed":
             r = by_id[d["referral_id"]]
             rows.add(AuditEvent, _event(ids, d["signed_at"], d["signed_by_id"], names.get(d["signed_by_id"], "system"),
-                                        "decision_signed", r, f'{{"decision": {d["id"]}, "version": 1}}', None))
+                                        "decision_signed", r, _json({"decision": d["id"], "version": 1}), None))
+
+
+def _json(value: dict) -> str:
+    return json.dumps(value, sort_keys=True)  # as services.audit writes it
 
 
 def _event(ids, when, user_id, username, action, r, after, detail) -> dict:
@@ -330,7 +336,8 @@ def _event(ids, when, user_id, username, action, r, after, detail) -> dict:
 def load(scale: str = "region", today: date | None = None, seed: int = 2025, factor: float = 1.0) -> dict[str, int]:
     """Load `scale` demo data into an empty database; returns rows added per table.
 
-    `factor` shrinks (or grows) the volumes per partnership: tests use 1/50 of region.
+    `factor` shrinks (or grows) the volumes per partnership (tests use 1/20 of region); the live
+    tail (queue, recent reviews) is the same at every factor.
     """
     spec = SCALES[scale]
     today = today or date.today()
@@ -347,7 +354,7 @@ def load(scale: str = "region", today: date | None = None, seed: int = 2025, fac
         learning = demo_scale_learning.Learning(ids, rows, rng, setup, factor)
         for (pid, code), weight in zip(setup.parts, weights, strict=True):
             cases = _cases(rng, today, spec, factor, weight / mean)
-            refs = referrals(conn, ids, rows, rng, setup, pid, code, cases)
+            refs = referrals(ids, rows, rng, setup, pid, code, cases)
             history = demo_scale_history.History(ids, rows, rng, setup, pid)
             history.run(refs)
             learning.partnership(pid, code, refs, history.reviews)

@@ -12,9 +12,9 @@ live tail near `today` has clocks spread from red to green. Everything is fictio
 names are invented, children are initials and an age, people are role titles.
 
 Fast on purpose: rows are built as plain dicts with their ids assigned here and bulk-inserted
-with SQLAlchemy Core executemany, partnership by partnership, in one transaction (all or
-nothing). The demo password is hashed once. On SQLite the full-text triggers (migration 0005)
-are dropped during the load and the indexes rebuilt once at the end.
+partnership by partnership in one transaction, all or nothing (`panel.demo_scale_rows`: driver
+executemany on SQLite, Core `insert()` elsewhere; full-text index rebuilt once at the end). The
+demo password is hashed once. Docs: docs/scale-data.md.
 Deterministic: the same seed, scale, factor and `today` give an identical database.
 """
 

@@ -1,0 +1,929 @@
+"""Issue #7 point 7: every service call x every role x own/other partnership, against PERMISSIONS.
+
+The call table below names every public `panel.services.*` function whose first parameter is
+`actor`; `test_every_service_function_is_in_the_call_table` fails when one is added without a row
+here, so the matrix cannot silently fall behind the services.
+
+Each row says which permission the call needs (any of several, where the service accepts any)
+and how to call it for a record of one partnership. "Own" is Northbrook (NB); "other" is Westvale
+(WV), where no tested account holds a role: in this module's copy of the demo the administrator
+and the regional manager lose their WV memberships (they keep NB and EM), so that every account
+has a partnership that is not theirs. Expected outcome comes from PERMISSIONS and the roles each
+demo account holds (written out below, not read back through `Actor.can`).
+
+Kinds of row:
+  record  the call names one record: allowed -> it succeeds; refused -> PermissionDenied or
+          NotFound (or the row's documented refusal), and a refused write leaves every table
+          but the audit trail unchanged (the audit trail gains only "not_found" rows).
+  scope   the call takes a partnership filter: allowed -> it returns that partnership's data;
+          refused -> PermissionDenied or nothing from that partnership.
+  listing the call has no partnership argument and lists what the actor may see: "own" -> NB's
+          references are visible iff allowed there; "other" -> WV's never are.
+  global  the call is not about a partnership (administration, the theme taxonomy, regional
+          learning): one cell per role, allowed iff the role holds the permission anywhere.
+
+Regenerate docs/access.md with `.venv/bin/python -m tests.test_access_matrix`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import io
+import json
+import pkgutil
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
+from sqlmodel import select
+
+import panel.services as services_pkg
+from panel.db import dispose_engine, get_engine, read_session, transaction
+from panel.models import (
+    Action,
+    AgencyRequest,
+    AgendaItem,
+    Decision,
+    Finding,
+    Meeting,
+    MeetingMember,
+    Membership,
+    Recommendation,
+    Referral,
+    Review,
+    ReviewMilestone,
+    ReviewType,
+    Theme,
+    User,
+)
+from panel.screening import LCSPR_CONSIDERATIONS
+from panel.services import (
+    accounts,
+    actions,
+    audit_log,
+    briefings,
+    decision_log,
+    decisions,
+    imports,
+    learning,
+    learning_explore,
+    learning_regional,
+    learning_search,
+    meeting_attendance,
+    meeting_items,
+    meeting_mail,
+    meeting_minutes,
+    meetings,
+    partnerships,
+    referrals,
+    reports,
+    retention,
+    review_record,
+    review_types,
+    reviews,
+    screening,
+    theme_recurrence,
+    theme_tags,
+    themes,
+    tracker,
+    users,
+)
+from panel.services import audit as audit_svc
+from panel.services.access import PERMISSIONS, ROLES, SYSTEM, Actor
+from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
+from tests.conftest import ON_PG, TODAY, TestDatabase, build_template, drop_database, new_database
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "access.md"
+NB, EM, WV = 1, 2, 3  # ids in the demo (asserted in the template fixture)
+OWN, OTHER = "own", "other"
+
+# The roles each tested account holds in this module's copy of the demo (DEMO_USERS, less the
+# WV memberships of admin and regional). "none" is an account with no membership at all.
+ACCOUNTS: dict[str, tuple[str, dict[int, set[str]], bool]] = {
+    "admin": ("admin", {NB: {"admin"}, EM: {"admin"}}, False),
+    "chair": ("chair", {NB: {"chair"}}, False),
+    "member": ("member", {NB: {"member"}}, False),
+    "manager": ("manager", {NB: {"manager"}}, False),
+    "referrer": ("referrer", {NB: {"referrer"}}, False),
+    "regional": ("regional", {NB: {"manager"}, EM: {"manager"}}, True),
+    "none": ("nobody", {}, False),
+}
+
+
+# ------------------------------------------------------------------------------ the records
+
+
+@dataclass
+class Side:
+    """The records of one partnership that the calls use (the same ids in every copy)."""
+
+    pid: int
+    code: str
+    read_ref: str  # a referral (NB: one the referrer submitted)
+    new_ref: str
+    new_ref2: str
+    accepted_ref: str
+    notify_ref: str  # accepted; the criteria call for notifying the national panel; not yet done
+    notify_aware: date
+    draft_decision: int
+    review_type_id: int  # rapid review type
+    lcspr_ref: str
+    lcspr_version: int
+    pending_key: str
+    pending_date: date
+    request_id: int
+    rapid_ref: str
+    rapid_version: int
+    action_id: int
+    action_version: int
+    finding_id: int
+    recommendation_id: int
+    meeting_id: int
+    item_id: int
+    member_id: int
+    referral_version: dict[str, int] = field(default_factory=dict)
+    dup_of: dict = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    sides: dict[str, Side]
+    theme_a: int
+    theme_b: int
+    national: int
+    police: int
+    template: TestDatabase
+
+
+def _one(s, stmt):
+    row = s.exec(stmt).first()
+    assert row is not None, stmt
+    return row
+
+
+def _prepare(today: date) -> None:
+    """With the system actor: what the demo lacks for every call to have a valid target."""
+    with read_session() as s:
+        codes = {p: c for c, p in [("NB", NB), ("EM", EM), ("WV", WV)]}
+        assert {u.username for u in s.exec(select(User))} >= {a[0] for a in ACCOUNTS.values() if a[0] != "nobody"}
+        del codes
+        accepted = {pid: [r.reference for r in s.exec(select(Referral).where(
+            Referral.partnership_id == pid, Referral.status == "accepted").order_by(Referral.reference))]
+            for pid in (NB, WV)}
+        rr_type = {pid: _one(s, select(ReviewType).where(ReviewType.partnership_id == pid,
+                                                          ReviewType.key == "rapid_review")).id for pid in (NB, WV)}
+        chair_id = _one(s, select(User).where(User.username == "chair")).id
+    # an open rapid review in NB (the demo has them only elsewhere), and a draft decision in WV
+    form = decisions.DecisionForm(review_type_id=rr_type[NB], rationale="Serious harm, abuse suspected: rapid review.",
+                                  present=[chair_id], apologies=[], conflicts=[], decided_on=today)
+    did = decisions.record_decision(SYSTEM, accepted[NB][-1], form, today)
+    decisions.sign_decision(SYSTEM, did, today)
+    form = decisions.DecisionForm(review_type_id=rr_type[WV], rationale="Serious harm, abuse suspected: rapid review.",
+                                  present=list(decisions.panel_members(SYSTEM, WV))[:1], apologies=[], conflicts=[],
+                                  decided_on=today)
+    decisions.record_decision(SYSTEM, accepted[WV][-1], form, today)
+    for pid, lcspr in ((NB, "NB-2026-005-R2"), (WV, "WV-2026-002-R2")):
+        review_record.add_agency_request(SYSTEM, lcspr, agency_id=3, kind="chronology", requested_on=today,
+                                         due_on=today + timedelta(days=14), contact_email="", today=today)
+        mid = meetings.create_meeting(SYSTEM, pid, today + timedelta(days=7),
+                                      list(decisions.panel_members(SYSTEM, pid)), today)
+        first = meetings.get_meeting(SYSTEM, mid).members[0]
+        meeting_attendance.set_attendance(SYSTEM, mid, first.id, "present")
+        meeting_attendance.add_guest(SYSTEM, mid, "Dr Guest", 4)
+        meeting_items.add_item(SYSTEM, mid, "Referral for decision", "referral", accepted[pid][0])
+    with transaction() as s:
+        s.add(User(username="nobody", name="No Membership", email="nobody@example.org", password_hash="x"))
+        for username in ("admin", "regional"):
+            uid = _one(s, select(User).where(User.username == username)).id
+            for m in s.exec(select(Membership).where(Membership.user_id == uid, Membership.partnership_id == WV)):
+                s.delete(m)
+
+
+def _side(s, pid: int, code: str, today: date) -> Side:
+    refs = lambda status: [r for r in s.exec(select(Referral).where(  # noqa: E731
+        Referral.partnership_id == pid, Referral.status == status).order_by(Referral.reference))]
+    new, accepted = refs("new"), refs("accepted")
+    referrer_id = _one(s, select(User).where(User.username == "referrer")).id
+    own = [r for r in new if r.submitted_by_id == referrer_id]
+    read = own[0] if own else new[0]
+    notify = None
+    for r in accepted:
+        sc = screening.screen(SYSTEM, r.reference, today)
+        if any(n.body == "national_panel" and n.sent_on is None for n in sc.notifications):
+            notify = r
+            break
+    assert notify is not None, f"no accepted referral in {code} to notify"
+    draft = _one(s, select(Decision).join(Referral, Referral.id == Decision.referral_id).where(
+        Referral.partnership_id == pid, Decision.status == "draft").order_by(Decision.id))
+    lcspr = _one(s, select(Review).join(ReviewType, ReviewType.id == Review.review_type_id).where(
+        Review.partnership_id == pid, Review.status == "open", ReviewType.key == "lcspr"))
+    rapid = _one(s, select(Review).join(ReviewType, ReviewType.id == Review.review_type_id).where(
+        Review.partnership_id == pid, Review.status == "open", ReviewType.key == "rapid_review"))
+    ms = list(s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == lcspr.id)
+                     .order_by(ReviewMilestone.planned_on, ReviewMilestone.id)))
+    done = [m.actual_on for m in ms if m.actual_on]
+    pending = next(m for m in ms if m.actual_on is None)
+    meeting = _one(s, select(Meeting).where(Meeting.partnership_id == pid))
+    item = _one(s, select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.kind == "referral"))
+    member = _one(s, select(MeetingMember).where(MeetingMember.meeting_id == meeting.id))
+    act = _one(s, select(Action).where(Action.partnership_id == pid, Action.status == "open").order_by(Action.id))
+    rec = _one(s, select(Recommendation).where(Recommendation.partnership_id == pid).order_by(Recommendation.id))
+    return Side(
+        pid=pid, code=code, read_ref=read.reference, new_ref=new[0].reference, new_ref2=new[1].reference,
+        accepted_ref=accepted[0].reference, notify_ref=notify.reference, notify_aware=notify.aware_on,
+        draft_decision=draft.id,
+        review_type_id=_one(s, select(ReviewType).where(ReviewType.partnership_id == pid,
+                                                         ReviewType.key == "rapid_review")).id,
+        lcspr_ref=lcspr.reference, lcspr_version=lcspr.version, pending_key=pending.key,
+        pending_date=max(done + [lcspr.started_on]),
+        request_id=_one(s, select(AgencyRequest).where(AgencyRequest.review_id == lcspr.id)).id,
+        rapid_ref=rapid.reference, rapid_version=rapid.version, action_id=act.id, action_version=act.version,
+        finding_id=_one(s, select(Finding).where(Finding.partnership_id == pid).order_by(Finding.id)).id,
+        recommendation_id=rec.id, meeting_id=meeting.id, item_id=item.id, member_id=member.id,
+        referral_version={r.reference: r.version for r in new + accepted},
+        dup_of={"child_initials": new[0].child_initials, "child_age_years": new[0].child_age_years,
+                "child_dob": new[0].child_dob, "incident_date": new[0].incident_date,
+                "aware_on": max(new[0].incident_date, TODAY - timedelta(days=3)), "received_on": TODAY},
+    )
+
+
+@pytest.fixture(scope="module")
+def world(demo_template, tmp_path_factory) -> World:
+    sides: dict[str, Side] = {}
+    themes_: list[int] = []
+
+    def fill():
+        with read_session() as s:
+            assert dict(s.exec(text("select id, code from partnership")).all()) == {NB: "NB", EM: "EM", WV: "WV"}
+        _prepare(TODAY)
+        TRACKER_FILE[:] = [imports.export_tracker(SYSTEM, [NB])]
+        with read_session() as s:
+            sides.update({OWN: _side(s, NB, "NB", TODAY), OTHER: _side(s, WV, "WV", TODAY)})
+            themes_.extend(t.id for t in s.exec(select(Theme).where(Theme.kind == "local", Theme.active == True)  # noqa: E712
+                                                .order_by(Theme.id)))
+            themes_.append(_one(s, select(Theme).where(Theme.kind == "national").order_by(Theme.id)).id)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PANEL_TODAY", TODAY.isoformat())
+        database = build_template(tmp_path_factory.mktemp("access-matrix"), fill, template=demo_template)
+    yield World(sides=sides, theme_a=themes_[0], theme_b=themes_[1], national=themes_[-1], police=3,
+                template=database)
+    drop_database(database)
+
+
+@pytest.fixture(scope="module")
+def shared(world, tmp_path_factory) -> TestDatabase:
+    """One copy for the cells that only read (reads add audit rows, which no check depends on)."""
+    database = new_database(tmp_path_factory.mktemp("access-reads"), world.template)
+    yield database
+    dispose_engine(database.url)
+    drop_database(database)
+
+
+@pytest.fixture
+def cell_db(request, world, shared, tmp_path, monkeypatch):
+    """The shared copy for a read; a private copy of the prepared demo for a write."""
+    monkeypatch.setenv("PANEL_TODAY", TODAY.isoformat())
+    if not CALLS[request.node.callspec.params["name"]].write:
+        shared.use(monkeypatch)
+        yield world
+        return
+    database = new_database(tmp_path, world.template)
+    database.use(monkeypatch)
+    yield world
+    dispose_engine(database.url)
+    drop_database(database)
+
+
+# ------------------------------------------------------------------------------ the call table
+
+
+@dataclass
+class Spec:
+    perm: str | tuple[str, ...]  # allowed if the role holds any of these in the partnership
+    call: Callable[[Side, World], Any]
+    kind: str = "record"  # record, scope, listing, global
+    write: bool = False
+    refusal: tuple[type[Exception], ...] = (PermissionDenied, NotFound)
+    audited: bool = False  # a refused "other" lookup leaves a not_found audit row
+    regional: bool = False  # is_regional alone also allows it
+    size: Callable[[Any], int] | None = None  # scope rows: how much data came back
+    refusal_keys: frozenset[str] = frozenset()  # a ValidationFailed refusal names only these fields
+    setup: Callable[[Side], None] | None = None  # system-actor preparation, before the fingerprint
+
+
+def _n(result) -> int:
+    """How much data a result holds (0 for an empty listing or all-zero counts)."""
+    if isinstance(result, pd.DataFrame):
+        return len(result)
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], int):
+        return result[1]
+    if isinstance(result, dict):
+        return sum(int(v) for v in result.values() if isinstance(v, int | float)) or len(result)
+    if isinstance(result, list | set | frozenset):
+        return len(result)
+    if hasattr(result, "__dataclass_fields__"):
+        return sum(v for v in vars(result).values() if isinstance(v, int))
+    if isinstance(result, bytes):
+        return len(_text(result).split())
+    raise TypeError(type(result))
+
+
+def _text(result) -> str:
+    """Everything a result would show, as text (spreadsheets and Word files unzipped)."""
+    if isinstance(result, bytes):
+        if result[:2] == b"PK":
+            with zipfile.ZipFile(io.BytesIO(result)) as z:
+                return " ".join(re.sub(r"<[^>]+>", " ", z.read(n).decode("utf-8", "replace"))
+                                for n in z.namelist() if n.endswith(".xml") and ("sheet" in n or "shared" in n
+                                                                                 or "document" in n))
+        return result.decode("utf-8-sig", "replace")
+    if isinstance(result, pd.DataFrame):
+        return result.to_csv()
+    if isinstance(result, tuple):
+        return " ".join(_text(x) for x in result)
+    return json.dumps(result, default=lambda o: repr(o))
+
+
+def _timeliness_size(report: dict) -> int:
+    return len(report.get("partnerships") or report.get("scope", {}).get("partnerships", []) or [])
+
+
+def _xlsx_rows(data: bytes) -> int:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return sum(max(ws.max_row - 1, 0) for ws in wb.worksheets)
+
+
+def _decision_form(x: Side, w: World) -> decisions.DecisionForm:
+    return decisions.DecisionForm(review_type_id=x.review_type_id, rationale="Serious harm and abuse suspected.",
+                                  present=list(decisions.panel_members(SYSTEM, x.pid))[:1], apologies=[], conflicts=[], decided_on=TODAY)
+
+
+def _referral_form(x: Side) -> dict:
+    """Valid, and a possible duplicate of one of the partnership's referrals."""
+    return {**_base_form(), **x.dup_of}
+
+
+def _base_form() -> dict:
+    return {
+        "received_on": TODAY, "aware_on": date(2026, 11, 20), "incident_date": date(2026, 11, 19),
+        "referrer_name": "Named nurse", "referrer_agency_id": 5, "identified_by": "staff_partner_community",
+        "child_initials": "QZ", "child_age_years": 1, "child_sex": "male", "child_ethnicity": "mixed",
+        "incident_summary": "Baby admitted with bruising to the face and an unexplained fracture.",
+        "harm": "serious_harm", "abuse_or_neglect": "suspected", "location": "in_area", "agencies_involved": [3],
+    }
+
+
+def _milestones(type_id: int) -> list[dict]:
+    with read_session() as s:
+        return json.loads(s.get(ReviewType, type_id).milestones)
+
+
+def _type_version(type_id: int) -> int:
+    with read_session() as s:
+        return s.get(ReviewType, type_id).version
+
+
+P = PERMISSIONS
+# review_record's documented refusal for a reader who does not keep the record (chair, manager):
+# a message on the page's "review" field (tests/test_review_record.py); others get NotFound.
+READER_REFUSAL = frozenset({"review"})
+LF = learning_explore.LearningFilter
+ANON = "safe text about practice"
+SECTIONS = {"background": "A review of practice.", "learning": "Share information early."}
+
+CALLS: dict[str, Spec] = {
+    # --- accounts and partnerships: administration, not about one partnership's records
+    "accounts.create_user": Spec("user.manage", lambda x, w: accounts.create_user(
+        ACTOR, username="new.user", name="New User", email="new.user@example.org", password="a-long-passphrase-1",
+        memberships=[("NB", "member")]), kind="global", write=True),
+    "accounts.set_password": Spec("user.manage", lambda x, w: accounts.set_password(
+        ACTOR, "member", "a-long-passphrase-2"), kind="global", write=True),
+    "accounts.partnerships": Spec("referral.read", lambda x, w: accounts.partnerships(ACTOR, "referral.read"),
+                                  kind="listing"),
+    "partnerships.create_partnership": Spec("user.manage", lambda x, w: partnerships.create_partnership(
+        ACTOR, "ZZ", "Zedland Safeguarding Children Partnership"), kind="global", write=True),
+    "audit.not_found": Spec((), None, kind="exempt"),  # records a failed lookup; no access of its own
+    "audit.purge_before": Spec((), lambda x, w: audit_svc.purge_before(ACTOR, datetime.now(UTC)), kind="global",
+                               write=True),  # the command line (SYSTEM) only: refused to every role
+    "accounts.managed_user_id": Spec("user.manage", lambda x, w: accounts.managed_user_id(ACTOR, "member"),
+                                     kind="global"),
+    "accounts.unlock_user": Spec("user.manage", lambda x, w: accounts.unlock_user(ACTOR, "member"), kind="global",
+                                 write=True),
+    "users.list_users": Spec("user.manage", lambda x, w: users.list_users(ACTOR), kind="global"),
+    "users.set_role": Spec("user.manage", lambda x, w: users.set_role(ACTOR, "member", x.pid, "chair", True),
+                           write=True),
+    "users.set_active": Spec("user.manage", lambda x, w: users.set_active(ACTOR, "member", False), kind="global",
+                             write=True),
+    "users.sign_out_everywhere": Spec("user.manage", lambda x, w: users.sign_out_everywhere(ACTOR, "member"),
+                                      kind="global", write=True),
+    "audit_log.search": Spec("audit.read", lambda x, w: audit_log.search(ACTOR, audit_log.AuditFilter()),
+                             kind="global"),
+    "audit_log.export_csv": Spec("audit.read", lambda x, w: audit_log.export_csv(ACTOR, audit_log.AuditFilter()),
+                                 kind="global"),
+    "audit_log.choices": Spec("audit.read", lambda x, w: audit_log.choices(ACTOR), kind="global"),
+    "retention.due": Spec("retention.view", lambda x, w: retention.due(ACTOR, TODAY), kind="global"),
+    "retention.apply": Spec("retention.apply", lambda x, w: retention.apply(ACTOR, TODAY), kind="global",
+                            write=True),
+    # --- referrals
+    "referrals.queue": Spec("referral.read", lambda x, w: referrals.queue(
+        ACTOR, referrals.QueueFilter(partnership_ids=[x.pid]), TODAY), kind="scope"),
+    "referrals.export_queue": Spec("referral.export", lambda x, w: referrals.export_queue(
+        ACTOR, referrals.QueueFilter(partnership_ids=[x.pid]), TODAY, "csv"), kind="scope"),
+    "referrals.my_referrals": Spec("referral.read_own", lambda x, w: referrals.my_referrals(ACTOR, TODAY),
+                                   kind="listing"),
+    "referrals.get_referral": Spec(("referral.read", "referral.read_own"), lambda x, w: referrals.get_referral(
+        ACTOR, x.read_ref, TODAY), audited=True),
+    "referrals.possible_duplicates": Spec("referral.read", lambda x, w: referrals.possible_duplicates(
+        ACTOR, x.pid, _referral_form(x), TODAY), kind="scope", refusal=(ValidationFailed,), refusal_keys=frozenset({"partnership_id"})),
+    "referrals.submit": Spec("referral.submit", lambda x, w: referrals.submit(ACTOR, x.pid, _referral_form(x), TODAY),
+                             write=True, refusal=(ValidationFailed,),
+                             refusal_keys=frozenset({"partnership_id"})),
+    "referrals.triage": Spec("referral.triage", lambda x, w: referrals.triage(
+        ACTOR, x.new_ref, "accept", "", x.referral_version[x.new_ref]), write=True, audited=True),
+    "referrals.link": Spec("referral.link", lambda x, w: referrals.link(ACTOR, x.new_ref, x.new_ref2, "sibling"),
+                           write=True, audited=True),
+    # --- screening, notifications, the director's route
+    "screening.screen": Spec("referral.read", lambda x, w: screening.screen(ACTOR, x.accepted_ref, TODAY),
+                             audited=True),
+    "screening.save_facts": Spec("screening.edit", lambda x, w: screening.save_facts(
+        ACTOR, x.accepted_ref, {"interagency_concerns": "yes"}, x.referral_version[x.accepted_ref]),
+        write=True, audited=True),
+    "screening.record_notification": Spec("notification.record", lambda x, w: screening.record_notification(
+        ACTOR, x.notify_ref, "national_panel", TODAY, "CINS-1", TODAY), write=True, audited=True),
+    "screening.record_director_route": Spec("screening.edit", lambda x, w: screening.record_director_route(
+        ACTOR, x.accepted_ref, "notify", TODAY, TODAY), write=True, audited=True),
+    # --- decisions
+    "decisions.panel_members": Spec("referral.read", lambda x, w: decisions.panel_members(ACTOR, x.pid),
+                                    kind="scope"),
+    "decisions.decisions_for": Spec("referral.read", lambda x, w: decisions.decisions_for(ACTOR, x.accepted_ref),
+                                    audited=True),
+    "decisions.record_decision": Spec("decision.record", lambda x, w: decisions.record_decision(
+        ACTOR, x.accepted_ref, _decision_form(x, w), TODAY), write=True, audited=True),
+    "decisions.sign_decision": Spec("decision.sign", lambda x, w: decisions.sign_decision(
+        ACTOR, x.draft_decision, TODAY), write=True),
+    # --- reviews and their record
+    "reviews.for_referral": Spec("review.read", lambda x, w: reviews.for_referral(ACTOR, x.accepted_ref),
+                                 audited=True),
+    "reviews.get_review": Spec("review.read", lambda x, w: reviews.get_review(ACTOR, x.lcspr_ref, TODAY),
+                               audited=True),
+    "reviews.record_rapid_review_outcome": Spec(("review.edit", "screening.edit"),
+                                                lambda x, w: reviews.record_rapid_review_outcome(
+        ACTOR, x.rapid_ref, considerations={k: "no" for k, _ in LCSPR_CONSIDERATIONS}, lcspr_decision="no_lcspr",
+        sent_on=TODAY, response=None, response_note="",
+        expected_version=x.rapid_version, today=TODAY), write=True, audited=True),
+    "review_record.record_details": Spec("review.read", lambda x, w: review_record.record_details(
+        ACTOR, x.lcspr_ref), audited=True),
+    "review_record.record_milestone": Spec("review.edit", lambda x, w: review_record.record_milestone(
+        ACTOR, x.lcspr_ref, x.pending_key, x.pending_date, x.lcspr_version, TODAY), write=True, audited=True,
+        refusal=(PermissionDenied, NotFound, ValidationFailed), refusal_keys=READER_REFUSAL),
+    "review_record.record_delay": Spec("review.edit", lambda x, w: review_record.record_delay(
+        ACTOR, x.lcspr_ref, TODAY, 10, "Parallel criminal proceedings", x.lcspr_version), write=True, audited=True,
+        refusal=(PermissionDenied, NotFound, ValidationFailed), refusal_keys=READER_REFUSAL),
+    "review_record.update_details": Spec("review.edit", lambda x, w: review_record.update_details(
+        ACTOR, x.lcspr_ref, lead_reviewer="Lee Reviewer", lead_reviewer_email="lee@example.org",
+        publication_status="planned", publication_reason="", expected_version=x.lcspr_version), write=True, audited=True,
+        refusal=(PermissionDenied, NotFound, ValidationFailed), refusal_keys=READER_REFUSAL),
+    "review_record.add_agency_request": Spec("review.edit", lambda x, w: review_record.add_agency_request(
+        ACTOR, x.lcspr_ref, agency_id=4, kind="agency_report", requested_on=TODAY, due_on=TODAY + timedelta(days=20),
+        contact_email="", today=TODAY), write=True, audited=True,
+        refusal=(PermissionDenied, NotFound, ValidationFailed), refusal_keys=READER_REFUSAL),
+    "review_record.mark_received": Spec("review.edit", lambda x, w: review_record.mark_received(
+        ACTOR, x.lcspr_ref, x.request_id, TODAY, TODAY), write=True, audited=True,
+        refusal=(PermissionDenied, NotFound, ValidationFailed), refusal_keys=READER_REFUSAL),
+    "review_types.list_types": Spec(("referral.read", "review_type.manage"), lambda x, w: review_types.list_types(
+        ACTOR, x.pid), kind="scope"),
+    "review_types.update_type": Spec("review_type.manage", lambda x, w: review_types.update_type(
+        ACTOR, x.review_type_id, name="Rapid review (edited)", description="", milestones=_milestones(x.review_type_id),
+        active=True, expected_version=_type_version(x.review_type_id)), write=True),
+    "tracker.reviews": Spec("review.read", lambda x, w: tracker.reviews(
+        ACTOR, tracker.TrackerFilter(partnership_ids=[x.pid]), TODAY), kind="scope"),
+    "tracker.timeline": Spec("review.read", lambda x, w: tracker.timeline(
+        ACTOR, tracker.TrackerFilter(partnership_ids=[x.pid]), TODAY, [x.lcspr_ref]), kind="scope"),
+    "tracker.type_names": Spec("review.read", lambda x, w: tracker.type_names(ACTOR) or _refuse(), kind="global"),
+    # --- reports and imports
+    "reports.allowed_partnerships": Spec("report.timeliness", lambda x, w: reports.allowed_partnerships(ACTOR),
+                                         kind="listing"),
+    "reports.timeliness": Spec("report.timeliness", lambda x, w: reports.timeliness(ACTOR, TODAY, [x.pid]),
+                               kind="scope"),
+    "reports.timeliness_xlsx": Spec("report.timeliness", lambda x, w: reports.timeliness_xlsx(ACTOR, TODAY, [x.pid]),
+                                    kind="scope"),
+    "imports.can_import": Spec("data.import", lambda x, w: imports.can_import(ACTOR) or _refuse(), kind="global"),
+    "imports.importable": Spec("data.import", lambda x, w: sorted(imports.importable(ACTOR) or _refuse()),
+                               kind="listing"),
+    "imports.template": Spec("data.import", lambda x, w: imports.template(ACTOR), kind="global"),
+    "imports.check_file": Spec("data.import", lambda x, w: imports.check_file(
+        ACTOR, _tracker_file(), "tracker.xlsx", TODAY), kind="global"),
+    "imports.import_tracker": Spec("data.import", lambda x, w: imports.import_tracker(
+        ACTOR, _tracker_file(), "tracker.xlsx", TODAY), kind="global", write=True),
+    "imports.export_scope": Spec(("referral.read", "data.import"), lambda x, w: imports.export_scope(ACTOR, [x.pid]),
+                                 kind="scope"),
+    "imports.export_tracker": Spec(("referral.read", "data.import"), lambda x, w: imports.export_tracker(
+        ACTOR, [x.pid]), kind="scope"),
+    # --- learning
+    "learning.recommendation_detail": Spec("learning.read", lambda x, w: learning.recommendation_detail(
+        ACTOR, x.recommendation_id)),
+    "learning.add_finding": Spec("learning.edit", lambda x, w: learning.add_finding(
+        ACTOR, "Information was not shared between agencies.", TODAY, review_reference=x.lcspr_ref, today=TODAY),
+        write=True),
+    "learning.edit_finding": Spec("learning.edit", lambda x, w: learning.edit_finding(
+        ACTOR, x.finding_id, text="Information was not shared early enough.", today=TODAY), write=True),
+    "learning.add_recommendation": Spec("learning.edit", lambda x, w: learning.add_recommendation(
+        ACTOR, "Agencies should share information early.", TODAY, [3], finding_id=x.finding_id, today=TODAY),
+        write=True),
+    "learning.edit_recommendation": Spec("learning.edit", lambda x, w: learning.edit_recommendation(
+        ACTOR, x.recommendation_id, text="Agencies should share information earlier.", today=TODAY), write=True),
+    "learning_explore.theme_by_year": Spec("learning.read", lambda x, w: learning_explore.theme_by_year(
+        ACTOR, LF(partnership_ids=[x.pid])), kind="scope"),
+    "learning_explore.theme_by_review_type": Spec("learning.read", lambda x, w: learning_explore.theme_by_review_type(
+        ACTOR, LF(partnership_ids=[x.pid])), kind="scope"),
+    "learning_explore.theme_by_agency": Spec("learning.read", lambda x, w: learning_explore.theme_by_agency(
+        ACTOR, LF(partnership_ids=[x.pid])), kind="scope"),
+    "learning_explore.cooccurrence": Spec("learning.read", lambda x, w: learning_explore.cooccurrence(
+        ACTOR, LF(partnership_ids=[x.pid])), kind="scope"),
+    "learning_explore.totals": Spec("learning.read", lambda x, w: learning_explore.totals(
+        ACTOR, LF(partnership_ids=[x.pid]), TODAY), kind="scope"),
+    "learning_explore.years": Spec("learning.read", lambda x, w: learning_explore.years(ACTOR, [x.pid]),
+                                   kind="scope"),
+    "learning_explore.agencies": Spec("learning.read", lambda x, w: learning_explore.agencies(ACTOR) or _refuse(),
+                                      kind="global", regional=True),
+    "learning_search.learning_list": Spec("learning.read", lambda x, w: learning_search.learning_list(
+        ACTOR, LF(partnership_ids=[x.pid])), kind="scope"),
+    "learning_search.search": Spec("learning.read", lambda x, w: learning_search.search(
+        ACTOR, "information", [x.pid]), kind="scope"),
+    "learning_regional.regional_learning": Spec((), lambda x, w: learning_regional.regional_learning(ACTOR),
+                                                kind="global", regional=True),
+    "learning_regional.regional_theme_counts": Spec((), lambda x, w: learning_regional.regional_theme_counts(ACTOR),
+                                                    kind="global", regional=True),
+    # --- actions
+    "actions.register": Spec("learning.read", lambda x, w: actions.register(
+        ACTOR, actions.RegisterFilter(partnership_ids=[x.pid]), TODAY), kind="scope"),
+    "actions.summary": Spec("learning.read", lambda x, w: actions.summary(
+        ACTOR, actions.RegisterFilter(partnership_ids=[x.pid]), TODAY), kind="scope"),
+    "actions.export_register": Spec("learning.read", lambda x, w: actions.export_register(
+        ACTOR, actions.RegisterFilter(partnership_ids=[x.pid]), TODAY), kind="scope"),
+    "actions.get_action": Spec("learning.read", lambda x, w: actions.get_action(ACTOR, x.action_id, TODAY)),
+    "actions.recommendations_for": Spec("learning.read", lambda x, w: actions.recommendations_for(
+        ACTOR, x.lcspr_ref)),
+    "actions.add_action": Spec("learning.edit", lambda x, w: actions.add_action(
+        ACTOR, x.recommendation_id, 3, "Dana Owner", "dana@example.org", "Audit the information-sharing protocol.",
+        TODAY + timedelta(days=30)), write=True),
+    "actions.record_progress": Spec("learning.edit", lambda x, w: actions.record_progress(
+        ACTOR, x.action_id, "Audit tool agreed with the police lead.", "in_progress", x.action_version), write=True),
+    "actions.close_action": Spec("action.close", lambda x, w: actions.close_action(
+        ACTOR, x.action_id, "A re-audit of 40 cases found information shared within a day in 38 of them.",
+        x.action_version, TODAY), write=True),
+    # --- 7-minute briefings
+    "briefings.choices": Spec("learning.read", lambda x, w: briefings.choices(ACTOR), kind="listing"),
+    "briefings.identifiers_for_review": Spec("learning.read", lambda x, w: briefings.identifiers_for_review(
+        ACTOR, x.lcspr_ref), audited=True),
+    "briefings.draft": Spec("learning.read", lambda x, w: briefings.draft(ACTOR, x.lcspr_ref), audited=True),
+    "briefings.build": Spec("learning.read", lambda x, w: briefings.build(ACTOR, x.lcspr_ref, SECTIONS),
+                            audited=True),
+    # --- themes: one national taxonomy, administered; tags live on a partnership's records
+    "themes.seed_defaults": Spec("review_type.manage", lambda x, w: themes.seed_defaults(ACTOR), kind="global",
+                                 write=True),
+    "themes.list_themes": Spec(("learning.read", "referral.read", "review_type.manage"),
+                               lambda x, w: themes.list_themes(ACTOR), kind="global", regional=True),
+    "themes.theme_names": Spec(("learning.read", "referral.read", "review_type.manage"),
+                               lambda x, w: themes.theme_names(ACTOR), kind="global", regional=True),
+    "themes.add_theme": Spec("review_type.manage", lambda x, w: themes.add_theme(
+        ACTOR, "a brand new local theme", "local", w.national), kind="global", write=True),
+    "themes.rename_theme": Spec("review_type.manage", lambda x, w: themes.rename_theme(
+        ACTOR, w.theme_a, "a renamed local theme"), kind="global", write=True),
+    "themes.merge_themes": Spec("review_type.manage", lambda x, w: themes.merge_themes(ACTOR, FRESH[0], w.theme_b),
+                                setup=lambda x: _fresh_theme(),
+                                kind="global", write=True, refusal=(PermissionDenied,)),
+    "theme_tags.set_tags": Spec("learning.edit", lambda x, w: theme_tags.set_tags(ACTOR, "finding", x.finding_id,
+                                                                          [w.theme_a]), write=True),
+    "theme_tags.tag": Spec("learning.edit", lambda x, w: theme_tags.tag(ACTOR, "finding", x.finding_id, w.theme_b),
+                       write=True),
+    "theme_tags.untag": Spec("learning.edit", lambda x, w: theme_tags.untag(ACTOR, "finding", x.finding_id, _tag_of(x)),
+                         write=True),
+    "theme_tags.tags_of": Spec("learning.read", lambda x, w: theme_tags.tags_of(ACTOR, "finding", x.finding_id)),
+    "theme_tags.referral_id_for": Spec("referral.read", lambda x, w: theme_tags.referral_id_for(ACTOR, x.accepted_ref)),
+    "theme_recurrence.recurring_themes": Spec(("learning.read", "referral.read"), lambda x, w: theme_recurrence.recurring_themes(
+        ACTOR, x.pid, TODAY) or True),
+    "theme_recurrence.referral_recurring_themes": Spec("referral.read", lambda x, w: theme_recurrence.referral_recurring_themes(
+        ACTOR, x.accepted_ref, TODAY) or True),
+    # --- meetings
+    "meetings.agenda_preview": Spec("referral.read", lambda x, w: meetings.agenda_preview(ACTOR, x.pid, TODAY),
+                                    kind="scope"),
+    "meetings.create_meeting": Spec("meeting.run", lambda x, w: meetings.create_meeting(
+        ACTOR, x.pid, TODAY + timedelta(days=14), [], TODAY), write=True),
+    "meetings.list_meetings": Spec("referral.read", lambda x, w: meetings.list_meetings(ACTOR), kind="listing"),
+    "meetings.get_meeting": Spec("referral.read", lambda x, w: meetings.get_meeting(ACTOR, x.meeting_id)),
+    "meetings.partnership_names": Spec("referral.read", lambda x, w: meetings.partnership_names(ACTOR),
+                                       kind="listing"),
+    "decision_log.outcome_names": Spec("referral.read", lambda x, w: decision_log.outcome_names(ACTOR) or _refuse(),
+                                       kind="global"),
+    "decision_log.decision_log": Spec("referral.read", lambda x, w: decision_log.decision_log(
+        ACTOR, decision_log.LogFilter(partnership_ids=[x.pid])), kind="scope"),
+    "decision_log.export_decision_log": Spec("referral.read", lambda x, w: decision_log.export_decision_log(
+        ACTOR, decision_log.LogFilter(partnership_ids=[x.pid])), kind="scope", size=_xlsx_rows),
+    "meeting_attendance.add_guest": Spec("meeting.run", lambda x, w: meeting_attendance.add_guest(ACTOR, x.meeting_id, "DI Pat Police", 3),
+                                         write=True),
+    "meeting_attendance.invite": Spec("meeting.run", lambda x, w: meeting_attendance.invite(ACTOR, x.meeting_id, _panel_user(x)),
+                                      write=True),
+    "meeting_attendance.set_attendance": Spec("meeting.run", lambda x, w: meeting_attendance.set_attendance(
+        ACTOR, x.meeting_id, x.member_id, "present"), write=True),
+    "meeting_items.add_item": Spec("meeting.run", lambda x, w: meeting_items.add_item(ACTOR, x.meeting_id, "Annual report"),
+                                   write=True),
+    "meeting_items.move_item": Spec("meeting.run", lambda x, w: meeting_items.move_item(ACTOR, x.item_id, 1), write=True),
+    "meeting_items.remove_item": Spec("meeting.run", lambda x, w: meeting_items.remove_item(ACTOR, x.item_id), write=True),
+    "meeting_attendance.declare_conflict": Spec("meeting.run", lambda x, w: meeting_attendance.declare_conflict(
+        ACTOR, x.item_id, x.member_id), write=True),
+    "meeting_items.decide_item": Spec("meeting.run", lambda x, w: meeting_items.decide_item(
+        ACTOR, x.item_id, x.review_type_id, "The panel agreed the criteria are met.", TODAY), write=True,
+        setup=lambda x: _quorate(x)),
+    "meeting_items.record_summary": Spec("meeting.run", lambda x, w: meeting_items.record_summary(
+        ACTOR, x.item_id, "Discussed; more information needed.", "carried"), write=True),
+    "meeting_items.add_action": Spec("meeting.run", lambda x, w: meeting_items.add_action(
+        ACTOR, x.item_id, "Send the chronology.", 3, "DI Pat Police", TODAY + timedelta(days=7), TODAY), write=True),
+    "meetings.close_meeting": Spec("meeting.run", lambda x, w: meetings.close_meeting(ACTOR, x.meeting_id, TODAY),
+                                   write=True),
+    "meeting_minutes.minutes_docx": Spec("referral.read", lambda x, w: meeting_minutes.minutes_docx(ACTOR, x.meeting_id)),
+    "meeting_mail.recipients": Spec("referral.read", lambda x, w: meeting_mail.recipients(ACTOR, x.meeting_id)),
+    "meeting_mail.email_minutes": Spec("meeting.run", lambda x, w: meeting_mail.email_minutes(
+        ACTOR, x.meeting_id, smtp_factory=_FakeSMTP)),
+}
+
+ACTOR: Actor  # set per cell by `_as`; the lambdas above read it
+
+
+def _refuse():
+    raise PermissionDenied("(the call returned nothing: refused)")
+
+
+def _tag_of(x: Side) -> int:
+    t = theme_tags.tags_of(SYSTEM, "finding", x.finding_id)
+    assert t, "the demo finding carries no theme"
+    return next(iter(t))
+
+
+def _panel_user(x: Side) -> int:
+    return next(iter(decisions.panel_members(SYSTEM, x.pid) or {0: ""}))
+
+
+def _tracker_file() -> bytes:
+    return TRACKER_FILE[0]
+
+
+TRACKER_FILE: list[bytes] = []  # NB's tracker, exported once when the module's copy is made
+
+
+class _FakeSMTP:
+    def __init__(self, *a, **k):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+    def send_message(self, *a, **k):
+        return {}
+
+    def starttls(self, *a, **k):
+        pass
+
+    def login(self, *a, **k):
+        pass
+
+    def quit(self):
+        pass
+
+
+def _quorate(x: Side) -> None:
+    """Make the meeting quorate (the three statutory partners present, everyone invited present),
+    by the system actor, so that only the actor's right to run the meeting decides the outcome."""
+    for name, agency in (("Sam Social Care", 1), ("DI Pat Police", 3), ("Dr Hana Health", 4)):
+        meeting_attendance.add_guest(SYSTEM, x.meeting_id, name, agency)
+    for mm in meetings.get_meeting(SYSTEM, x.meeting_id).members:
+        meeting_attendance.set_attendance(SYSTEM, x.meeting_id, mm.id, "present")
+
+
+FRESH: list[int] = [0]
+
+
+def _fresh_theme() -> None:
+    """An untagged local theme to merge (a merge that would lose tags is refused as invalid)."""
+    with read_session() as s:
+        national = _one(s, select(Theme).where(Theme.kind == "national").order_by(Theme.id)).id
+    FRESH[0] = themes.add_theme(SYSTEM, "matrix theme to merge", "local", national)
+
+
+# ------------------------------------------------------------------------------ the matrix
+
+
+def _service_functions() -> dict[str, Callable]:
+    found = {}
+    for m in pkgutil.iter_modules(services_pkg.__path__):
+        mod = importlib.import_module(f"panel.services.{m.name}")
+        for name, f in inspect.getmembers(mod, inspect.isfunction):
+            if f.__module__ != mod.__name__ or name.startswith("_"):
+                continue
+            params = list(inspect.signature(f).parameters)
+            if params and params[0] == "actor":
+                found[f"{m.name}.{name}"] = f
+    return found
+
+
+def test_every_service_function_is_in_the_call_table():
+    found = set(_service_functions())
+    missing, stale = sorted(found - set(CALLS)), sorted(set(CALLS) - found)
+    assert not missing, f"service functions with no row in tests/test_access_matrix.py CALLS: {missing}"
+    assert not stale, f"rows for functions that no longer exist: {stale}"
+    assert len(found) >= 100
+
+
+def _expected(spec: Spec, role: str, side: str) -> bool:
+    _, roles, regional = ACCOUNTS[role]
+    perms = (spec.perm,) if isinstance(spec.perm, str) else spec.perm
+    if spec.kind == "global":
+        held = set().union(*roles.values()) if roles else set()
+    else:
+        held = roles.get(NB if side == OWN else WV, set())
+    return any(PERMISSIONS.get(p, frozenset()) & held for p in perms) or (spec.regional and regional)
+
+
+def _cells():
+    for name, spec in CALLS.items():
+        if spec.kind == "exempt":
+            continue
+        for role in ACCOUNTS:
+            for side in ((OWN,) if spec.kind == "global" else (OWN, OTHER)):
+                yield pytest.param(name, role, side, id=f"{name}-{role}-{side}")
+
+
+CELLS = list(_cells())
+_checked: list[str] = []
+
+FINGERPRINT_SKIP = {"auditevent", "alembic_version"}
+
+
+_COLUMNS: dict[str, list[str]] = {}  # the schema's tables and columns, read once
+
+
+def _fingerprint() -> dict[str, str]:
+    """A hash of every table's rows (audit aside): equal before and after means nothing changed.
+    On SQLite each table is folded to one string in SQL (reading rows into Python is ~10x slower)."""
+    if not _COLUMNS:
+        insp = sa_inspect(get_engine())
+        _COLUMNS.update({t: [c["name"] for c in insp.get_columns(t)] for t in sorted(insp.get_table_names())
+                         if t not in FINGERPRINT_SKIP and "fts" not in t})
+    out = {}
+    with read_session() as s:
+        for t, names in _COLUMNS.items():
+            if ON_PG:
+                rows = repr(s.exec(text(f'select * from "{t}" order by 1')).all())  # noqa: S608 (schema names)
+            else:
+                cols = "||','||".join(f'quote("{c}")' for c in names)
+                rows = s.exec(text(f'select group_concat(x, char(10)) from '  # noqa: S608 (schema names)
+                                   f'(select {cols} as x from "{t}" order by rowid)')).one()[0] or ""
+            out[t] = hashlib.sha256(rows.encode()).hexdigest()
+    return out
+
+
+def _audit_since(last_id: int) -> list[str]:
+    with read_session() as s:
+        return [r[0] for r in s.exec(text("select action from auditevent where id > :i"), params={"i": last_id}).all()]
+
+
+def _last_audit() -> int:
+    with read_session() as s:
+        return s.exec(text("select coalesce(max(id), 0) from auditevent")).one()[0]
+
+
+def _visible(result, code: str) -> bool:
+    name = {"NB": "Northbrook", "EM": "Eastmere", "WV": "Westvale"}[code]
+    pid = {"NB": NB, "EM": EM, "WV": WV}[code]
+    if isinstance(result, list) and result and all(isinstance(v, int) for v in result):
+        return pid in result
+    if isinstance(result, list) and result and hasattr(result[0], "code"):
+        return any(p.code == code for p in result)
+    if isinstance(result, dict) and all(isinstance(k, int) for k in result):
+        return pid in result
+    t = _text(result)
+    return bool(re.search(rf"\b{code}-\d{{4}}-\d{{3}}", t)) or name in t or f'"{code}"' in t or f",{code}," in t
+
+
+@pytest.mark.parametrize(("name", "role", "side"), CELLS)
+def test_cell(name, role, side, cell_db):
+    global ACTOR
+    w = cell_db
+    spec = CALLS[name]
+    username, _, _ = ACCOUNTS[role]
+    actor = accounts.actor_for(username)
+    assert actor is not None, username
+    ACTOR = actor
+    x = w.sides[side]
+    allowed = _expected(spec, role, side)
+    if spec.setup is not None:
+        spec.setup(x)
+    before = _fingerprint() if spec.write and not allowed else None
+    last = _last_audit()
+    _checked.append(f"{name}-{role}-{side}")
+
+    if spec.kind in ("record", "global"):
+        if allowed:
+            spec.call(x, w)
+        else:
+            with pytest.raises(spec.refusal) as e:
+                spec.call(x, w)
+            if isinstance(e.value, ValidationFailed):
+                assert set(e.value.errors) <= spec.refusal_keys, e.value.errors
+            if spec.audited and side == OTHER:
+                assert "not_found" in _audit_since(last), "another partnership's reference was not audited"
+    elif spec.kind == "scope":
+        size = spec.size or _n
+        if allowed:
+            assert size(spec.call(x, w)) > 0, "allowed, but nothing came back"
+        else:
+            try:
+                result = spec.call(x, w)
+            except spec.refusal:
+                pass
+            else:
+                assert size(result) == 0 or not _visible(result, x.code), \
+                    f"refused, yet {x.code}'s data came back"
+    elif spec.kind == "listing":
+        try:
+            result = spec.call(x, w)
+        except PermissionDenied:
+            assert not allowed, "allowed, but refused"
+        else:
+            assert _visible(result, x.code) == allowed, \
+                f"{x.code} {'missing from' if allowed else 'visible in'} the result"
+    else:
+        raise AssertionError(spec.kind)
+
+    if before is not None:
+        assert _fingerprint() == before, "a refused write changed the database"
+        assert set(_audit_since(last)) <= {"not_found"}, "a refused write left an audit row"
+
+
+def test_zz_report_cells_checked():
+    """Prints how many cells ran (pytest -s shows it; the count is also asserted)."""
+    print(f"\naccess matrix: {len(_checked)} cells checked of {len(CELLS)} "
+          f"({len([c for c in CALLS.values() if c.kind != 'exempt'])} service functions, {len(ACCOUNTS)} roles)")
+    assert len(CELLS) > 1000
+
+
+# ------------------------------------------------------------------------------ docs/access.md
+
+
+def render_doc() -> str:
+    roles = list(ROLES)
+    lines = [
+        "# Who may do what",
+        "",
+        "Generated from `PERMISSIONS` in `src/panel/services/access.py` by",
+        "`.venv/bin/python -m tests.test_access_matrix`; `tests/test_access_matrix.py` fails when this",
+        "file is out of date. Roles are held per partnership: a permission applies only in the",
+        "partnerships where the user holds the role. Another partnership's record is \"not found\"",
+        "(and the attempt is audited). Regional users (`is_regional`) may also read anonymised",
+        "learning across partnerships.",
+        "",
+        "| permission | " + " | ".join(roles) + " |",
+        "| --- | " + " | ".join("---" for _ in roles) + " |",
+    ]
+    for perm, allowed in PERMISSIONS.items():
+        lines.append(f"| `{perm}` | " + " | ".join("yes" if r in allowed else "" for r in roles) + " |")
+    uses: dict[str, list[str]] = {}
+    for name, spec in CALLS.items():
+        if spec.kind == "exempt":
+            continue
+        perms = (spec.perm,) if isinstance(spec.perm, str) else spec.perm
+        key = " or ".join(f"`{p}`" for p in perms) + (" (or regional)" if spec.regional else "")
+        uses.setdefault(key or "regional users only", []).append(f"`{name}`")
+    lines += ["", "## Which service call needs which permission", "",
+              "Checked for every role, in the user's own partnership and in another, by",
+              "`tests/test_access_matrix.py`.", "", "| needs | service calls |", "| --- | --- |"]
+    for key in sorted(uses):
+        lines.append(f"| {key} | {', '.join(sorted(uses[key]))} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_access_doc_is_current():
+    assert DOC.exists() and DOC.read_text() == render_doc(), \
+        "docs/access.md is out of date: run .venv/bin/python -m tests.test_access_matrix"
+
+
+if __name__ == "__main__":
+    DOC.write_text(render_doc())
+    print(f"wrote {DOC}")

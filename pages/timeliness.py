@@ -149,6 +149,9 @@ def _late_by(item: dict) -> str:
 
 
 def links(items: list[dict], page: str, ref_key: str, label) -> None:
+    """Each late item opens its record; "None." when there are none, so an empty list is plain."""
+    if not items:
+        st.caption("None.")
     for item in items[:LATE_LINKS]:
         st.page_link(page, label=label(item), query_params={"ref": item[ref_key]},
                      icon=":material/open_in_new:")
@@ -158,32 +161,24 @@ def links(items: list[dict], page: str, ref_key: str, label) -> None:
 
 late = report["notifications"]["late_items"]
 with st.expander(f"Late notifications ({len(late)})", icon=":material/notification_important:"):
-    if not late:
-        st.caption("None.")
     links(late, "pages/referral.py", "referral", lambda i: (
         f"{i['referral']} · {BODY_LABELS.get(i['body'], i['body'])} · due {_day(i['due_on'])} · "
         + (f"sent {_day(i['sent_on'])}, " if i["sent"] else "not sent, ") + _late_by(i)))
 
 late = report["rapid_reviews"]["late_items"]
 with st.expander(f"Late rapid reviews ({len(late)})", icon=":material/timer_off:"):
-    if not late:
-        st.caption("None.")
     links(late, "pages/review.py", "review", lambda i: (
         f"{i['review']} · due {_day(i['due_on'])} · "
         + (f"sent {_day(i['sent_on'])}, " if i["sent"] else "not sent, ") + _late_by(i)))
 
 late = report["lcsprs"]["late_items"]
 with st.expander(f"Late LCSPRs ({len(late)})", icon=":material/menu_book:"):
-    if not late:
-        st.caption("None.")
     links(late, "pages/review.py", "review", lambda i: (
         f"{i['review']} · decided {_day(i['decided_on'])} · due {_day(i['due_on'])} · "
         + (f"published {_day(i['published_on'])}, " if i["published"] else "not published, ")
         + _late_by(i)))
 
 with st.expander(f"Overdue milestones now ({od['total']})", icon=":material/event_busy:"):
-    if not od["items"]:
-        st.caption("None.")
     links(od["items"], "pages/review.py", "review", lambda i: (
         f"{i['review']} · {i['name']}" + (" (statutory)" if i["statutory"] else "")
         + f" · planned {_day(i['planned_on'])} · {i['working_days_overdue']} working days overdue"))

@@ -8,20 +8,13 @@ file was imported (or, with --dry-run, is valid) and 2 with the report on any pr
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from datetime import date
 from pathlib import Path
-
-
-def _today() -> date:
-    """Today, unless PANEL_TODAY pins it (as the web app does for tests and demos)."""
-    pinned = os.environ.get("PANEL_TODAY")
-    return date.fromisoformat(pinned) if pinned else date.today()
 
 
 def import_file(args: argparse.Namespace) -> int:
     from panel import tracker_io
+    from panel.clock import today
     from panel.services import imports
     from panel.services.access import SYSTEM
 
@@ -33,7 +26,7 @@ def import_file(args: argparse.Namespace) -> int:
     if (problem := tracker_io.too_large(size)) is not None:
         print(problem.line(), file=sys.stderr)
         return 2
-    report = imports.import_tracker(SYSTEM, path.read_bytes(), path.name, _today(), dry_run=args.dry_run)
+    report = imports.import_tracker(SYSTEM, path.read_bytes(), path.name, today(), dry_run=args.dry_run)
     for w in report.warnings:
         print(f"warning: {w.line()}", file=sys.stderr)
     if not report.ok:

@@ -7,22 +7,9 @@ neither sends nor writes anything.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from datetime import date
 
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
-
-
-def _today() -> date:
-    """Today, unless PANEL_TODAY pins it (as the web app does for tests and demos)."""
-    pinned = os.environ.get("PANEL_TODAY")
-    return date.fromisoformat(pinned) if pinned else date.today()
+from panel.cli_args import iso_date
 
 
 def _plural(n: int, word: str) -> str:
@@ -30,9 +17,10 @@ def _plural(n: int, word: str) -> str:
 
 
 def remind(args: argparse.Namespace) -> int:
+    from panel.clock import today
     from panel.services import reminders
 
-    as_of = args.as_of or _today()
+    as_of = args.as_of or today()
     to_send = reminders.digests(as_of)
     items = sum(d.items for d in to_send)
     if args.dry_run:
@@ -71,7 +59,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     r.add_argument("--dry-run", action="store_true",
                    help="print every digest instead of sending; nothing is sent or recorded")
-    r.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
+    r.add_argument("--as-of", type=iso_date, metavar="YYYY-MM-DD",
                    help="work the clocks out as of this date (default: today)")
     r.set_defaults(fn=remind)
     return r

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
-from datetime import date
 
+from panel.cli_args import iso_date
 from panel.retention import RECORD_TYPES, RetentionConfigError
 
 COLUMNS = (("due_on", "due on"), ("action", "action"), ("record_type", "record type"),
@@ -22,22 +21,10 @@ COLUMNS = (("due_on", "due on"), ("action", "action"), ("record_type", "record t
            ("note", "note"))
 
 
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
-
-
 def _record_type(text: str) -> str:
     if text not in RECORD_TYPES:
         raise argparse.ArgumentTypeError(f"{text!r} is not a record type; known: {', '.join(RECORD_TYPES)}")
     return text
-
-
-def _today() -> date:
-    pinned = os.environ.get("PANEL_TODAY")
-    return date.fromisoformat(pinned) if pinned else date.today()
 
 
 def table(rows: list[dict]) -> str:
@@ -55,13 +42,14 @@ def _counts(items) -> str:
 
 
 def retention(args: argparse.Namespace) -> int:
+    from panel.clock import today
     from panel.services import retention as service
     from panel.services.access import SYSTEM
 
     if args.apply and args.as_of is None:
         print("--apply needs --as-of YYYY-MM-DD: say which day's retention to carry out.", file=sys.stderr)
         return 2
-    as_of = args.as_of or _today()
+    as_of = args.as_of or today()
     try:
         pol = service.policies()
         items = service.due(SYSTEM, as_of, args.type)
@@ -113,7 +101,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     mode = r.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help="list what is due; change nothing")
     mode.add_argument("--apply", action="store_true", help="delete or anonymise what is due (audited)")
-    r.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
+    r.add_argument("--as-of", type=iso_date, metavar="YYYY-MM-DD",
                    help="judge the periods as of this date (default today for --dry-run; required for --apply)")
     r.add_argument("--type", action="append", type=_record_type, metavar="RECORD_TYPE",
                    help=f"only this record type (repeatable): {', '.join(RECORD_TYPES)}")

@@ -7,11 +7,19 @@ substitute ("observed") days and one-off holidays such as the 2022 State Funeral
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
 from dateutil.relativedelta import relativedelta
+
+
+def today() -> date:
+    """Today, unless PANEL_TODAY pins it (tests, demos): the one place the web app and the
+    `panel` commands ask, so both agree on the day."""
+    pinned = os.environ.get("PANEL_TODAY")
+    return date.fromisoformat(pinned) if pinned else date.today()
 
 
 @lru_cache(maxsize=256)

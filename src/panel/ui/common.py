@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
+from panel.clock import today  # noqa: F401  (pages take today from here with the layout helpers)
 from panel.services.access import Actor
 
 RAG_LABELS = {"red": "Overdue", "amber": "Due soon", "green": "On track", "done": "Notified", "none": "-"}
@@ -38,14 +37,6 @@ def first_view(kind: str, reference: str) -> bool:
 
 def mark_viewed(kind: str, reference: str) -> None:
     st.session_state.setdefault(f"_viewed_{kind}", set()).add(reference)
-
-
-def today() -> date:
-    """One place for 'today', so tests and the demo can pin it (PANEL_TODAY)."""
-    import os
-
-    pinned = os.environ.get("PANEL_TODAY")
-    return date.fromisoformat(pinned) if pinned else date.today()
 
 
 HIDDEN = "hidden (presentation mode)"

@@ -12,6 +12,7 @@ import streamlit as st
 
 from panel import timeliness
 from panel.services import accounts, reports
+from panel.ui import cached
 from panel.ui.common import actor, empty_state, header, today
 
 LATE_LINKS = 100  # links listed per expander; the Excel export has every row
@@ -37,7 +38,7 @@ if len(parts) > 1:
     names = {p.id: f"{p.name} ({p.code})" for p in parts}
     chosen = c2.multiselect("Partnership", list(names), format_func=names.get,
                             placeholder="All your partnerships")
-report = reports.timeliness(me, as_of, chosen or None)
+report = cached.timeliness(me, as_of, chosen or None)
 types = report["review_types"]
 
 

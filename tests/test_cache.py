@@ -71,3 +71,23 @@ def test_a_write_invalidates(demo_db, fresh_cache):
     after = cached.tracker_reviews(manager, f, TODAY)
     assert after.loc[after["reference"] == ref, "lead_reviewer"].iloc[0] == "A New Reviewer"
     assert before.loc[before["reference"] == ref, "lead_reviewer"].iloc[0] != "A New Reviewer"
+
+
+def test_two_partnerships_get_their_own_cached_timeliness(demo_db, fresh_cache):
+    nb, em = _actor("manager"), _actor("chair.em")
+    first, second = cached.timeliness(nb, TODAY), cached.timeliness(em, TODAY)
+    assert [p["code"] for p in first["partnerships"]] == ["NB"]
+    assert [p["code"] for p in second["partnerships"]] == ["EM"]
+
+
+def test_a_view_is_not_a_write_but_a_triage_is(demo_db, fresh_cache):
+    from panel.services import referrals
+
+    chair = _actor("chair")
+    df, _ = referrals.queue(chair, referrals.QueueFilter(statuses=("new",)), TODAY)
+    ref = df["reference"].iloc[0]
+    before = cached.generation()
+    detail = referrals.get_referral(chair, ref, TODAY, record_view=True)  # audited, changes nothing
+    assert cached.generation() == before
+    referrals.triage(chair, ref, "accept", "", detail.referral.version)
+    assert cached.generation() > before

@@ -74,15 +74,21 @@ def history(session: Session, entity: str, entity_id: int, limit: int = 200) -> 
     return list(session.exec(stmt))
 
 
+# Audited reads and sign-ins: they change no data a page shows, so they leave caches alone.
+NO_DATA_CHANGE = ("view", "export", "not_found", "login", "login_failed")
+
+
 def high_water() -> int:
-    """The newest audit row's id. Every write records an audit row in its own transaction, so
-    this moves on every committed write, from any process (the UI caches key on it)."""
+    """The newest id of an audit row that records a change. Every write records its audit row
+    in its own transaction, so this moves on every committed write, from any process (the UI
+    caches key on it); any action not listed in NO_DATA_CHANGE counts as a change."""
     from sqlalchemy import func
 
     from panel.db import read_session
 
     with read_session() as s:
-        return int(s.exec(select(func.max(AuditEvent.id))).one() or 0)
+        return int(s.exec(select(func.max(AuditEvent.id))
+                          .where(AuditEvent.action.not_in(NO_DATA_CHANGE))).one() or 0)
 
 
 def changed(before: dict, after: dict) -> tuple[dict, dict]:

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from panel.config import get_settings
-from panel.services import audit, learning, tracker
+from panel.services import audit, learning, reports, tracker
 from panel.services.access import Actor
 
 TTL = 600  # seconds: bounds staleness for anything a write could miss, and memory
@@ -117,3 +117,15 @@ def tracker_reviews(actor: Actor, f: tracker.TrackerFilter, today: date) -> pd.D
 
 def tracker_timeline(actor: Actor, f: tracker.TrackerFilter, today: date, references: list[str]) -> pd.DataFrame:
     return _tracker_timeline(scope(actor, "review.read"), generation(), f, today, tuple(references), actor)
+
+
+# Timeliness: every figure over every notification, decision and review of the partnerships.
+
+@_cache
+def _timeliness(key: tuple, gen: int, as_of: date, partnership_ids: tuple | None, _actor: Actor) -> dict:
+    return reports.timeliness(_actor, as_of, list(partnership_ids) if partnership_ids else None)
+
+
+def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = None) -> dict:
+    ids = tuple(partnership_ids) if partnership_ids else None
+    return _timeliness(scope(actor, "report.timeliness"), generation(), as_of, ids, actor)

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from panel import lifecycle
@@ -19,9 +18,9 @@ from panel.models import Agency, AgencyRequest, Review, ReviewDelay, ReviewMiles
 from panel.review_types import COPY_KEY, PUBLICATION_KEY
 from panel.services import audit
 from panel.services.access import Actor
-from panel.services.errors import NotFound, StaleEdit, ValidationFailed
+from panel.services.errors import NotFound, ValidationFailed
 from panel.services.review_types import spec_of
-from panel.services.reviews import NOT_FOUND, _load_review
+from panel.services.reviews import NOT_FOUND, _load_review, versioned_update
 
 PUBLICATION_STATUSES = {"planned": "As planned", "delayed": "Delayed", "withheld": "Withheld"}
 REQUEST_KINDS = {"chronology": "Chronology", "agency_report": "Agency report", "agency_summary": "Agency summary"}
@@ -50,13 +49,6 @@ def _editable(s: Session, actor: Actor, reference: str) -> Review:
         raise NotFound(NOT_FOUND) if not actor.can("review.read", rv.partnership_id) else \
             ValidationFailed({"review": "Only the chair or business manager can change a review's record."})
     return rv
-
-
-def _bump(s: Session, rv: Review, expected_version: int) -> None:
-    done = s.execute(update(Review).where(Review.id == rv.id, Review.version == expected_version)
-                     .values(version=Review.version + 1))
-    if done.rowcount != 1:
-        raise StaleEdit("review")
 
 
 def _milestones(s: Session, review_id: int) -> list[ReviewMilestone]:
@@ -113,7 +105,7 @@ def record_milestone(actor: Actor, reference: str, key: str, actual_on: date | N
                                                 labels={m.key: m.name for m in ms})
         if errors:
             raise ValidationFailed({"actual_on": " ".join(errors.values())})
-        _bump(s, rv, expected_version)
+        versioned_update(s, rv, expected_version)
         before = target.actual_on
         target.actual_on = actual_on
         s.add(target)
@@ -135,7 +127,7 @@ def record_delay(actor: Actor, reference: str, starts_on: date | None, working_d
         raise ValidationFailed(errors)
     with transaction() as s:
         rv = _editable(s, actor, reference)
-        _bump(s, rv, expected_version)
+        versioned_update(s, rv, expected_version)
         s.add(ReviewDelay(review_id=rv.id, starts_on=starts_on, working_days=working_days,
                           reason=reason.strip(), recorded_by_id=actor.user_id))
         s.flush()
@@ -173,11 +165,7 @@ def update_details(actor: Actor, reference: str, *, lead_reviewer: str, lead_rev
         values = {"lead_reviewer": (lead_reviewer or "").strip() or None, "lead_reviewer_email": email or None,
                   "publication_status": publication_status,
                   "publication_reason": (publication_reason or "").strip() or None}
-        before = {k: getattr(rv, k) for k in values}
-        done = s.execute(update(Review).where(Review.id == rv.id, Review.version == expected_version)
-                         .values(**values, version=Review.version + 1))
-        if done.rowcount != 1:
-            raise StaleEdit("review")
+        before = versioned_update(s, rv, expected_version, values)
         audit.record(s, actor, "review_details", "review", rv.id, rv.partnership_id, before=before, after=values)
 
 

@@ -54,6 +54,18 @@ def _load_review(s: Session, actor: Actor, reference: str) -> Review:
     raise audit.not_found(actor, "review", reference, NOT_FOUND)
 
 
+def versioned_update(s: Session, rv: Review, expected_version: int, values: dict | None = None) -> dict:
+    """Write `values` and the next version only if nobody changed the review since the page read
+    it (else StaleEdit: the second of two editors is refused). Returns the values before."""
+    values = values or {}
+    before = {k: getattr(rv, k) for k in values}
+    done = s.execute(update(Review).where(Review.id == rv.id, Review.version == expected_version)
+                     .values(**values, version=Review.version + 1))
+    if done.rowcount != 1:
+        raise StaleEdit("review")
+    return before
+
+
 def get_review(actor: Actor, reference: str, today: date, record_view: bool = True) -> ReviewView:
     with read_session() as s:
         rv = _load_review(s, actor, reference)
@@ -108,11 +120,7 @@ def record_rapid_review_outcome(actor: Actor, reference: str, *, considerations:
         values = {"lcspr_considerations": json.dumps(considerations, sort_keys=True), "lcspr_decision": lcspr_decision,
                   "sent_to_national_panel_on": sent_on, "national_panel_response": response,
                   "national_panel_note": (response_note or "").strip() or None}
-        before = {k: getattr(rv, k) for k in values}
-        done = s.execute(update(Review).where(Review.id == rv.id, Review.version == expected_version)
-                         .values(**values, version=Review.version + 1))
-        if done.rowcount != 1:
-            raise StaleEdit("review")
+        before = versioned_update(s, rv, expected_version, values)
         for key, day in (("sent_to_national_panel", sent_on), ("lcspr_decision_recorded", today)):
             m = s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id, ReviewMilestone.key == key)).first()
             if m and day and m.actual_on is None:

@@ -22,22 +22,20 @@ down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-MESSAGE = "audit rows are append-only"
-
 SQLITE = [
-    f"""CREATE TRIGGER audit_no_update BEFORE UPDATE ON auditevent
-        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
-    f"""CREATE TRIGGER audit_no_delete BEFORE DELETE ON auditevent
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON auditevent
+        BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END""",
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON auditevent
         WHEN NOT EXISTS (SELECT 1 FROM audit_purge WHERE id = 1 AND active)
-        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
+        BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END""",
 ]
 POSTGRES = [
-    f"""CREATE OR REPLACE FUNCTION audit_guard() RETURNS trigger AS $$
+    """CREATE OR REPLACE FUNCTION audit_guard() RETURNS trigger AS $$
         BEGIN
             IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM audit_purge WHERE id = 1 AND active) THEN
                 RETURN OLD;
             END IF;
-            RAISE EXCEPTION '{MESSAGE}';
+            RAISE EXCEPTION 'audit rows are append-only';
         END $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER audit_guard BEFORE UPDATE OR DELETE ON auditevent
         FOR EACH ROW EXECUTE FUNCTION audit_guard()""",

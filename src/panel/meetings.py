@@ -1,6 +1,7 @@
 """Pure rules for panel meetings (issue 6): quorum, conflicts and the agenda's order.
 
-No database here: the service (`panel.services.meetings`) loads the facts and applies these.
+No database here: the services (`panel.services.meetings`, `meeting_attendance`, `meeting_items`)
+load the facts and apply these.
 """
 
 from __future__ import annotations

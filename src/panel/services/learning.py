@@ -4,7 +4,7 @@ in full (DOMAIN §7).
 Findings come from reviews and the other learning sources the seeds name (child death review
 learning, inter-agency case file audits, child protection incident reviews); recommendations
 answer findings and name their target agencies; actions (panel.services.actions) carry them out.
-Findings, recommendations and reviews carry several themes each (panel.services.themes).
+Findings, recommendations and reviews carry several themes each (panel.services.theme_tags).
 
 Walls: every call is limited to the partnerships where the actor has "learning.read"; the one
 exception is `regional_learning`, for users with the regional permission, which returns only

@@ -44,10 +44,20 @@ TITLE = "h1"
 
 
 def selected(quick: bool) -> list[BenchPage]:
-    """Every page of the product's registry (a page added later is opened as the chair, shown
-    once its title is), or the quick subset."""
+    """Every page of the product's registry (a page added later is opened by the first role
+    that may, and counts as shown once its title is), or the quick subset."""
     from panel.ui.pages import PAGES as PRODUCT
 
     known = {p.key: p for p in PAGES}
-    out = [known.get(p.key) or BenchPage(p.key, p.path, "chair", TITLE) for p in PRODUCT]
+    out = [known.get(p.key) or BenchPage(p.key, p.path, _user_for(p.permissions), TITLE) for p in PRODUCT]
     return [p for p in out if p.key in QUICK] if quick else out
+
+
+def _user_for(permissions: tuple[str, ...]) -> str:
+    """The first demo account (named after its role) whose role may open a page."""
+    from panel.services.access import PERMISSIONS
+
+    for role in ("chair", "manager", "member", "referrer", "admin"):
+        if not permissions or any(role in PERMISSIONS[p] for p in permissions):
+            return role
+    return "admin"

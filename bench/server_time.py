@@ -70,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     for p in pages.selected(a.quick):
         if a.only and p.key not in a.only:
             continue
-        r = measure(p, refs.get(p.ref, ""), a.runs)
+        try:
+            r = measure(p, refs.get(p.ref, ""), a.runs)
+        except Exception as e:  # noqa: BLE001 - one failing page is reported, the rest still measured
+            r = {"page": p.key, "user": p.user, "ref": refs.get(p.ref, ""), "error": f"{type(e).__name__}: {e}"[:200]}
         print(f"  {p.key:<14} wall {r.get('median_ms', r.get('error'))} ms, cpu {r.get('cpu_ms')} ms",
               file=sys.stderr, flush=True)
         results.append(r)

@@ -8,6 +8,7 @@ anonymisation check before anything is built.
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 
 from docx import Document
@@ -74,8 +75,17 @@ def _compact(doc) -> None:
     bullet.paragraph_format.space_after = Pt(1)
 
 
+# Characters XML 1.0 (so Word) cannot hold: pasted text can carry them, and python-docx refuses them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str | None) -> str:
+    """Text as Word can store it: control characters other than tab and newline dropped."""
+    return _NOT_XML.sub("", text or "")
+
+
 def _body(doc, text: str) -> None:
-    lines = [line.rstrip() for line in (text or "").strip().splitlines()]
+    lines = [line.rstrip() for line in xml_safe(text).strip().splitlines()]
     if not any(lines):
         doc.add_paragraph("-")
         return
@@ -99,13 +109,13 @@ def build_docx(title: str, sections: dict[str, str], subtitle: str | None = None
     doc = Document()
     _compact(doc)
     props = doc.core_properties
-    props.title, props.author, props.last_modified_by, props.comments = title, "", "", ""
+    props.title, props.author, props.last_modified_by, props.comments = xml_safe(title), "", "", ""
     props.subject, props.keywords, props.category = "7-minute briefing", "", ""
     if created is not None:
         props.created = props.modified = created
-    doc.add_paragraph(title, style="Title")
+    doc.add_paragraph(xml_safe(title), style="Title")
     if subtitle:
-        p = doc.add_paragraph(subtitle)
+        p = doc.add_paragraph(xml_safe(subtitle))
         p.runs[0].italic = True
     for key in SECTION_KEYS:
         doc.add_paragraph(numbered_heading(key), style="Heading 1")

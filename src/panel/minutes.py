@@ -9,6 +9,8 @@ from datetime import date
 from docx import Document
 from docx.shared import Pt, RGBColor
 
+from panel.briefing import xml_safe
+
 INK = RGBColor(0x1B, 0x2A, 0x41)
 ATTENDANCE = {"present": "Present", "apologies": "Apologies", "invited": "Invited, did not attend"}
 
@@ -17,7 +19,19 @@ def _fmt(d) -> str:
     return f"{d:%A %d %B %Y}" if isinstance(d, date) else str(d or "")
 
 
+def _safe(value):
+    """Every string made storable in Word (user text can carry control characters)."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {k: _safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_safe(v) for v in value]
+    return value
+
+
 def build(meeting: dict, people: list[dict], items: list[dict]) -> bytes:
+    meeting, people, items = _safe(meeting), _safe(people), _safe(items)
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = "Arial"

@@ -119,12 +119,20 @@ def _as_date(value, field: str, errors: FormErrors, required: bool = True) -> da
         return None
 
 
+def _as_id(value) -> int | None:
+    """A record id from a form value, or None for anything that is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _choice(data, field, choices, errors, label) -> str | None:
     value = data.get(field)
     if value in (None, ""):
         errors[field] = f"Choose {label}."
         return None
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:  # any other type is hostile input
         errors[field] = f"Choose {label} from the list."
         return None
     return value
@@ -167,7 +175,7 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
     agency = data.get("referrer_agency_id")
     if agency in (None, ""):
         errors["referrer_agency_id"] = "Choose the referrer's agency."
-    elif int(agency) not in agency_ids:
+    elif _as_id(agency) not in agency_ids:
         errors["referrer_agency_id"] = "Choose the referrer's agency from the list."
     else:
         clean["referrer_agency_id"] = int(agency)
@@ -186,7 +194,7 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
     if age not in (None, ""):
         try:
             age = int(age)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             errors["child_age_years"] = "Enter the age in whole years."
         else:
             if not 0 <= age <= 17:
@@ -218,7 +226,7 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
     involved = data.get("agencies_involved") or []
     try:
         involved_ids = sorted({int(a) for a in involved})
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         involved_ids = []
         errors["agencies_involved"] = "Choose the agencies from the list."
     if any(a not in agency_ids for a in involved_ids):

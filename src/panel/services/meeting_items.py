@@ -167,6 +167,8 @@ def add_action(actor: Actor, item_id: int, text: str, owner_agency_id: int | Non
         raise ValidationFailed(errors)
     with transaction() as s:
         it, m = runnable_item(s, actor, item_id)
+        if s.get(Agency, owner_agency_id) is None:
+            raise ValidationFailed({"owner_agency_id": "Choose the owning agency."})
         a = MeetingAction(item_id=it.id, text=text.strip(), owner_agency_id=owner_agency_id,
                           owner_name=owner_name.strip(), due_on=due_on)
         s.add(a)

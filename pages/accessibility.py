@@ -66,8 +66,8 @@ The content listed below is non-accessible for the following reasons.
   Click anywhere in the box and type the date instead.
 - **Info and relationships (WCAG 1.3.1).** Some pages skip from the level 1 page heading to level 3
   headings, so the outline a screen reader lists has a gap.
-- **Keyboard (WCAG 2.1.1).** Choosing a theme by clicking a chart on the learning explorer, and
-  choosing a row by clicking a table, need a mouse. Every such choice can also be made with a
+- **Keyboard (WCAG 2.1.1).** Choosing a theme by clicking a chart on the learning explorer needs a
+  mouse, and choosing a row by clicking a table may. Every such choice can also be made with a
   keyboard in a list box beside or beneath the chart or table.
 - **Non-text content (WCAG 1.1.1).** Charts are pictures a screen reader cannot read. Each chart
   has a caption that says what it shows and, beside or beneath it, a table of the same figures.
@@ -90,7 +90,9 @@ Panel was last tested on {LAST_TESTED}, by the team that builds it, in two ways:
 - **axe-core {AXE_CORE_VERSION}** (rules tagged {', '.join(AXE_TAGS)}) run on every page, for
   every kind of user (administrator, chair, member, business manager, referrer and regional
   manager), and on the sign-in page and this statement before signing in. Any serious or critical
-  problem fails the checks, except the date box parts named above.
+  problem fails the checks, except the date box parts named above and the faded labels of
+  controls that cannot be used at that moment (WCAG exempts inactive controls from contrast).
+  Each page also has its own title.
 - **Keyboard only**: signing in, making a referral, and screening a referral and recording and
   signing the decision, using only the keyboard (Tab, Shift+Tab, Enter, Space, arrow keys and
   typing), checking that the control with focus is visibly marked.

@@ -85,34 +85,41 @@ def _item_select(*cols):
     return select(*(c.label(name) for c, name in zip(cols, ITEM_COLUMNS, strict=True)))
 
 
-def _items(kinds=("finding", "recommendation")):
+def _items(kinds=("finding", "recommendation"), match=None):
     """Findings, recommendations and (optionally) actions as rows of one shape (ITEM_COLUMNS):
     kind, id, partnership, review, source, date recorded, text, and the (tag_entity, tag_id)
-    whose themes the row carries (an action carries its recommendation's)."""
+    whose themes the row carries (an action carries its recommendation's).
+
+    `match(kind, select, model)`, when given (a search: learning_search), restricts each arm to
+    the rows matching the search text and adds a "rank" column; searching each table in its own
+    arm lets the text index drive the query instead of a join against the whole union."""
+    def arm(kind, stmt, model):
+        return match(kind, stmt, model) if match else stmt
+
     parts = []
     if "finding" in kinds:
-        parts.append(_item_select(
+        parts.append(arm("finding", _item_select(
             literal_column("'finding'"), Finding.id, Finding.partnership_id, Finding.review_id,
             Finding.source_kind, Finding.source_title, Finding.recorded_on, Finding.text,
-            literal_column("'finding'"), Finding.id))
+            literal_column("'finding'"), Finding.id), Finding))
     if "recommendation" in kinds:
         rf = aliased(Finding)
-        parts.append(_item_select(
+        parts.append(arm("recommendation", _item_select(
             literal_column("'recommendation'"), Recommendation.id, Recommendation.partnership_id,
             func.coalesce(Recommendation.review_id, rf.review_id), func.coalesce(rf.source_kind, "review"),
             rf.source_title, Recommendation.recorded_on, Recommendation.text,
             literal_column("'recommendation'"), Recommendation.id)
-            .outerjoin(rf, rf.id == Recommendation.finding_id))
+            .outerjoin(rf, rf.id == Recommendation.finding_id), Recommendation))
     if "action" in kinds:
         rf, rr = aliased(Finding), aliased(Recommendation)
-        parts.append(_item_select(
+        parts.append(arm("action", _item_select(
             literal_column("'action'"), Action.id, Action.partnership_id,
             func.coalesce(rr.review_id, rf.review_id), func.coalesce(rf.source_kind, "review"),
             rf.source_title, rr.recorded_on, Action.text,
             literal_column("'recommendation'"), rr.id)
             .select_from(Action)
             .join(rr, rr.id == Action.recommendation_id)
-            .outerjoin(rf, rf.id == rr.finding_id))
+            .outerjoin(rf, rf.id == rr.finding_id), Action))
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("items")
 
 

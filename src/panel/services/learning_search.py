@@ -8,8 +8,10 @@ brackets or colons are searched as text and never raise.
 
 from __future__ import annotations
 
+import sqlite3
+
 import pandas as pd
-from sqlalchemy import and_, column, func, literal_column, or_, table, union_all
+from sqlalchemy import and_, column, func, literal_column, or_, table
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, select
 
@@ -70,45 +72,45 @@ def _like_all(columns, terms: list[str]):
                   for t in terms])
 
 
-def _matches(s: Session, terms: list[str], kinds):
-    """(kind, id, rank) of the rows matching every term; lower rank is better."""
+def _match_arm(s: Session, terms: list[str]):
+    """For `_items(match=...)`: a function restricting one kind's select to the rows matching every
+    term and adding their "rank" (lower is better). The text index drives each arm: FTS5 gives
+    the matching rowids, each joined to its row by primary key."""
     mode = search_mode(s)
-    parts = []
     if mode == "fts5":
         q = rules.fts5_query(terms)
-        fts = {"finding": (table("finding_fts", column("rowid")), "bm25(finding_fts)",
-                           sql_text("finding_fts MATCH :q_finding").bindparams(q_finding=q)),
-               "recommendation": (table("recommendation_fts", column("rowid")), "bm25(recommendation_fts)",
-                                  sql_text("recommendation_fts MATCH :q_recommendation").bindparams(q_recommendation=q)),
-               "action": (table("action_fts", column("rowid")), "bm25(action_fts)",
-                          sql_text("action_fts MATCH :q_action").bindparams(q_action=q))}
-        for kind in kinds:
-            t, rank, match = fts[kind]
-            parts.append(select(literal_column(f"'{kind}'").label("kind"), t.c.rowid.label("id"),
-                                literal_column(rank).label("rank")).select_from(t).where(match))
+
+        def arm(kind, stmt, model):
+            # Matches first, as a materialised CTE: left to itself, SQLite drives a one-partnership
+            # query from the partnership index and re-runs the MATCH for every row (seconds).
+            fts = table(f"{kind}_fts", column("rowid"))
+            found = (select(fts.c.rowid.label("id"), literal_column(f"bm25({kind}_fts)").label("rank"))
+                     .select_from(fts)
+                     .where(sql_text(f"{kind}_fts MATCH :q_{kind}").bindparams(**{f"q_{kind}": q}))
+                     .cte(f"{kind}_matches"))
+            if sqlite3.sqlite_version_info >= (3, 35):
+                found = found.prefix_with("MATERIALIZED")
+            return stmt.add_columns(found.c.rank).join(found, found.c.id == model.id)
     elif mode == "postgresql":
         english = literal_column("'english'::regconfig")
         query = func.plainto_tsquery(english, " ".join(terms))
         space, empty = literal_column("' '"), literal_column("''")
         # The expressions of migration 0005's GIN indexes, character for character.
-        docs = {"finding": (Finding.id, Finding.text.op("||")(space).op("||")(func.coalesce(Finding.source_title, empty))),
-                "recommendation": (Recommendation.id, Recommendation.text),
-                "action": (Action.id, Action.text.op("||")(space).op("||")(func.coalesce(Action.evidence_of_impact, empty))
-                           .op("||")(space).op("||")(Action.owner_name))}
-        for kind in kinds:
-            id_col, doc = docs[kind]
-            vec = func.to_tsvector(english, doc)
-            parts.append(select(literal_column(f"'{kind}'").label("kind"), id_col.label("id"),
-                                (-func.ts_rank(vec, query)).label("rank")).where(vec.op("@@")(query)))
+        docs = {"finding": Finding.text.op("||")(space).op("||")(func.coalesce(Finding.source_title, empty)),
+                "recommendation": Recommendation.text,
+                "action": Action.text.op("||")(space).op("||")(func.coalesce(Action.evidence_of_impact, empty))
+                .op("||")(space).op("||")(Action.owner_name)}
+
+        def arm(kind, stmt, model):
+            vec = func.to_tsvector(english, docs[kind])
+            return stmt.add_columns((-func.ts_rank(vec, query)).label("rank")).where(vec.op("@@")(query))
     else:
-        docs = {"finding": (Finding.id, [Finding.text, Finding.source_title]),
-                "recommendation": (Recommendation.id, [Recommendation.text]),
-                "action": (Action.id, [Action.text, Action.evidence_of_impact, Action.owner_name])}
-        for kind in kinds:
-            id_col, cols = docs[kind]
-            parts.append(select(literal_column(f"'{kind}'").label("kind"), id_col.label("id"),
-                                literal_column("0").label("rank")).where(_like_all(cols, terms)))
-    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("matches")
+        docs = {"finding": [Finding.text, Finding.source_title], "recommendation": [Recommendation.text],
+                "action": [Action.text, Action.evidence_of_impact, Action.owner_name]}
+
+        def arm(kind, stmt, model):
+            return stmt.add_columns(literal_column("0").label("rank")).where(_like_all(docs[kind], terms))
+    return arm
 
 
 # -- lists --------------------------------------------------------------------------------------
@@ -116,22 +118,22 @@ def _matches(s: Session, terms: list[str], kinds):
 def _page(s: Session, pids: list[int], f: LearningFilter, theme: str | None, query: str,
           kinds, limit: int, offset: int):
     """One page of items (rows of `_items`) and the total, filtered and ordered in SQL."""
-    items = _items(kinds)
+    searching = bool((query or "").strip())
+    if searching:
+        terms = rules.search_terms(query)
+        if not terms:
+            return [], 0
+        items = _items(kinds, match=_match_arm(s, terms))
+    else:
+        items = _items(kinds)
     conds = _conds(items, pids, f)
     if theme:
         conds.append(_has_theme(items, theme, f.level))
     stmt = select(*items.c).where(*conds)
     count = select(func.count()).select_from(items).where(*conds)
     order = [items.c.recorded_on.desc(), items.c.kind, items.c.id.desc()]
-    if (query or "").strip():
-        terms = rules.search_terms(query)
-        if not terms:
-            return [], 0
-        m = _matches(s, terms, kinds)
-        on = and_(m.c.kind == items.c.kind, m.c.id == items.c.id)
-        stmt = stmt.join(m, on)
-        count = count.join(m, on)
-        order = [m.c.rank, *order]
+    if searching:
+        order = [items.c.rank, *order]
     total = s.exec(count).one()
     rows = s.exec(stmt.order_by(*order).limit(max(1, int(limit))).offset(max(0, int(offset)))).all()
     return rows, int(total)

@@ -9,6 +9,7 @@ accepted ones are real writes the next example builds on.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, timedelta
 
@@ -43,6 +44,13 @@ from panel.services.errors import PanelError, ValidationFailed
 from tests.conftest import TODAY, new_database
 
 CASES = {"n": 0}
+
+
+def whole_module_here(request) -> bool:
+    """Every test of this module ran in this process (no -k, no xdist), so the count is whole."""
+    mine = [i for i in request.session.items if i.module is request.module]
+    return not os.environ.get("PYTEST_XDIST_WORKER") and len(mine) == len(
+        [n for n in dir(request.module) if n.startswith("test_")])
 MILESTONE_KEY = re.compile(r"milestones\[\d+\]\.\w+")  # the review types page lists these per row
 FAST = settings(max_examples=150, suppress_health_check=list(HealthCheck), deadline=None)
 MANY = settings(max_examples=400, suppress_health_check=list(HealthCheck), deadline=None)
@@ -321,6 +329,7 @@ def test_briefing_text(fuzz_db, sections):
     assert data[:2] == b"PK" and isinstance(hits, list)
 
 
-def test_zz_fuzz_cases_printed():
+def test_zz_fuzz_cases_printed(request):
     print(f"\nfuzz (forms): {CASES['n']} hostile cases run")
-    assert CASES["n"] >= 2000
+    if whole_module_here(request):  # under -k or xdist the count is partial
+        assert CASES["n"] >= 2000

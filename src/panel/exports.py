@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -18,17 +19,28 @@ def neutralise(value):
     return value
 
 
-def _safe(df: pd.DataFrame) -> pd.DataFrame:
+def _for_excel(value):
+    """Characters a worksheet cannot hold (control characters) dropped: openpyxl refuses them.
+    Dropped before neutralising, so "\x1f=1+1" cannot turn back into a formula."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _safe(df: pd.DataFrame, excel: bool = False) -> pd.DataFrame:
+    clean = (lambda v: neutralise(_for_excel(v))) if excel else neutralise
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
-    out.columns = [neutralise(str(c)) for c in out.columns]
+        if (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])
+                or isinstance(out[col].dtype, pd.CategoricalDtype)):
+            out[col] = out[col].astype(object).map(clean)
+    out.columns = [clean(str(c)) for c in out.columns]
     return out
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    return _safe(df).to_csv(index=False).encode("utf-8-sig")
+    # CRLF rows, as RFC 4180 and Excel expect; it also makes the writer quote any cell holding a
+    # lone carriage return, which a spreadsheet would otherwise read as a new row whose first
+    # cell ("=...") nobody neutralised.
+    return _safe(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str = "Export") -> bytes:
@@ -40,7 +52,7 @@ def to_xlsx_sheets(sheets: dict[str, pd.DataFrame]) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, df in sheets.items():
-            _safe(df).to_excel(writer, index=False, sheet_name=name[:31])
+            _safe(df, excel=True).to_excel(writer, index=False, sheet_name=name[:31])
             ws = writer.sheets[name[:31]]
             for cells in ws.columns:
                 width = max(len(str(c.value or "")) for c in cells[:200])

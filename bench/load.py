@@ -18,7 +18,8 @@ def pct(values: list[float], q: float) -> float:
     return v[min(len(v) - 1, max(0, round(q * (len(v) - 1))))]
 
 
-async def _worker(page, refs: dict, until: float, out: dict[str, list[float]], errors: list[str]) -> None:
+async def _worker(page, refs: dict, until: float, out: dict[str, list[float]], errors: list[str],
+                  shots=None) -> None:
     while time.perf_counter() < until:
         for work, ref in ((browser.queue_round, refs["referral"]), (browser.tracker_round, refs["review"])):
             if time.perf_counter() >= until:
@@ -27,10 +28,12 @@ async def _worker(page, refs: dict, until: float, out: dict[str, list[float]], e
                 for action, secs in (await work(page, ref)).items():
                     out.setdefault(action, []).append(secs)
             except Exception as e:  # noqa: BLE001 - counted and reported
-                errors.append(type(e).__name__ + ": " + str(e).splitlines()[0][:120])
+                errors.append(type(e).__name__ + ": " + str(e).splitlines()[0][:120] + f" at {page.url}")
+                if shots is not None and len(errors) <= 3:
+                    await page.screenshot(path=str(shots / f"load-error-{len(errors)}.png"))
 
 
-async def run(pw_browser, app: str, pid: int, refs: dict, sessions: int, seconds: float) -> dict:
+async def run(pw_browser, app: str, pid: int, refs: dict, sessions: int, seconds: float, shots=None) -> dict:
     pages = []
     for i in range(sessions):
         ctx = await browser.new_context(pw_browser, app)
@@ -46,7 +49,7 @@ async def run(pw_browser, app: str, pid: int, refs: dict, sessions: int, seconds
             samples.append(rss_mb(pid))
             await asyncio.sleep(1)
 
-    await asyncio.gather(sample(), *(_worker(p, refs, until, out, errors) for p in pages))
+    await asyncio.gather(sample(), *(_worker(p, refs, until, out, errors, shots) for p in pages))
     samples.append(rss_mb(pid))
     for p in pages:
         await p.context.close()

@@ -48,9 +48,9 @@ async def in_browser(data_dir: Path, scale: str, quick: bool, reps: int, session
             print(f"bench: b. pages in chromium, {scale} scale", flush=True)
             timings = await browser.page_timings(b, app, bare, pages.selected(quick), refs, reps)
             print(f"bench: c. 1 session for {seconds:.0f} s", flush=True)
-            one = await load.run(b, app, pid, refs, 1, seconds)
+            one = await load.run(b, app, pid, refs, 1, seconds, shots=logs)
             print(f"bench: c. {sessions} sessions for {seconds:.0f} s", flush=True)
-            many = await load.run(b, app, pid, refs, sessions, seconds)
+            many = await load.run(b, app, pid, refs, sessions, seconds, shots=logs)
             await b.close()
     return {"scale": scale, "pages": timings}, {"scale": scale, "one": one, "many": many}
 
@@ -75,10 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     browser_res = load_res = None
     if not a.no_browser:
         scale = "region" if "region" in scales else "demo"
-        with tempfile.TemporaryDirectory() as logs:
-            browser_res, load_res = asyncio.run(in_browser(
-                scales[scale], scale, quick, reps=1 if quick else 3, sessions=5 if quick else a.sessions,
-                seconds=20 if quick else 60, logs=Path(logs)))
+        logs = data.DATA / "logs"  # the servers' logs and failure screenshots, kept for a look
+        logs.mkdir(parents=True, exist_ok=True)
+        browser_res, load_res = asyncio.run(in_browser(
+            scales[scale], scale, quick, reps=1 if quick else 3, sessions=5 if quick else a.sessions,
+            seconds=20 if quick else 60, logs=logs))
+        notes.append(f"Server logs and screenshots of failed actions: {logs.relative_to(data.ROOT)}/.")
     notes.append(f"Whole benchmark took {time.time() - started:.0f} s.")
     text, targets = report.render(info, counts, server, browser_res, load_res, notes, quick)
     RESULTS.write_text(text)

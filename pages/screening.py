@@ -14,11 +14,11 @@ from panel.services import (
     review_types,
     reviews,
     screening,
-    theme_recurrence,
     theme_tags,
 )
 from panel.services import themes as theme_service
 from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.ui import cached
 from panel.ui.common import (
     RAG_LABELS,
     actor,
@@ -79,7 +79,7 @@ sc = screening.screen(me, r.reference, today(), overrides)
 st.subheader(f"{r.reference} · {detail.partnership_name} · {STATUSES[r.status]}", anchor=False)
 st.caption(f"Child {child_text(r.child_initials)}; aware on {r.aware_on:%a %d %b %Y}; received {r.received_on:%d %b %Y}.")
 st.session_state.setdefault(f"{key}_version", r.version)
-for t in theme_recurrence.referral_recurring_themes(me, r.reference, today()):
+for t in cached.recurring_themes(me, r.reference, today()):
     st.warning(t.message + " SI 2018/789 reg.11: consider whether the case highlights recurrent themes.",
                icon=":material/repeat:")
 if me.can("learning.edit", r.partnership_id):

@@ -91,3 +91,15 @@ def test_a_view_is_not_a_write_but_a_triage_is(demo_db, fresh_cache):
     assert cached.generation() == before
     referrals.triage(chair, ref, "accept", "", detail.referral.version)
     assert cached.generation() > before
+
+
+def test_recurring_themes_cached_for_one_partnership_are_not_found_for_another(demo_db, fresh_cache):
+    from panel.services import referrals
+    from panel.services.errors import NotFound
+
+    nb = _actor("chair")
+    df, _ = referrals.queue(nb, referrals.QueueFilter(statuses=("accepted",)), TODAY)
+    ref = df["reference"].iloc[0]
+    assert cached.recurring_themes(nb, ref, TODAY) == cached.recurring_themes(_actor("member"), ref, TODAY)
+    with pytest.raises(NotFound):
+        cached.recurring_themes(_actor("chair.em"), ref, TODAY)

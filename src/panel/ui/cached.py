@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from panel.config import get_settings
-from panel.services import audit, learning, reports, tracker
+from panel.services import audit, learning, reports, theme_recurrence, tracker
 from panel.services.access import Actor
 
 TTL = 600  # seconds: bounds staleness for anything a write could miss, and memory
@@ -129,3 +129,14 @@ def _timeliness(key: tuple, gen: int, as_of: date, partnership_ids: tuple | None
 def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = None) -> dict:
     ids = tuple(partnership_ids) if partnership_ids else None
     return _timeliness(scope(actor, "report.timeliness"), generation(), as_of, ids, actor)
+
+
+# Screening: the referral's themes that recur in its partnership (reg.11), over every review's tags.
+
+@_cache
+def _recurring_themes(key: tuple, gen: int, reference: str, as_of: date, _actor: Actor) -> list:
+    return theme_recurrence.referral_recurring_themes(_actor, reference, as_of)
+
+
+def recurring_themes(actor: Actor, reference: str, as_of: date) -> list:
+    return _recurring_themes(scope(actor, "referral.read"), generation(), reference, as_of, actor)

@@ -41,7 +41,11 @@ def counts() -> dict[str, int]:
 
 
 def fk_problems() -> list:
+    """Rows pointing at deleted rows. PostgreSQL refuses such a delete outright (its foreign keys
+    are checked at every write), so there a bad purge fails the test by raising instead."""
     with read_session() as s:
+        if s.get_bind().dialect.name != "sqlite":
+            return []
         return list(s.execute(text("PRAGMA foreign_key_check")))
 
 

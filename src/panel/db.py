@@ -7,11 +7,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from panel.config import get_settings
+from panel.services.errors import ValidationFailed
 
 
 def utcnow() -> datetime:
@@ -35,7 +36,40 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "before_cursor_execute", _drop_nul, retval=True)
+    return engine
+
+
+def _no_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+
+
+def _drop_nul(conn, cursor, statement, parameters, context, executemany):
+    """PostgreSQL text cannot hold NUL (SQLite's can), and a query that merely compares with one
+    fails. No user text needs it: it is dropped from every string parameter on the way in."""
+    if isinstance(parameters, dict):
+        parameters = {k: _no_nul(v) for k, v in parameters.items()}
+    elif isinstance(parameters, list | tuple):
+        parameters = type(parameters)(
+            {k: _no_nul(v) for k, v in p.items()} if isinstance(p, dict) else _no_nul(p) for p in parameters)
+    return statement, parameters
+
+
+def _check_lengths(session, _context, _instances) -> None:
+    """String lengths the models declare, refused the same way on both engines (PostgreSQL
+    enforces them, SQLite does not): a message keyed by the field, never a database error.
+    A backstop for forms whose own checks miss a limit; the transaction rolls back."""
+    errors = {}
+    for obj in (*session.new, *session.dirty):
+        for attr in inspect(obj).mapper.column_attrs:
+            limit = getattr(attr.columns[0].type, "length", None)  # String, and SQLModel's AutoString
+            value = getattr(obj, attr.key, None)
+            if isinstance(limit, int) and isinstance(value, str) and len(value) > limit:
+                errors[attr.key] = f"Keep this to {limit} characters (it has {len(value)})."
+    if errors:
+        raise ValidationFailed(errors)
 
 
 @lru_cache(maxsize=8)
@@ -56,6 +90,7 @@ def dispose_engine(url: str) -> None:
 def transaction() -> Iterator[Session]:
     """A session inside one transaction: committed on success, rolled back on any error."""
     with Session(get_engine(), expire_on_commit=False) as session:
+        event.listen(session, "before_flush", _check_lengths)
         with session.begin():
             yield session
 

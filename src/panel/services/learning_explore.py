@@ -227,11 +227,21 @@ def theme_by_agency(actor: Actor, f: LearningFilter) -> pd.DataFrame:
     if not pids:
         return _frame([], AGENCY_COLUMNS)
     items = _items(("recommendation",))
-    stmt, label = _tagged(select().select_from(items), items, f.level)
-    stmt = (stmt.add_columns(label, Agency.name, func.count(func.distinct(items.c.id)))
-            .join(RecommendationAgency, RecommendationAgency.recommendation_id == items.c.id)
-            .join(Agency, Agency.id == RecommendationAgency.agency_id)
-            .where(*_conds(items, pids, f)).group_by(label, Agency.name).order_by(label, Agency.name))
+    # Counted by theme and agency id first, named after: grouping by the names lets SQLite (with
+    # ANALYZE statistics) loop over every agency x theme pair first, seconds at region scale.
+    # Theme names are unique, so the theme id stands for its name (at the national level: the
+    # national theme's id, or the theme's own when it maps to none).
+    tag, th = aliased(ThemeTag), aliased(Theme)
+    key = func.coalesce(th.national_id, th.id) if f.level == "national" else tag.theme_id
+    counted = (select(key.label("theme_id"), RecommendationAgency.agency_id,
+                      func.count(func.distinct(items.c.id)).label("n")).select_from(items)
+               .join(tag, and_(tag.entity == items.c.tag_entity, tag.entity_id == items.c.tag_id))
+               .join(th, th.id == tag.theme_id)
+               .join(RecommendationAgency, RecommendationAgency.recommendation_id == items.c.id)
+               .where(*_conds(items, pids, f)).group_by(key, RecommendationAgency.agency_id).subquery())
+    stmt = (select(Theme.name, Agency.name, counted.c.n).select_from(counted)
+            .join(Theme, Theme.id == counted.c.theme_id).join(Agency, Agency.id == counted.c.agency_id)
+            .order_by(Theme.name, Agency.name))
     with read_session() as s:
         return _frame([(t, a, int(n)) for t, a, n in s.exec(stmt).all()], AGENCY_COLUMNS)
 

@@ -4,6 +4,7 @@ Searching and exporting are themselves recorded."""
 import streamlit as st
 
 from panel.services import accounts, audit_log
+from panel.ui import cached
 from panel.ui.common import actor, empty_state, first_view, header, mark_viewed, today
 
 me = actor()
@@ -14,7 +15,7 @@ parts = {p.id: f"{p.name} ({p.code})" for p in accounts.partnerships(me, "audit.
 if not parts:
     empty_state("Only an administrator can search the audit log.", "Ask your partnership's Panel administrator.")
     st.stop()
-actions, kinds = audit_log.choices(me)
+actions, kinds = cached.audit_choices(me)
 
 with st.form("audit_filters"):
     c1, c2, c3 = st.columns(3)

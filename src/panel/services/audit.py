@@ -75,7 +75,7 @@ def history(session: Session, entity: str, entity_id: int, limit: int = 200) -> 
 
 
 # Audited reads and sign-ins: they change no data a page shows, so they leave caches alone.
-NO_DATA_CHANGE = ("view", "export", "not_found", "login", "login_failed")
+NO_DATA_CHANGE = ("view", "export", "not_found", "login", "login_failed", "audit_search")
 
 
 def high_water() -> int:

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from panel.config import get_settings
-from panel.services import audit, learning, reports, theme_recurrence, tracker
+from panel.services import audit, audit_log, learning, reports, theme_recurrence, tracker
 from panel.services.access import Actor
 
 TTL = 600  # seconds: bounds staleness for anything a write could miss, and memory
@@ -140,3 +140,16 @@ def _recurring_themes(key: tuple, gen: int, reference: str, as_of: date, _actor:
 
 def recurring_themes(actor: Actor, reference: str, as_of: date) -> list:
     return _recurring_themes(scope(actor, "referral.read"), generation(), reference, as_of, actor)
+
+
+# Audit log: the actions and record types for its filters (DISTINCT over every audit row). Audited
+# reads do not move the generation, so a read-only action seen for the first time joins the
+# list when the entry expires (TTL); every change action joins it at once.
+
+@_cache
+def _audit_choices(key: tuple, gen: int, _actor: Actor) -> tuple[list[str], list[str]]:
+    return audit_log.choices(_actor)
+
+
+def audit_choices(actor: Actor) -> tuple[list[str], list[str]]:
+    return _audit_choices(scope(actor, "audit.read"), generation(), actor)

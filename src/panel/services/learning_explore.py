@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal_column, or_, union_all
+from sqlalchemy import and_, case, func, literal_column, or_, true, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
@@ -270,17 +270,21 @@ def totals(actor: Actor, f: LearningFilter, today: date) -> Totals:
     pids = _scope(actor, f.partnership_ids)
     if not pids:
         return Totals()
-    items = _items(("finding", "recommendation", "action"))
-    acts = items.c.kind == "action"
-    closed = and_(acts, items.c.id.in_(select(Action.id).where(Action.status == "closed",
-                                                                Action.evidence_of_impact.is_not(None))))
-    overdue = and_(acts, items.c.id.in_(select(Action.id).where(Action.status != "closed", Action.due_on < today)))
-    stmt = (select(func.count(case((items.c.kind == "finding", 1))),
-                   func.count(case((items.c.kind == "recommendation", 1))),
-                   func.count(case((acts, 1))), func.count(case((closed, 1))), func.count(case((overdue, 1))))
-            .select_from(items).where(*_conds(items, pids, f)))
+    # Items and actions counted apart (one row each, one statement): an action's status comes
+    # straight from its row, joined by key, not tested with IN (...) over every action id.
+    items = _items()
+    counts = (select(func.count(case((items.c.kind == "finding", 1))).label("findings"),
+                     func.count(case((items.c.kind == "recommendation", 1))).label("recommendations"))
+              .select_from(items).where(*_conds(items, pids, f)).subquery("counts"))
+    acts = _items(("action",))
+    closed = and_(Action.status == "closed", Action.evidence_of_impact.is_not(None))
+    overdue = and_(Action.status != "closed", Action.due_on < today)
+    actions = (select(func.count().label("actions"), func.count(case((closed, 1))).label("closed"),
+                      func.count(case((overdue, 1))).label("overdue"))
+               .select_from(acts).join(Action, Action.id == acts.c.id).where(*_conds(acts, pids, f))
+               .subquery("actions"))
     with read_session() as s:
-        row = s.exec(stmt).one()
+        row = s.exec(select(*counts.c, *actions.c).select_from(counts.join(actions, true()))).one()
     return Totals(*(int(x) for x in row))
 
 

@@ -142,9 +142,17 @@ async def tracker_round(page: Page, ref: str) -> dict[str, float]:
 
 async def _open_from_select(page: Page, label: str, ref: str, button: str) -> float:
     combo = page.get_by_role("combobox", name=label)
-    await combo.click()
-    await combo.fill(ref)
-    await page.get_by_role("option", name=re.compile(re.escape(ref))).first.wait_for()
+    option = page.get_by_role("option", name=re.compile(re.escape(ref))).first
+    for attempt in range(3):  # a rerun that lands mid-typing redraws the box empty: type again
+        await combo.click()
+        await combo.fill(ref)
+        try:
+            await option.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001
+            if attempt == 2:
+                raise
+            await page.keyboard.press("Escape")
     await combo.press("Enter")
     t0 = time.perf_counter()
     await page.get_by_role("button", name=button).click()

@@ -178,8 +178,7 @@ def test_sign_in_and_make_a_referral_by_keyboard(page):
 @pytest.fixture
 def reference(server, tmp_path, monkeypatch):
     """A serious-harm WT2018 referral accepted for screening, in the server's database."""
-    monkeypatch.setenv("PANEL_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("PANEL_DATA_DIR", str(tmp_path))  # DATABASE_URL too on PostgreSQL: set by demo_db
     monkeypatch.setenv("PANEL_TODAY", TODAY.isoformat())
     yield accepted(child_initials="KB")
     get_engine().dispose()

@@ -40,9 +40,18 @@ if actor is None:
 
 st.session_state["actor"] = actor
 allowed = visible_pages(actor)
-pages = {spec.key: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key,
-                           default=(spec is allowed[0])) for spec in allowed}
-current = st.navigation(list(pages.values()), position="hidden")
+pages = {spec.key: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key)
+         for spec in allowed}
+
+
+def home() -> None:
+    # Streamlit gives the default page the root address and no other, so a real page made the
+    # default would answer its own address (/queue) with "page not found". The root redirects.
+    st.switch_page(pages[allowed[0].key], query_params=st.query_params.to_dict())
+
+
+start = st.Page(home, title=allowed[0].title, icon=allowed[0].icon, url_path="start", default=True)
+current = st.navigation([start, *pages.values()], position="hidden")
 if nxt := st.session_state.pop("_panel_next", None):
     key, query = nxt
     if key in pages and pages[key] is not current:
@@ -60,7 +69,8 @@ with st.sidebar:
     st.divider()
     st.toggle("Presentation mode", key="presentation", help="For a shared screen: hides child identifiers "
               "(initials, age, sex, ethnicity, what happened) on every page; references stay.")
-    auth.write_cookie_if_pending()
+    if current is not start:  # the redirect's rerun would drop the cookie component
+        auth.write_cookie_if_pending()
     if st.button("Sign out", icon=":material/logout:", help="Ends your sign-in on every device and browser."):
         auth.sign_out(everywhere=True)
         st.rerun()

@@ -27,6 +27,22 @@ def test_a_deep_link_lands_on_its_page_after_signing_in(page, browser, server):
     tab = context.new_page()
     tab.set_default_timeout(20_000)
     sign_in(tab, "manager", "/tracker?x=1")
-    expect(tab.get_by_role("heading", name="Review tracker")).to_be_visible()
+    expect(tab.get_by_role("heading", name="Review tracker")).to_be_visible(timeout=20_000)
     assert "x=1" in tab.url
     context.close()
+
+
+def test_every_menu_page_answers_its_own_address(page):
+    # Streamlit gives its default page the root address only: were the first menu page (the
+    # queue) the default, /queue would open with a "Page not found" dialog.
+    sign_in(page, "chair", "/")
+    expect(page.get_by_role("heading", name="Referral queue")).to_be_visible(timeout=20_000)
+    # The sign-in cookie is written by a component on the run after signing in; wait for it.
+    page.wait_for_function("() => document.cookie.includes('panel_session=')", timeout=20_000)
+    for path, heading in [("/queue", "Referral queue"), ("/tracker", "Review tracker"),
+                          ("/explorer", "Learning explorer")]:
+        page.goto(path)
+        wait_idle(page)
+        expect(page.get_by_role("heading", name=heading), path).to_be_visible(timeout=20_000)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        assert page.url.endswith(path)

@@ -30,11 +30,16 @@ run: db
 # The whole suite on each engine; test-pg starts a throwaway PostgreSQL (docs/postgresql.md).
 test: test-sqlite test-pg
 
+# Each engine: everything but the browser on two workers (a file stays on one worker, so its
+# module fixtures and printed totals hold), then the browser journeys one at a time.
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider
 test-sqlite: $(VENV)/.installed node_modules/.installed
-	PANEL_TEST_ENGINE=sqlite $(BIN)/pytest -q -p no:cacheprovider
+	PANEL_TEST_ENGINE=sqlite $(PYTEST) -m "not browser" -n 2 --dist loadfile
+	PANEL_TEST_ENGINE=sqlite $(PYTEST) -m browser
 
 test-pg: $(VENV)/.installed node_modules/.installed
-	PANEL_TEST_ENGINE=postgresql $(BIN)/pytest -q -p no:cacheprovider
+	PANEL_TEST_ENGINE=postgresql $(PYTEST) -m "not browser" -n 2 --dist loadfile
+	PANEL_TEST_ENGINE=postgresql $(PYTEST) -m browser
 
 test-fast: $(VENV)/.installed
 	$(BIN)/pytest -q -m "not browser"

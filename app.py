@@ -52,9 +52,13 @@ def home() -> None:
 
 start = st.Page(home, title=allowed[0].title, icon=allowed[0].icon, url_path="start", default=True)
 current = st.navigation([start, *pages.values()], position="hidden")
-if nxt := st.session_state.pop("_panel_next", None):
+# The page a deep link asked for before signing in: kept until the user is on it, so a run that
+# lands elsewhere on the way (the root's redirect, a rerun) still ends there.
+if nxt := st.session_state.get("_panel_next"):
     key, query = nxt
-    if key in pages and pages[key] is not current:
+    if key not in pages or pages[key] is current:
+        del st.session_state["_panel_next"]
+    else:
         st.switch_page(pages[key], query_params=query)
 
 with st.sidebar:

@@ -108,6 +108,32 @@ def _rationale(rtype: ReviewType, r: Referral) -> str:
             f"about how agencies worked together: a {rtype.name.lower()} will capture it.")
 
 
+def milestone_progress(rng, planned: list[date], today: date, recent: date) -> list[date | None]:
+    """Actual dates: done (mostly on time) up to today, unless the review stalled recently.
+    Shared by the demo and the scale demo, so both draw the same shape of history."""
+    actuals: list[date | None] = []
+    previous = None
+    stalled = False
+    for day in planned:
+        if stalled or day >= today:
+            actuals.append(None)
+            continue
+        if day >= recent and rng.random() < STALLED_RATE:
+            stalled = True
+            actuals.append(None)
+            continue
+        if rng.random() < LATE_MILESTONE_RATE:
+            actual = add_working_days(day, rng.randint(1, 4))
+        else:
+            actual = subtract_working_days(day, rng.randint(0, 1))
+        if previous is not None:
+            actual = max(actual, previous)
+        actual = min(actual, today)
+        actuals.append(actual)
+        previous = actual
+    return actuals
+
+
 class _Partnership:
     """What the history needs to know about one partnership."""
 
@@ -182,36 +208,12 @@ class _History:
         return d
 
     # -- reviews ------------------------------------------------------------------------------
-    def progress(self, planned: list[date]) -> list[date | None]:
-        """Actual dates: done (mostly on time) up to today, unless the review stalled recently."""
-        actuals: list[date | None] = []
-        previous = None
-        stalled = False
-        for day in planned:
-            if stalled or day >= self.today:
-                actuals.append(None)
-                continue
-            if day >= self.recent and self.rng.random() < STALLED_RATE:
-                stalled = True
-                actuals.append(None)
-                continue
-            if self.rng.random() < LATE_MILESTONE_RATE:
-                actual = add_working_days(day, self.rng.randint(1, 4))
-            else:
-                actual = subtract_working_days(day, self.rng.randint(0, 1))
-            if previous is not None:
-                actual = max(actual, previous)
-            actual = min(actual, self.today)
-            actuals.append(actual)
-            previous = actual
-        return actuals
-
     def review(self, r: Referral, d: Decision, rtype: ReviewType, n: int, started_on: date,
                notified_on: date | None) -> tuple[Review, dict[str, date | None]]:
         spec = spec_of(rtype)
         planned = lifecycle.planned_dates(spec, started_on, notified_on or started_on)
         keys = [m.key for m in spec.milestones]
-        actuals = self.progress([planned[k] for k in keys])
+        actuals = milestone_progress(self.rng, [planned[k] for k in keys], self.today, self.recent)
         review = Review(
             reference=f"{r.reference}-R{n}", partnership_id=r.partnership_id, referral_id=r.id,
             decision_id=d.id, review_type_id=rtype.id,

@@ -17,7 +17,6 @@ from panel.demo_history import (
     DEPARTURE_RATE,
     DEPARTURES,
     DISAGREE_NOTE,
-    LATE_MILESTONE_RATE,
     LATE_NOTIFICATION_RATE,
     LCSPR_GROUNDS,
     LCSPR_RATE,
@@ -25,9 +24,9 @@ from panel.demo_history import (
     RECENT_WORKING_DAYS,
     REVIEWERS,
     SENT_PREFIX,
-    STALLED_RATE,
     USUAL,
     _rationale,
+    milestone_progress,
 )
 from panel.demo_scale_rows import at
 from panel.lifecycle import subtract_working_days
@@ -133,35 +132,12 @@ class History:
             self.rapid.append((r, d, review, actual["lcspr_decision_recorded"]))
 
     # -- reviews ------------------------------------------------------------------------------
-    def progress(self, planned: list[date]) -> list[date | None]:
-        actuals: list[date | None] = []
-        previous = None
-        stalled = False
-        for day in planned:
-            if stalled or day >= self.today:
-                actuals.append(None)
-                continue
-            if day >= self.recent and self.rng.random() < STALLED_RATE:
-                stalled = True
-                actuals.append(None)
-                continue
-            if self.rng.random() < LATE_MILESTONE_RATE:
-                actual = add_working_days(day, self.rng.randint(1, 4))
-            else:
-                actual = subtract_working_days(day, self.rng.randint(0, 1))
-            if previous is not None:
-                actual = max(actual, previous)
-            actual = min(actual, self.today)
-            actuals.append(actual)
-            previous = actual
-        return actuals
-
     def review(self, r: dict, d: dict, key: str, n: int, started_on: date,
                notified_on: date | None) -> tuple[dict, dict[str, date | None]]:
         spec = self.specs[key]
         planned = lifecycle.planned_dates(spec, started_on, notified_on or started_on)
         keys = [m.key for m in spec.milestones]
-        actuals = self.progress([planned[k] for k in keys])
+        actuals = milestone_progress(self.rng, [planned[k] for k in keys], self.today, self.recent)
         review = {
             "id": self.ids.take(Review), "reference": f"{r['reference']}-R{n}", "partnership_id": self.pid,
             "referral_id": r["id"], "decision_id": d["id"], "review_type_id": self.types[key]["id"],

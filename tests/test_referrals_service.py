@@ -186,3 +186,17 @@ def test_notified_referrals_leave_the_clock_and_sink_below_the_unnotified(demo_d
     waiting = after[after["rag"] != "done"]
     assert list(waiting["notification_due"]) == sorted(waiting["notification_due"])
     assert after.index[after["reference"] == accepted][0] > waiting.index.max()
+
+
+def test_references_keep_counting_past_999(demo_db):
+    """A partnership's thousandth referral of a year gets -1000, not a clash with -999."""
+    from panel.db import transaction
+
+    chair, pid = actor("chair"), nb_id()
+    first = referrals.submit(chair, pid, form(), TODAY)
+    with transaction() as s:
+        proto = s.exec(select(Referral).where(Referral.reference == first.reference)).one()
+        data = proto.model_dump(exclude={"id", "reference"})
+        s.add(Referral(**data, reference="NB-2026-999"))
+    assert referrals.submit(chair, pid, form(child_initials="ZA"), TODAY).reference == "NB-2026-1000"
+    assert referrals.submit(chair, pid, form(child_initials="ZB"), TODAY).reference == "NB-2026-1001"

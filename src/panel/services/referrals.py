@@ -312,9 +312,12 @@ def submit(actor: Actor, partnership_id: int, data: dict, today: date,
                 p = s.get(Partnership, partnership_id)
                 year = clean["received_on"].year
                 prefix = f"{p.code}-{year}-"
+                # Longest first, then highest: past 999 a plain max() of the text would pick
+                # "-999" over "-1000" and hand out a reference that is already taken.
                 last = s.exec(
-                    select(func.max(Referral.reference)).where(Referral.reference.startswith(prefix))
-                ).one()
+                    select(Referral.reference).where(Referral.reference.startswith(prefix))
+                    .order_by(func.length(Referral.reference).desc(), Referral.reference.desc()).limit(1)
+                ).first()
                 seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
                 r = Referral(partnership_id=partnership_id, reference=format_reference(p.code, year, seq),
                              submitted_by_id=actor.user_id, **clean)

@@ -36,8 +36,6 @@ _cluster: pgserver.Cluster | None = None
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "sqlite_only(reason): inspects something only SQLite has; "
-                                       "skipped on PostgreSQL with the reason")
     if ENGINE not in ("sqlite", "postgresql"):
         pytest.exit(f"PANEL_TEST_ENGINE must be sqlite or postgresql, not {ENGINE!r}", returncode=4)
     global _cluster
@@ -65,12 +63,6 @@ def pytest_unconfigure(config):
 
 def pytest_report_header(config):
     return f"database engine: {ENGINE}" + (f" ({os.environ.get(pgserver.URL_ENV)})" if ON_PG else "")
-
-
-def pytest_runtest_setup(item):
-    mark = item.get_closest_marker("sqlite_only")
-    if ON_PG and mark is not None:
-        pytest.skip(f"SQLite only: {mark.args[0] if mark.args else mark.kwargs.get('reason', '')}")
 
 
 def sql(statement: str, **params) -> list[tuple]:

@@ -313,3 +313,44 @@ def test_the_demo_password_stays_valid_for_every_demo_account(demo_db):
     assert len(names) >= 9
     assert all(accounts.password_problem(DEMO_PASSWORD, n) is None for n in names)
 
+
+
+def test_a_second_user_in_the_same_tab_has_their_view_audited(demo_db):
+    """What one user viewed is not carried to the next user who signs in to the same tab: each
+    user's first view of a referral is audited, and signing out leaves nothing of the session."""
+    from panel.models import Referral
+
+    with read_session() as s:
+        ref, rid = s.exec(select(Referral.reference, Referral.id).where(Referral.status == "new")
+                          .order_by(Referral.id)).first()
+    at = form_sign_in("chair", DEMO_PASSWORD)
+    at.query_params["ref"] = ref
+    at.switch_page("pages/referral.py").run()
+    assert not at.exception and not at.error, texts(at)
+
+    def views(username):
+        return [e for e in audit_rows("view", username) if e.entity == "referral" and e.entity_id == rid]
+
+    assert len(views("chair")) == 1
+    at.session_state["mr_child_initials"] = "ZZ"  # something typed into a form
+    # Back to app.py's own run, which draws the sidebar (AppTest runs a switched-to page alone).
+    at._page_hash, at._finished_page_script_hash = None, ""
+    at.run()
+    next(b for b in at.sidebar.button if b.label == "Sign out").click()
+    at._finished_page_script_hash = ""  # run app.py, which draws the button (see above)
+    at.run()
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    left = set(at.session_state.keys())
+    assert not {"mr_child_initials", "_panel_viewed", "presentation", "actor"} & left
+
+    at.text_input[0].input("member")
+    at.text_input[1].input(DEMO_PASSWORD)
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert is_signed_in(at) and at.session_state["username"] == "member"
+    at.query_params["ref"] = ref
+    at.switch_page("pages/referral.py").run()
+    assert not at.exception and not at.error, texts(at)
+    assert len(views("member")) == 1
+    at.run()  # a rerun of the same page is not a new view
+    assert len(views("member")) == 1

@@ -149,7 +149,12 @@ def sign_out(auth: stauth.Authenticate | None = None, reason: str | None = None,
         st.session_state["_panel_cookie_delete_pending"] = True
         if username and record:
             accounts.record_logout(username, everywhere=everywhere)
-    for key in ("_panel_signed_in_at", "actor"):
-        st.session_state.pop(key, None)
+    # Nothing of this sign-in outlives it in the tab (what was viewed, forms, filters, pending
+    # links): the next user to sign in here starts afresh. Kept: the library's "logout" flag and
+    # the pending cookie deletion, so the old cookie is not restored before it is deleted.
+    keep = {"logout", "_panel_cookie_delete_pending"}
+    for key in list(st.session_state.keys()):
+        if key not in keep:
+            del st.session_state[key]
     if reason:
         st.session_state["_panel_signout_reason"] = reason

@@ -29,14 +29,20 @@ def actor() -> Actor:
     return st.session_state["actor"]
 
 
+def _viewed(kind: str) -> set[str]:
+    # Per user: a second user signed in to the same browser tab has not viewed anything yet.
+    who = actor().username
+    return st.session_state.setdefault("_panel_viewed", {}).setdefault((who, kind), set())
+
+
 def first_view(kind: str, reference: str) -> bool:
-    """True the first time this browser session opens the record: a rerun is not a new view,
-    so services audit a view only then."""
-    return reference not in st.session_state.setdefault(f"_viewed_{kind}", set())
+    """True the first time the signed-in user opens the record in this browser session: a rerun
+    is not a new view, so services audit a view only then."""
+    return reference not in _viewed(kind)
 
 
 def mark_viewed(kind: str, reference: str) -> None:
-    st.session_state.setdefault(f"_viewed_{kind}", set()).add(reference)
+    _viewed(kind).add(reference)
 
 
 HIDDEN = "hidden (presentation mode)"

@@ -42,6 +42,9 @@ AUDIT_CALLS = {("audit", "record"), ("audit", "not_found"), ("audit", "purge_bef
 UNAUDITED = {
     ("accounts", "check_session"): "the last-activity time (idle expiry), written at most once a "
                                    "minute; a sign-in and an idle sign-out are audited",
+    ("accounts", "_count_attempt"): "counts a sign-in attempt before its password is checked (so "
+                                    "concurrent attempts cannot pass the limit); the attempt's outcome "
+                                    "is audited straight after, in its own row",
 }
 
 

@@ -15,6 +15,7 @@ import re
 from datetime import datetime, timedelta
 
 import bcrypt
+from sqlalchemy import case, literal, null, or_, update
 from sqlmodel import select
 
 from panel.config import get_settings
@@ -124,47 +125,85 @@ def actor_for(username: str) -> Actor | None:
         return _actor(s, user)
 
 
+def _count_attempt(username: str, now: datetime, limit: int, lockout_minutes: int):
+    """Count one sign-in attempt before its password is checked, in one atomic statement that
+    increments and reads back: (id, name, password hash, this attempt's number, the lock it set
+    or None), or None when the account is unknown, disabled or locked (nothing counted).
+
+    Written without an audit row of its own: the attempt's outcome is audited straight after.
+    """
+    lock = now + timedelta(minutes=lockout_minutes)
+    expired = User.locked_until.is_not(None)  # the WHERE below lets through only a run-out lock
+    counted = case((expired, 1), else_=User.failed_logins + 1)
+    with transaction() as s:
+        return s.exec(
+            update(User)
+            .where(User.username == username, User.is_active == True,  # noqa: E712
+                   or_(User.locked_until.is_(None), User.locked_until <= now))
+            .values(failed_logins=counted,
+                    locked_until=case((counted >= max(1, limit), literal(lock, User.locked_until.type)),
+                                      else_=null()))
+            .returning(User.id, User.name, User.password_hash, User.failed_logins, User.locked_until)
+        ).first()
+
+
 def authenticate(username: str, password: str) -> Actor | None:
     """One sign-in attempt: the Actor, or None for every kind of refusal (the caller shows one
     message for all). Counts failures and locks the account in the database; audits each try.
+
+    The attempt is counted before the password is checked, in one atomic UPDATE ... RETURNING
+    that increments the count and reads it back (and, on the attempt that reaches the limit,
+    sets the lock at once). Concurrent attempts therefore each get their own number: at most
+    `max_failed_logins` passwords are ever checked before the lock, and an attempt that comes
+    after the limit is refused without its password being checked, even the right one. The
+    right password then takes back its own attempt and those counted before it (and the lock,
+    if its attempt was the one that set it).
 
     A lock that has run out is cleared at the next attempt, which starts a new count. Attempts
     on a locked account are audited but do not extend the lock.
     """
     username = (username or "").strip().lower()
     settings = get_settings()
-    with read_session() as s:
-        found = s.exec(select(User).where(User.username == username)).first()
-    matches = _password_matches(password, found.password_hash if found else None)
     now = utcnow()
+    slot = _count_attempt(username, now, settings.max_failed_logins, settings.lockout_minutes)
+    # Reads first, then transactions that start with their write: on SQLite a transaction that
+    # reads and then writes fails at once when another sign-in committed in between.
+    if slot is None:
+        _password_matches(password, None)  # as slow as a real check: the refusal reveals nothing
+        with read_session() as s:
+            user = s.exec(select(User).where(User.username == username)).first()
+        with transaction() as s:
+            if user is None:
+                audit.record(s, UNKNOWN_ACCOUNT, "login_failed", "user",
+                             detail=f"unknown account #{account_fingerprint(username)}")
+            else:
+                audit.record(s, Actor(user_id=user.id, username=user.username, name=user.name),
+                             "login_failed", "user", user.id,
+                             detail="account disabled" if not user.is_active else "account locked")
+        return None
+    user_id, name, password_hash, attempt, held_lock = slot
+    who = Actor(user_id=user_id, username=username, name=name)
+    matches = _password_matches(password, password_hash)
     with transaction() as s:
-        user = s.get(User, found.id) if found else None
-        if user is None:
-            audit.record(s, UNKNOWN_ACCOUNT, "login_failed", "user",
-                         detail=f"unknown account #{account_fingerprint(username)}")
-            return None
-        who = Actor(user_id=user.id, username=user.username, name=user.name)
-        if not user.is_active:
-            audit.record(s, who, "login_failed", "user", user.id, detail="account disabled")
-            return None
-        if is_locked(user, now):
-            audit.record(s, who, "login_failed", "user", user.id, detail="account locked")
-            return None
-        if user.locked_until is not None:  # the lock has run out
-            user.failed_logins, user.locked_until = 0, None
         if not matches:
-            user.failed_logins += 1
-            detail = f"wrong password, attempt {user.failed_logins}"
-            if user.failed_logins >= settings.max_failed_logins:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            detail = f"wrong password, attempt {attempt}"
+            if held_lock is not None:
                 detail += f"; locked for {settings.lockout_minutes} minutes"
-            s.add(user)
-            audit.record(s, who, "login_failed", "user", user.id, detail=detail)
+            audit.record(s, who, "login_failed", "user", user_id, detail=detail)
             return None
-        user.failed_logins, user.last_seen_at = 0, now
-        s.add(user)
-        audit.record(s, who, "login", "user", user.id)
-        return _actor(s, user)
+        taken = s.exec(
+            update(User)
+            .where(User.id == user_id, User.is_active == True)  # noqa: E712
+            .values(failed_logins=case((User.failed_logins > attempt, User.failed_logins - attempt), else_=0),
+                    locked_until=case((User.locked_until == held_lock, null()), else_=User.locked_until),
+                    last_seen_at=now)
+            .returning(User.id)
+        ).first()
+        if taken is None:  # disabled while the password was being checked
+            audit.record(s, who, "login_failed", "user", user_id, detail="account disabled")
+            return None
+        audit.record(s, who, "login", "user", user_id)
+        return _actor(s, s.get(User, user_id))
 
 
 def check_session(username: str, issued_at: datetime) -> tuple[Actor | None, str | None]:

@@ -122,5 +122,8 @@ st.divider()
 st.subheader("Export in the same format", anchor=False)
 st.caption("Every referral, notification, review and milestone of your partnerships, as a workbook "
            "this page can import. Exports are a disclosure and are logged.")
-st.download_button("Export the tracker (.xlsx)", data=lambda: imports.export_tracker(me),
-                   file_name="panel-tracker.xlsx", mime=XLSX, icon=":material/download:")
+if imports.export_scope(me):
+    st.download_button("Export the tracker (.xlsx)", data=lambda: imports.export_tracker(me),
+                       file_name="panel-tracker.xlsx", mime=XLSX, icon=":material/download:")
+else:
+    st.caption(imports.EXPORT_REFUSED)

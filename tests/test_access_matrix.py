@@ -536,9 +536,9 @@ CALLS: dict[str, Spec] = {
         ACTOR, _tracker_file(), "tracker.xlsx", TODAY), kind="global"),
     "imports.import_tracker": Spec("data.import", lambda x, w: imports.import_tracker(
         ACTOR, _tracker_file(), "tracker.xlsx", TODAY), kind="global", write=True),
-    "imports.export_scope": Spec(("referral.read", "data.import"), lambda x, w: imports.export_scope(ACTOR, [x.pid]),
+    "imports.export_scope": Spec("referral.read", lambda x, w: imports.export_scope(ACTOR, [x.pid]),
                                  kind="scope"),
-    "imports.export_tracker": Spec(("referral.read", "data.import"), lambda x, w: imports.export_tracker(
+    "imports.export_tracker": Spec("referral.read", lambda x, w: imports.export_tracker(
         ACTOR, [x.pid]), kind="scope"),
     # --- learning
     "learning.recommendation_detail": Spec("learning.read", lambda x, w: learning.recommendation_detail(

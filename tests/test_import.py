@@ -517,6 +517,39 @@ def test_export_is_scoped_and_logged(demo_db):
                       .where(AuditEvent.action == "export", AuditEvent.entity == "tracker")).one() == 1
 
 
+def _sheet_refs(data: bytes, sheet: str) -> list[str]:
+    return [r[0] for r in load_workbook(io.BytesIO(data))[sheet].iter_rows(min_row=2, values_only=True) if r[0]]
+
+
+def test_exporting_cases_needs_case_read_in_each_partnership(demo_db):
+    """An administrator who may import but not read cases is refused the export (the tracker holds
+    every child's initials, date of birth and summary); with a panel role in one partnership they
+    get that partnership's cases only."""
+    nb, em = _pid("NB"), _pid("EM")
+    admin = Actor(user_id=None, username="a", name="A", roles={nb: frozenset({"admin"}), em: frozenset({"admin"})})
+    assert imports.can_import(admin) and imports.export_scope(admin) == []
+    with pytest.raises(PermissionDenied, match="panel role"):
+        imports.export_tracker(admin)
+    with pytest.raises(PermissionDenied):
+        imports.export_tracker(admin, [nb])
+    both = Actor(user_id=None, username="b", name="B",
+                 roles={nb: frozenset({"admin", "chair"}), em: frozenset({"admin"})})
+    assert imports.export_scope(both) == [nb] and imports.export_scope(both, [em]) == []
+    data = imports.export_tracker(both)
+    refs = _sheet_refs(data, "referrals") + _sheet_refs(data, "reviews")
+    assert refs and all(r.startswith("NB-") for r in refs)
+    assert all(r.startswith("NB-") for r in _sheet_refs(data, "notifications") + _sheet_refs(data, "milestones"))
+
+
+def test_the_command_line_exports_every_partnership_for_the_operator(demo_db, tmp_path, capsys):
+    out = tmp_path / "tracker.xlsx"
+    assert cli_import.export_file(argparse.Namespace(file=str(out), partnership=None)) == 0
+    refs = _sheet_refs(out.read_bytes(), "referrals")
+    assert {r.split("-")[0] for r in refs} >= {"NB", "EM"}
+    assert cli_import.export_file(argparse.Namespace(file=str(out), partnership=["EM"])) == 0
+    assert {r.split("-")[0] for r in _sheet_refs(out.read_bytes(), "referrals")} == {"EM"}
+
+
 # --- junk never crashes the validator and never writes ----------------------------------------
 
 SAFE_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)

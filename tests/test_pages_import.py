@@ -33,13 +33,27 @@ def test_admin_sees_template_download_guidance_and_uploader(demo_db):
     at = page_as("admin")
     assert "Import a tracker" in at.title[0].value
     assert "Download the template (.xlsx)" in labels(at, "download_button")
-    assert "Export the tracker (.xlsx)" in labels(at, "download_button")
+    # The demo administrator holds no panel role: no case export (it holds every child's details).
+    assert "Export the tracker (.xlsx)" not in labels(at, "download_button")
+    assert "Exporting the tracker needs a panel role" in texts(at)
     assert labels(at, "file_uploader") == ["Tracker workbook (.xlsx, up to 5 MB)"]
     shown = texts(at)
     for words in ("**referrals**, **notifications**, **reviews**", "nothing is imported",
                   "Formulas are never worked out", "20,000 rows", "Nothing is saved until you press Import"):
         assert words in shown
     assert [s.value for s in at.subheader][:2] == ["1. Download the template", "2. Check your file"]
+
+
+def test_an_administrator_with_a_panel_role_may_export_their_partnerships_cases(demo_db):
+    from panel.services.access import Actor
+
+    admin = accounts.actor_for("admin")
+    nb = next(p for p, r in admin.roles.items() if "admin" in r)
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["actor"] = Actor(admin.user_id, admin.username, admin.name,
+                                      {**admin.roles, nb: admin.roles[nb] | {"chair"}})
+    at.run()
+    assert not at.exception and "Export the tracker (.xlsx)" in labels(at, "download_button")
 
 
 def test_non_admin_sees_an_empty_state(demo_db):

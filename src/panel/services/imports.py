@@ -35,7 +35,12 @@ from panel.services.screening import facts_of
 from panel.tracker_io import Context, ImportReport, Plan, TypeInfo
 
 PERMISSION = "data.import"
-EXPORT_PERMISSIONS = ("data.import", "referral.export")
+# The tracker holds every child's initials, date of birth and what happened: exporting it is
+# reading those cases, so it needs case-read in each partnership exported, as the screens do.
+# Importing alone (data.import) does not give it.
+EXPORT_PERMISSION = "referral.read"
+EXPORT_REFUSED = ("Exporting the tracker needs a panel role (chair, member or business manager) in the "
+                  "partnership: it holds every child's details. The template shows the format without them.")
 CHUNK = 500
 # Referral columns stored as they are (the rest are looked up: partnership, agencies, outcome).
 REFERRAL_FIELDS = tuple(c.name for c in tracker_io.REFERRAL_COLUMNS if c.name in Referral.model_fields
@@ -276,10 +281,11 @@ def _write(s: Session, actor: Actor, plan: Plan, ctx: Context, report: ImportRep
 # -- export ----------------------------------------------------------------------------------
 
 def export_scope(actor: Actor, partnership_ids: list[int] | None = None) -> list[int]:
-    """Partnerships whose tracker the actor may export: administrators and panel members."""
+    """Partnerships whose tracker the actor may export: those where they may read every case
+    (the command line: all)."""
     with read_session() as s:
         every = sorted(s.exec(select(Partnership.id)).all())
-    allowed = every if actor.is_system else [p for p in every if any(actor.can(perm, p) for perm in EXPORT_PERMISSIONS)]
+    allowed = every if actor.is_system else [p for p in every if actor.can(EXPORT_PERMISSION, p)]
     if partnership_ids:
         allowed = [p for p in allowed if p in set(partnership_ids)]
     return allowed
@@ -287,10 +293,14 @@ def export_scope(actor: Actor, partnership_ids: list[int] | None = None) -> list
 
 def export_tracker(actor: Actor, partnership_ids: list[int] | None = None) -> bytes:
     """The tracker of the actor's partnerships (or some of them) in the import format; logged
-    as a disclosure (DOMAIN §8). Formula-looking text is neutralised."""
+    as a disclosure (DOMAIN §8). Formula-looking text is neutralised.
+
+    Refused, rather than an empty workbook, when none of the partnerships is readable: an
+    empty export would look like a partnership with no cases.
+    """
     pids = export_scope(actor, partnership_ids)
     if not pids:
-        raise PermissionDenied("You do not have permission to export a tracker.")
+        raise PermissionDenied(EXPORT_REFUSED)
     with read_session() as s:
         parts = {p.id: p.code for p in s.exec(select(Partnership).where(Partnership.id.in_(pids)))}
         agency_names = dict(s.exec(select(Agency.id, Agency.name)).all())

@@ -5,6 +5,7 @@ It only routes. Pages call services; services check permissions on every call.
 
 import streamlit as st
 
+from panel.services import accounts
 from panel.ui import a11y, auth
 from panel.ui.pages import PAGES, visible_pages
 
@@ -71,8 +72,15 @@ with st.sidebar:
                 st.caption(section)
             st.page_link(pages[spec.key], label=spec.title, icon=spec.icon)
     st.divider()
-    st.toggle("Presentation mode", key="presentation", help="For a shared screen: hides child identifiers "
-              "(initials, age, sex, ethnicity, what happened) on every page; references stay.")
+    # The preference is the user's, in the database (read with the sign-in above): the toggle
+    # shows it, so a reload, another tab or a page switch cannot silently turn it off. The key
+    # follows the stored value, so the widget redraws from the database whenever it changes.
+    shown = st.toggle("Presentation mode", value=actor.presenting, key=f"_presentation_{actor.presenting:d}",
+                      help="For a shared screen: hides child identifiers (initials, age, sex, ethnicity, "
+                      "what happened) on every page, until you turn it off; references stay.")
+    if shown != actor.presenting:
+        accounts.set_presentation_mode(actor, shown)
+        st.rerun()  # the page draws with the stored preference, never the old one
     if current is not start:  # the redirect's rerun would drop the cookie component
         auth.write_cookie_if_pending()
     if st.button("Sign out", icon=":material/logout:", help="Ends your sign-in on every device and browser."):

@@ -65,10 +65,21 @@ if st.button("Start again from the record", icon=":material/restart_alt:",
         st.session_state.pop(wkey, None)
     st.rerun()
 
-sections: dict[str, str] = {}
-for k, _ in SECTIONS:
-    sections[k] = st.text_area(numbered_heading(k), value=d.sections[k], key=keys[k], height=HEIGHTS.get(k, 130),
-                               help="Lines starting with '- ' become bullet points.")
+sections: dict[str, str] = {k: st.session_state.get(keys[k], d.sections[k]) for k, _ in SECTIONS}
+if presenting() and briefings.check_sections(sections, ids):
+    # The text holds what may identify the child, and a text box shows it as typed: not on a
+    # shared screen. The edits are kept (a widget's value is dropped on a run that does not
+    # draw it) for when presentation mode is off.
+    for wkey in keys.values():
+        if wkey in st.session_state:
+            st.session_state[wkey] = st.session_state[wkey]
+    st.info("The briefing's text is not shown in presentation mode: it holds possible identifiers of the "
+            "child (see the check below). Turn presentation mode off to edit it; your edits are kept.",
+            icon=":material/visibility_off:")
+else:
+    for k, _ in SECTIONS:
+        sections[k] = st.text_area(numbered_heading(k), value=d.sections[k], key=keys[k],
+                                   height=HEIGHTS.get(k, 130), help="Lines starting with '- ' become bullet points.")
 
 st.markdown("#### Anonymisation check")
 st.caption("Looks for the child's initials, date of birth and the names recorded on the case. It cannot find "

@@ -17,7 +17,15 @@ from panel.referral_rules import (
 )
 from panel.services import accounts, referrals
 from panel.services.errors import ValidationFailed
-from panel.ui.common import actor, empty_state, error_summary, field_error, header, today
+from panel.ui.common import (
+    actor,
+    empty_state,
+    error_summary,
+    field_error,
+    header,
+    presenting,
+    today,
+)
 
 LABELS = {
     "partnership_id": "Partnership", "received_on": "Date received", "aware_on": "Date the local authority became aware",
@@ -38,6 +46,15 @@ header("Make a referral", ":material/note_add:",
 parts = accounts.partnerships(me, "referral.submit")
 if not parts:
     empty_state("You cannot make referrals in any partnership.", "Ask your administrator for the referrer role.")
+    st.stop()
+if presenting():
+    # The form shows what is typed about the child (initials, age, what happened): not on a shared
+    # screen. What was typed is kept (a widget's value is dropped on a run that does not draw it).
+    for k in FORM_KEYS:
+        if k in st.session_state:
+            st.session_state[k] = st.session_state[k]
+    empty_state("The referral form is not shown in presentation mode: it shows what is typed about the child.",
+                "Turn presentation mode off in the sidebar to make a referral; anything typed is kept.")
     st.stop()
 agencies = {a.id: a.name for a in accounts.agencies()}
 errors: dict = st.session_state.get("mr_errors", {})

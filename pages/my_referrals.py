@@ -3,7 +3,7 @@
 import streamlit as st
 
 from panel.services import referrals
-from panel.ui.common import actor, empty_state, header, today
+from panel.ui.common import actor, child_rows, empty_state, header, today
 
 me = actor()
 header("My referrals", ":material/assignment_ind:",
@@ -12,7 +12,7 @@ df = referrals.my_referrals(me, today())
 if df.empty:
     empty_state("You have not made any referrals yet.", "Use **Make a referral** to notify the panel of a case.")
 else:
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
+    st.dataframe(child_rows(df), hide_index=True, width="stretch", column_config={
         "reference": "Reference", "partnership": "Partnership",
         "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
         "status": "Status", "note from the panel": "Note from the panel",

@@ -5,13 +5,12 @@ import streamlit as st
 from panel.referral_rules import HARM, OPEN_STATUSES, STATUSES
 from panel.services import accounts, referrals
 from panel.ui.common import (
-    HIDDEN,
     RAG_LABELS,
     RAG_STYLES,
     actor,
+    child_rows,
     empty_state,
     header,
-    presenting,
     today,
 )
 
@@ -64,9 +63,7 @@ m1.metric("Referrals in this view", total)
 m2.metric("Notification overdue (this page)", overdue)
 m3.metric("Due within 2 working days (this page)", soon)
 
-view = df.assign(rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM))
-if presenting():
-    view = view.assign(child=HIDDEN)
+view = child_rows(df.assign(rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM)))
 styled = view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"])
 event = st.dataframe(
     styled,

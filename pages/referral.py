@@ -26,7 +26,6 @@ from panel.ui.common import (
     first_view,
     header,
     mark_viewed,
-    presenting,
     today,
 )
 
@@ -62,7 +61,7 @@ c2.metric("Notify by", clock.due.strftime("%a %d %b %Y"))
 c3.metric("Working days left", clock.days_left)
 c4.metric("Clock", RAG_LABELS[clock.rag])
 if r.status_note:
-    st.info(f"Panel note: {r.status_note}")
+    st.info(f"Panel note: {child_text(r.status_note)}")
 
 if not d.full_view:
     st.caption("You made this referral: you can follow its progress here.")
@@ -81,11 +80,11 @@ with left:
              f"**{ABUSE_OR_NEGLECT[r.abuse_or_neglect].lower()}**; {LOCATION[r.location].lower()}.")
     st.text(child_text(r.incident_summary))
     st.markdown("#### The referral")
-    st.write(f"Received {r.received_on:%d %b %Y} from {r.referrer_name}, {d.referrer_agency}. "
+    st.write(f"Received {r.received_on:%d %b %Y} from {child_text(r.referrer_name)}, {d.referrer_agency}. "
              f"Identified by: {IDENTIFIED_BY[r.identified_by].lower()}.")
-    if r.referrer_view and not presenting():
+    if r.referrer_view:
         st.write("Referrer's view:")
-        st.text(r.referrer_view)
+        st.text(child_text(r.referrer_view))
     st.write("Agencies involved: " + (", ".join(d.agencies_involved) or "none recorded"))
 
 with right:

@@ -21,6 +21,8 @@ Kinds of row:
           references are visible iff allowed there; "other" -> WV's never are.
   global  the call is not about a partnership (administration, the theme taxonomy, regional
           learning): one cell per role, allowed iff the role holds the permission anywhere.
+  own     the call changes only the actor's own account (a preference): one cell per role,
+          allowed for every signed-in user, and no other user's row changes.
 
 Regenerate docs/access.md with `.venv/bin/python -m tests.test_access_matrix`.
 """
@@ -313,7 +315,7 @@ def cell_db(request, world, shared, tmp_path, monkeypatch):
 class Spec:
     perm: str | tuple[str, ...]  # allowed if the role holds any of these in the partnership
     call: Callable[[Side, World], Any]
-    kind: str = "record"  # record, scope, listing, global
+    kind: str = "record"  # record, scope, listing, global, own
     write: bool = False
     refusal: tuple[type[Exception], ...] = (PermissionDenied, NotFound)
     audited: bool = False  # a refused "other" lookup leaves a not_found audit row
@@ -421,6 +423,8 @@ CALLS: dict[str, Spec] = {
         ACTOR, "member", "a-long-passphrase-2"), kind="global", write=True),
     "accounts.partnerships": Spec("referral.read", lambda x, w: accounts.partnerships(ACTOR, "referral.read"),
                                   kind="listing"),
+    "accounts.set_presentation_mode": Spec((), lambda x, w: accounts.set_presentation_mode(ACTOR, True), kind="own",
+                                           write=True),
     "partnerships.create_partnership": Spec("user.manage", lambda x, w: partnerships.create_partnership(
         ACTOR, "ZZ", "Zedland Safeguarding Children Partnership"), kind="global", write=True),
     "audit.not_found": Spec((), None, kind="exempt"),  # records a failed lookup; no access of its own
@@ -760,6 +764,8 @@ def test_every_service_function_is_in_the_call_table():
 
 def _expected(spec: Spec, role: str, side: str) -> bool:
     _, roles, regional = ACCOUNTS[role]
+    if spec.kind == "own":
+        return True
     perms = (spec.perm,) if isinstance(spec.perm, str) else spec.perm
     if spec.kind == "global":
         held = set().union(*roles.values()) if roles else set()
@@ -773,7 +779,7 @@ def _cells():
         if spec.kind == "exempt":
             continue
         for role in ACCOUNTS:
-            for side in ((OWN,) if spec.kind == "global" else (OWN, OTHER)):
+            for side in ((OWN,) if spec.kind in ("global", "own") else (OWN, OTHER)):
                 yield pytest.param(name, role, side, id=f"{name}-{role}-{side}")
 
 
@@ -804,6 +810,12 @@ def _fingerprint() -> dict[str, str]:
                                    f'(select {cols} as x from "{t}" order by rowid)')).one()[0] or ""
             out[t] = hashlib.sha256(rows.encode()).hexdigest()
     return out
+
+
+def _other_users(user_id: int) -> list[tuple]:
+    """Every account but this one, in full: an "own" call must leave them as they were."""
+    with read_session() as s:
+        return [tuple(u.model_dump().items()) for u in s.exec(select(User).where(User.id != user_id).order_by(User.id))]
 
 
 def _audit_since(last_id: int) -> list[str]:
@@ -846,7 +858,11 @@ def test_cell(name, role, side, cell_db):
     last = _last_audit()
     _checked.append(f"{name}-{role}-{side}")
 
-    if spec.kind in ("record", "global"):
+    if spec.kind == "own":
+        others = _other_users(actor.user_id)
+        spec.call(x, w)
+        assert _other_users(actor.user_id) == others, "another user's account changed"
+    elif spec.kind in ("record", "global"):
         if allowed:
             spec.call(x, w)
         else:
@@ -917,6 +933,8 @@ def render_doc() -> str:
             continue
         perms = (spec.perm,) if isinstance(spec.perm, str) else spec.perm
         key = " or ".join(f"`{p}`" for p in perms) + (" (or regional)" if spec.regional else "")
+        if spec.kind == "own":
+            key = "any signed-in user, for their own account"
         uses.setdefault(key or "regional users only", []).append(f"`{name}`")
     lines += ["", "## Which service call needs which permission", "",
               "Checked for every role, in the user's own partnership and in another, by",

@@ -191,6 +191,8 @@ def test_account_writes_are_audited(demo_db):
     expect(lambda: accounts.set_password(admin, "j.smith", "another-long-passphrase"),
            "admin", "password_reset", "user", new_id)
     expect(lambda: users.sign_out_everywhere(admin, "j.smith"), "admin", "sign_out_everywhere", "user", new_id)
+    expect(lambda: accounts.set_presentation_mode(accounts.actor_for("j.smith"), True),
+           "j.smith", "presentation_mode", "user", new_id)
     expect(lambda: partnerships.create_partnership(SYSTEM, "ZZ", "Zedshire Safeguarding Children Partnership"),
            "system", "create", "partnership")
 

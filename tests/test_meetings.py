@@ -32,6 +32,7 @@ from panel.services import (
     decisions,
     meeting_attendance,
     meeting_items,
+    meeting_mail,
     meeting_minutes,
     review_types,
 )
@@ -332,3 +333,60 @@ def test_decision_log_filters_and_export(demo_db):
     assert wb.active.max_row == 2
     with read_session() as s:
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.entity == "decision")).first()
+
+
+def test_every_meeting_lookup_from_another_partnership_is_not_found_and_audited(demo_db):
+    """As for referrals and reviews: another partnership's meeting, agenda item or attendee, and an
+    id that does not exist, all answer "not found", and each attempt is in the audit log."""
+    chair, pid, mid = _meeting(demo_db)
+    v = svc.get_meeting(chair, mid)
+    item, member = v.items[0].id, v.members[0].id
+    other = accounts.actor_for("chair.em")
+    calls = {
+        "meeting": [
+            lambda w: svc.get_meeting(other, w),
+            lambda w: svc.close_meeting(other, w, TODAY),
+            lambda w: meeting_items.add_item(other, w, "Any other business"),
+            lambda w: meeting_attendance.invite(other, w, other.user_id),
+            lambda w: meeting_attendance.add_guest(other, w, "Pat Police", _health_agency()),
+            lambda w: meeting_attendance.set_attendance(other, w, member, "present"),
+            lambda w: meeting_minutes.minutes_docx(other, w),
+            lambda w: meeting_mail.recipients(other, w),
+            lambda w: meeting_mail.email_minutes(other, w),
+        ],
+        "agenda_item": [
+            lambda w: meeting_items.move_item(other, w, 1),
+            lambda w: meeting_items.remove_item(other, w),
+            lambda w: meeting_items.record_summary(other, w, "Discussed."),
+            lambda w: meeting_items.add_action(other, w, "Share the plan.", _health_agency(), "Lead", TODAY, TODAY),
+            lambda w: meeting_items.decide_item(other, w, None, "No review: the criteria are not met.", TODAY),
+            lambda w: meeting_attendance.declare_conflict(other, w, member),
+        ],
+    }
+    real = {"meeting": mid, "agenda_item": item}
+
+    def not_found_rows():
+        with read_session() as s:
+            return list(s.exec(select(AuditEvent).where(AuditEvent.action == "not_found")
+                               .order_by(AuditEvent.id)))
+
+    for entity, fns in calls.items():
+        for fn in fns:
+            for wanted in (real[entity], 10**6, "x"):
+                before = len(not_found_rows())
+                with pytest.raises(NotFound):
+                    fn(wanted)
+                rows = not_found_rows()[before:]
+                # An item of another partnership is found, then its meeting is not.
+                assert [(r.username, r.entity) for r in rows] == [("chair.em", entity)] or (
+                    entity == "agenda_item" and wanted == item
+                    and [(r.username, r.entity) for r in rows] == [("chair.em", "meeting")]), (entity, wanted, rows)
+    # Someone on another meeting's list, named on the chair's own meeting.
+    _, _, mid2 = _meeting(demo_db)
+    stranger = svc.get_meeting(chair, mid2).members[0].id
+    before = len(not_found_rows())
+    with pytest.raises(NotFound):
+        meeting_attendance.set_attendance(chair, mid, stranger, "present")
+    with pytest.raises(NotFound):
+        meeting_attendance.declare_conflict(chair, item, stranger)
+    assert [(r.username, r.entity) for r in not_found_rows()[before:]] == [("chair", "meeting_member")] * 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from panel.db import utcnow
@@ -38,6 +38,9 @@ class User(SQLModel, table=True):
     sessions_valid_after: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime | None = None  # last activity, written at most once a minute (idle expiry)
+    # Presentation mode (a shared screen: child identifiers hidden on every page), kept here so
+    # that it holds across reloads, tabs and page switches until the user turns it off.
+    presentation_mode: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Membership(SQLModel, table=True):

@@ -54,6 +54,9 @@ class Actor:
     roles: dict[int, frozenset[str]] = field(default_factory=dict)
     is_regional: bool = False
     is_system: bool = False
+    # The user's presentation-mode preference, read from their row with the sign-in on every run.
+    # Not access: pages hide child identifiers when it is on; services do not look at it.
+    presenting: bool = False
 
     def can(self, permission: str, partnership_id: int | None = None) -> bool:
         if self.is_system:

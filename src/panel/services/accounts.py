@@ -23,7 +23,7 @@ from panel.db import read_session, transaction, utcnow
 from panel.models import Agency, Membership, Partnership, User
 from panel.services import audit
 from panel.services.access import ROLES, Actor, roles_map
-from panel.services.errors import ValidationFailed
+from panel.services.errors import PermissionDenied, ValidationFailed
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -113,7 +113,7 @@ UNKNOWN_ACCOUNT = Actor(user_id=None, username="(unknown account)", name="Unknow
 def _actor(s, user: User) -> Actor:
     rows = s.exec(select(Membership.partnership_id, Membership.role).where(Membership.user_id == user.id)).all()
     return Actor(user_id=user.id, username=user.username, name=user.name, roles=roles_map(rows),
-                 is_regional=user.is_regional)
+                 is_regional=user.is_regional, presenting=user.presentation_mode)
 
 
 def actor_for(username: str) -> Actor | None:
@@ -254,6 +254,29 @@ def record_logout(username: str, everywhere: bool = False) -> None:
             s.add(user)
         audit.record(s, Actor(user_id=user.id, username=user.username, name=user.name), "logout", "user",
                      user.id, detail="everywhere" if everywhere else None)
+
+
+def set_presentation_mode(actor: Actor, on: bool) -> bool:
+    """Turn the actor's own presentation mode on or off (a shared screen: child identifiers are
+    hidden on every page). Kept on their user row, so it holds across reloads, tabs and page
+    switches until they turn it off. Every signed-in user may set their own, and no one else's.
+    Audited when it changes. Returns the stored value."""
+    if not isinstance(on, bool):
+        raise ValidationFailed({"presentation_mode": "Choose on or off."})
+    if actor.user_id is None:
+        raise PermissionDenied("Presentation mode belongs to a signed-in user's screen.")
+    with transaction() as s:
+        user = s.get(User, actor.user_id)
+        if user is None or not user.is_active:
+            raise PermissionDenied("Your account is not active.")
+        if user.presentation_mode == on:
+            return on
+        before = {"presentation_mode": user.presentation_mode}
+        user.presentation_mode = on
+        s.add(user)
+        audit.record(s, actor, "presentation_mode", "user", user.id, before=before,
+                     after={"presentation_mode": on})
+        return on
 
 
 def managed_user_id(actor: Actor, username: str) -> int:

@@ -10,12 +10,25 @@ from panel.db import transaction
 from panel.models import (
     Agency,
     ItemConflict,
+    Meeting,
     MeetingMember,
 )
 from panel.services import audit, decisions
 from panel.services.access import Actor
-from panel.services.errors import NotFound, ValidationFailed
+from panel.services.errors import ValidationFailed
 from panel.services.meetings import member_row, runnable, runnable_item, touch
+
+
+def _member(s, actor: Actor, m: Meeting, member_id) -> MeetingMember:
+    """A person on this meeting's list; another meeting's is "not found", and audited."""
+    try:
+        mm = s.get(MeetingMember, int(member_id))
+    except (TypeError, ValueError):
+        mm = None
+    if mm is None or mm.meeting_id != m.id:
+        raise audit.not_found(actor, "meeting_member", member_id, "That person is not on this meeting's list.",
+                              what="id")
+    return mm
 
 
 def add_guest(actor: Actor, meeting_id: int, name: str, agency_id: int | None) -> int:
@@ -55,9 +68,7 @@ def set_attendance(actor: Actor, meeting_id: int, member_id: int, attendance: st
         raise ValidationFailed({"attendance": "Choose present, apologies or invited."})
     with transaction() as s:
         m = runnable(s, actor, meeting_id)
-        mm = s.get(MeetingMember, member_id)
-        if mm is None or mm.meeting_id != m.id:
-            raise NotFound("That person is not on this meeting's list.")
+        mm = _member(s, actor, m, member_id)
         before = mm.attendance
         mm.attendance = attendance
         s.add(mm)
@@ -69,9 +80,7 @@ def set_attendance(actor: Actor, meeting_id: int, member_id: int, attendance: st
 def declare_conflict(actor: Actor, item_id: int, member_id: int, declared: bool = True) -> None:
     with transaction() as s:
         it, m = runnable_item(s, actor, item_id)
-        mm = s.get(MeetingMember, member_id)
-        if mm is None or mm.meeting_id != m.id:
-            raise NotFound("That person is not on this meeting's list.")
+        mm = _member(s, actor, m, member_id)
         if it.status == "decided":
             raise ValidationFailed({"conflict": "This item is already decided."})
         row = s.exec(select(ItemConflict).where(ItemConflict.item_id == it.id, ItemConflict.member_id == mm.id)).first()

@@ -15,11 +15,12 @@ from sqlmodel import select
 
 from panel.config import get_settings
 from panel.db import read_session, transaction
-from panel.models import Meeting, MeetingMember, User
+from panel.models import MeetingMember, User
 from panel.services import audit
 from panel.services.access import Actor
-from panel.services.errors import NotFound, PanelError
+from panel.services.errors import PanelError
 from panel.services.meeting_minutes import minutes_docx
+from panel.services.meetings import meeting_for
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -27,11 +28,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def recipients(actor: Actor, meeting_id: int) -> list[str]:
     """Addresses of the Panel users recorded as present or sending apologies."""
     with read_session() as s:
-        m = s.get(Meeting, meeting_id)
-        if m is None or not actor.can("referral.read", m.partnership_id):
-            raise NotFound("No such meeting.")
+        m = meeting_for(s, actor, meeting_id)
         rows = s.exec(select(User.email).join(MeetingMember, MeetingMember.user_id == User.id)
-                      .where(MeetingMember.meeting_id == meeting_id, User.is_active == True,  # noqa: E712
+                      .where(MeetingMember.meeting_id == m.id, User.is_active == True,  # noqa: E712
                              MeetingMember.attendance.in_(("present", "apologies")))).all()
     return sorted({e.strip().lower() for e in rows if e and "@" in e})
 
@@ -40,9 +39,7 @@ def email_minutes(actor: Actor, meeting_id: int,
                   smtp_factory: Callable[..., smtplib.SMTP] = smtplib.SMTP) -> list[str]:
     """Send the Word minutes to the attendees; returns who they went to."""
     with read_session() as s:
-        m = s.get(Meeting, meeting_id)
-        if m is None or not actor.can("referral.read", m.partnership_id):
-            raise NotFound("No such meeting.")
+        m = meeting_for(s, actor, meeting_id)
     actor.require("meeting.run", m.partnership_id)
     to = recipients(actor, meeting_id)
     if not to:

@@ -34,7 +34,7 @@ from panel.models import (
 from panel.services import audit, decisions
 from panel.services.access import Actor
 from panel.services.actions import OPEN_STATUSES
-from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.services.errors import PermissionDenied, ValidationFailed
 
 NOT_FOUND = "No meeting with that number is open to you."
 MILESTONES_WITHIN = 10  # working days: milestones due this soon (or overdue) go on the agenda
@@ -67,13 +67,14 @@ class MeetingView:
 # ---------------------------------------------------------------- loading and permissions (shared)
 
 def meeting_for(s: Session, actor: Actor, meeting_id) -> Meeting:
-    """The meeting if the actor may see its partnership; otherwise \"not found\" (never \"forbidden\")."""
+    """The meeting if the actor may see its partnership; otherwise \"not found\" (never
+    \"forbidden\"), and the attempt is audited as for referrals and reviews."""
     try:
         m = s.get(Meeting, int(meeting_id))
     except (TypeError, ValueError):
         m = None
     if m is None or not actor.can("referral.read", m.partnership_id):
-        raise NotFound(NOT_FOUND)
+        raise audit.not_found(actor, "meeting", meeting_id, NOT_FOUND, what="id")
     return m
 
 
@@ -88,9 +89,12 @@ def runnable(s: Session, actor: Actor, meeting_id) -> Meeting:
 
 
 def runnable_item(s: Session, actor: Actor, item_id) -> tuple[AgendaItem, Meeting]:
-    it = s.get(AgendaItem, int(item_id)) if item_id is not None else None
+    try:
+        it = s.get(AgendaItem, int(item_id))
+    except (TypeError, ValueError):
+        it = None
     if it is None:
-        raise NotFound("No such agenda item.")
+        raise audit.not_found(actor, "agenda_item", item_id, "No such agenda item.", what="id")
     return it, runnable(s, actor, it.meeting_id)
 
 

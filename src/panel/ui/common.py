@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+import pandas as pd
 import streamlit as st
 
 from panel.clock import today  # noqa: F401  (pages take today from here with the layout helpers)
+from panel.presentation import CHILD_FIELDS, HIDDEN, mask_rows
 from panel.services.access import Actor
+
+T = TypeVar("T")
 
 RAG_LABELS = {"red": "Overdue", "amber": "Due soon", "green": "On track", "done": "Notified", "none": "-"}
 # Text and background pairs with at least 4.5:1 contrast (WCAG 2.2 AA).
@@ -45,17 +51,32 @@ def mark_viewed(kind: str, reference: str) -> None:
     _viewed(kind).add(reference)
 
 
-HIDDEN = "hidden (presentation mode)"
-
-
 def presenting() -> bool:
-    """Presentation mode: the screen is shared, so child identifiers are hidden on every page."""
-    return bool(st.session_state.get("presentation", False))
+    """Presentation mode: the screen is shared, so child identifiers are hidden on every page.
+
+    The preference lives on the user's row and comes with the Actor that app.py reads from the
+    database on every run, so a reload, another tab, a page switch or a deep link keeps it.
+    With no signed-in Actor on this run the answer cannot be known: hide.
+    """
+    who = st.session_state.get("actor")
+    return True if who is None else bool(getattr(who, "presenting", True))
 
 
-def child_text(text: str) -> str:
-    """Child identifiers (initials, age, sex, ethnicity, the incident in words) unless presenting."""
+def child_text(text: Any) -> Any:
+    """Every child identifier a page shows (initials, age band, date of birth, sex, ethnicity,
+    the incident in words, free text about the case) goes through here: hidden when presenting."""
     return HIDDEN if presenting() else text
+
+
+def child_rows(data: T) -> T:
+    """A table for st.dataframe (a DataFrame or a list of dicts) with its child columns masked
+    when presenting: the values never reach the browser, not even in a hidden column."""
+    if not presenting():
+        return data
+    if isinstance(data, pd.DataFrame):
+        cols = [c for c in data.columns if c in CHILD_FIELDS]
+        return data.assign(**{c: HIDDEN for c in cols}) if cols else data
+    return mask_rows(list(data))
 
 
 def header(title: str, icon: str, caption: str | None = None) -> None:

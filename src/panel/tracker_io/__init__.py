@@ -16,6 +16,7 @@ from panel.tracker_io.checks_reviews import validate
 from panel.tracker_io.context import Context, TypeInfo, references
 from panel.tracker_io.format import (
     EARLIEST,
+    EMPTY_RUN,
     FALSE,
     GUIDE_SHEET,
     IMPORTED_DEPARTURE,
@@ -24,7 +25,10 @@ from panel.tracker_io.format import (
     ISO_RE,
     KEYS,
     MAX_BYTES,
+    MAX_COLUMNS,
+    MAX_RATIO,
     MAX_ROWS,
+    MAX_SECONDS,
     MAX_UNZIPPED,
     MILESTONE_COLUMNS,
     NOTE_MAX,
@@ -53,7 +57,8 @@ from panel.tracker_io.report import ImportReport, Plan, Problem
 from panel.tracker_io.template import _out, build_template, example_rows, guide_rows, write_workbook
 
 __all__ = [
-    "MAX_BYTES", "MAX_ROWS", "MAX_UNZIPPED", "IMPORTED_RATIONALE", "IMPORTED_DEPARTURE",
+    "MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS", "EMPTY_RUN", "MAX_UNZIPPED", "MAX_RATIO", "MAX_SECONDS",
+    "IMPORTED_RATIONALE", "IMPORTED_DEPARTURE",
     "REVIEW_STATUSES", "INTERAGENCY", "REVIEW_REF_RE", "ISO_RE", "UK_RE", "TRUE", "FALSE",
     "NOTE_MAX", "EARLIEST", "Column", "REFERRAL_COLUMNS", "NOTIFICATION_COLUMNS",
     "REVIEW_COLUMNS", "MILESTONE_COLUMNS", "SHEETS", "GUIDE_SHEET", "KEYS", "Problem",

@@ -21,9 +21,16 @@ from panel.services.review_record import PUBLICATION_STATUSES
 from panel.services.reviews import LCSPR_DECISIONS, RESPONSES
 from panel.services.screening import BODIES, DIRECTOR_DECISIONS
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
-MAX_UNZIPPED = 200 * 1024 * 1024  # a 5 MB file that inflates past this is not a tracker
+# Reading a workbook costs time and memory in proportion to what it holds once unzipped, never
+# to what it claims (a sheet's declared size is ignored). Every limit below is checked while
+# reading, so a small hostile file is refused after a bounded amount of work.
+MAX_BYTES = 5 * 1024 * 1024  # the upload itself; .streamlit/config.toml server.maxUploadSize agrees
+MAX_ROWS = 20_000  # rows holding a value, over all sheets (formatted but empty rows are free)
+MAX_COLUMNS = 100  # the rightmost column holding a value; the widest sheet has 32
+EMPTY_RUN = 1_000  # this many empty rows in a row (stored or not) end a sheet's data
+MAX_UNZIPPED = 100 * 1024 * 1024  # all parts unzipped: 20,000 full rows are about 30 MB
+MAX_RATIO = 100  # a part over 1 MB deflating more than this is padding (real sheets: 10 to 20)
+MAX_SECONDS = 30.0  # wall time to read one file; 20,000 rows take about 3 s on a busy machine
 IMPORTED_RATIONALE = "Imported from a spreadsheet tracker"
 IMPORTED_DEPARTURE = ("Imported from a spreadsheet tracker: the tracker does not record why the "
                       "outcome departs from the criteria.")

@@ -42,16 +42,25 @@ def attempt(message: str, fn, *args, form: str = "users_errors", **kwargs) -> No
 rows = users.list_users(me)
 st.dataframe(
     pd.DataFrame([{"username": r.username, "name": r.name, "e-mail": r.email, "roles": r.roles_text,
-                   "locked": r.locked, "disabled": r.disabled, "last sign-in": r.last_sign_in} for r in rows]),
+                   "locked": r.locked, "disabled": r.disabled, "last sign-in": r.last_sign_in,
+                   "you manage": r.manageable} for r in rows]),
     hide_index=True, width="stretch",
     column_config={"locked": st.column_config.CheckboxColumn("locked"),
+                   "you manage": st.column_config.CheckboxColumn(
+                       "you manage", help="Only an administrator of every partnership an account can act in "
+                                          "may manage it."),
                    "disabled": st.column_config.CheckboxColumn("disabled"),
                    "last sign-in": st.column_config.DatetimeColumn("last sign-in (UTC)", format="D MMM YYYY, HH:mm")})
 
 manage, create = st.tabs(["Manage an account", "Create an account"])
 
 with manage:
-    by_name = {r.username: r for r in rows}
+    # Only accounts this administrator may manage are offered: the others act in partnerships
+    # they do not administer (their roles are in the list above).
+    by_name = {r.username: r for r in rows if r.manageable}
+    if others := [r.username for r in rows if not r.manageable]:
+        st.caption(f"Not yours to manage (they act in partnerships you do not administer): "
+                   f"{', '.join(others)}.")
     who = st.selectbox("Account", list(by_name), format_func=lambda u: f"{by_name[u].name} ({u})", key="users_who")
     if who:
         r = by_name[who]

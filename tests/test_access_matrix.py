@@ -899,6 +899,65 @@ def test_cell(name, role, side, cell_db):
         assert set(_audit_since(last)) <= {"not_found"}, "a refused write left an audit row"
 
 
+# ------------------------------------------------------------------------------ whose account
+
+# Every call that manages another person's account, aimed at `target`. Managing an account is
+# acting as it (a temporary password, then sign in), so an administrator may do it only if they
+# administer every partnership the account can act in.
+MANAGE: dict[str, Callable[[Actor, str], Any]] = {
+    "accounts.managed_user_id": lambda a, t: accounts.managed_user_id(a, t),
+    "accounts.set_password": lambda a, t: accounts.set_password(a, t, "a-long-passphrase-3"),
+    "accounts.unlock_user": lambda a, t: accounts.unlock_user(a, t),
+    "users.set_role grant": lambda a, t: users.set_role(a, t, NB, "chair", True),
+    "users.set_role remove": lambda a, t: users.set_role(a, t, NB, "referrer", False),
+    "users.set_active disable": lambda a, t: users.set_active(a, t, False),
+    "users.set_active enable": lambda a, t: users.set_active(a, t, True),
+    "users.sign_out_everywhere": lambda a, t: users.sign_out_everywhere(a, t),
+}
+# (actor, target, allowed). In this module's copy: "admin.nb" administers NB only; "span" is a
+# referrer in NB and WV; "admin" administers NB and EM; "regional" reaches every partnership;
+# "nobody" holds no role.
+TARGETS = [
+    ("admin.nb", "span", False),  # holds a role in WV too
+    ("admin.nb", "admin", False),  # the all-partnership administrator
+    ("admin.nb", "regional", False),
+    ("admin", "span", False),  # administers NB and EM, not WV
+    ("admin", "regional", False),
+    ("admin.nb", "referrer", True),  # wholly in NB
+    ("admin.nb", "nobody", True),  # no role: reaches nothing
+]
+
+
+@pytest.fixture
+def account_db(world, tmp_path, monkeypatch):
+    database = new_database(tmp_path, world.template)
+    database.use(monkeypatch)
+    accounts.create_user(SYSTEM, username="admin.nb", name="Northbrook Admin", email="admin.nb@example.org",
+                         password="a-long-passphrase-4", memberships=[("NB", "admin")])
+    accounts.create_user(SYSTEM, username="span", name="Two Partnerships", email="span@example.org",
+                         password="a-long-passphrase-5", memberships=[("NB", "referrer"), ("WV", "referrer")])
+    yield
+    dispose_engine(database.url)
+    drop_database(database)
+
+
+@pytest.mark.parametrize(("actor_name", "target", "allowed"), TARGETS,
+                         ids=[f"{a}-on-{t}" for a, t, _ in TARGETS])
+@pytest.mark.parametrize("call", list(MANAGE))
+def test_account_management_needs_every_partnership_of_the_account(call, actor_name, target, allowed, account_db):
+    actor = accounts.actor_for(actor_name)
+    before, last = _fingerprint(), _last_audit()
+    if allowed:
+        MANAGE[call](actor, target)
+        return
+    with pytest.raises(NotFound):
+        MANAGE[call](actor, target)
+    assert _fingerprint() == before, "a refused account change was written"
+    assert _audit_since(last) == ["not_found"], "the refusal was not audited"
+    rows = {r.username: r for r in users.list_users(actor)}
+    assert target not in rows or not rows[target].manageable, "the list offers what the service refuses"
+
+
 def test_zz_report_cells_checked():
     """Prints how many cells ran (pytest -s shows it; the count is also asserted)."""
     print(f"\naccess matrix: {len(_checked)} cells checked of {len(CELLS)} "

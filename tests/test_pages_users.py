@@ -65,7 +65,8 @@ def test_anyone_else_reaching_the_file_sees_no_access(demo_db, who):
 def test_the_list_shows_every_column(demo_db):
     at = page_as("admin")
     df = at.dataframe[0].value
-    assert list(df.columns) == ["username", "name", "e-mail", "roles", "locked", "disabled", "last sign-in"]
+    assert list(df.columns) == ["username", "name", "e-mail", "roles", "locked", "disabled", "last sign-in",
+                                  "you manage"]
     assert {"chair", "member", "admin", "regional"} <= set(df["username"])
 
 
@@ -130,3 +131,16 @@ def test_create_an_account_with_messages_beside_each_field(demo_db):
     click(at, "Create account")
     assert "Account j.smith created." in texts(at)
     assert accounts.actor_for("j.smith") is not None
+
+
+def test_a_partnership_administrator_sees_all_roles_but_is_offered_only_accounts_they_may_manage(demo_db):
+    from panel.services.access import SYSTEM
+    accounts.create_user(SYSTEM, username="admin.nb", name="NB Admin", email="admin.nb@example.org",
+                         password="a-long-admin-passphrase", memberships=[("NB", "admin")])
+    at = page_as("admin.nb")
+    table = at.dataframe[0].value.set_index("username")
+    assert table.loc["admin", "roles"] == "EM: Administrator; NB: Administrator; WV: Administrator"
+    assert not table.loc["admin", "you manage"] and table.loc["member", "you manage"]
+    offered = next(s for s in at.selectbox if s.key == "users_who").options
+    assert "Alex Admin (admin)" not in offered and "Morgan Member (member)" in offered
+    assert any("Not yours to manage" in c.value and "admin" in c.value for c in at.caption)

@@ -74,6 +74,19 @@ class Actor:
         if not self.can(permission, partnership_id):
             raise PermissionDenied("You do not have permission to do that.")
 
+    def manages_account(self, reaches: set[int]) -> bool:
+        """Whether this actor may manage an account that can act in the partnerships `reaches`
+        (where it holds a role; every partnership for a regional account).
+
+        Only if they administer every one of them: whoever controls an account (a temporary
+        password, roles, unlocking) can act as it. An account that reaches no partnership opens
+        nothing: any administrator may manage it (and give it roles in their own partnerships).
+        """
+        if self.is_system:
+            return True
+        mine = set(self.partnerships_with("user.manage"))
+        return bool(mine) and reaches <= mine
+
     def all_roles(self) -> set[str]:
         return set().union(*self.roles.values()) if self.roles else set()
 

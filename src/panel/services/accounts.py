@@ -279,16 +279,32 @@ def set_presentation_mode(actor: Actor, on: bool) -> bool:
         return on
 
 
+def _reaches(s, user: User) -> set[int]:
+    """The partnerships an account can act in: where it holds a role; all of them if regional
+    (it reads anonymised learning across every partnership)."""
+    if user.is_regional:
+        return set(s.exec(select(Partnership.id)).all())
+    return set(s.exec(select(Membership.partnership_id).where(Membership.user_id == user.id)).all())
+
+
 def managed_user_id(actor: Actor, username: str) -> int:
-    """The id of a user the actor administers: one with a role in a partnership where the actor
-    holds user.manage, or with no role at all. Anyone else is "not found" (and the try audited)."""
+    """The id of a user the actor may manage (`Actor.manages_account`). Anyone else is refused
+    and the try audited: an account with no role in the actor's partnerships is "not found"; one
+    the actor sees in their list but that reaches other partnerships is refused, saying why."""
     actor.require("user.manage")
+    mine = set(actor.partnerships_with("user.manage"))
     with read_session() as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is not None:
-            theirs = set(s.exec(select(Membership.partnership_id).where(Membership.user_id == user.id)).all())
-            if actor.is_system or not theirs or theirs & set(actor.partnerships_with("user.manage")):
+            reaches = _reaches(s, user)
+            if actor.manages_account(reaches):
                 return user.id
+            if reaches & mine:
+                raise audit.not_found(
+                    actor, "user", username,
+                    f"{username} can act in partnerships you do not administer, so only an "
+                    "administrator of all of them can manage this account.",
+                    what="username reaching other partnerships")
     raise audit.not_found(actor, "user", username, "No such user.", what="username")
 
 

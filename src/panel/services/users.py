@@ -1,8 +1,11 @@
 """Administrators manage other people's accounts: roles per partnership, disable and enable,
 sign out everywhere; unlocking, creating and temporary passwords are in `services.accounts`.
 
-An administrator manages the users who hold a role in a partnership they administer (and users
-who hold no role at all). Every write is audited. An administrator cannot remove their own
+An administrator manages an account only if they administer every partnership it can act in
+(`Actor.manages_account`): all its roles are in their partnerships (or it holds none); a regional
+account reaches every partnership. They see in their list every account with a role in one of
+their partnerships (and those with none), with all its roles, and whether they may manage it.
+Every write is audited, and so is every refusal. An administrator cannot remove their own
 administrator role or disable themselves, so whoever is acting always remains an administrator.
 """
 
@@ -31,36 +34,44 @@ class UserRow:
     locked: bool
     disabled: bool
     last_sign_in: datetime | None
+    regional: bool = False
+    manageable: bool = True  # the actor administers every partnership this account reaches
 
     @property
     def roles_text(self) -> str:
-        return "; ".join(f"{code}: {', '.join(ROLE_LABELS[r] for r in roles)}"
-                         for code, roles in sorted(self.roles.items())) or "no role"
+        text = "; ".join(f"{code}: {', '.join(ROLE_LABELS[r] for r in roles)}"
+                         for code, roles in sorted(self.roles.items()))
+        if self.regional:
+            text = "; ".join(filter(None, [text, "regional: anonymised learning of every partnership"]))
+        return text or "no role"
 
 
 def list_users(actor: Actor) -> list[UserRow]:
-    """Users the actor administers, by username, with their roles in the actor's partnerships."""
+    """Accounts with a role in one of the actor's partnerships (or with none), by username, each
+    with every role it holds in any partnership and whether the actor may manage it."""
     actor.require("user.manage")
-    mine = actor.partnerships_with("user.manage")
+    mine = set(actor.partnerships_with("user.manage"))
     now = utcnow()
     with read_session() as s:
         members = s.exec(select(Membership.user_id, Partnership.code, Membership.role, Partnership.id)
                          .join(Partnership, Partnership.id == Membership.partnership_id)).all()
-        in_scope = {uid for uid, _, _, pid in members if actor.is_system or pid in mine}
-        with_role = {uid for uid, *_ in members}
+        every = set(s.exec(select(Partnership.id)).all())
+        held: dict[int, set[int]] = {}
+        roles: dict[int, dict[str, list[str]]] = {}
+        for uid, code, role, pid in members:
+            held.setdefault(uid, set()).add(pid)
+            roles.setdefault(uid, {}).setdefault(code, []).append(role)
         last = dict(s.exec(select(AuditEvent.user_id, func.max(AuditEvent.at))
                            .where(AuditEvent.action == "login").group_by(AuditEvent.user_id)).all())
         rows = []
         for u in s.exec(select(User).order_by(User.username)):
-            if u.id not in in_scope and u.id in with_role:
+            theirs = held.get(u.id, set())
+            if not (actor.is_system or not theirs or theirs & mine):
                 continue
-            roles: dict[str, list[str]] = {}
-            for uid, code, role, pid in members:
-                if uid == u.id and (actor.is_system or pid in mine):
-                    roles.setdefault(code, []).append(role)
             rows.append(UserRow(u.username, u.name, u.email,
-                                {c: tuple(sorted(r, key=ROLES.index)) for c, r in roles.items()},
-                                is_locked(u, now), not u.is_active, last.get(u.id)))
+                                {c: tuple(sorted(r, key=ROLES.index)) for c, r in roles.get(u.id, {}).items()},
+                                is_locked(u, now), not u.is_active, last.get(u.id), regional=u.is_regional,
+                                manageable=actor.manages_account(every if u.is_regional else theirs)))
         return rows
 
 

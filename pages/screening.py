@@ -31,6 +31,7 @@ from panel.ui.common import (
     today,
 )
 
+ATTENDANCE = {"present": "Present", "apologies": "Apologies", "absent": "Absent"}
 ROUTES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
           "consider_local_review": "Consider a local review", "no_review": "No statutory review"}
 QUESTIONS = [  # (fact, label, kind)
@@ -230,10 +231,21 @@ if draft:
     st.info("A decision is recorded and waiting for the chair's signature.", icon=":material/draw:")
     describe(draft)
     if me.can("decision.sign", r.partnership_id):
+        # Who was present and who was conflicted decide whether the panel could decide: the chair
+        # confirms them as recorded before signing, and the service refuses a signing without it.
+        names = lambda field: ", ".join(members.get(i, f"#{i}") for i in json.loads(getattr(draft, field))) or "nobody"  # noqa: E731
+        st.text(f"Recorded as present: {names('present')}\nApologies: {names('apologies')}\n"
+                f"Conflicted, excluded from the decision: {names('conflicts')}")
+        confirmed = st.checkbox("I confirm attendance as shown", key=f"{key}_confirm_{draft.id}")
+        field_error(st.session_state.get(f"{key}_serr", {}), "attendance_confirmed")
         if st.button("Sign decision", type="primary", icon=":material/verified:"):
+            st.session_state[f"{key}_serr"] = {}
             try:
-                review_ref = decisions.sign_decision(me, draft.id, today())
+                review_ref = decisions.sign_decision(me, draft.id, today(), attendance_confirmed=confirmed)
             except (ValidationFailed, StaleEdit, PermissionDenied) as e:
+                if "attendance_confirmed" in getattr(e, "errors", {}):
+                    st.session_state[f"{key}_serr"] = e.errors  # shown beneath the checkbox
+                    st.rerun()
                 st.error(getattr(e, "errors", {}).get("sign") or str(e))
             else:
                 st.session_state[f"{key}_signed"] = review_ref or "none"
@@ -266,12 +278,22 @@ with st.expander("Amend the signed decision" if signed else "Record the decision
         departure = st.text_area("Departs from the criteria because…",
                                  help="Required only when the outcome departs from what the criteria say.")
         field_error(errs, "departure_rationale")
-        ids = list(members)
-        present = st.multiselect("Present", ids, format_func=members.get)
+        # One answer per person: a single list with its own "Select all" recorded everyone in one
+        # click. Nobody is present until the chair says so.
+        st.markdown("**Attendance**")
+        attendance: dict[int, str | None] = {}
+        conflicts = []
+        for uid, name in members.items():
+            c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+            attendance[uid] = c1.segmented_control(f"Attendance: {name}", list(ATTENDANCE), format_func=ATTENDANCE.get,
+                                                   key=f"{key}_att_{uid}")
+            if c2.checkbox("Declared a conflict", key=f"{key}_conflict_{uid}",
+                           help="Excluded from this decision; only someone present can declare one."):
+                conflicts.append(uid)
+        present = [u for u, a in attendance.items() if a == "present"]
+        apologies = [u for u, a in attendance.items() if a == "apologies"]
         field_error(errs, "present")
-        apologies = st.multiselect("Apologies", ids, format_func=members.get)
         field_error(errs, "apologies")
-        conflicts = st.multiselect("Declared a conflict (excluded from this decision)", ids, format_func=members.get)
         field_error(errs, "conflicts")
         decided_on = st.date_input("Date of the decision", value=today(), max_value=today(), format="DD/MM/YYYY")
         field_error(errs, "decided_on")

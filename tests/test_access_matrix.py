@@ -485,7 +485,7 @@ CALLS: dict[str, Spec] = {
     "decisions.record_decision": Spec("decision.record", lambda x, w: decisions.record_decision(
         ACTOR, x.accepted_ref, _decision_form(x, w), TODAY), write=True, audited=True),
     "decisions.sign_decision": Spec("decision.sign", lambda x, w: decisions.sign_decision(
-        ACTOR, x.draft_decision, TODAY), write=True),
+        ACTOR, x.draft_decision, TODAY, attendance_confirmed=True), write=True),
     # --- reviews and their record
     "reviews.for_referral": Spec("review.read", lambda x, w: reviews.for_referral(ACTOR, x.accepted_ref),
                                  audited=True),

@@ -109,7 +109,7 @@ def decision_form(outcome: str = "rapid_review", **kw) -> decisions.DecisionForm
 def decide(ref: str, outcome: str = "rapid_review", **kw) -> tuple[int, str | None]:
     """Recorded by the member, signed by the chair: (decision id, review reference)."""
     did = decisions.record_decision(actor("member"), ref, decision_form(outcome, **kw), TODAY)
-    return did, decisions.sign_decision(actor("chair"), did, TODAY)
+    return did, decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
 
 
 def review_row(reference: str) -> Review:
@@ -355,11 +355,11 @@ def test_member_records_chair_signs_and_the_rapid_review_opens_with_its_mileston
     did = decisions.record_decision(actor("member"), ref, decision_form(), TODAY)
     assert referral(ref).status == "accepted"
     with pytest.raises(PermissionDenied):
-        decisions.sign_decision(actor("member"), did, TODAY)
+        decisions.sign_decision(actor("member"), did, TODAY, attendance_confirmed=True)
     with pytest.raises(PermissionDenied):
-        decisions.sign_decision(actor("manager"), did, TODAY)
+        decisions.sign_decision(actor("manager"), did, TODAY, attendance_confirmed=True)
     assert decision_rows(ref)[0].status == "draft"
-    review_ref = decisions.sign_decision(actor("chair"), did, TODAY)
+    review_ref = decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
     assert review_ref == f"{ref}-R1"
     d = decision_rows(ref)[0]
     assert d.status == "signed" and d.signed_by_id == user_id("chair") and d.signed_at is not None
@@ -413,7 +413,7 @@ def test_a_conflicted_chair_cannot_sign(demo_db):
     chair, member = user_id("chair"), user_id("member")
     did = decisions.record_decision(actor("member"), ref, decision_form(conflicts=[chair]), TODAY)
     with pytest.raises(ValidationFailed) as e:
-        decisions.sign_decision(actor("chair"), did, TODAY)
+        decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
     assert "conflict" in e.value.errors["sign"]
     assert decision_rows(ref)[0].status == "draft"
     assert referral(ref).status == "accepted"
@@ -425,9 +425,9 @@ def test_the_first_signature_wins(demo_db):
     ref = accepted()
     did = decisions.record_decision(actor("chair"), ref, decision_form(), TODAY)
     first, second = actor("chair"), actor("chair")  # two screens open on the same draft
-    review_ref = decisions.sign_decision(first, did, TODAY)
+    review_ref = decisions.sign_decision(first, did, TODAY, attendance_confirmed=True)
     with pytest.raises(StaleEdit):
-        decisions.sign_decision(second, did, TODAY)
+        decisions.sign_decision(second, did, TODAY, attendance_confirmed=True)
     assert count(Review, Review.referral_id == referral(ref).id) == 1
     assert review_row(review_ref).decision_id == did
 
@@ -439,8 +439,8 @@ def test_a_newer_draft_replaces_the_unsigned_one(demo_db):
     rows = {d.id: d for d in decision_rows(ref)}
     assert rows[old].status == "withdrawn" and rows[new].status == "draft"
     with pytest.raises(StaleEdit):  # the chair's screen still showed the old draft
-        decisions.sign_decision(actor("chair"), old, TODAY)
-    assert decisions.sign_decision(actor("chair"), new, TODAY) == f"{ref}-R1"
+        decisions.sign_decision(actor("chair"), old, TODAY, attendance_confirmed=True)
+    assert decisions.sign_decision(actor("chair"), new, TODAY, attendance_confirmed=True) == f"{ref}-R1"
 
 
 # --- amendments ----------------------------------------------------------------------------
@@ -462,7 +462,7 @@ def test_a_signed_decision_is_amended_by_a_new_version(demo_db):
     assert (rows[v2].version_no, rows[v2].status) == (2, "draft")
     assert review_row(review1).status == "open"  # nothing changes until it is signed
 
-    review2 = decisions.sign_decision(actor("chair"), v2, TODAY)
+    review2 = decisions.sign_decision(actor("chair"), v2, TODAY, attendance_confirmed=True)
     rows = {d.id: d for d in decision_rows(ref)}
     assert rows[v1].status == "superseded" and rows[v2].status == "signed"
     assert rows[v1].rationale == rows[v2].rationale  # both versions kept as they were
@@ -486,7 +486,7 @@ def test_an_amendment_with_the_same_outcome_keeps_the_review(demo_db):
     v2 = decisions.record_decision(actor("member"), ref, decision_form(
         rationale="Rapid review confirmed; the police were present too.",
         amends_id=v1, amendment_reason="Attendance was recorded wrongly."), TODAY)
-    assert decisions.sign_decision(actor("chair"), v2, TODAY) == review1
+    assert decisions.sign_decision(actor("chair"), v2, TODAY, attendance_confirmed=True) == review1
     rv = review_row(review1)
     assert rv.status == "open" and rv.decision_id == v2
     assert planned(review1) == before
@@ -530,14 +530,14 @@ def test_another_partnerships_chair_finds_nothing(demo_db):
         lambda: screening.record_notification(other, ref, "national_panel", TODAY, "", TODAY),
         lambda: decisions.decisions_for(other, ref),
         lambda: decisions.record_decision(other, ref, decision_form(), TODAY),
-        lambda: decisions.sign_decision(other, did, TODAY),
+        lambda: decisions.sign_decision(other, did, TODAY, attendance_confirmed=True),
         lambda: reviews.for_referral(other, ref),
     ]
     for call in calls:
         with pytest.raises(NotFound):
             call()
     assert decision_rows(ref)[0].status == "draft"
-    review_ref = decisions.sign_decision(actor("chair"), did, TODAY)
+    review_ref = decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
     for call in [
         lambda: reviews.get_review(other, review_ref, TODAY),
         lambda: reviews.record_rapid_review_outcome(
@@ -624,3 +624,12 @@ def test_only_a_rapid_review_has_an_lcspr_decision(demo_db):
     with pytest.raises(ValidationFailed) as e:
         _outcome("chair", review_ref)
     assert set(e.value.errors) == {"review"}
+
+
+def test_signing_without_confirming_the_attendance_is_refused(demo_db):
+    ref = accepted()
+    did = decisions.record_decision(actor("member"), ref, decision_form(), TODAY)
+    with pytest.raises(ValidationFailed) as e:
+        decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=False)
+    assert e.value.errors == {"attendance_confirmed": decisions.ATTENDANCE_UNCONFIRMED}
+    assert [d.status for d in decision_rows(ref)] == ["draft"] and referral(ref).status == "accepted"

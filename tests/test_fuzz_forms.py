@@ -204,7 +204,7 @@ def test_decision_record_and_sign(fuzz_db, type_id, rationale, present, apologie
     ok = attempt(DECISION_FIELDS, lambda: out.setdefault("id", decisions.record_decision(
         accounts.actor_for("member"), ref, form, TODAY)))
     if ok and sign:
-        attempt(DECISION_FIELDS, lambda: decisions.sign_decision(accounts.actor_for("chair"), out["id"], TODAY))
+        attempt(DECISION_FIELDS, lambda: decisions.sign_decision(accounts.actor_for("chair"), out["id"], TODAY, attendance_confirmed=True))
 
 
 def _version(ref: str) -> int:

@@ -253,7 +253,7 @@ def test_conflicted_chair_cannot_sign(demo_db):
     with read_session() as s:
         assert s.get(Decision, did).status == "draft"
     with pytest.raises(ValidationFailed):
-        decisions.sign_decision(chair, did, TODAY)
+        decisions.sign_decision(chair, did, TODAY, attendance_confirmed=True)
 
 
 def test_closing_carries_undecided_items_and_minutes_hold_every_decision(demo_db):

@@ -6,6 +6,8 @@ it does not depend on the demo's historic decisions.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from panel.screening import LCSPR_CONSIDERATIONS
@@ -193,7 +195,7 @@ def test_an_empty_decision_shows_one_message_beside_each_missing_part(demo_db):
     form = form_holding(at, "Outcome")
     assert after(form, "Outcome").value == "Choose the outcome."
     assert "rationale" in after(form, "Rationale").value
-    assert after(form, "Present").value == "Record who was present."
+    assert "Record who was present." in [e.value for e in form if type(e).__name__ == "Error"]
     messages = [e.value for e in form if type(e).__name__ == "Error"]
     assert len(messages) == 3, messages  # nothing beside the parts that were fine
     assert decision_rows(ref) == []
@@ -203,10 +205,63 @@ def record_as(username: str, ref: str):
     at = screen_as(username, ref)
     labelled(at.selectbox, "Outcome").set_value(type_id("rapid_review"))
     labelled(at.text_area, "Rationale").input("Known abuse and serious harm: a serious child safeguarding case.")
-    labelled(at.multiselect, "Present").set_value([user_id("chair"), user_id("member")])
+    for who in ("chair", "member"):
+        at.segmented_control(key=f"sc_{ref}_att_{user_id(who)}").set_value("present")
     labelled(at.button, "Record decision").click().run()
     assert not at.exception
     return at
+
+
+def confirm_and_sign(at):
+    labelled(at.checkbox, "I confirm attendance as shown").check()
+    labelled(at.button, "Sign decision").click().run()
+    return at
+
+
+def test_attendance_is_taken_person_by_person_and_nobody_is_present_by_default(demo_db):
+    ref = accepted()
+    at = screen_as("chair", ref)
+    assert not [w for w in at.multiselect if w.label in ("Present", "Apologies")]
+    people = decisions.panel_members(actor("chair"), referral(ref).partnership_id)
+    assert len(people) > 2
+    for uid in people:
+        control = at.segmented_control(key=f"sc_{ref}_att_{uid}")
+        assert control.value is None and control.options == ["Present", "Apologies", "Absent"]
+    labelled(at.selectbox, "Outcome").set_value(type_id("rapid_review"))
+    labelled(at.text_area, "Rationale").input("Known abuse and serious harm: a serious child safeguarding case.")
+    at.segmented_control(key=f"sc_{ref}_att_{user_id('chair')}").set_value("present")
+    at.segmented_control(key=f"sc_{ref}_att_{user_id('member')}").set_value("apologies")
+    at.checkbox(key=f"sc_{ref}_conflict_{user_id('chair')}").check()
+    labelled(at.button, "Record decision").click().run()
+    # Only the chair is present, and conflicted: the panel cannot decide.
+    assert any("Everyone present is conflicted" in e.value for e in at.error)
+    at.segmented_control(key=f"sc_{ref}_att_{user_id('manager')}").set_value("present")
+    labelled(at.button, "Record decision").click().run()
+    assert not at.exception
+    [d] = decision_rows(ref)
+    assert json.loads(d.present) == sorted([user_id("chair"), user_id("manager")])
+    assert json.loads(d.apologies) == [user_id("member")] and json.loads(d.conflicts) == [user_id("chair")]
+
+
+def test_signing_needs_the_chair_to_confirm_the_attendance_shown(demo_db):
+    ref = accepted()
+    record_as("member", ref)
+    at = screen_as("chair", ref)
+    shown_text = texts(at)
+    names = decisions.panel_members(actor("chair"), referral(ref).partnership_id)
+    present = ", ".join(n for uid, n in names.items() if uid in (user_id("chair"), user_id("member")))
+    assert f"Recorded as present: {present}" in shown_text
+    assert "Conflicted, excluded from the decision: nobody" in shown_text
+    labelled(at.button, "Sign decision").click().run()
+    assert not at.exception
+    # The message sits beneath the confirmation it is about, and nothing is signed.
+    page = flat(at.main)
+    i = next(i for i, e in enumerate(page) if getattr(e, "label", None) == "I confirm attendance as shown")
+    assert type(page[i + 1]).__name__ == "Error" and page[i + 1].value == decisions.ATTENDANCE_UNCONFIRMED
+    assert [d.status for d in decision_rows(ref)] == ["draft"]
+    confirm_and_sign(at)
+    assert any("Decision signed." in s.value for s in at.success)
+    assert [d.status for d in decision_rows(ref)] == ["signed"]
 
 
 def test_the_outcomes_say_whether_they_follow_the_criteria(demo_db):
@@ -232,7 +287,7 @@ def test_the_chair_signs_and_gets_a_link_to_the_review(demo_db):
     ref = accepted()
     record_as("member", ref)
     at = screen_as("chair", ref)
-    labelled(at.button, "Sign decision").click().run()
+    confirm_and_sign(at)
     assert not at.exception
     review_ref = f"{ref}-R1"
     assert any(s.value == f"Decision signed. Review {review_ref} created with its milestones." for s in at.success)
@@ -247,7 +302,7 @@ def test_the_chair_signs_and_gets_a_link_to_the_review(demo_db):
 def test_the_chair_records_and_signs_in_one_sitting(demo_db):
     ref = accepted()
     at = record_as("chair", ref)
-    labelled(at.button, "Sign decision").click().run()
+    confirm_and_sign(at)
     assert not at.exception
     assert any("Decision signed." in s.value for s in at.success)
     assert [d.status for d in decision_rows(ref)] == ["signed"]
@@ -256,7 +311,7 @@ def test_the_chair_records_and_signs_in_one_sitting(demo_db):
 def test_answers_can_still_be_saved_after_signing_in_the_same_session(demo_db):
     ref = accepted()
     at = record_as("chair", ref)
-    labelled(at.button, "Sign decision").click().run()
+    confirm_and_sign(at)
     at.radio(key=f"sc_{ref}_interagency_concerns").set_value("yes").run()
     labelled(at.button, "Save answers").click().run()
     assert not [e.value for e in at.error if "changed by someone else" in e.value]
@@ -267,7 +322,7 @@ def test_a_conflicted_chair_is_told_another_chair_must_sign(demo_db):
     ref = accepted()
     decisions.record_decision(actor("member"), ref, decision_form(conflicts=[user_id("chair")]), TODAY)
     at = screen_as("chair", ref)
-    labelled(at.button, "Sign decision").click().run()
+    confirm_and_sign(at)
     assert any("another chair must sign it" in e.value for e in at.error)
     assert decision_rows(ref)[0].status == "draft"
 
@@ -277,7 +332,7 @@ def test_a_conflicted_chair_is_told_another_chair_must_sign(demo_db):
 
 def signed_review(ref: str) -> str:
     did = decisions.record_decision(actor("member"), ref, decision_form(), TODAY)
-    return decisions.sign_decision(actor("chair"), did, TODAY)
+    return decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
 
 
 def test_the_review_page_shows_the_milestones_and_the_lcspr_considerations(demo_db):

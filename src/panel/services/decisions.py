@@ -130,8 +130,16 @@ def record_decision(actor: Actor, reference: str, f: DecisionForm, today: date) 
         return d.id
 
 
-def sign_decision(actor: Actor, decision_id: int, today: date) -> str | None:
-    """The chair signs; the first signature wins. Returns the new review's reference, if any."""
+ATTENDANCE_UNCONFIRMED = "Confirm who is recorded as present and as conflicted before signing."
+
+
+def sign_decision(actor: Actor, decision_id: int, today: date, *, attendance_confirmed: bool) -> str | None:
+    """The chair signs; the first signature wins. Returns the new review's reference, if any.
+
+    Only once the chair has confirmed the attendance shown with the decision: who was present
+    and who was conflicted decide whether the panel could decide at all."""
+    if not attendance_confirmed:
+        raise ValidationFailed({"attendance_confirmed": ATTENDANCE_UNCONFIRMED})
     with transaction() as s:
         d = s.get(Decision, decision_id)
         r = s.get(Referral, d.referral_id) if d else None

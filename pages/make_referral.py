@@ -21,6 +21,7 @@ from panel.ui.common import (
     actor,
     empty_state,
     error_summary,
+    esc,
     field_error,
     header,
     presenting,
@@ -60,7 +61,7 @@ agencies = {a.id: a.name for a in accounts.agencies()}
 errors: dict = st.session_state.get("mr_errors", {})
 
 if done := st.session_state.pop("mr_done", None):
-    st.success(f"Referral {done} saved. The panel has been told; you can follow it under **My referrals**.",
+    st.success(f"Referral {esc(done)} saved. The panel has been told; you can follow it under **My referrals**.",
                icon=":material/check_circle:")
 
 error_summary(errors, LABELS)
@@ -100,7 +101,7 @@ if pending:
         for d in pending["duplicates"]:
             for kind, text in LINK_KINDS.items():
                 labels[f"{d['id']}:{kind}"] = f"Link to {d['reference']}: {text.lower()}"
-        choice = st.radio("How should this referral be saved?", options, format_func=labels.get)
+        choice = st.radio("How should this referral be saved?", options, format_func=lambda k: esc(labels[k]))
         c1, c2 = st.columns([1, 5])
         if c1.form_submit_button("Save referral", type="primary"):
             link = [] if choice == "new" else [(int(choice.split(":")[0]), choice.split(":")[1])]

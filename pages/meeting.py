@@ -21,7 +21,16 @@ from panel.services.errors import (
     StaleEdit,
     ValidationFailed,
 )
-from panel.ui.common import actor, empty_state, field_error, header, today
+from panel.ui.common import (
+    actor,
+    empty_state,
+    esc,
+    field_error,
+    header,
+    query_given,
+    query_id,
+    today,
+)
 
 me = actor()
 header("Meetings", ":material/groups:",
@@ -36,13 +45,13 @@ def show_error(e: Exception) -> None:
 
 
 if msg := st.session_state.pop("mt_error", None):
-    st.error(msg, icon=":material/error:")
+    st.error(esc(msg), icon=":material/error:")
 if msg := st.session_state.pop("mt_done", None):
-    st.success(msg, icon=":material/check:")
+    st.success(esc(msg), icon=":material/check:")
 
-mid = st.query_params.get("meeting", "")
+mid = query_id("meeting")  # None when absent or malformed
 
-if not mid:
+if mid is None and not query_given("meeting"):
     pids = me.partnerships_with("referral.read")
     if not pids:
         empty_state("There are no meetings for you to see.", "Meetings are run by the panel chair.")
@@ -80,10 +89,13 @@ if not mid:
         st.rerun()
     st.stop()
 
+if mid is None:
+    st.error(svc.NOT_FOUND, icon=":material/search_off:")
+    st.stop()
 try:
     v = svc.get_meeting(me, mid)
 except NotFound as e:
-    st.error(str(e), icon=":material/search_off:")
+    st.error(esc(e), icon=":material/search_off:")
     st.stop()
 m = v.meeting
 run = v.can_run
@@ -91,7 +103,7 @@ names = {mm.id: mm.name + (f" ({v.agency_names[mm.id]})" if mm.id in v.agency_na
 if st.button("All meetings", icon=":material/arrow_back:"):
     del st.query_params["meeting"]
     st.rerun()
-st.subheader(f"{v.partnership_name} · {m.held_on:%A %d %B %Y} · {m.status.capitalize()}", anchor=False)
+st.subheader(f"{esc(v.partnership_name)} · {m.held_on:%A %d %B %Y} · {esc(m.status.capitalize())}", anchor=False)
 q = v.quorum()
 (st.success if q.met else st.warning)(q.message(), icon=":material/how_to_reg:" if q.met else ":material/warning:")
 if not run:
@@ -103,11 +115,11 @@ mode, attendance, agenda, close = st.tabs(["Meeting mode", "Attendance", "Agenda
 with attendance:
     for mm in v.members:
         c1, c2 = st.columns([3, 2], vertical_alignment="center")
-        c1.write(names[mm.id])
+        c1.write(esc(names[mm.id]))
         if run:
             opts = list(rules.ATTENDANCE)
             # The label is hidden (the name is beside it) but still names the control for a screen reader.
-            choice = c2.segmented_control(f"Attendance of {names[mm.id]}", opts, default=mm.attendance,
+            choice = c2.segmented_control(f"Attendance of {esc(names[mm.id])}", opts, default=mm.attendance,
                                           format_func=rules.ATTENDANCE.get, key=f"mt_att_{mm.id}",
                                           label_visibility="collapsed")
             if choice and choice != mm.attendance:
@@ -135,7 +147,7 @@ with attendance:
 with agenda:
     for n, it in enumerate(v.items):
         c1, c2 = st.columns([6, 2], vertical_alignment="center")
-        c1.write(f"{n + 1}. {it.title} — *{rules.ITEM_STATUSES[it.status]}*"
+        c1.write(f"{n + 1}. {esc(it.title)} — *{rules.ITEM_STATUSES[it.status]}*"
                  + (" (carried from an earlier meeting)" if it.carried_from_id else ""))
         if run:
             b1, b2, b3 = c2.columns(3)
@@ -179,13 +191,13 @@ with mode:
         if p1.button("Previous", icon=":material/arrow_back:", disabled=idx == 0, key="mt_prev", width="stretch"):
             st.session_state[ikey] = idx - 1
             st.rerun()
-        p2.markdown(f"Item {idx + 1} of {len(v.items)} · {rules.KIND_LABELS.get(it.kind, it.kind)}",
+        p2.markdown(f"Item {idx + 1} of {len(v.items)} · {rules.KIND_LABELS.get(it.kind, esc(it.kind))}",
                     text_alignment="center")
         if p3.button("Next", icon=":material/arrow_forward:", disabled=idx == len(v.items) - 1, key="mt_next",
                      width="stretch"):
             st.session_state[ikey] = idx + 1
             st.rerun()
-        st.title(it.title, anchor=False)
+        st.title(esc(it.title), anchor=False)
         st.markdown(f"### {rules.ITEM_STATUSES[it.status]}")
         iq = v.quorum(it.id)
         (st.success if iq.met else st.error)("For this item: " + iq.message(), icon=":material/how_to_reg:")
@@ -193,14 +205,14 @@ with mode:
         present = [mm.id for mm in v.members if mm.attendance == "present"]
         if conflicted:
             st.warning("Conflict of interest declared, excluded from this item's decision: "
-                       + ", ".join(names[c] for c in conflicted), icon=":material/block:")
+                       + esc(", ".join(names[c] for c in conflicted)), icon=":material/block:")
         for d in v.decisions.get(it.id, []):
-            st.info(f"**Decision: {v.outcome_names.get(d.id, '')}** ({d.status}).\n\nRationale: {d.rationale}",
+            st.info(f"**Decision: {esc(v.outcome_names.get(d.id, ''))}** ({esc(d.status)}).\n\nRationale: {esc(d.rationale)}",
                     icon=":material/gavel:")
         if it.summary:
-            st.markdown(f"**Discussion:** {it.summary}")
+            st.markdown(f"**Discussion:** {esc(it.summary)}")
         for a in v.actions.get(it.id, []):
-            st.markdown(f"- Action: {a.text} — {a.owner_name}, due {a.due_on:%d %b %Y}")
+            st.markdown(f"- Action: {esc(a.text)} — {esc(a.owner_name)}, due {a.due_on:%d %b %Y}")
 
         if run and it.status != "decided":
             with st.expander("Conflicts of interest on this item", icon=":material/block:"):
@@ -230,7 +242,7 @@ with mode:
             fmt = {t.id: f"{t.name} — {'consistent with' if route in t.routes.split(',') else 'departs from'} "
                          "the criteria" for t in options}
             if errs:
-                st.error("The decision was not recorded: " + "; ".join(errs.values()), icon=":material/error:")
+                st.error("The decision was not recorded: " + esc("; ".join(errs.values())), icon=":material/error:")
             with st.form(f"mt_decide_{it.id}"):
                 outcome = st.selectbox("Outcome", list(fmt), index=None, format_func=fmt.get,
                                        placeholder="Choose the outcome")
@@ -291,11 +303,11 @@ with mode:
 with close:
     decided = sum(1 for i in v.items if i.status == "decided")
     pending = [i for i in v.items if i.status in ("pending", "carried")]
-    st.write(f"{decided} item(s) decided, {len(pending)} not yet decided or discussed.")
+    st.write(f"{int(decided)} item(s) decided, {len(pending)} not yet decided or discussed.")
     if run:
         if pending:
             st.caption("Closing carries these to the next meeting's agenda: "
-                       + "; ".join(i.title for i in pending))
+                       + esc("; ".join(i.title for i in pending)))
         sure = st.checkbox("I am ready to close the meeting", key="mt_close_sure")
         if st.button("Close the meeting", type="primary", disabled=not sure, icon=":material/lock:"):
             try:

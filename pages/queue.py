@@ -59,9 +59,9 @@ if total == 0:
 overdue = int((df["rag"] == "red").sum())
 soon = int((df["rag"] == "amber").sum())
 m1, m2, m3 = st.columns(3)
-m1.metric("Referrals in this view", total)
-m2.metric("Notification overdue (this page)", overdue)
-m3.metric("Due within 2 working days (this page)", soon)
+m1.metric("Referrals in this view", int(total))
+m2.metric("Notification overdue (this page)", int(overdue))
+m3.metric("Due within 2 working days (this page)", int(soon))
 
 view = child_rows(df.assign(rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM)))
 styled = view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"])
@@ -112,7 +112,7 @@ if pages > 1:
     if new_page != page_no:
         st.session_state["queue_page"] = int(new_page)
         st.rerun()
-    c2.caption(f"of {pages}")
+    c2.caption(f"of {int(pages)}")
 c3.caption("Exports include every row of this view and are logged.")
 
 e1, e2, _ = st.columns([1, 1, 4])

@@ -22,22 +22,28 @@ from panel.ui.common import (
     RAG_LABELS,
     actor,
     child_text,
+    esc,
     field_error,
     first_view,
     header,
     mark_viewed,
+    query_given,
+    query_ref,
     today,
 )
 
 me = actor()
-ref = st.query_params.get("ref", "")
+ref = query_ref("ref")  # None when absent or malformed
 header("Referral", ":material/description:")
 with st.form("open_ref", border=False):
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    typed = c1.text_input("Open a referral by reference", value=ref, placeholder="e.g. NB-2026-014")
+    typed = c1.text_input("Open a referral by reference", value=ref or "", placeholder="e.g. NB-2026-014")
     if c2.form_submit_button("Open"):
         st.query_params["ref"] = typed.strip().upper()
         st.rerun()
+if ref is None and query_given("ref"):
+    st.error(referrals.NOT_FOUND, icon=":material/search_off:")
+    st.stop()
 if not ref:
     st.info("Choose a referral in the **Referral queue**, or type its reference above.")
     st.stop()
@@ -46,22 +52,22 @@ if not ref:
 try:
     d = referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref))
 except NotFound as e:
-    st.error(str(e), icon=":material/search_off:")
+    st.error(esc(e), icon=":material/search_off:")
     st.stop()
 mark_viewed("referral", ref)
 r = d.referral
 versions = st.session_state.setdefault("referral_versions", {})
 versions.setdefault(r.reference, r.version)  # the version this user opened
 
-st.subheader(f"{r.reference} · {d.partnership_name}", anchor=False)
+st.subheader(f"{esc(r.reference)} · {esc(d.partnership_name)}", anchor=False)
 clock = notification_clock(r.aware_on, today())
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Status", STATUSES[r.status])
 c2.metric("Notify by", clock.due.strftime("%a %d %b %Y"))
-c3.metric("Working days left", clock.days_left)
+c3.metric("Working days left", int(clock.days_left))
 c4.metric("Clock", RAG_LABELS[clock.rag])
 if r.status_note:
-    st.info(f"Panel note: {child_text(r.status_note)}")
+    st.info(f"Panel note: {esc(child_text(r.status_note))}")
 
 if not d.full_view:
     st.caption("You made this referral: you can follow its progress here.")
@@ -70,34 +76,34 @@ if not d.full_view:
 left, right = st.columns([3, 2])
 with left:
     st.markdown("#### The child")
-    st.write(child_text(f"**{r.child_initials}**, age band {age_band(r.child_age_years, r.child_dob, today())}; "
+    st.write(child_text(f"**{esc(r.child_initials)}**, age band {esc(age_band(r.child_age_years, r.child_dob, today()))}; "
                         f"{SEX[r.child_sex].lower()}; {ETHNICITY[r.child_ethnicity]}"))
     flags = [label for flag, label in (("looked_after", "looked after"), ("child_protection_plan", "child protection plan"),
                                         ("known_to_csc", "known to children's social care")) if getattr(r, flag)]
-    st.write("Also: " + ", ".join(flags) if flags else "Not looked after, no plan, not known to children's social care.")
+    st.write("Also: " + esc(", ".join(flags)) if flags else "Not looked after, no plan, not known to children's social care.")
     st.markdown("#### The incident")
     st.write(f"**{HARM[r.harm]}** on {r.incident_date:%d %b %Y}; abuse or neglect: "
              f"**{ABUSE_OR_NEGLECT[r.abuse_or_neglect].lower()}**; {LOCATION[r.location].lower()}.")
     st.text(child_text(r.incident_summary))
     st.markdown("#### The referral")
-    st.write(f"Received {r.received_on:%d %b %Y} from {child_text(r.referrer_name)}, {d.referrer_agency}. "
+    st.write(f"Received {r.received_on:%d %b %Y} from {esc(child_text(r.referrer_name))}, {esc(d.referrer_agency)}. "
              f"Identified by: {IDENTIFIED_BY[r.identified_by].lower()}.")
     if r.referrer_view:
         st.write("Referrer's view:")
         st.text(child_text(r.referrer_view))
-    st.write("Agencies involved: " + (", ".join(d.agencies_involved) or "none recorded"))
+    st.write("Agencies involved: " + (esc(", ".join(d.agencies_involved)) or "none recorded"))
 
 with right:
     st.markdown("#### Linked referrals")
     if d.links:
         for link in d.links:
-            st.page_link("pages/referral.py", label=f"{link['reference']} ({link['kind'].lower()}, {link['status'].lower()})",
+            st.page_link("pages/referral.py", label=esc(f"{link['reference']} ({link['kind'].lower()}, {link['status'].lower()})"),
                          query_params={"ref": link["reference"]}, icon=":material/link:")
     else:
         st.caption("None.")
     if d.duplicates:
         st.warning("Possible duplicates (same initials, date of birth or age, incident within 30 days): "
-                   + ", ".join(x["reference"] for x in d.duplicates), icon=":material/content_copy:")
+                   + esc(", ".join(x["reference"] for x in d.duplicates)), icon=":material/content_copy:")
     if me.can("referral.link", r.partnership_id):
         with st.expander("Link to another referral"):
             with st.form("link_form"):
@@ -108,7 +114,7 @@ with right:
                     try:
                         referrals.link(me, r.reference, other, kind)
                     except (ValidationFailed, NotFound) as e:
-                        st.error(getattr(e, "errors", {}).get("other") or str(e))
+                        st.error(esc(getattr(e, "errors", {}).get("other") or e))
                     else:
                         st.rerun()
 
@@ -138,7 +144,7 @@ with right:
                     st.session_state["triage_errors"] = {}
                     versions.pop(r.reference, None)
                     st.session_state.pop("triage_note", None)
-                    st.toast(f"{r.reference}: {STATUSES[status].lower()}", icon=":material/check:")
+                    st.toast(f"{esc(r.reference)}: {STATUSES[status].lower()}", icon=":material/check:")
                     st.rerun()
 
 st.markdown("#### Timeline and audit history")

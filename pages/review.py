@@ -7,35 +7,49 @@ from panel.lifecycle import RAG
 from panel.screening import LCSPR_CONSIDERATIONS
 from panel.services import accounts, review_record, reviews
 from panel.services.errors import NotFound, StaleEdit, ValidationFailed
-from panel.ui.common import RAG_LABELS, actor, field_error, first_view, header, mark_viewed, today
+from panel.ui.common import (
+    RAG_LABELS,
+    actor,
+    esc,
+    field_error,
+    first_view,
+    header,
+    mark_viewed,
+    query_given,
+    query_ref,
+    today,
+)
 
 STATUS_LABELS = {"done": "Done", "done_late": "Done late", "overdue": "Overdue", "due_soon": "Due soon",
                  "pending": "Not yet due"}
 
 me = actor()
 header("Review", ":material/timeline:")
-ref = st.query_params.get("ref", "")
+ref = query_ref("ref")  # None when absent or malformed
+if ref is None and query_given("ref"):
+    st.error(reviews.NOT_FOUND, icon=":material/search_off:")
+    st.stop()
 if not ref:
     st.info("Open a review from its referral's screening page.")
     st.stop()
 try:
     v = reviews.get_review(me, ref, today(), record_view=first_view("review", ref))
 except NotFound as e:
-    st.error(str(e), icon=":material/search_off:")
+    st.error(esc(e), icon=":material/search_off:")
     st.stop()
 mark_viewed("review", ref)
 rv = v.review
-st.subheader(f"{rv.reference} · {v.type_name} · {v.partnership_name}", anchor=False)
+st.subheader(f"{esc(rv.reference)} · {esc(v.type_name)} · {esc(v.partnership_name)}", anchor=False)
 c1, c2 = st.columns(2)
-c1.page_link("pages/screening.py", label=f"Referral {v.referral_reference}: screening and decision",
+c1.page_link("pages/screening.py", label=f"Referral {esc(v.referral_reference)}: screening and decision",
              query_params={"ref": v.referral_reference}, icon=":material/fact_check:")
 c2.page_link("pages/briefing.py", label="Write its 7-minute briefing", query_params={"ref": rv.reference},
              icon=":material/article:")
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Status", rv.status.capitalize())
-c2.metric("Next milestone", next((m["name"] for m in v.milestones if m["key"] == v.status["next_key"]), "None"))
+c1.metric("Status", esc(rv.status.capitalize()))
+c2.metric("Next milestone", esc(next((m["name"] for m in v.milestones if m["key"] == v.status["next_key"]), "None")))
 c3.metric("Due", f"{v.status['next_due']:%a %d %b %Y}" if v.status["next_due"] else "-")
-c4.metric("Overall", RAG_LABELS.get(v.status["rag"], v.status["rag"]))
+c4.metric("Overall", RAG_LABELS.get(v.status["rag"], esc(v.status["rag"])))
 
 st.dataframe([{
     "milestone": m["name"], "statutory": "Yes" if m["statutory"] else "", "planned": m["planned"],
@@ -92,7 +106,7 @@ if pub.planned_on or pub.published_on:
         st.error("The copy went to the National Panel and the Secretary of State fewer than 7 working days "
                  "before publication.", icon=":material/warning:")
     if pub.status != "planned":
-        st.warning(f"Publication {review_record.PUBLICATION_STATUSES[pub.status].lower()}: {pub.reason}")
+        st.warning(f"Publication {review_record.PUBLICATION_STATUSES[pub.status].lower()}: {esc(pub.reason)}")
 
 with st.expander("Lead reviewer and publication status", icon=":material/person:"):
     with st.form(f"{key}_details"):
@@ -113,7 +127,7 @@ with st.expander("Lead reviewer and publication status", icon=":material/person:
 
 with st.expander(f"Delays ({len(delays)})", icon=":material/schedule:"):
     for d in delays:
-        st.write(f"{d.working_days} working days from {d.starts_on:%d %b %Y}:")
+        st.write(f"{int(d.working_days)} working days from {d.starts_on:%d %b %Y}:")
         st.text(d.reason)
     if can_keep and rv.status == "open":
         with st.form(f"{key}_delay"):
@@ -174,7 +188,7 @@ if v.type_key == "rapid_review":
         for key, text in LCSPR_CONSIDERATIONS:
             current = v.considerations.get(key)
             options = list(reviews.CONSIDERATION_ANSWERS)
-            answers[key] = st.radio(text, options, index=options.index(current) if current in options else None,
+            answers[key] = st.radio(text, options, index=options.index(current) if current in options else None,  # not user text: LCSPR_CONSIDERATIONS
                                     format_func=reviews.CONSIDERATION_ANSWERS.get, horizontal=True,
                                     disabled=not v.can_edit)
             field_error(errs, f"consideration_{key}")

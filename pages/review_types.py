@@ -8,7 +8,7 @@ import streamlit as st
 from panel.review_types import ANCHORS, UNITS
 from panel.services import accounts, review_types
 from panel.services.errors import NotFound, StaleEdit, ValidationFailed
-from panel.ui.common import actor, empty_state, header
+from panel.ui.common import actor, empty_state, esc, header
 
 me = actor()
 header("Review types", ":material/tune:",
@@ -27,7 +27,7 @@ if not types:
 by_id = {t.id: t for t in types}
 tid = st.selectbox("Review type", list(by_id), format_func=lambda i: f"{by_id[i].name} ({by_id[i].regime})")
 t = by_id[tid]
-st.caption(f"Statutory: {'yes' if t.statutory else 'no'} · consistent with the criteria routes: {t.routes}")
+st.caption(f"Statutory: {'yes' if t.statutory else 'no'} · consistent with the criteria routes: {esc(t.routes)}")
 
 errors = st.session_state.get("rt_errors", {})
 with st.form(f"rt_{t.id}_{t.version}"):
@@ -47,7 +47,7 @@ with st.form(f"rt_{t.id}_{t.version}"):
             "help": st.column_config.TextColumn("Why this target"),
         })
     for field, msg in errors.items():
-        st.error(f"{field}: {msg}")
+        st.error(f"{esc(field)}: {esc(msg)}")
     if st.form_submit_button("Save review type", type="primary"):
         rows = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in edited.to_dict("records")]
         for row in rows:

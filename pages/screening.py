@@ -24,10 +24,13 @@ from panel.ui.common import (
     actor,
     child_text,
     empty_state,
+    esc,
     field_error,
     first_view,
     header,
     mark_viewed,
+    query_given,
+    query_ref,
     today,
 )
 
@@ -49,7 +52,10 @@ me = actor()
 header("Screening", ":material/fact_check:",
        "Walk the statutory criteria with the panel. The result updates as you answer; "
        "save the answers, record notifications, then record and sign the decision.")
-ref = st.query_params.get("ref", "")
+ref = query_ref("ref")  # None when absent or malformed
+if ref is None and query_given("ref"):
+    st.error(referrals.NOT_FOUND, icon=":material/search_off:")
+    st.stop()
 
 if not ref:
     df, total = referrals.queue(me, referrals.QueueFilter(statuses=("accepted",)), today())
@@ -61,7 +67,7 @@ if not ref:
               for r in df.itertuples()}
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     chosen = c1.selectbox("Referral to screen", list(labels), index=None, format_func=labels.get,
-                          placeholder=f"{total} referral(s) accepted for screening, most urgent first")
+                          placeholder=f"{int(total)} referral(s) accepted for screening, most urgent first")
     if c2.button("Screen", disabled=chosen is None, type="primary"):
         st.query_params["ref"] = chosen
         st.rerun()
@@ -70,18 +76,18 @@ if not ref:
 try:
     detail = referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref))
 except NotFound as e:
-    st.error(str(e), icon=":material/search_off:")
+    st.error(esc(e), icon=":material/search_off:")
     st.stop()
 mark_viewed("referral", ref)
 r = detail.referral
 key = f"sc_{r.reference}"
 overrides = {f: st.session_state[f"{key}_{f}"] for f, _, _ in QUESTIONS if f"{key}_{f}" in st.session_state}
 sc = screening.screen(me, r.reference, today(), overrides)
-st.subheader(f"{r.reference} · {detail.partnership_name} · {STATUSES[r.status]}", anchor=False)
-st.caption(f"Child {child_text(r.child_initials)}; aware on {r.aware_on:%a %d %b %Y}; received {r.received_on:%d %b %Y}.")
+st.subheader(f"{esc(r.reference)} · {esc(detail.partnership_name)} · {STATUSES[r.status]}", anchor=False)
+st.caption(f"Child {esc(child_text(r.child_initials))}; aware on {r.aware_on:%a %d %b %Y}; received {r.received_on:%d %b %Y}.")
 st.session_state.setdefault(f"{key}_version", r.version)
 for t in cached.recurring_themes(me, r.reference, today()):
-    st.warning(t.message + " SI 2018/789 reg.11: consider whether the case highlights recurrent themes.",
+    st.warning(esc(t.message) + " SI 2018/789 reg.11: consider whether the case highlights recurrent themes.",
                icon=":material/repeat:")
 if me.can("learning.edit", r.partnership_id):
     with st.expander("Themes of this case", icon=":material/label:"):
@@ -101,10 +107,10 @@ with left:
         if kind == "choice":
             options = [v for v, _ in CHOICES[fact]]
             names = dict(CHOICES[fact])
-            st.radio(label, options, index=options.index(stored[fact]), format_func=names.get,
+            st.radio(label, options, index=options.index(stored[fact]), format_func=names.get,  # not user text: QUESTIONS, CHOICES
                      key=wkey, disabled=not sc.can_edit, horizontal=len(options) <= 3)
         else:
-            st.toggle(label, value=bool(stored[fact]), key=wkey, disabled=not sc.can_edit)
+            st.toggle(label, value=bool(stored[fact]), key=wkey, disabled=not sc.can_edit)  # not user text: QUESTIONS
         st.caption(CRITERIA_HELP[fact])
         field_error(sc.error, fact)
     changed = {f: v for f, v in overrides.items() if v != stored.get(f)}
@@ -114,7 +120,7 @@ with left:
             try:
                 screening.save_facts(me, r.reference, changed, st.session_state[f"{key}_version"])
             except (ValidationFailed, StaleEdit) as e:
-                st.error(str(e))
+                st.error(esc(e))
             else:
                 st.session_state.pop(f"{key}_version", None)
                 st.toast("Screening answers saved", icon=":material/check:")
@@ -125,11 +131,11 @@ with left:
 with right:
     st.markdown("#### What the criteria say")
     if sc.error:
-        st.error("These answers cannot be assessed: " + "; ".join(sc.error.values()))
+        st.error("These answers cannot be assessed: " + esc("; ".join(sc.error.values())))
     else:
         res = sc.result
         c1, c2 = st.columns(2)
-        c1.metric("Regime", res["regime"], help="WT2015: Working Together 2015 (aware before 29 June 2018). "
+        c1.metric("Regime", esc(res["regime"]), help="WT2015: Working Together 2015 (aware before 29 June 2018). "
                   "WT2018: Working Together 2018, whose criteria Working Together 2023 kept.")
         c2.metric("Route", ROUTES[res["route"]])
         if res.get("rapid_review_due"):
@@ -147,7 +153,7 @@ with right:
             st.info("No statutory notification is required on these answers.")
         st.markdown("**Why**")
         for line in res["reasons"]:
-            st.markdown(f"- {line}")
+            st.markdown(f"- {esc(line)}")
 
 if sc.result and sc.notifications and me.can("notification.record", r.partnership_id):
     pending = [n for n in sc.notifications if not n.sent_on]
@@ -208,7 +214,7 @@ def describe(d) -> None:
     t = types.get(d.review_type_id)
     who = ", ".join(members.get(i, f"#{i}") for i in json.loads(d.present))
     conflicted = [members.get(i, f"#{i}") for i in json.loads(d.conflicts)]
-    st.write(f"**{t.name if t else d.review_type_id}** (version {d.version_no}, decided {d.decided_on:%d %b %Y})")
+    st.write(f"**{esc(t.name if t else d.review_type_id)}** (version {esc(d.version_no)}, decided {d.decided_on:%d %b %Y})")
     st.write("Rationale:")
     st.text(d.rationale)
     if d.departs:
@@ -217,7 +223,7 @@ def describe(d) -> None:
     if d.amendment_reason:
         st.write("Amended because:")
         st.text(d.amendment_reason)
-    st.caption(f"Present: {who}." + (f" Conflicted, excluded from the decision: {', '.join(conflicted)}." if conflicted else ""))
+    st.caption(f"Present: {esc(who)}." + (f" Conflicted, excluded from the decision: {esc(', '.join(conflicted))}." if conflicted else ""))
 
 
 if signed:
@@ -225,7 +231,7 @@ if signed:
     describe(signed)
     if detail.referral.status == "decided":
         for link in reviews.for_referral(me, r.reference):
-            st.page_link("pages/review.py", label=f"Open review {link['reference']} ({link['type']}, {link['status']})",
+            st.page_link("pages/review.py", label=esc(f"Open review {link['reference']} ({link['type']}, {link['status']})"),
                          query_params={"ref": link["reference"]}, icon=":material/timeline:")
 if draft:
     st.info("A decision is recorded and waiting for the chair's signature.", icon=":material/draw:")
@@ -246,13 +252,13 @@ if draft:
                 if "attendance_confirmed" in getattr(e, "errors", {}):
                     st.session_state[f"{key}_serr"] = e.errors  # shown beneath the checkbox
                     st.rerun()
-                st.error(getattr(e, "errors", {}).get("sign") or str(e))
+                st.error(esc(getattr(e, "errors", {}).get("sign") or e))
             else:
                 st.session_state[f"{key}_signed"] = review_ref or "none"
                 st.session_state.pop(f"{key}_version", None)  # signing moved the referral on
                 st.rerun()
 if done := st.session_state.pop(f"{key}_signed", None):
-    st.success("Decision signed." + (f" Review {done} created with its milestones." if done != "none" else ""))
+    st.success("Decision signed." + (f" Review {esc(done)} created with its milestones." if done != "none" else ""))
 
 if not me.can("decision.record", r.partnership_id) or (r.status != "accepted" and not signed):
     if not signed and not draft:
@@ -285,7 +291,7 @@ with st.expander("Amend the signed decision" if signed else "Record the decision
         conflicts = []
         for uid, name in members.items():
             c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-            attendance[uid] = c1.segmented_control(f"Attendance: {name}", list(ATTENDANCE), format_func=ATTENDANCE.get,
+            attendance[uid] = c1.segmented_control(f"Attendance: {esc(name)}", list(ATTENDANCE), format_func=ATTENDANCE.get,
                                                    key=f"{key}_att_{uid}")
             if c2.checkbox("Declared a conflict", key=f"{key}_conflict_{uid}",
                            help="Excluded from this decision; only someone present can declare one."):

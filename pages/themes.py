@@ -5,7 +5,7 @@ import streamlit as st
 
 from panel.services import themes
 from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
-from panel.ui.common import actor, empty_state, header
+from panel.ui.common import actor, empty_state, esc, header
 
 me = actor()
 header("Themes", ":material/label:",
@@ -16,7 +16,7 @@ if not me.can(themes.ADMIN_PERMISSION):
     st.stop()
 
 if msg := st.session_state.pop("themes_msg", None):
-    st.success(msg, icon=":material/check:")
+    st.success(esc(msg), icon=":material/check:")
 
 
 def done(message: str) -> None:
@@ -25,7 +25,7 @@ def done(message: str) -> None:
 
 
 def problem(e: Exception) -> None:
-    st.error("; ".join(e.errors.values()) if isinstance(e, ValidationFailed) else str(e), icon=":material/error:")
+    st.error(esc("; ".join(e.errors.values()) if isinstance(e, ValidationFailed) else e), icon=":material/error:")
 
 
 show_all = st.toggle("Show merged and retired themes", key="themes_all")
@@ -40,7 +40,7 @@ if df.empty:
 
 active = df[df["active"]]
 n_nat = int((active["kind"] == "national").sum())
-st.caption(f"{len(active)} themes in use: {n_nat} national, {len(active) - n_nat} local."
+st.caption(f"{len(active)} themes in use: {int(n_nat)} national, {len(active) - n_nat} local."
            + (f" {len(df) - len(active)} merged or retired." if show_all else ""))
 st.dataframe(df.assign(kind=df["kind"].map(themes.KINDS)), hide_index=True, width="stretch",
              column_config={"id": None, "name": "Theme", "kind": "Kind", "national": "Counted under",

@@ -13,7 +13,7 @@ import streamlit as st
 from panel import timeliness
 from panel.services import accounts, reports
 from panel.ui import cached
-from panel.ui.common import actor, empty_state, header, today
+from panel.ui.common import actor, empty_state, esc, header, today
 
 LATE_LINKS = 100  # links listed per expander; the Excel export has every row
 BODY_LABELS = {"national_panel": "National Panel", "ofsted": "Ofsted",
@@ -57,12 +57,12 @@ tiles = st.columns(4)
 for col, key in zip(tiles, timeliness.FIGURES, strict=False):
     fig = report[key]
     pct = "-" if fig["percent_on_time"] is None else f"{fig['percent_on_time']:.1f}%"
-    col.metric(f"{SHORT[key]} on time", pct, help=fig["rule"], border=True)
-    col.caption(f"{CLOCKS[key]}: {fig['on_time']} of {fig['total']} on time · {fig['late']} late · "
-                f"{fig['not_yet_due']} not yet due")
+    col.metric(f"{SHORT[key]} on time", esc(pct), help=esc(fig["rule"]), border=True)
+    col.caption(f"{CLOCKS[key]}: {int(fig['on_time'])} of {int(fig['total'])} on time · {int(fig['late'])} late · "
+                f"{int(fig['not_yet_due'])} not yet due")
 od = report["overdue_milestones"]
-tiles[3].metric("Overdue milestones now", od["total"], help=od["rule"], border=True)
-tiles[3].caption(f"{od['statutory']} statutory · in {od['reviews']} reviews")
+tiles[3].metric("Overdue milestones now", int(od["total"]), help=esc(od["rule"]), border=True)
+tiles[3].caption(f"{int(od['statutory'])} statutory · in {int(od['reviews'])} reviews")
 
 # -- trend by year -------------------------------------------------------------------------------
 st.subheader("Trend by year", anchor=False)
@@ -100,7 +100,7 @@ else:
             summary.append(f"{SHORT[key]} {CLOCKS[key]}: {first['percent_on_time']:.1f}% on time in "
                            f"{first['key']}, {last['percent_on_time']:.1f}% in {last['key']}")
     st.caption("Chart: percentage on time per year, as in the table beside it (None: nothing came "
-               "due that year). " + "; ".join(summary) + ".")
+               "due that year). " + esc("; ".join(summary)) + ".")
 
 # -- breakdowns ----------------------------------------------------------------------------------
 st.subheader("Breakdowns", anchor=False)
@@ -154,7 +154,7 @@ def links(items: list[dict], page: str, ref_key: str, label) -> None:
     if not items:
         st.caption("None.")
     for item in items[:LATE_LINKS]:
-        st.page_link(page, label=label(item), query_params={"ref": item[ref_key]},
+        st.page_link(page, label=esc(label(item)), query_params={"ref": item[ref_key]},
                      icon=":material/open_in_new:")
     if len(items) > LATE_LINKS:
         st.caption(f"And {len(items) - LATE_LINKS} more: the Excel export lists every one.")
@@ -179,7 +179,7 @@ with st.expander(f"Late LCSPRs ({len(late)})", icon=":material/menu_book:"):
         + (f"published {_day(i['published_on'])}, " if i["published"] else "not published, ")
         + _late_by(i)))
 
-with st.expander(f"Overdue milestones now ({od['total']})", icon=":material/event_busy:"):
+with st.expander(f"Overdue milestones now ({int(od['total'])})", icon=":material/event_busy:"):
     links(od["items"], "pages/review.py", "review", lambda i: (
         f"{i['review']} · {i['name']}" + (" (statutory)" if i["statutory"] else "")
         + f" · planned {_day(i['planned_on'])} · {i['working_days_overdue']} working days overdue"))
@@ -195,7 +195,7 @@ else:
                      "review_type": "Review type", "stage": "Stage (ends with)",
                      "reviews": "Reviews", "median_working_days": "Median working days",
                      "min_working_days": "Fewest", "max_working_days": "Most"})
-    st.caption(report["stage_durations"]["rule"])
+    st.caption(esc(report["stage_durations"]["rule"]))
 
 st.caption("The export has every figure, breakdown and late item; exports are logged.")
 st.download_button("Export Excel", data=lambda: reports.timeliness_xlsx(me, as_of, chosen or None),

@@ -7,7 +7,7 @@ import streamlit as st
 from panel.services import accounts, users
 from panel.services.access import ROLE_LABELS, ROLES
 from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
-from panel.ui.common import actor, empty_state, field_error, header
+from panel.ui.common import actor, empty_state, esc, field_error, header
 
 me = actor()
 header("Users", ":material/manage_accounts:",
@@ -20,7 +20,7 @@ codes = {p.id: p.code for p in parts}
 names = {p.id: f"{p.name} ({p.code})" for p in parts}
 
 if done := st.session_state.pop("users_done", None):
-    st.success(done, icon=":material/check:")
+    st.success(esc(done), icon=":material/check:")
 errors: dict[str, str] = st.session_state.get("users_errors", {})
 new_errors: dict[str, str] = st.session_state.get("users_new_errors", {})
 
@@ -60,11 +60,11 @@ with manage:
     by_name = {r.username: r for r in rows if r.manageable}
     if others := [r.username for r in rows if not r.manageable]:
         st.caption(f"Not yours to manage (they act in partnerships you do not administer): "
-                   f"{', '.join(others)}.")
+                   f"{esc(', '.join(others))}.")
     who = st.selectbox("Account", list(by_name), format_func=lambda u: f"{by_name[u].name} ({u})", key="users_who")
     if who:
         r = by_name[who]
-        st.caption(f"Roles: {r.roles_text} · {'locked' if r.locked else 'not locked'} · "
+        st.caption(f"Roles: {esc(r.roles_text)} · {'locked' if r.locked else 'not locked'} · "
                    f"{'disabled' if r.disabled else 'enabled'}")
         field_error(errors, "account")
         with st.form("users_role"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,8 +33,17 @@ def menu(at: AppTest) -> list[str]:
     return [el.proto.label for el in at.sidebar.children.values() if el.type == "page_link"]
 
 
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """Markdown source as the reader sees it: the backslash escapes that panel.ui.common.esc puts
+    before user text's punctuation removed. AppTest gives the source, not the rendering."""
+    return _ESCAPE.sub(r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
     parts = []
     for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text"):
         parts += [getattr(e, "value", "") or "" for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(shown(str(p)) for p in parts)

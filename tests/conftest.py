@@ -210,3 +210,12 @@ def demo_db(demo_template, tmp_path, monkeypatch, request):
     yield tmp_path
     get_engine().dispose()
     drop_database(database)
+
+
+@pytest.fixture(autouse=True)
+def _no_page_error_unnoticed(caplog):
+    """app.py shows a page's unexpected error as a plain message (panel.ui.errors), so AppTest
+    sees no exception: a test fails here instead, on the error the log recorded."""
+    yield
+    errors = [r for r in caplog.get_records("call") if r.name == "panel.errors"]
+    assert not errors, "a page failed: " + "\n".join(r.getMessage() for r in errors)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from panel.db import read_session
 from panel.models import Action, ActionNote, AuditEvent, Referral, Review
 from panel.services import accounts
-from tests.apptest import texts
+from tests.apptest import shown, texts
 from tests.test_actions import EVIDENCE, OWNER, plant_learning
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,7 +169,7 @@ def child_of(ref):
 def test_briefing_page_drafts_seven_sections_and_passes_the_draft(demo_db, username):
     before = exports()
     at = page("pages/briefing.py", username, query={"ref": BRIEF_REF})
-    assert at.subheader[0].value == "7-minute briefing: Rapid review (2022)"
+    assert shown(at.subheader[0].value) == "7-minute briefing: Rapid review (2022)"
     assert [t.label for t in at.text_area] == [
         "1. Background", "2. Why it matters", "3. Key findings", "4. Key findings (continued)",
         "5. Key findings (continued)", "6. Things to remember", "7. What to do: reflective questions"]
@@ -186,7 +186,7 @@ def test_briefing_warns_on_identifiers_and_download_waits_for_the_tick(demo_db):
     at.selectbox(key="brief_ref").set_value(BRIEF_REF).run()
     at.text_area(key=f"brief_{BRIEF_REF}_key_findings_2").input(
         f"{r.child_initials} was born on {r.child_dob:%d %B %Y}.").run()
-    warnings = [w.value for w in at.warning]
+    warnings = [shown(w.value) for w in at.warning]
     assert any("2 possible identifier(s)" in w for w in warnings)
     assert any("4. Key findings (continued)" in w and "initials" in w for w in warnings)
     assert any("date of birth" in w for w in warnings)

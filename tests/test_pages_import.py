@@ -12,7 +12,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from panel.services import accounts
-from tests.apptest import texts
+from tests.apptest import shown, texts
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "import.py"
 
@@ -97,13 +97,13 @@ def test_check_then_import_with_a_stubbed_upload(demo_db, monkeypatch):
     assert not _button(at, "Import").disabled
     _button(at, "Import").click().run()
     assert not at.exception
-    assert "Imported template.xlsx: 4 new rows, 0 unchanged." in at.success[0].value
+    assert "Imported template.xlsx: 4 new rows, 0 unchanged." in shown(at.success[0].value)
 
     rows = tracker_io.example_rows("EM", "Police")
     rows["referrals"][0]["harm"] = "bruised"
     bad = _with_upload(monkeypatch, "bad.xlsx", tracker_io.write_workbook(rows))
     _button(bad, "Check file").click().run()
-    assert "1 problem in bad.xlsx: nothing has been imported." in bad.error[0].value
+    assert "1 problem in bad.xlsx: nothing has been imported." in shown(bad.error[0].value)
     table = bad.dataframe[0].value
     assert table.iloc[0].to_dict() == {"sheet": "referrals", "row": 2, "column": "harm",
                                        "problem": "'bruised' is not one of: died, serious_harm, other."}

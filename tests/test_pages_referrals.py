@@ -3,6 +3,7 @@
 import pytest
 
 from panel.services import accounts, referrals
+from tests import apptest
 from tests.apptest import menu, signed_in, texts
 from tests.conftest import TODAY
 
@@ -72,13 +73,13 @@ def test_referrer_makes_a_referral_and_sees_it_in_my_referrals(demo_db):
     at = signed_in("referrer", "pages/make_referral.py")
     at.button[0].click().run()  # submit the empty form
     assert "There is a problem with" in texts(at)
-    shown = [e.value for e in at.error]
+    shown = [apptest.shown(e.value) for e in at.error]
     assert any("Enter the child's initials" in v for v in shown)
     assert any("Choose the harm" in v for v in shown)
     _fill_referral(at)
     at.button[0].click().run()
     assert not at.exception
-    success = [s.value for s in at.success]
+    success = [apptest.shown(s.value) for s in at.success]
     assert success and "saved" in success[0]
     ref = success[0].split()[1]
     at.switch_page("pages/my_referrals.py").run()
@@ -88,7 +89,7 @@ def test_referrer_makes_a_referral_and_sees_it_in_my_referrals(demo_db):
 def test_chair_opens_a_referral_by_link_and_triages_it(demo_db):
     ref = referrals.queue(accounts.actor_for("chair"), referrals.QueueFilter(statuses=("new",)), TODAY)[0].iloc[0]["reference"]
     at = signed_in("chair", "pages/referral.py", query={"ref": ref})
-    assert any(ref in s.value for s in at.subheader)
+    assert any(ref in apptest.shown(s.value) for s in at.subheader)
     at.radio(key="triage_action").set_value("accept")
     submit = [b for b in at.button if b.label == "Record triage"][0]
     submit.click().run()

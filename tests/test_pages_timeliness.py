@@ -22,7 +22,7 @@ from panel.services.access import SYSTEM
 from panel.services.accounts import actor_for, create_user
 from panel.services.partnerships import create_partnership
 from panel.ui import pages as registry
-from tests.apptest import menu, signed_in, texts
+from tests.apptest import menu, shown, signed_in, texts
 from tests.conftest import TODAY
 
 PAGE = "pages/timeliness.py"
@@ -45,7 +45,7 @@ def open_as(username: str):
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return {m.label: shown(m.value) for m in at.metric}
 
 
 def expected_tiles(report: dict) -> dict[str, str]:
@@ -100,7 +100,7 @@ def test_manager_sees_trend_breakdowns_stages_and_a_lazy_export(demo_db):
     at = open_as("manager")
     report = reports.timeliness(actor_for("manager"), TODAY)
     assert len(at.get("vega_lite_chart")) == 1
-    caption = next(c.value for c in at.caption if c.value.startswith("Chart: percentage on time"))
+    caption = next(shown(c.value) for c in at.caption if c.value.startswith("Chart: percentage on time"))
     last = [g for g in report["notifications"]["by_year"] if g["total"]][-1]
     assert f"{last['percent_on_time']:.1f}% in {last['key']}" in caption
     assert [s.value for s in at.subheader] == ["Trend by year", "Breakdowns", "Late and overdue",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from panel.ui.common import esc, esc_table
+
 # What the statement says about how Panel was tested; tests/test_accessibility_page.py keeps the
 # version in step with package.json, and tests/browser/test_axe.py runs this version.
 AXE_CORE_VERSION = "4.14.1"
@@ -40,8 +42,8 @@ def chart_table(frame: pd.DataFrame, what: str, names: dict[str, str] | None = N
         if pd.api.types.is_datetime64_any_dtype(view[col]):
             view[col] = view[col].dt.strftime("%-d %b %Y").fillna("")
     view = view.rename(columns=names or {})
-    with st.expander(f"{what}: the figures as a table", icon=":material/table:"):
-        st.table(view.set_index(view.columns[0]))
+    with st.expander(f"{esc(what)}: the figures as a table", icon=":material/table:"):
+        st.table(esc_table(view.set_index(view.columns[0])))
 
 
 def crosstab(frame: pd.DataFrame, rows: str, columns: str, value: str, row_title: str) -> pd.DataFrame:

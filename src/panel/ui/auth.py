@@ -25,6 +25,7 @@ import streamlit_authenticator as stauth
 from panel.config import get_settings
 from panel.services import accounts
 from panel.services.access import Actor
+from panel.ui.common import esc
 
 _LOCK = threading.Lock()
 _INSTANCES: dict[tuple, stauth.Authenticate] = {}
@@ -138,7 +139,7 @@ def login_form() -> None:
     authenticator()
     delete_cookie_if_pending()
     if msg := st.session_state.pop("_panel_signout_reason", None):
-        st.info(msg, icon=":material/info:")
+        st.info(esc(msg), icon=":material/info:")
     with st.form("login"):
         st.subheader("Sign in", anchor=False)
         username = st.text_input("Username", autocomplete="username")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -21,6 +23,75 @@ RAG_STYLES = {
     "On track": "background-color: #d5eadb; color: #0b3d1a",
     "Notified": "background-color: #e3e8f0; color: #1b2a41",
 }
+
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped one is
+# always literal: so escaping all of them covers Markdown, GFM (tables, ~~, autolinks), HTML and
+# entities (< &), LaTeX ($), and Streamlit's directives (:red[..], :material/..:), including ones
+# a future version adds, with no list to keep up to date.
+_MARKDOWN_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
+
+
+def esc(text: object) -> str:
+    """User text to put inside anything Streamlit renders as Markdown (st.markdown, st.write,
+    captions, alerts, headings, metrics, widget labels and help), so it shows as typed: no link,
+    image, HTML, formatting, LaTeX, colour or icon. Widgets' own values (text_input's value,
+    selectbox options) and st.text, st.code and dataframes are not Markdown: pass text there as is."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def esc_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """esc() on every text cell, heading and index label of a frame for st.table, which renders
+    them as Markdown (st.dataframe does not: pass frames there as they are)."""
+    def one(v: object) -> object:
+        return esc(v) if isinstance(v, str) else v
+    out = frame.map(one)
+    out.columns = [one(c) for c in out.columns]
+    out.index = pd.Index([one(i) for i in out.index], name=one(out.index.name))
+    return out
+
+
+_MAX_ID = 2**63 - 1  # a BIGINT: a larger number is no row and would overflow the database driver
+_REFERENCE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,39}")
+
+
+def _query_value(name: str) -> str | None:
+    """The parameter's one value; None when absent or given more than once (?id=1&id=2)."""
+    values = st.query_params.get_all(name)
+    return values[0] if len(values) == 1 else None
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A record number from the address: ASCII digits only (str.isdigit() accepts '²' and
+    int() accepts ' 7', '+7', '7_0' and Arabic-Indic digits), 1 to 2**63-1; else None."""
+    if raw is None or not re.fullmatch(r"[0-9]{1,19}", raw, flags=re.ASCII):
+        return None
+    number = int(raw)
+    return number if 1 <= number <= _MAX_ID else None
+
+
+def parse_ref(raw: str | None) -> str | None:
+    """A reference (NB-2026-014, NB-2022-003-R1) from the address, upper-cased; else None."""
+    if raw is None:
+        return None
+    ref = raw.strip().upper()
+    return ref if _REFERENCE.fullmatch(ref) else None
+
+
+def query_given(name: str) -> bool:
+    """The address names the parameter at all: a malformed value is then "not found", not absent."""
+    return name in st.query_params
+
+
+def query_id(name: str) -> int | None:
+    """The record number in the address parameter `name`, or None when absent or malformed.
+    Every page reads its query parameters through query_id/query_ref."""
+    return parse_id(_query_value(name))
+
+
+def query_ref(name: str) -> str | None:
+    """The reference in the address parameter `name`, or None when absent or malformed."""
+    return parse_ref(_query_value(name))
 
 
 def actor() -> Actor:
@@ -90,15 +161,15 @@ def header(title: str, icon: str, caption: str | None = None) -> None:
 def field_error(errors: dict[str, str], field: str) -> None:
     """The message for one field, shown directly beneath it."""
     if msg := errors.get(field):
-        st.error(msg, icon=":material/error:")
+        st.error(esc(msg), icon=":material/error:")
 
 
 def error_summary(errors: dict[str, str], labels: dict[str, str]) -> None:
     """A summary at the top of the form (GOV.UK pattern): how many problems and where."""
     if not errors:
         return
-    lines = "\n".join(f"- {labels.get(f, f)}: {m}" for f, m in errors.items())
-    st.error(f"There is a problem with {len(errors)} answer(s). Nothing has been saved.\n\n{lines}")
+    st.error(f"There is a problem with {len(errors)} answer(s). Nothing has been saved.\n\n"
+             + "\n".join(f"- {esc(labels.get(f, f))}: {esc(m)}" for f, m in errors.items()))
 
 
 def empty_state(message: str, next_step: str | None = None) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from panel.services import accounts
 from panel.ui import a11y, auth
-from panel.ui.common import esc
+from panel.ui.common import NEXT_PAGE, esc, remember_requested_page
 from panel.ui.errors import run_page
 from panel.ui.pages import PAGES, visible_pages
 
@@ -35,8 +35,8 @@ if actor is None:
     login += [st.Page(sign_in_page, title="Sign in", icon=":material/login:", url_path=spec.key)
               for spec in PAGES if not spec.public]
     wanted = st.navigation(login + public, position="hidden")
-    if wanted.url_path and not any(wanted is pg for pg in public):  # where to go once signed in
-        st.session_state["_panel_next"] = (wanted.url_path, st.query_params.to_dict())
+    if not any(wanted is pg for pg in public):  # where to go once signed in
+        remember_requested_page(wanted.url_path, st.query_params.to_dict())
     st.set_page_config(page_title=f"{wanted.title} · Panel")  # each page its own title (WCAG 2.4.2)
     wanted.run()
     st.stop()
@@ -57,10 +57,10 @@ start = st.Page(home, title=allowed[0].title, icon=allowed[0].icon, url_path="st
 current = st.navigation([start, *pages.values()], position="hidden")
 # The page a deep link asked for before signing in: kept until the user is on it, so a run that
 # lands elsewhere on the way (the root's redirect, a rerun) still ends there.
-if nxt := st.session_state.get("_panel_next"):
+if nxt := st.session_state.get(NEXT_PAGE):
     key, query = nxt
     if key not in pages or pages[key] is current:
-        del st.session_state["_panel_next"]
+        del st.session_state[NEXT_PAGE]
     else:
         st.switch_page(pages[key], query_params=query)
 

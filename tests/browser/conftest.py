@@ -97,40 +97,45 @@ def page(browser, server, request):
     context.close()
 
 
-def wait_idle(page: Page) -> None:
-    """Wait until the script has finished and stayed finished.
+# Streamlit's app root states its connection and its script's run; a run that ends in
+# st.rerun(), a switch_page or a component reporting back (the sign-in cookie) is followed by
+# another, so idle must hold for several checks in a row before the page can be trusted.
+IDLE_JS = """(checks) => new Promise(resolve => {
+    let quiet = 0;
+    const tick = () => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        const idle = app !== null
+            && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+            && app.getAttribute('data-test-script-state') === 'notRunning'
+            && document.querySelector('[data-testid="stStatusWidget"]') === null
+            && document.querySelector('[data-stale="true"]') === null;
+        quiet = idle ? quiet + 1 : 0;
+        if (quiet >= checks) resolve(true); else setTimeout(tick, 100);
+    };
+    tick();
+})"""
 
-    Streamlit's status widget shows while a run is in progress; a run that ends in st.rerun()
-    is followed at once by another, so idle must hold for several checks in a row before a
-    click can be trusted to reach the next run.
+
+def wait_idle(page: Page, checks: int = 5) -> None:
+    """Wait until Streamlit has finished running the script and stayed finished.
+
+    The one way browser tests wait for the app (no fixed sleeps): connected, the script not
+    running and no rerun requested, no stale element left from the previous run, all for
+    `checks` polls 100 ms apart. A page that has not yet run at all is "initial", not idle.
     """
-    page.wait_for_function(
-        """() => new Promise(resolve => {
-            let quiet = 0;
-            const tick = () => {
-                const busy = document.querySelector('[data-testid="stStatusWidget"]');
-                quiet = busy ? 0 : quiet + 1;
-                if (quiet >= 4) resolve(true); else setTimeout(tick, 100);
-            };
-            tick();
-        })""", timeout=30_000)
+    page.wait_for_function(IDLE_JS, arg=checks, timeout=60_000)
 
 
 def sign_in(page: Page, username: str, path: str = "/") -> None:
-    """Sign in once the first run has settled; a submit that landed mid-run is sent again."""
+    """Open `path`, sign in with one submit, and wait until the sign-in cookie is written (a
+    component writes it on the run after signing in) and the app is idle."""
     page.goto(path)
-    for attempt in range(2):
-        page.get_by_role("textbox", name="Username").first.wait_for()  # a fresh server may draw it twice mid-run
-        wait_idle(page)
-        page.get_by_role("textbox", name="Username").fill(username)
-        page.get_by_role("textbox", name="Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        try:
-            expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=10_000)
-            break
-        except AssertionError:
-            if attempt == 1:
-                raise
+    wait_idle(page)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)
+    page.wait_for_function("() => document.cookie.includes('panel_session=')", timeout=30_000)
     wait_idle(page)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -97,13 +98,29 @@ def query_ref(name: str) -> str | None:
 def actor() -> Actor:
     """The signed-in user, put in the session by app.py before any page runs.
 
-    On a fresh server Streamlit runs the first request's page file directly (its "pages/"
-    folder mode lasts until app.py first calls st.navigation), bypassing app.py. No page may
-    render without the sign-in, so such a run is sent through app.py.
+    Until app.py has first called st.navigation in this server process, Streamlit runs a
+    requested page's file from pages/ directly, bypassing app.py (its older "pages folder"
+    mode, decided per process). Sessions that open while the first one is still on its first
+    run get that mode too, so it is not only the very first request. No page may render without
+    the sign-in, so such a run is sent through app.py; the address it was asked for (page and
+    query) is kept as the page to open once signed in, or a deep link would land on the first
+    menu page instead.
     """
     if "actor" not in st.session_state:
+        remember_requested_page(urlsplit(st.context.url or "").path, st.query_params.to_dict())
         st.switch_page("app.py")
     return st.session_state["actor"]
+
+
+NEXT_PAGE = "_panel_next"  # (page key, query) a deep link asked for, opened once signed in
+
+
+def remember_requested_page(path: str, query: dict[str, str]) -> None:
+    """Keep the page an address names (its last path segment is the page key) to open after
+    signing in; the root names none. The newest address wins."""
+    key = path.rstrip("/").rsplit("/", 1)[-1]
+    if key:
+        st.session_state[NEXT_PAGE] = (key, query)
 
 
 def _viewed(kind: str) -> set[str]:

@@ -190,7 +190,7 @@ def _prepare(today: date) -> None:
     form = decisions.DecisionForm(review_type_id=rr_type[NB], rationale="Serious harm, abuse suspected: rapid review.",
                                   present=[chair_id], apologies=[], conflicts=[], decided_on=today)
     did = decisions.record_decision(SYSTEM, accepted[NB][-1], form, today)
-    decisions.sign_decision(SYSTEM, did, today)
+    decisions.sign_decision(SYSTEM, did, today, attendance_confirmed=True)
     form = decisions.DecisionForm(review_type_id=rr_type[WV], rationale="Serious harm, abuse suspected: rapid review.",
                                   present=list(decisions.panel_members(SYSTEM, WV))[:1], apologies=[], conflicts=[],
                                   decided_on=today)

@@ -4,6 +4,8 @@ Every field is checked by the service; messages appear beside the field and noth
 until all are right. Panel users see possible duplicates before saving.
 """
 
+import secrets
+
 import streamlit as st
 
 from panel.referral_rules import (
@@ -16,7 +18,7 @@ from panel.referral_rules import (
     SEX,
 )
 from panel.services import accounts, referrals
-from panel.services.errors import ValidationFailed
+from panel.services.errors import AlreadySaved, ValidationFailed
 from panel.ui.common import (
     actor,
     empty_state,
@@ -64,6 +66,26 @@ if done := st.session_state.pop("mr_done", None):
     st.success(f"Referral {esc(done)} saved. The panel has been told; you can follow it under **My referrals**.",
                icon=":material/check_circle:")
 
+# The form's one-time token: made when the form is first drawn and kept until the user asks
+# for a new form, so a second press of the same form (a double click) is refused by the service
+# with the reference of the referral the first press saved.
+token = st.session_state.setdefault("mr_token", secrets.token_urlsafe(24))
+if saved := st.session_state.get("mr_saved"):
+    reference, again = saved
+    if again:
+        st.info(f"Already saved: {reference}. The form was sent twice; only one referral was made.",
+                icon=":material/content_copy:")
+    if me.can("referral.read"):
+        st.page_link("pages/referral.py", label=f"Open referral {reference}", query_params={"ref": reference},
+                     icon=":material/description:")
+    else:
+        st.page_link("pages/my_referrals.py", label="Follow it under My referrals", icon=":material/list:")
+    if st.button("Make another referral", icon=":material/note_add:"):
+        for k in ("mr_saved", "mr_token", "mr_errors"):
+            st.session_state.pop(k, None)
+        st.rerun()
+    st.stop()
+
 error_summary(errors, LABELS)
 
 
@@ -79,15 +101,23 @@ def collect() -> tuple[int, dict]:
 
 def save(pid: int, data: dict, link_to=()) -> None:
     try:
-        result = referrals.submit(me, pid, data, today(), link_to=list(link_to))
+        result = referrals.submit(me, pid, data, today(), link_to=list(link_to), submission_token=token)
+    except AlreadySaved as e:
+        saved_as(e.reference, again=True)
     except ValidationFailed as e:
         st.session_state["mr_errors"] = e.errors
     else:
-        st.session_state["mr_errors"] = {}
         st.session_state["mr_done"] = result.reference
-        st.session_state.pop("mr_pending", None)
-        for k in FORM_KEYS:
-            st.session_state.pop(k, None)
+        saved_as(result.reference, again=False)
+
+
+def saved_as(reference: str, again: bool) -> None:
+    """The form is done: it is cleared, and the page shows the saved referral instead."""
+    st.session_state["mr_errors"] = {}
+    st.session_state["mr_saved"] = (reference, again)
+    st.session_state.pop("mr_pending", None)
+    for k in FORM_KEYS:
+        st.session_state.pop(k, None)
 
 
 pending = st.session_state.get("mr_pending")
@@ -195,7 +225,9 @@ with st.form("make_referral", clear_on_submit=False, enter_to_submit=False):
 if submitted:
     pid, data = collect()
     try:
-        dupes = referrals.possible_duplicates(me, pid, data, today())
+        dupes = referrals.possible_duplicates(me, pid, data, today(), submission_token=token)
+    except AlreadySaved as e:
+        saved_as(e.reference, again=True)
     except ValidationFailed as e:
         st.session_state["mr_errors"] = e.errors
     else:

@@ -124,3 +124,59 @@ def test_referrer_sees_progress_only_on_their_referral(demo_db):
     at = signed_in("referrer", "pages/my_referrals.py")
     assert ref in list(at.dataframe[0].value["reference"])
     assert "incident" not in " ".join(at.dataframe[0].value.columns).lower()
+
+
+def _referrals_count() -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from panel.db import read_session
+    from panel.models import Referral
+
+    with read_session() as s:
+        return s.exec(select(func.count()).select_from(Referral)).one()
+
+
+def test_pressing_save_twice_makes_one_referral(demo_db):
+    """The first press's run has saved the referral (with the form's token) when the second press
+    arrives with the same form: the page answers "Already saved" with a link, and makes no second
+    referral."""
+    at = signed_in("referrer", "pages/make_referral.py")
+    _fill_referral(at)
+    token = at.session_state["mr_token"]
+    before = _referrals_count()
+    referrer = accounts.actor_for("referrer")
+    pid = accounts.partnerships(referrer, "referral.submit")[0].id
+    agencies = {a.name: a.id for a in accounts.agencies()}
+    first = referrals.submit(referrer, pid, {
+        "received_on": TODAY, "aware_on": TODAY, "referrer_name": "Designated safeguarding lead",
+        "referrer_agency_id": agencies["Schools and education"], "identified_by": "staff_partner_community",
+        "child_initials": "XY", "child_age_years": 9, "child_sex": "female", "child_ethnicity": "asian",
+        "incident_date": TODAY, "incident_summary": "Pupil disclosed serious physical abuse at home.",
+        "harm": "serious_harm", "abuse_or_neglect": "known", "location": "in_area", "agencies_involved": [],
+    }, TODAY, submission_token=token)  # the first press
+    at.button[0].click().run()  # the second press of the same form
+    assert not at.exception
+    assert _referrals_count() == before + 1
+    assert any(f"Already saved: {first.reference}" in i.value for i in at.info)
+    assert "Follow it under My referrals" in [p.label for p in at.page_link]
+    assert "Check and save referral" not in [b.label for b in at.button]  # the form is done
+    # A new form gets a new token, starts empty and saves a second, genuine referral.
+    next(b for b in at.button if b.label == "Make another referral").click().run()
+    assert at.session_state["mr_token"] != token
+    assert at.text_input(key="mr_child_initials").value == ""
+    _fill_referral(at)
+    at.button[0].click().run()
+    assert _referrals_count() == before + 2
+
+
+def test_a_saved_referral_is_shown_with_a_link_and_the_form_cleared(demo_db):
+    at = signed_in("chair", "pages/make_referral.py")
+    _fill_referral(at)
+    before = _referrals_count()
+    at.button[0].click().run()
+    assert not at.exception and _referrals_count() == before + 1
+    [link] = [p for p in at.page_link if p.label.startswith("Open referral ")]
+    assert "Check and save referral" not in [b.label for b in at.button]
+    assert "mr_child_initials" not in at.session_state
+    assert link.label.removeprefix("Open referral ") in texts(at).replace("\\", "")

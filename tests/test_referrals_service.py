@@ -1,6 +1,7 @@
 """The referral services: partnership walls, the referrer's narrow view, one-transaction writes."""
 
 import io
+import threading
 from datetime import date
 
 import openpyxl
@@ -11,7 +12,13 @@ from sqlmodel import select
 from panel.db import read_session
 from panel.models import AuditEvent, Referral, ReferralLink
 from panel.services import accounts, referrals
-from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.services.errors import (
+    AlreadySaved,
+    NotFound,
+    PermissionDenied,
+    StaleEdit,
+    ValidationFailed,
+)
 from tests.conftest import TODAY
 
 
@@ -200,3 +207,58 @@ def test_references_keep_counting_past_999(demo_db):
         s.add(Referral(**data, reference="NB-2026-999"))
     assert referrals.submit(chair, pid, form(child_initials="ZA"), TODAY).reference == "NB-2026-1000"
     assert referrals.submit(chair, pid, form(child_initials="ZB"), TODAY).reference == "NB-2026-1001"
+
+
+# --- one-time form tokens -------------------------------------------------------------------
+
+TOKEN = "form-token-0123456789abcdef"
+
+
+def test_the_same_form_token_twice_makes_one_referral_and_answers_with_its_reference(demo_db):
+    chair = actor("chair")
+    before = count(Referral)
+    first = referrals.submit(chair, nb_id(), form(), TODAY, submission_token=TOKEN)
+    with pytest.raises(AlreadySaved) as e:
+        referrals.submit(chair, nb_id(), form(), TODAY, submission_token=TOKEN)
+    assert e.value.reference == first.reference and str(e.value) == f"Already saved: {first.reference}"
+    # A resend of the cleared form gets the same answer, not "enter the child's initials".
+    with pytest.raises(AlreadySaved):
+        referrals.submit(chair, nb_id(), {}, TODAY, submission_token=TOKEN)
+    assert count(Referral) == before + 1
+    # Another user presenting that token learns nothing about the referral.
+    with pytest.raises(ValidationFailed) as e:
+        referrals.submit(actor("member"), nb_id(), form(), TODAY, submission_token=TOKEN)
+    assert first.reference not in str(e.value)
+    # Without a token, or with a new one, each call is a new referral.
+    referrals.submit(chair, nb_id(), form(), TODAY)
+    referrals.submit(chair, nb_id(), form(), TODAY, submission_token=TOKEN + "x")
+    assert count(Referral) == before + 3
+
+
+def test_two_concurrent_submissions_of_one_form_make_one_referral(demo_db):
+    """Both calls start together (a barrier); the unique token decides, on either engine."""
+    chair, pid = actor("chair"), nb_id()
+    before = count(Referral)
+    for n in range(3):
+        token = f"concurrent-token-{n:04d}-abcdef"
+        gate = threading.Barrier(2)
+        outcomes: list = []
+
+        def press(gate=gate, outcomes=outcomes, token=token):
+            gate.wait()
+            try:
+                outcomes.append(referrals.submit(chair, pid, form(), TODAY, submission_token=token).reference)
+            except AlreadySaved as e:
+                outcomes.append(("already", e.reference))
+            except Exception as e:  # noqa: BLE001  (reported by the assertion below)
+                outcomes.append(e)
+
+        threads = [threading.Thread(target=press) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        saved = [o for o in outcomes if isinstance(o, str)]
+        assert len(saved) == 1 and outcomes.count(("already", saved[0])) == 1, outcomes
+        assert count(Referral, Referral.submission_token == token) == 1
+    assert count(Referral) == before + 3

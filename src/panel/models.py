@@ -95,6 +95,9 @@ class Referral(SQLModel, table=True):
     # The director's route before the panel (seed 004): notify, refer_to_panel, internal_review.
     director_decision: str | None = Field(default=None, max_length=30)
     dcs_informed_on: date | None = None
+    # The one-time token of the form that made it: a second press of the same form is refused
+    # with this referral's reference instead of making a second referral.
+    submission_token: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

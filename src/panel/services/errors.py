@@ -29,3 +29,11 @@ class StaleEdit(PanelError):
             f"This {what} was changed by someone else after you opened it. "
             "Your input is kept below: reload to see their changes, then save again."
         )
+
+
+class AlreadySaved(PanelError):
+    """The same form was sent again (a double click, a resend): it was saved the first time."""
+
+    def __init__(self, reference: str):
+        self.reference = reference
+        super().__init__(f"Already saved: {reference}")

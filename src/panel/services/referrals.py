@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -36,9 +37,10 @@ from panel.referral_rules import (
 )
 from panel.services import audit
 from panel.services.access import Actor
-from panel.services.errors import PermissionDenied, StaleEdit, ValidationFailed
+from panel.services.errors import AlreadySaved, PermissionDenied, StaleEdit, ValidationFailed
 
 NOT_FOUND = "No referral with that reference is open to you."
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # Fields a panel member may see; the referrer of a case sees only its progress.
 DETAIL_FIELDS = (
     "reference", "status", "status_note", "received_on", "aware_on", "referrer_name",
@@ -286,8 +288,14 @@ def _validate(actor: Actor, partnership_id: int, data: dict, today: date) -> dic
     return clean
 
 
-def possible_duplicates(actor: Actor, partnership_id: int, data: dict, today: date) -> list[dict]:
-    """Shown before saving, to panel users only: a referrer is not told of other referrals."""
+def possible_duplicates(actor: Actor, partnership_id: int, data: dict, today: date,
+                        submission_token: str | None = None) -> list[dict]:
+    """Shown before saving, to panel users only: a referrer is not told of other referrals.
+    A form already saved raises AlreadySaved (as `submit` does) rather than offering its own
+    referral as a possible duplicate."""
+    if submission_token is not None:
+        with read_session() as s:
+            _check_token(s, actor, submission_token)
     clean = _validate(actor, partnership_id, data, today)
     if not actor.can("referral.read", partnership_id):
         return []
@@ -295,10 +303,37 @@ def possible_duplicates(actor: Actor, partnership_id: int, data: dict, today: da
         return _duplicates(s, partnership_id, clean)
 
 
+TOKEN_EXPIRED = "This form has expired: reload the page and enter the referral again."
+
+
+def _check_token(s: Session, actor: Actor, token: str | None) -> None:
+    """Refuse a form already saved (AlreadySaved names the referral). Another user's token is
+    "expired": its referral is not disclosed."""
+    if token is None:
+        return
+    done = s.exec(select(Referral.reference, Referral.submitted_by_id)
+                  .where(Referral.submission_token == token)).first()
+    if done is not None:
+        if done[1] != actor.user_id:
+            raise ValidationFailed({"submission_token": TOKEN_EXPIRED})
+        raise AlreadySaved(done[0])
+
+
 def submit(actor: Actor, partnership_id: int, data: dict, today: date,
-           link_to: list[tuple[int, str]] = ()) -> SubmitResult:
+           link_to: list[tuple[int, str]] = (), submission_token: str | None = None) -> SubmitResult:
     """Validate everything first, then write the referral, its agencies, links and audit row
-    in one transaction."""
+    in one transaction.
+
+    `submission_token` is the form's one-time token: a second call with it makes no second
+    referral but raises AlreadySaved with the first one's reference, even when both calls run at
+    once (the unique index decides; the loser retries and finds the winner's referral). It is
+    checked before the answers, so a resend of an already-cleared form still gets that answer.
+    """
+    if submission_token is not None and not (
+            isinstance(submission_token, str) and TOKEN_PATTERN.fullmatch(submission_token)):
+        raise ValidationFailed({"submission_token": TOKEN_EXPIRED})
+    with read_session() as s:
+        _check_token(s, actor, submission_token)
     clean = _validate(actor, partnership_id, data, today)
     for _, kind in link_to:
         if kind not in LINK_KINDS:
@@ -309,6 +344,7 @@ def submit(actor: Actor, partnership_id: int, data: dict, today: date,
     for attempt in range(5):
         try:
             with transaction() as s:
+                _check_token(s, actor, submission_token)
                 p = s.get(Partnership, partnership_id)
                 year = clean["received_on"].year
                 prefix = f"{p.code}-{year}-"
@@ -320,7 +356,7 @@ def submit(actor: Actor, partnership_id: int, data: dict, today: date,
                 ).first()
                 seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
                 r = Referral(partnership_id=partnership_id, reference=format_reference(p.code, year, seq),
-                             submitted_by_id=actor.user_id, **clean)
+                             submitted_by_id=actor.user_id, submission_token=submission_token, **clean)
                 s.add(r)
                 s.flush()
                 for agency_id in involved:

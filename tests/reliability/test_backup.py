@@ -146,11 +146,14 @@ def test_backup_while_another_process_writes_is_consistent(demo_db, tmp_path, re
         version0 = s.get(Action, ctx["action_id"]).version
     log = str(tmp_path / "committed.log")
     get_engine().dispose()
-    child = multiprocessing.get_context("fork").Process(target=writer.write_forever, args=(ctx, log, 0), daemon=True)
+    fork = multiprocessing.get_context("fork")
+    writing = fork.Event()
+    child = fork.Process(target=writer.write_forever, args=(ctx, log, 0, writing), daemon=True)
     child.start()
     taken = []
     try:
-        time.sleep(0.3)
+        # Back up once the writer is really writing (both kinds of unit), however slow it starts.
+        assert writing.wait(timeout=120), "the writer did not get going"
         for i in range(4):
             committed = writer.logged(log)  # committed before this backup began
             file = tmp_path / f"during-{i}.backup"

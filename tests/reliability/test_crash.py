@@ -44,8 +44,14 @@ def test_killed_writer_leaves_every_committed_write_and_no_half_write(demo_db, t
     crashes, half_writes = 0, 0
     for round_no in range(ROUNDS):
         get_engine().dispose()  # the child opens its own connections
-        child = fork.Process(target=writer.write_forever, args=(ctx, log, round_no * 100_000), daemon=True)
+        committed = fork.Event()
+        child = fork.Process(target=writer.write_forever, args=(ctx, log, round_no * 100_000, committed),
+                             daemon=True)
         child.start()
+        # Kill at a random moment of writing, not of starting up: how long a fork takes to connect
+        # and commit depends on the machine's load, so wait until it has committed both kinds of
+        # unit, not for a time.
+        assert committed.wait(timeout=120), f"round {round_no}: the writer did not get going"
         time.sleep(rng.uniform(0.05, 0.45))
         os.kill(child.pid, signal.SIGKILL)
         child.join(timeout=10)

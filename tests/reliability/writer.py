@@ -42,7 +42,9 @@ def setup() -> dict:
     return {"actor": chair, "partnership_id": pid, "agencies": agencies, "action_id": action_id}
 
 
-def write_forever(ctx: dict, log_path: str, start: int) -> None:
+def write_forever(ctx: dict, log_path: str, start: int, committed=None) -> None:
+    """Write until killed. `committed` (a multiprocessing Event), if given, is set once one unit
+    of each kind is committed and logged, so the caller can wait for real work, not for time."""
     with open(log_path, "a") as log:
         n = start
         while True:
@@ -58,6 +60,9 @@ def write_forever(ctx: dict, log_path: str, start: int) -> None:
             log.write(line)  # only after the commit returned
             log.flush()
             os.fsync(log.fileno())
+            if committed is not None and n == start + 2:  # once: a kill must not find it in the Event
+                committed.set()
+                committed = None
 
 
 def logged(log_path: str) -> tuple[list[int], int]:

@@ -208,11 +208,13 @@ def test_screen_and_decide_by_keyboard(page, reference):
     # The decision.
     kb.choose("Outcome", "Rapid review")
     kb.type_into("Rationale", "Known abuse and serious harm in our area: a serious child safeguarding case.")
-    kb.choose("Present", "Chris Chair")
-    page.keyboard.press("Escape")
+    kb.to("Present")  # the first person's attendance
+    page.keyboard.press("Space")
     kb.press("Record decision")
     until(lambda: decisions.decisions_for(actor("chair"), reference))
     expect(page.get_by_text("A decision is recorded and waiting for the chair's signature.")).to_be_visible()
+    kb.to("I confirm attendance as shown", "checkbox")
+    page.keyboard.press("Space")
     kb.press("Sign decision")
     until(lambda: referral(reference).status == "decided")
     expect(page.get_by_text(re.compile(rf"Decision signed. Review {reference}-R1 created"))).to_be_visible()

@@ -127,10 +127,14 @@ def test_chair_screens_decides_and_opens_the_rapid_review(page, reference):
     choose(page, "Outcome", "Rapid review — consistent with the criteria")
     page.get_by_role("textbox", name="Rationale").fill(
         "Known abuse and serious harm in our area: a serious child safeguarding case.")
-    choose(page, "Present", "Chris Chair")
-    page.keyboard.press("Escape")
+    # Attendance is taken person by person.
+    page.get_by_test_id("stButtonGroup").filter(has_text="Attendance: Chris Chair").get_by_text(
+        "Present", exact=True).click()
     press(page, "Record decision", lambda: decisions.decisions_for(actor("chair"), reference))
     expect(page.get_by_text("A decision is recorded and waiting for the chair's signature.")).to_be_visible()
+    expect(page.get_by_text("Recorded as present: Chris Chair")).to_be_visible()
+    wait_idle(page)
+    page.get_by_text("I confirm attendance as shown").click()
     press(page, "Sign decision", lambda: referral(reference).status == "decided")
     review_ref = f"{reference}-R1"
     expect(page.get_by_text(f"Decision signed. Review {review_ref} created with its milestones.")).to_be_visible()

@@ -66,10 +66,13 @@ def heatmap(frame: pd.DataFrame, x: str, x_title: str, value: str, value_title: 
     return rect + labels
 
 
-# Shared learning across partnerships, anonymised: regional users only.
-if me.is_regional and st.toggle("Shared learning (all partnerships, anonymised)", key="lx_shared",
-                                help="Themes, findings and recommendations of every partnership: partnership, "
-                                     "year, review type, themes and text only. Never case or child details."):
+# Shared learning across partnerships, anonymised: regional users only. A regional account with
+# no role in a partnership has nothing else here, so it sees the shared learning without a toggle.
+parts = accounts.partnerships(me, "learning.read")
+if me.is_regional and (not parts or st.toggle(
+        "Shared learning (all partnerships, anonymised)", key="lx_shared",
+        help="Themes, findings and recommendations of every partnership: partnership, "
+             "year, review type, themes and text only. Never case or child details.")):
     st.caption("Anonymised: partnership, year, review type, themes and text. No references, referral or child "
                "details are shown.")
     c1, c2, c3 = st.columns([2, 2, 3])
@@ -105,7 +108,6 @@ if me.is_regional and st.toggle("Shared learning (all partnerships, anonymised)"
                                     "text": st.column_config.TextColumn("Text", width="large")})
     st.stop()
 
-parts = accounts.partnerships(me, "learning.read")
 if not parts:
     empty_state("The learning explorer is for panel members, chairs and business managers.",
                 "Ask your administrator if you need access.")

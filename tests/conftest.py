@@ -212,6 +212,34 @@ def demo_db(demo_template, tmp_path, monkeypatch, request):
     drop_database(database)
 
 
+MULTI_MANAGER = "multi.manager"
+
+
+def add_multi_manager(codes: tuple[str, ...] | None = None) -> str:
+    """A business manager in several partnerships (every one in the database by default), made
+    with the users service: the cross-partnership case view that the demo's regional account
+    does not have (it holds no role). Returns the username."""
+    from sqlmodel import select
+
+    from panel.db import read_session
+    from panel.models import Partnership
+    from panel.services.access import SYSTEM
+    from panel.services.accounts import create_user
+
+    if codes is None:
+        with read_session() as s:
+            codes = tuple(s.exec(select(Partnership.code).order_by(Partnership.id)))
+    create_user(SYSTEM, username=MULTI_MANAGER, name="Morgan Multi", email="multi.manager@example.org",
+                password="several-partnerships-2025", memberships=[(code, "manager") for code in codes])
+    return MULTI_MANAGER
+
+
+@pytest.fixture
+def multi_manager(demo_db) -> str:
+    """The demo database, with a business manager in all three partnerships: its username."""
+    return add_multi_manager()
+
+
 @pytest.fixture(autouse=True)
 def _no_page_error_unnoticed(caplog):
     """app.py shows a page's unexpected error as a plain message (panel.ui.errors), so AppTest

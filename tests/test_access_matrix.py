@@ -7,9 +7,10 @@ here, so the matrix cannot silently fall behind the services.
 Each row says which permission the call needs (any of several, where the service accepts any)
 and how to call it for a record of one partnership. "Own" is Northbrook (NB); "other" is Westvale
 (WV), where no tested account holds a role: in this module's copy of the demo the administrator
-and the regional manager lose their WV memberships (they keep NB and EM), so that every account
-has a partnership that is not theirs. Expected outcome comes from PERMISSIONS and the roles each
-demo account holds (written out below, not read back through `Actor.can`).
+loses its WV membership (it keeps NB and EM), so that every account has a partnership that is not
+theirs. The regional account holds no role anywhere (it reads anonymised learning only).
+Expected outcome comes from PERMISSIONS and the roles each demo account holds (written out below,
+not read back through `Actor.can`).
 
 Kinds of row:
   record  the call names one record: allowed -> it succeeds; refused -> PermissionDenied or
@@ -111,14 +112,15 @@ NB, EM, WV = 1, 2, 3  # ids in the demo (asserted in the template fixture)
 OWN, OTHER = "own", "other"
 
 # The roles each tested account holds in this module's copy of the demo (DEMO_USERS, less the
-# WV memberships of admin and regional). "none" is an account with no membership at all.
+# WV membership of admin). "none" is an account with no membership at all; "regional" holds none
+# either, and is regional.
 ACCOUNTS: dict[str, tuple[str, dict[int, set[str]], bool]] = {
     "admin": ("admin", {NB: {"admin"}, EM: {"admin"}}, False),
     "chair": ("chair", {NB: {"chair"}}, False),
     "member": ("member", {NB: {"member"}}, False),
     "manager": ("manager", {NB: {"manager"}}, False),
     "referrer": ("referrer", {NB: {"referrer"}}, False),
-    "regional": ("regional", {NB: {"manager"}, EM: {"manager"}}, True),
+    "regional": ("regional", {}, True),
     "none": ("nobody", {}, False),
 }
 
@@ -206,10 +208,9 @@ def _prepare(today: date) -> None:
         meeting_items.add_item(SYSTEM, mid, "Referral for decision", "referral", accepted[pid][0])
     with transaction() as s:
         s.add(User(username="nobody", name="No Membership", email="nobody@example.org", password_hash="x"))
-        for username in ("admin", "regional"):
-            uid = _one(s, select(User).where(User.username == username)).id
-            for m in s.exec(select(Membership).where(Membership.user_id == uid, Membership.partnership_id == WV)):
-                s.delete(m)
+        uid = _one(s, select(User).where(User.username == "admin")).id
+        for m in s.exec(select(Membership).where(Membership.user_id == uid, Membership.partnership_id == WV)):
+            s.delete(m)
 
 
 def _side(s, pid: int, code: str, today: date) -> Side:

@@ -26,7 +26,7 @@ from panel.models import (
 )
 from panel.services import accounts, actions
 from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from tests.conftest import TODAY
+from tests.conftest import TODAY, add_multi_manager
 
 NB_REVIEW = "NB-2026-005-R1"
 EM_REVIEW = "EM-2026-009-R1"
@@ -224,8 +224,11 @@ def test_register_is_overdue_first_with_rag_and_walled_by_partnership(planted):
 
     em, _ = actions.register(actor("chair.em"), actions.RegisterFilter(limit=1000), TODAY)
     assert set(em["partnership"]) == {"EM"} and planted.em_overdue in set(em["id"])
-    regional, _ = actions.register(actor("regional"), actions.RegisterFilter(limit=1000), TODAY)
-    assert {planted.overdue, planted.em_overdue} <= set(regional["id"])
+    several, _ = actions.register(actor(add_multi_manager()), actions.RegisterFilter(limit=1000), TODAY)
+    assert {planted.overdue, planted.em_overdue} <= set(several["id"])
+    for nobody in ("regional", "referrer"):  # regional: anonymised learning only, no register
+        empty, n = actions.register(actor(nobody), actions.RegisterFilter(), TODAY)
+        assert empty.empty and n == 0
     empty, n = actions.register(actor("referrer"), actions.RegisterFilter(), TODAY)
     assert empty.empty and n == 0 and list(empty.columns) == actions.COLUMNS
 

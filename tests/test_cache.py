@@ -10,7 +10,7 @@ from panel.models import Review
 from panel.services import accounts, learning, review_record, tracker
 from panel.services.access import Actor
 from panel.ui import cached
-from tests.conftest import TODAY
+from tests.conftest import TODAY, add_multi_manager
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_same_scope_is_served_from_the_cache(demo_db, fresh_cache, monkeypatch):
     cached.tracker_reviews(_actor("chair"), f, TODAY)
     cached.tracker_reviews(_actor("manager"), f, TODAY)  # same partnership, same permission scope
     assert len(calls) == 1
-    cached.tracker_reviews(_actor("regional"), f, TODAY)  # wider scope: its own entry
+    cached.tracker_reviews(_actor(add_multi_manager()), f, TODAY)  # wider scope: its own entry
     assert len(calls) == 2
 
 

@@ -21,11 +21,16 @@ from panel.models import (
     Review,
     ReviewMilestone,
     ReviewType,
+    User,
 )
 from panel.referral_rules import OPEN_STATUSES
+from panel.services import accounts, learning_regional, referrals, review_record, tracker
 from panel.services.access import PANEL
+from panel.services.errors import NotFound, PermissionDenied
+from panel.services.referrals import QueueFilter
 from panel.services.review_types import spec_of
 from panel.services.screening import facts_of
+from panel.services.tracker import TrackerFilter
 from tests.conftest import TODAY
 
 
@@ -206,3 +211,28 @@ def test_an_earlier_today_gives_working_together_2015_history(db):
     assert all(v.lead_reviewer for v in rows(Review) if types[v.review_type_id].key == "scr")
     assert {n.body for n in rows(Notification)} >= {"ofsted"}
     assert "WT2015" in {d.engine_regime for d in rows(Decision)}
+
+
+def test_demo_regional_account_is_regional_only(loaded):
+    """The demo's `regional` account shows the regional role: anonymised learning across the
+    partnerships and nothing of their cases. A panel role anywhere would show case data."""
+    user = rows(User, User.username == "regional")[0]
+    assert user.is_regional and rows(Membership, Membership.user_id == user.id) == []
+    me = accounts.actor_for("regional")
+    assert me.roles == {}
+    queue, total = referrals.queue(me, QueueFilter(), TODAY)
+    assert queue.empty and total == 0
+    assert tracker.reviews(me, TrackerFilter(), TODAY).empty
+    referral = rows(Referral)[0].reference
+    review = rows(Review)[0].reference
+    with pytest.raises((NotFound, PermissionDenied)):
+        referrals.get_referral(me, referral, TODAY)
+    with pytest.raises((NotFound, PermissionDenied)):
+        review_record.record_details(me, review)
+    shared, n = learning_regional.regional_learning(me)
+    assert n > 0 and list(shared.columns) == learning_regional.REGIONAL_COLUMNS
+    counts = learning_regional.regional_theme_counts(me)
+    assert set(counts["partnership"]) == {name for _, name in demo.PARTNERSHIPS}
+    # Westvale still has its own panel, so its decisions have someone present and a signer.
+    wv = rows(Partnership, Partnership.code == "WV")[0].id
+    assert {m.role for m in rows(Membership, Membership.partnership_id == wv)} >= {"chair", "manager"}

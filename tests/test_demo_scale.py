@@ -1,6 +1,6 @@
 """Scale demo data (`panel demo-data --scale region|nation`), checked on a shrunken region
 (`factor`): repeatable, referentially sound, volumes as specified, both regimes, and the main
-services give sensible answers for a chair and the regional user. Full region scale is
+services give sensible answers for a chair and a manager of all ten partnerships. Full region scale is
 measured by hand (docs/scale-data.md), never in `make test`."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from panel.services.learning_explore import LearningFilter
 from panel.services.partnerships import create_partnership
 from panel.services.referrals import QueueFilter
 from panel.services.tracker import TrackerFilter
-from tests.conftest import TODAY
+from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 
 FACTOR = 0.05  # 1/20 of region: about 1,000 historic referrals, 100 reviews, 2,500 actions
 REGION = {"referral": 20_000, "review": 2_000, "action": 50_000, "themetag": 100_000}
@@ -134,8 +134,9 @@ def test_counts_scale_as_specified(scale_template, tmp_path):
         expected, grew = full * FACTOR, double[table] - counts[table]
         assert 0.75 * expected <= grew <= 1.35 * expected, (table, grew, expected)
         assert counts[table] >= expected
-    # the 9 demo accounts, plus a chair, member and manager where no demo account holds the role
-    assert counts["user"] == 9 + 1 + 3 * 8 and counts["auditevent"] > counts["referral"]
+    # the 11 demo accounts, plus a chair, member and manager where no demo account holds the role
+    # (EM's manager, WV's member, and all three in the 7 partnerships beyond the demo's three)
+    assert counts["user"] == 11 + 1 + 1 + 3 * 7 and counts["auditevent"] > counts["referral"]
 
 
 def test_demo_accounts_and_regional_over_all_ten(scale_db):
@@ -143,11 +144,12 @@ def test_demo_accounts_and_regional_over_all_ten(scale_db):
     with read_session() as s:
         ids = {p.code: p.id for p in s.exec(select(Partnership))}
     assert list(ids)[:3] == ["NB", "EM", "WV"] and len(ids) == 10
-    assert regional.is_regional and set(regional.roles) == set(ids.values())
+    assert regional.is_regional and regional.roles == {}  # anonymised learning only, no case role
     assert set(admin.roles) == set(ids.values())
     assert set(chair.roles) == {ids["NB"]} and "chair" in chair.roles[ids["NB"]]
     assert accounts.actor_for("chair.em").roles == {ids["EM"]: frozenset({"chair"})}
     assert accounts.actor_for("manager.wv").roles == {ids["WV"]: frozenset({"manager"})}
+    assert accounts.actor_for("member.wv").roles == {ids["WV"]: frozenset({"member"})}
 
 
 def test_both_regimes_by_the_cut_over_and_decisions_follow_the_engine(scale_db):
@@ -169,8 +171,8 @@ def test_both_regimes_by_the_cut_over_and_decisions_follow_the_engine(scale_db):
     assert by[("closed", "WT2015")] > 0 and by[("closed", "WT2018")] > 0 and by[("open", "WT2018")] > 0
 
 
-def test_queue_tracker_timeliness_and_explorer_for_chair_and_regional(scale_db):
-    for username in ("chair", "regional"):
+def test_queue_tracker_timeliness_and_explorer_for_chair_and_a_manager_of_all_ten(scale_db):
+    for username in ("chair", add_multi_manager()):
         actor = accounts.actor_for(username)
         queue, total = referrals.queue(actor, QueueFilter(), TODAY)
         assert total >= 9 and {"red", "amber", "green"} <= set(queue["rag"])
@@ -183,12 +185,15 @@ def test_queue_tracker_timeliness_and_explorer_for_chair_and_regional(scale_db):
         assert len(by_year) > 0
         found, n = learning_search.search(actor, "domestic abuse")
         assert n > 0 and len(found) > 0
-    regional = accounts.actor_for("regional")
-    assert len(reports.timeliness(regional, TODAY)["partnerships"]) == 10
+    assert len(reports.timeliness(accounts.actor_for(MULTI_MANAGER), TODAY)["partnerships"]) == 10
+    regional = accounts.actor_for("regional")  # no role: no case data, only anonymised learning
+    assert referrals.queue(regional, QueueFilter(), TODAY)[1] == 0
+    assert tracker.reviews(regional, TrackerFilter(), TODAY).empty
+    assert learning_explore.theme_by_year(regional, LearningFilter()).empty
 
 
 def test_live_tail_has_red_amber_and_green_milestones(scale_db):
-    frame = tracker.reviews(accounts.actor_for("regional"), TrackerFilter(), TODAY)
+    frame = tracker.reviews(accounts.actor_for(add_multi_manager()), TrackerFilter(), TODAY)
     assert {"red", "green"} <= set(frame["rag"])
     assert (frame["overdue"] > 0).any()
 

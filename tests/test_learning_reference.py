@@ -4,7 +4,8 @@
 docs/learning-performance.md), so these tests rebuild the expected answer the plain way: the rows
 of each table read on their own, the text index asked table by table, themes read per row, and
 everything filtered and ordered in Python. A rewrite that changes which rows come back, their
-order or the total fails here. Run for a one-partnership user (`chair`) and for `regional`."""
+order or the total fails here. Run for a one-partnership user (`chair`) and for a manager of all
+three partnerships; the regional account, which holds no role, gets nothing from either."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from panel import themes as rules
 from panel.db import read_session
 from panel.models import Action, Finding, Recommendation, Theme, ThemeTag
 from panel.services import accounts, learning
-from tests.conftest import ON_PG
+from tests.conftest import MULTI_MANAGER, ON_PG, add_multi_manager
 from tests.test_learning_service import learning_db, learning_template  # noqa: F401
 
 KINDS = ("finding", "recommendation", "action")
@@ -87,8 +88,10 @@ def _got(df) -> list[tuple[str, int]]:
     return [(k, int(i)) for k, i in zip(df["kind"], df["id"], strict=True)]
 
 
-@pytest.mark.parametrize("username", ["chair", "regional"])
+@pytest.mark.parametrize("username", ["chair", MULTI_MANAGER])
 def test_list_and_search_equal_a_plain_reference(learning_db, username):  # noqa: F811
+    if username == MULTI_MANAGER:
+        add_multi_manager()
     me = accounts.actor_for(username)
     pids = me.partnerships_with("learning.read")
     cases = [
@@ -112,3 +115,13 @@ def test_list_and_search_equal_a_plain_reference(learning_db, username):  # noqa
         assert (_got(page), total) == (want[5:10], len(want)), ref
     df, total = learning.search(me, "domestic abuse", limit=1000)
     assert (_got(df), total) == (want := _expected(pids, query="domestic abuse", kinds=KINDS), len(want))
+
+
+def test_regional_account_gets_no_partnership_learning(learning_db):  # noqa: F811
+    """Its view is the anonymised regional one (`learning.regional_learning`), not the list."""
+    me = accounts.actor_for("regional")
+    assert me.is_regional and not me.roles
+    df, total = learning.learning_list(me, learning.LearningFilter(), query="domestic abuse", include_actions=True)
+    assert df.empty and total == 0
+    df, total = learning.search(me, "domestic abuse", limit=1000)
+    assert df.empty and total == 0

@@ -17,7 +17,7 @@ from panel.services import accounts, learning
 from panel.services import themes as theme_service
 from panel.services.access import Actor
 from tests.apptest import shown, texts
-from tests.conftest import TODAY
+from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 from tests.test_learning_service import learning_db, learning_template  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,8 +45,10 @@ def the_list(at: AppTest):
     return at.dataframe[0].value
 
 
-@pytest.mark.parametrize("username", ["chair", "member", "manager", "regional"])
+@pytest.mark.parametrize("username", ["chair", "member", "manager", MULTI_MANAGER])
 def test_panel_roles_have_the_explorer(learning_db, username):  # noqa: F811
+    if username == MULTI_MANAGER:
+        add_multi_manager()
     at = page(EXPLORER, username)
     assert at.title[0].value.endswith("Learning explorer")
     me = accounts.actor_for(username)
@@ -63,12 +65,11 @@ def test_panel_roles_have_the_explorer(learning_db, username):  # noqa: F811
     df = the_list(at)
     assert len(df) == 25 and {"Finding", "Recommendation"} <= set(df["kind"])
     refs = [s for s in df["source"] if "-R" in s]
-    if username == "regional":
+    if username == MULTI_MANAGER:
         assert "partnership" in df.columns and {"NB", "EM", "WV"} >= set(df["partnership"])
-        assert at.toggle(key="lx_shared") is not None
     else:
         assert all(r.startswith("NB-") for r in refs)  # partnership walls
-        assert not [t for t in at.toggle if t.key == "lx_shared"]  # only regional users share learning
+    assert not [t for t in at.toggle if t.key == "lx_shared"]  # only regional users share learning
 
 
 @pytest.mark.parametrize("username", ["referrer", "admin"])
@@ -111,9 +112,9 @@ def test_search_finds_actions_too(learning_db):  # noqa: F811
 
 
 def test_regional_shared_learning_is_anonymised(learning_db):  # noqa: F811
-    at = page(EXPLORER, "regional")
-    at.toggle(key="lx_shared").set_value(True).run()
-    assert not at.exception
+    at = page(EXPLORER, "regional")  # no role anywhere: the shared view, without a toggle
+    assert not [t for t in at.toggle if t.key == "lx_shared"]
+    assert not at.metric  # no partnership's own learning totals
     df = the_list(at)
     assert list(df.columns) == learning.REGIONAL_COLUMNS
     assert not CHILD_FIELDS & set(df.columns)
@@ -122,6 +123,16 @@ def test_regional_shared_learning_is_anonymised(learning_db):  # noqa: F811
     assert "Anonymised" in texts(at) and len(charts(at)) == 1
     at.selectbox(key="lx_r_theme").select("domestic abuse").run()
     assert all("domestic abuse" in t for t in the_list(at)["themes"])
+
+
+def test_regional_account_with_a_role_switches_to_the_shared_view(learning_db):  # noqa: F811
+    """A regional account that also holds a panel role sees its partnership's explorer first."""
+    me = accounts.actor_for("manager")
+    at = page(EXPLORER, Actor(user_id=me.user_id, username=me.username, name=me.name, roles=me.roles,
+                              is_regional=True))
+    assert at.metric and len(charts(at)) == 4
+    at.toggle(key="lx_shared").set_value(True).run()
+    assert not at.exception and "Anonymised" in texts(at) and list(the_list(at).columns) == learning.REGIONAL_COLUMNS
 
 
 def test_empty_state_without_learning(db):

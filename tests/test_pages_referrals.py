@@ -5,7 +5,7 @@ import pytest
 from panel.services import accounts, referrals
 from tests import apptest
 from tests.apptest import menu, signed_in, texts
-from tests.conftest import TODAY
+from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 
 PANEL_MENU = ["Referral queue", "Screening", "Make a referral"]
 MENUS = {
@@ -13,17 +13,27 @@ MENUS = {
     "member": PANEL_MENU,
     "manager": PANEL_MENU,
     "referrer": ["Make a referral", "My referrals"],
-    "regional": PANEL_MENU,
+    MULTI_MANAGER: PANEL_MENU,  # a manager in all three partnerships
 }
 
 
 @pytest.mark.parametrize("username", list(MENUS))
 def test_each_role_sees_only_its_pages(demo_db, username):
+    if username == MULTI_MANAGER:
+        add_multi_manager()
     at = signed_in(username)
     assert menu(at)[: len(MENUS[username])] == MENUS[username]
     if username == "referrer":
         assert menu(at) == MENUS[username] + ["Accessibility statement"]  # open to everyone
     assert "Referral queue" in at.title[0].value or "Make a referral" in at.title[0].value
+
+
+def test_regional_account_gets_the_learning_explorer_only(demo_db):
+    at = signed_in("regional")
+    assert menu(at) == ["Learning explorer", "Accessibility statement"]
+    assert at.title[0].value.endswith("Learning explorer")
+    with pytest.raises(ValueError):  # no case page is registered for it
+        at.switch_page("pages/queue.py").run()
 
 
 def test_admin_without_case_roles_gets_no_case_pages(demo_db):

@@ -20,6 +20,7 @@ from panel.models import AuditEvent, Partnership
 from panel.services import reports
 from panel.services.access import SYSTEM
 from panel.services.accounts import actor_for, create_user
+from panel.services.errors import PermissionDenied
 from panel.services.partnerships import create_partnership
 from panel.ui import pages as registry
 from tests.apptest import menu, shown, signed_in, texts
@@ -135,9 +136,9 @@ def test_a_different_as_of_date_changes_the_figures(demo_db):
     assert metrics(at) != expected_tiles(reports.timeliness(actor_for("manager"), TODAY))
 
 
-def test_regional_manager_sees_all_three_partnerships_and_can_narrow(demo_db):
-    at = open_as("regional")
-    me = actor_for("regional")
+def test_manager_of_all_three_sees_all_three_partnerships_and_can_narrow(multi_manager):
+    at = open_as(multi_manager)
+    me = actor_for(multi_manager)
     report = reports.timeliness(me, TODAY)
     assert [p["code"] for p in report["partnerships"]] == ["EM", "NB", "WV"]
     assert report == reports.timeliness(SYSTEM, TODAY)
@@ -169,6 +170,9 @@ def test_chair_of_another_partnership_sees_only_it(demo_db):
 def test_referrer_has_no_timeliness_page(demo_db):
     at = signed_in("referrer")
     assert "Timeliness" not in menu(at)
+    assert "Timeliness" not in menu(signed_in("regional"))  # no role: no case figures
+    with pytest.raises(PermissionDenied):
+        reports.timeliness(actor_for("regional"), TODAY)
     assert "Timeliness" in menu(signed_in("manager"))
 
 

@@ -3,23 +3,26 @@
 import pytest
 
 from tests.apptest import menu, signed_in, texts
+from tests.conftest import MULTI_MANAGER, add_multi_manager
 
 REF = "NB-2026-005-R2"  # the demo's open Northbrook LCSPR
 
 
-@pytest.mark.parametrize("username", ["chair", "member", "manager", "regional"])
+@pytest.mark.parametrize("username", ["chair", "member", "manager", MULTI_MANAGER])
 def test_panel_roles_have_the_tracker(demo_db, username):
+    if username == MULTI_MANAGER:
+        add_multi_manager()
     assert "Review tracker" in menu(signed_in(username))
     at = signed_in(username, "pages/tracker.py")
     df = at.dataframe[0].value
     assert len(df) >= 1
-    assert ({"NB", "EM", "WV"} if username == "regional" else {"NB"}) == set(df["partnership"])
+    assert ({"NB", "EM", "WV"} if username == MULTI_MANAGER else {"NB"}) == set(df["partnership"])
     assert "most urgent reviews" in texts(at)
 
 
-def test_referrer_and_admin_have_no_tracker(demo_db):
-    assert "Review tracker" not in menu(signed_in("referrer"))
-    assert "Review tracker" not in menu(signed_in("admin"))
+@pytest.mark.parametrize("username", ["referrer", "admin", "regional"])
+def test_referrer_admin_and_regional_have_no_tracker(demo_db, username):
+    assert "Review tracker" not in menu(signed_in(username))
 
 
 def test_tracker_filter_to_closed_and_empty_state(demo_db):

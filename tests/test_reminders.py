@@ -45,13 +45,15 @@ from panel.reminders import (
     subject,
 )
 from panel.services import reminders as service
-from tests.conftest import TODAY
+from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 
 AS_OF = TODAY  # Monday 23 November 2026
 LEAD = "lead.reviewer@reviews.example.net"
 AGENCY_LEAD = "safeguarding.lead@police.example.net"
 EM_MANAGER = "em.manager@example.org"
 LINE_RE = re.compile(
+WV_MANAGER = "manager.wv@example.org"  # the demo's Westvale business manager
+MULTI = f"{MULTI_MANAGER}@example.org"  # a manager in all three partnerships (the scenario adds it)
     r"^(?P<ref>[A-Z]{2,8}-\d{4}-\d{3,6}(-R\d+)?)\s+(?P<what>.+) - due "
     r"(?P<due>\w{3} \d{1,2} \w{3} \d{4}) - (?P<when>\d+ working days? (late|left)|due today"
     r"|overdue since a non-working day)$"
@@ -141,9 +143,11 @@ def smtp(monkeypatch):
 @pytest.fixture
 def scenario(demo_db):
     """Demo data plus: an Eastmere-only manager (mixed-case address), an inactive Northbrook
-    manager, a lead reviewer's address on one open review, and three agency requests (one
-    overdue with a contact, one received, one on a closed review). The demo's learning actions
-    are removed: these tests work out the review-world digests exactly; actions have their own."""
+    manager, a manager of all three partnerships, a lead reviewer's address on one open review,
+    and three agency requests (one overdue with a contact, one received, one on a closed review).
+    The demo's learning actions are removed: these tests work out the review-world digests
+    exactly; actions have their own."""
+    add_multi_manager()
     with transaction() as s:
         s.execute(sa_delete(ActionNote))
         s.execute(sa_delete(Action))
@@ -288,20 +292,20 @@ def test_nothing_due_means_no_digest():
 
 def test_each_manager_gets_only_their_partnerships_items(scenario):
     digests = by_recipient(service.digests(AS_OF))
-    nb, em, regional = (digests["manager@example.org"], digests[EM_MANAGER],
-                        digests["regional@example.org"])
-    assert nb.partnerships == ("NB",) and em.partnerships == ("EM",)
-    assert regional.partnerships == ("EM", "NB", "WV")
+    nb, em, wv, several = (digests["manager@example.org"], digests[EM_MANAGER],
+                           digests[WV_MANAGER], digests[MULTI])
+    assert nb.partnerships == ("NB",) and em.partnerships == ("EM",) and wv.partnerships == ("WV",)
+    assert several.partnerships == ("EM", "NB", "WV")
     assert all(line.item.reference.startswith("NB-") for line in nb.lines)
     assert all(line.item.reference.startswith("EM-") for line in em.lines)
-    in_partnership = {code: {k for k in keys(regional) if k[0].startswith(f"{code}-")}
+    in_partnership = {code: {k for k in keys(several) if k[0].startswith(f"{code}-")}
                       for code in ("NB", "EM", "WV")}
     assert keys(nb) == in_partnership["NB"] and keys(em) == in_partnership["EM"]
+    assert keys(wv) == in_partnership["WV"]
     assert all(in_partnership.values())  # each partnership has something due in the demo
-    # Nobody who is not a manager, an agency lead or a lead reviewer is written to; an
-    # inactive manager is not, and the Westvale items go to the regional manager only.
-    assert set(digests) == {"manager@example.org", EM_MANAGER, "regional@example.org", LEAD,
-                            AGENCY_LEAD}
+    # Nobody who is not a manager, an agency lead or a lead reviewer is written to: not an
+    # inactive manager, and not the regional account (it holds no role, so no case work).
+    assert set(digests) == {"manager@example.org", EM_MANAGER, WV_MANAGER, MULTI, LEAD, AGENCY_LEAD}
 
 
 def test_manager_digest_holds_every_due_milestone_request_and_unsent_notification(scenario):
@@ -343,7 +347,7 @@ def test_lead_reviewer_gets_that_reviews_milestones_only(scenario):
                                           ReviewMilestone.planned_on <= AS_OF + timedelta(days=7)))}
     assert {(line.item.what, line.item.due_on) for line in lead.lines} == due
     # The managers of the review's partnership get the same lines.
-    assert keys(lead) <= keys(digests[EM_MANAGER]) and keys(lead) <= keys(digests["regional@example.org"])
+    assert keys(lead) <= keys(digests[EM_MANAGER]) and keys(lead) <= keys(digests[MULTI])
 
 
 def test_agency_lead_gets_their_outstanding_request_only(scenario):
@@ -420,7 +424,7 @@ def test_remind_sends_one_digest_per_recipient_and_logs_each(scenario, smtp, cap
     assert len(events) == len(expected) and {e.username for e in events} == {"system"}
     by_target = {(e.entity, e.entity_id) for e in events}
     assert ("user", users["manager"]) in by_target and ("user", users["manager.em"]) in by_target
-    assert ("user", users["regional"]) in by_target
+    assert ("user", users[MULTI_MANAGER]) in by_target and ("user", users["regional"]) not in by_target
     emails = [e for e in events if e.entity == "email"]
     assert {e.detail.split(":")[0] for e in emails} == {LEAD, AGENCY_LEAD}
     nb_event = next(e for e in events if e.entity_id == users["manager"])

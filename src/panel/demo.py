@@ -64,7 +64,10 @@ DEMO_USERS = [
     ("chair.em", "Casey Chair", [("EM", "chair")], "Integrated care board", False),
     ("member.em", "Max Member", [("EM", "member")], "Acute hospital trust", False),
     ("referrer.em", "Riley Referrer", [("EM", "referrer")], "Community health (health visiting)", False),
-    ("regional", "Rowan Regional", [("NB", "manager"), ("EM", "manager"), ("WV", "manager")], None, True),
+    # Regional only: anonymised learning across the partnerships, no role in any of them.
+    ("regional", "Rowan Regional", [], None, True),
+    ("chair.wv", "Sam Chair", [("WV", "chair")], "Police", False),
+    ("manager.wv", "Sasha Manager", [("WV", "manager")], None, False),
 ]
 REFERRER_NAMES = [
     "Designated safeguarding lead", "Named nurse for safeguarding", "Detective inspector",

@@ -149,12 +149,12 @@ class Setup:
         people: list[tuple[str, str, str | None, bool]] = []
         for username, name, memberships, agency, regional in DEMO_USERS:
             people.append((username, name, agency, regional))
-            if username in ("admin", "regional"):
+            if username == "admin":  # administers every partnership; `regional` holds no role
                 role = memberships[0][1]
                 roles += [(username, code, role) for _, code in self.parts]
             else:
                 roles += [(username, code, role) for code, role in memberships if code in code_id]
-        have = {(c, r) for u, c, r in roles if u not in ("admin", "regional")}
+        have = {(c, r) for u, c, r in roles if u != "admin"}
         for _, code in self.parts:
             for role, title, agency in (("chair", "Chair", "Children's social care"),
                                         ("member", "Member", "Police"), ("manager", "Manager", None)):
@@ -174,7 +174,7 @@ class Setup:
         for username, code, role in roles:
             pid, uid = code_id[code], self.users[username]
             rows.add(Membership, {"id": ids.take(Membership), "user_id": uid, "partnership_id": pid, "role": role})
-            if username not in ("admin", "regional"):
+            if username != "admin":
                 self.by_role[pid].setdefault(role, []).append(uid)
         self.referrers = {code_id["NB"]: self.users.get("referrer"), code_id.get("EM"): self.users.get("referrer.em")}
         self.types: dict[int, dict[str, dict]] = {}

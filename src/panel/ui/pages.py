@@ -21,6 +21,7 @@ class PageSpec:
     permissions: tuple[str, ...]  # any one of these, in any partnership
     in_menu: bool = True
     public: bool = False  # shown to everyone signed in, and reachable before signing in
+    regional: bool = False  # also shown to regional accounts (anonymised learning across partnerships)
 
 
 PAGES: list[PageSpec] = [
@@ -48,7 +49,7 @@ PAGES: list[PageSpec] = [
              ("referral.read",)),
     # Learning
     PageSpec("explorer", "pages/explorer.py", "Learning explorer", ":material/insights:", "Learning",
-             ("learning.read",)),
+             ("learning.read",), regional=True),
     PageSpec("actions", "pages/actions.py", "Action register", ":material/checklist:", "Learning",
              ("learning.read",)),
     PageSpec("briefing", "pages/briefing.py", "7-minute briefing", ":material/article:", "Learning",
@@ -71,7 +72,8 @@ PAGES: list[PageSpec] = [
 
 
 def visible_pages(actor: Actor) -> list[PageSpec]:
-    pages = [p for p in PAGES if any(actor.can(perm) for perm in p.permissions)]
+    pages = [p for p in PAGES if any(actor.can(perm) for perm in p.permissions)
+             or (p.regional and actor.is_regional)]
     if not pages:
         pages = [PageSpec("no-access", "pages/no_access.py", "No access", ":material/block:", "", ())]
     return pages + [p for p in PAGES if p.public]

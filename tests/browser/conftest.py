@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from tests.conftest import TODAY
 
@@ -124,6 +124,28 @@ def wait_idle(page: Page, checks: int = 5) -> None:
     `checks` polls 100 ms apart. A page that has not yet run at all is "initial", not idle.
     """
     page.wait_for_function(IDLE_JS, arg=checks, timeout=60_000)
+
+
+def until(done, what: str, wait: float = 20.0) -> None:
+    """Poll `done()` (the database, usually) until it is true; fail after `wait` seconds. For an
+    action whose effect is not on the screen: the action itself is never repeated."""
+    deadline = time.monotonic() + wait
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen within {wait:.0f} s")
+        time.sleep(0.1)
+
+
+def open_list(page: Page, box: Locator) -> None:
+    """Open a selectbox or multiselect with a click, once the app is idle. Its list is a popover
+    that closes when anything around it scrolls; the scroll that brings the box into view is
+    dispatched on the next frame, which on a busy machine can come after the click and close
+    the list just opened. So scroll first, let two frames pass, then click."""
+    wait_idle(page)
+    box.scroll_into_view_if_needed()
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    box.click()
+    expect(box).to_have_attribute("aria-expanded", "true")
 
 
 def sign_in(page: Page, username: str, path: str = "/") -> None:

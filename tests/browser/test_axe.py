@@ -98,22 +98,24 @@ def demo_references(data_dir: Path, monkeypatch) -> dict[str, str]:
             "review": review.reference, "briefing": review.reference}
 
 
-def open_page(page, role: str, path: str) -> None:
-    """Open a page by its address. The sign-in cookie is written by a component just after
-    signing in; a page opened before it landed shows the sign-in form (and then the page the
-    address asked for, once signed in again)."""
+def open_page(page, path: str) -> None:
+    """Open a page by its address, signed in by the cookie `sign_in` waited for."""
     page.goto(path)
-    signed_in = page.get_by_role("button", name="Sign out", exact=True)
-    signed_in.or_(page.get_by_role("textbox", name="Username")).first.wait_for()
-    if not signed_in.is_visible():
-        sign_in(page, role, path)
-    signed_in.wait_for()
+    page.get_by_role("button", name="Sign out", exact=True).wait_for()
+
+
+# Charts (vega-embed) and grids (glide) draw after the script run has sent them: drawn once every
+# visible chart has its canvas or SVG marks and every visible grid its canvas.
+DRAWN = """() => {
+    const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.checkVisibility());
+    return shown('[data-testid="stVegaLiteChart"]').every(c => c.querySelector('canvas, svg.marks'))
+        && shown('[data-testid="stDataFrame"]').every(g => g.querySelector('canvas'));
+}"""
 
 
 def idle(page) -> None:
     wait_idle(page)
-    # Charts (vega-embed) and grids draw after the script run; give them a moment to settle.
-    page.wait_for_timeout(400)
+    page.wait_for_function(DRAWN)
     wait_idle(page)
 
 
@@ -158,7 +160,7 @@ def test_no_serious_or_critical_axe_violations(browser, server, tmp_path, monkey
         for spec in specs:
             query = f"?ref={refs[spec.key]}" if spec.key in refs else ""
             try:
-                open_page(page, role, f"/{spec.key}{query}")
+                open_page(page, f"/{spec.key}{query}")
                 page.get_by_role("heading", level=1).first.wait_for()
             except Exception as e:  # a page that never draws is a failure too, but check the rest
                 out = ROOT / "test-artifacts"

@@ -7,14 +7,13 @@ indicator (a computed outline or box-shadow on it or on the box Streamlit draws 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from panel.db import get_engine
 from panel.services import decisions
-from tests.browser.conftest import PASSWORD, wait_idle
+from tests.browser.conftest import PASSWORD, until, wait_idle
 from tests.conftest import TODAY
 from tests.test_decisions_service import accepted, referral
 
@@ -52,6 +51,7 @@ LOOK = """() => { window.__kbLook = el => {
     }
     return out;
 }; }"""
+NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; }"
 CHANGED = """() => {
     const stop = window.__kbStop;
     if (!stop || !stop.el.isConnected || document.activeElement === stop.el) return null;
@@ -89,8 +89,6 @@ class Keyboard:
             f = self.focused()
             seen.append(f"{f['role']}:{f['name'][:40]}")
             if pattern.search(f["name"]) and (role is None or f["role"] == role):
-                self.page.wait_for_timeout(300)  # let focus styles finish their transition
-                f = self.focused()
                 self.stops.append(f)
                 return f
             self.page.evaluate("window.__kbStop = null")  # passed by: not a stop
@@ -126,20 +124,14 @@ class Keyboard:
                 f"border or background change on focus")
 
 
-def until(done, wait: float = 15.0) -> None:
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if done():
-            return
-        time.sleep(0.2)
-    raise AssertionError("the database did not show the change")
-
-
 def keyboard_sign_in(page, username: str) -> Keyboard:
     kb = Keyboard(page)
     page.goto("/")
+    # Focus styles are read the moment focus arrives and leaves: with transitions off they are
+    # already their final values then (the look a person sees once the animation has run).
+    page.add_style_tag(content=NO_TRANSITIONS)
+    wait_idle(page)  # the first run may still be drawing: one sign-in form once it has finished
     page.get_by_role("textbox", name="Username").wait_for()
-    wait_idle(page)
     kb.type_into("Username", username)
     kb.type_into("Password", PASSWORD)
     kb.press("Sign in")
@@ -203,7 +195,7 @@ def test_screen_and_decide_by_keyboard(page, reference):
     wait_idle(page)
     expect(page.get_by_text("1 unsaved answer(s).")).to_be_visible()
     kb.press("Save answers")
-    until(lambda: referral(reference).interagency_concerns != before)
+    until(lambda: referral(reference).interagency_concerns != before, "the answer saved")
 
     # The decision.
     kb.choose("Outcome", "Rapid review")
@@ -211,12 +203,13 @@ def test_screen_and_decide_by_keyboard(page, reference):
     kb.to("Present")  # the first person's attendance
     page.keyboard.press("Space")
     kb.press("Record decision")
-    until(lambda: decisions.decisions_for(actor("chair"), reference))
+    until(lambda: decisions.decisions_for(actor("chair"), reference), "the decision recorded")
     expect(page.get_by_text("A decision is recorded and waiting for the chair's signature.")).to_be_visible()
     kb.to("I confirm attendance as shown", "checkbox")
     page.keyboard.press("Space")
+    wait_idle(page)  # a checkbox outside a form reruns the page
     kb.press("Sign decision")
-    until(lambda: referral(reference).status == "decided")
+    until(lambda: referral(reference).status == "decided", "the decision signed")
     expect(page.get_by_text(re.compile(rf"Decision signed. Review {reference}-R1 created"))).to_be_visible()
     print(f"\nkeyboard, sign in, screen and decide: {kb.summary()}")
     kb.assert_focus_visible()

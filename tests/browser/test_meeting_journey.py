@@ -7,7 +7,7 @@ import docx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in, wait_idle
+from tests.browser.conftest import sign_in, until, wait_idle
 from tests.conftest import sql
 
 pytestmark = pytest.mark.browser
@@ -22,17 +22,15 @@ def present() -> int:
     return sql("select count(*) from meetingmember where attendance = 'present'")[0][0]
 
 
-def mark_present(page, nth: int) -> None:
-    """Click a row's Present; a click that lands mid-rerun is lost, so check and click again."""
+def mark_present(page, who: str) -> None:
+    """Click Present on `who`'s attendance row once the app is idle, and wait for the database
+    to record it."""
     before = present()
-    for _ in range(3):
-        page.get_by_text("Present", exact=True).nth(nth).click()
-        wait_idle(page)
-        for _ in range(20):
-            if present() > before:
-                return
-            page.wait_for_timeout(100)
-    raise AssertionError(f"attendance row {nth} was not recorded")
+    wait_idle(page)
+    row = page.get_by_test_id("stHorizontalBlock").filter(has_text=who)
+    row.get_by_text("Present", exact=True).click()
+    until(lambda: present() > before, f"{who} recorded as present")
+    wait_idle(page)
 
 
 def test_chair_runs_a_meeting_and_downloads_the_minutes(page, tmp_path):
@@ -44,15 +42,15 @@ def test_chair_runs_a_meeting_and_downloads_the_minutes(page, tmp_path):
     expect(page.get_by_role("heading", name=re.compile(r"Northbrook .* Monday 23 November 2026"))).to_be_visible()
 
     page.get_by_role("tab", name="Attendance").click()
-    for i in range(3):  # the three invited panel members who attend
-        mark_present(page, i)
+    for who in ("Chris Chair", "Mel Manager", "Morgan Member"):  # the invited panel members
+        mark_present(page, who)
     page.get_by_role("textbox", name="Name").fill("Designated nurse (guest)")
     page.get_by_role("combobox", name="Agency").click()
     page.keyboard.type("Integrated care board")
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Add attendee").click()
     wait_idle(page)
-    mark_present(page, 4)  # the guest
+    mark_present(page, "Designated nurse (guest)")
 
     page.get_by_role("tab", name="Meeting mode").click()
     expect(page.get_by_text(re.compile(r"For this item: quorate", re.I)).first).to_be_visible()

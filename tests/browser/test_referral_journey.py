@@ -6,13 +6,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in, sign_out, wait_idle
+from tests.browser.conftest import open_list, sign_in, sign_out, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def choose(page, label: str, option: str) -> None:
-    page.get_by_label(label).click()
+    open_list(page, page.get_by_role("combobox", name=label))
     page.get_by_role("option", name=option, exact=True).click()
 
 

@@ -5,14 +5,13 @@ rapid review it created."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from panel.db import get_engine
 from panel.services import decisions, reviews, screening
-from tests.browser.conftest import sign_in, wait_idle
+from tests.browser.conftest import open_list, sign_in, until, wait_idle
 from tests.conftest import TODAY
 from tests.test_decisions_service import accepted, actor, referral
 
@@ -42,46 +41,26 @@ def cell(grid, text: str):
 
 
 def choose(page, label: str, option) -> None:
-    """Open a selectbox or multiselect and pick an option. A click sometimes only focuses the
-    combobox (seen on the form's selectbox after a rerun), so open it from the keyboard then."""
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    try:
-        expect(box).to_have_attribute("aria-expanded", "true", timeout=1_000)
-    except AssertionError:
-        page.keyboard.press("ArrowDown")
+    """Open a selectbox or multiselect and pick an option."""
+    open_list(page, page.get_by_role("combobox", name=label))
     page.get_by_role("option", name=option).click()
 
 
 def navigate(page, click, path: str) -> None:
-    """Click a link or button that changes the URL. A click that lands while the first script
-    run after signing in is still settling can be lost (seen about 1 in 15 runs), so click again
-    if the URL did not change."""
-    for _ in range(3):
-        click()
-        wait_idle(page)
-        try:
-            expect(page).to_have_url(re.compile(re.escape(path)), timeout=3_000)
-            return
-        except AssertionError:
-            continue
+    """Click a link or button that changes the URL, once the app is idle."""
+    wait_idle(page)
+    click()
     expect(page).to_have_url(re.compile(re.escape(path)))
+    wait_idle(page)
 
 
-def press(page, name: str, done, tries: int = 3, wait: float = 10.0) -> None:
-    """Press a button that saves, until the database shows `done()`. Under load (pytest -n) a
-    click that lands while a run ending in st.rerun() is finishing is occasionally dropped; the
-    database, not the screen, says whether it took, so a slow save is never submitted twice."""
-    for _ in range(tries):
-        page.get_by_role("button", name=name).click()
-        wait_idle(page)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if done():
-                wait_idle(page)
-                return
-            page.wait_for_timeout(200)
-    raise AssertionError(f"pressing {name!r} {tries} times did not save")
+def press(page, name: str, done) -> None:
+    """Press a button that saves, once the app is idle, and wait until the database shows
+    `done()`: the database, not the screen, says whether it took."""
+    wait_idle(page)
+    page.get_by_role("button", name=name).click()
+    until(done, f"pressing {name!r} saved")
+    wait_idle(page)
 
 
 def test_chair_screens_decides_and_opens_the_rapid_review(page, reference):

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in, wait_idle
+from tests.browser.conftest import open_list, sign_in, wait_idle
 from tests.conftest import sql
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,7 @@ def test_manager_fixes_a_late_rapid_review_and_exports(page, server, tmp_path):
     wait_idle(page)
     expect(page.get_by_role("heading", name=re.compile(REVIEW))).to_be_visible()
 
-    page.get_by_label("Milestone", exact=True).click()
+    open_list(page, page.get_by_role("combobox", name="Milestone", exact=True))
     page.get_by_role("option", name=re.compile("sent to the National Panel")).click()
     page.get_by_role("spinbutton", name="day, Date").click()
     page.keyboard.type("09082024")

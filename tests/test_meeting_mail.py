@@ -2,10 +2,8 @@
 
 import email
 import email.policy
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from panel.db import read_session
@@ -13,6 +11,7 @@ from panel.models import AuditEvent, MeetingMember, User
 from panel.services import accounts, meeting_attendance, meeting_mail, meetings
 from panel.services.errors import PanelError, PermissionDenied
 from tests.conftest import TODAY
+from tests.loopback import SMTPServer, refusing_port
 
 
 class Inbox:
@@ -22,12 +21,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
         return "250 OK"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -44,12 +37,12 @@ def meeting(demo_db):
 
 
 def test_minutes_go_to_attendees_with_the_document(meeting, monkeypatch):
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    inbox = Inbox()
+    controller = SMTPServer(inbox)
     controller.start()
     try:
         monkeypatch.setenv("PANEL_SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("PANEL_SMTP_PORT", str(port))
+        monkeypatch.setenv("PANEL_SMTP_PORT", str(controller.port))
         sent = meeting_mail.email_minutes(accounts.actor_for("chair"), meeting)
     finally:
         controller.stop()
@@ -63,9 +56,9 @@ def test_minutes_go_to_attendees_with_the_document(meeting, monkeypatch):
 
 
 def test_mail_server_down_is_reported_and_nothing_audited(meeting, monkeypatch):
-    monkeypatch.setenv("PANEL_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("PANEL_SMTP_PORT", str(free_port()))
-    with pytest.raises(PanelError, match="Could not send the minutes"):
+    with refusing_port() as port, pytest.raises(PanelError, match="Could not send the minutes"):
+        monkeypatch.setenv("PANEL_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("PANEL_SMTP_PORT", str(port))
         meeting_mail.email_minutes(accounts.actor_for("chair"), meeting)
     with read_session() as s:
         assert not s.exec(select(AuditEvent).where(AuditEvent.detail.like("minutes e-mailed%"))).first()

@@ -12,7 +12,6 @@ import socket
 from datetime import date, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func
 from sqlmodel import select
@@ -46,14 +45,15 @@ from panel.reminders import (
 )
 from panel.services import reminders as service
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
+from tests.loopback import SMTPServer, refusing_port
 
 AS_OF = TODAY  # Monday 23 November 2026
 LEAD = "lead.reviewer@reviews.example.net"
 AGENCY_LEAD = "safeguarding.lead@police.example.net"
 EM_MANAGER = "em.manager@example.org"
-LINE_RE = re.compile(
 WV_MANAGER = "manager.wv@example.org"  # the demo's Westvale business manager
 MULTI = f"{MULTI_MANAGER}@example.org"  # a manager in all three partnerships (the scenario adds it)
+LINE_RE = re.compile(
     r"^(?P<ref>[A-Z]{2,8}-\d{4}-\d{3,6}(-R\d+)?)\s+(?P<what>.+) - due "
     r"(?P<due>\w{3} \d{1,2} \w{3} \d{4}) - (?P<when>\d+ working days? (late|left)|due today"
     r"|overdue since a non-working day)$"
@@ -75,12 +75,6 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = args.fn(args)
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def by_recipient(digests: list[Digest]) -> dict[str, Digest]:
@@ -122,16 +116,15 @@ class Collector:
 @pytest.fixture
 def smtp(monkeypatch):
     """Start a local SMTP server; yields a function that starts it with a given handler."""
-    started: list[Controller] = []
+    started: list[SMTPServer] = []
 
     def start(handler: Collector | None = None) -> Collector:
         handler = handler or Collector()
-        port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller = SMTPServer(handler)
         controller.start()
         started.append(controller)
         monkeypatch.setenv("PANEL_SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("PANEL_SMTP_PORT", str(port))
+        monkeypatch.setenv("PANEL_SMTP_PORT", str(controller.port))
         monkeypatch.setenv("PANEL_SMTP_SENDER", "panel@partnership.example.org")
         return handler
 
@@ -452,11 +445,11 @@ def test_as_of_defaults_to_today(scenario, capsys, monkeypatch):
 
 
 def test_smtp_down_exits_2_and_marks_nothing_as_sent(scenario, capsys, monkeypatch):
-    port = free_port()  # nobody listens here
-    monkeypatch.setenv("PANEL_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("PANEL_SMTP_PORT", str(port))
     audits_before = count(AuditEvent)
-    code, out, err = run(capsys, "remind", "--as-of", "2026-11-23")
+    with refusing_port() as port:
+        monkeypatch.setenv("PANEL_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("PANEL_SMTP_PORT", str(port))
+        code, out, err = run(capsys, "remind", "--as-of", "2026-11-23")
     assert code == 2 and out == ""
     assert err.startswith(f"Could not send reminders: the mail server at 127.0.0.1:{port} is not reachable (")
     assert "refused" in err.lower() and err.strip().endswith("Nothing was marked as sent.")
@@ -490,9 +483,10 @@ def test_a_refused_recipient_is_reported_and_the_others_still_go(scenario, smtp,
 
 
 def test_nothing_due_sends_nothing_and_needs_no_mail_server(db, capsys, monkeypatch):
-    monkeypatch.setenv("PANEL_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("PANEL_SMTP_PORT", str(free_port()))
-    code, out, err = run(capsys, "remind", "--as-of", "2026-11-23")
+    with refusing_port() as port:
+        monkeypatch.setenv("PANEL_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("PANEL_SMTP_PORT", str(port))
+        code, out, err = run(capsys, "remind", "--as-of", "2026-11-23")
     assert (code, err) == (0, "") and out.strip() == "Nothing to remind anyone of as of 2026-11-23."
     assert count(ReminderLog) == 0
 

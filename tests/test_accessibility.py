@@ -55,7 +55,7 @@ def _chart_table_page():
 
 
 def test_chart_table_is_a_plain_table_with_dates_written_out():
-    at = AppTest.from_function(_chart_table_page).run()
+    at = AppTest.from_function(_chart_table_page, default_timeout=60).run()
     assert not at.exception
     assert at.expander[0].label == "The timeline: the figures as a table"
     table = at.table[0].value

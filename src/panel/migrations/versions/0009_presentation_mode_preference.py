@@ -21,9 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # A literal default ('0', which both engines read as false), not sa.false(): an expression
+    # default makes SQLite's batch mode copy the whole table, and dropping the old `user` table
+    # fails its foreign keys once any row refers to a user.
     with op.batch_alter_table("user") as batch:
         batch.add_column(sa.Column("presentation_mode", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+                                   server_default="0"))
 
 
 def downgrade() -> None:

@@ -8,9 +8,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.db import read_session
 from panel.models import Partnership
-from panel.services import accounts, referrals
+from panel.referrals import service as referrals
 from tests.browser.conftest import sign_in, wait_idle
 from tests.conftest import TODAY
 
@@ -53,7 +54,11 @@ class Wire:
 
 
 def toggle(page):
-    return page.get_by_label("Presentation mode", exact=True)
+    """The sidebar's switch. Its key follows the stored preference, so turning it over replaces
+    the widget: wait until the replaced one has gone before reading it."""
+    switch = page.get_by_label("Presentation mode", exact=True)
+    expect(switch).to_have_count(1)
+    return switch
 
 
 def test_presentation_mode_holds_on_every_page_by_every_way(page):

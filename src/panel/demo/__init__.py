@@ -1,0 +1,1 @@
+"""Invented demo data: the small demo for trying Panel out, and region/nation scale data for benchmarks."""

@@ -1,0 +1,1 @@
+"""Learning: findings, recommendations, actions, the explorer, search, regional sharing and briefings."""

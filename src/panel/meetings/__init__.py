@@ -1,0 +1,1 @@
+"""Panel meetings: agenda rules, attendance, items, minutes and their mail."""

@@ -1,0 +1,1 @@
+"""Referrals: the notification form's rules and the queue's service."""

@@ -1,0 +1,1 @@
+"""Reminders: digests of what is overdue or due soon, and sending them."""

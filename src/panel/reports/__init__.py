@@ -1,0 +1,1 @@
+"""Reports: statutory timeliness figures for the page, the export and the command line."""

@@ -1,0 +1,1 @@
+"""Retention: how long each record type is kept, and applying it."""

@@ -1,0 +1,1 @@
+"""Reviews: review types, the lifecycle of milestones, the review record and the tracker."""

@@ -1,0 +1,1 @@
+"""Themes: the taxonomy, tags on records, and recurring themes."""

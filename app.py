@@ -5,7 +5,7 @@ It only routes. Pages call services; services check permissions on every call.
 
 import streamlit as st
 
-from panel.services import accounts
+from panel.accounts import service as accounts
 from panel.ui import a11y, auth
 from panel.ui.common import NEXT_PAGE, esc, remember_requested_page
 from panel.ui.errors import run_page

@@ -55,7 +55,7 @@ def selected(quick: bool) -> list[BenchPage]:
 
 def _user_for(permissions: tuple[str, ...]) -> str:
     """The first demo account (named after its role) whose role may open a page."""
-    from panel.services.access import PERMISSIONS
+    from panel.core.access import PERMISSIONS
 
     for role in ("chair", "manager", "member", "referrer", "admin"):
         if not permissions or any(role in PERMISSIONS[p] for p in permissions):

@@ -6,8 +6,9 @@ import math
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from panel.services import accounts, actions
-from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.accounts import service as accounts
+from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.learning import actions
 from panel.ui.common import (
     RAG_LABELS,
     RAG_STYLES,

@@ -3,7 +3,8 @@ Searching and exporting are themselves recorded."""
 
 import streamlit as st
 
-from panel.services import accounts, audit_log
+from panel.accounts import audit_log
+from panel.accounts import service as accounts
 from panel.ui import cached
 from panel.ui.common import actor, empty_state, esc, first_view, header, mark_viewed, today
 

@@ -5,10 +5,10 @@ import hashlib
 
 import streamlit as st
 
-from panel import anonymise
-from panel.briefing import SECTIONS, fits_one_page, numbered_heading
-from panel.services import briefings
-from panel.services.errors import NotFound
+from panel.core import anonymise
+from panel.core.errors import NotFound
+from panel.learning import briefings
+from panel.learning.briefing import SECTIONS, fits_one_page, numbered_heading
 from panel.ui.common import (
     actor,
     empty_state,

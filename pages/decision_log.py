@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from panel.services import decision_log, meetings
+from panel.meetings import service as meetings
+from panel.screening import decision_log
 from panel.ui.common import actor, empty_state, header
 
 me = actor()

@@ -6,9 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from panel.services import accounts, learning
-from panel.services.errors import NotFound
-from panel.themes import search_terms, theme_from_selection
+from panel.accounts import service as accounts
+from panel.core.errors import NotFound
+from panel.learning import service as learning
+from panel.themes.rules import search_terms, theme_from_selection
 from panel.ui import cached
 from panel.ui.a11y import chart_table, crosstab
 from panel.ui.common import actor, empty_state, esc, header, today

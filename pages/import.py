@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from panel import tracker_io
-from panel.services import imports
-from panel.services.errors import PanelError
+from panel.core.errors import PanelError
+from panel.tracker_io import service as imports
 from panel.ui.common import actor, empty_state, esc, header, today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

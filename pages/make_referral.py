@@ -8,7 +8,10 @@ import secrets
 
 import streamlit as st
 
-from panel.referral_rules import (
+from panel.accounts import service as accounts
+from panel.core.errors import AlreadySaved, ValidationFailed
+from panel.referrals import service as referrals
+from panel.referrals.rules import (
     ABUSE_OR_NEGLECT,
     ETHNICITY,
     HARM,
@@ -17,8 +20,6 @@ from panel.referral_rules import (
     LOCATION,
     SEX,
 )
-from panel.services import accounts, referrals
-from panel.services.errors import AlreadySaved, ValidationFailed
 from panel.ui.common import (
     actor,
     empty_state,
@@ -73,10 +74,10 @@ token = st.session_state.setdefault("mr_token", secrets.token_urlsafe(24))
 if saved := st.session_state.get("mr_saved"):
     reference, again = saved
     if again:
-        st.info(f"Already saved: {reference}. The form was sent twice; only one referral was made.",
+        st.info(f"Already saved: {esc(reference)}. The form was sent twice; only one referral was made.",
                 icon=":material/content_copy:")
     if me.can("referral.read"):
-        st.page_link("pages/referral.py", label=f"Open referral {reference}", query_params={"ref": reference},
+        st.page_link("pages/referral.py", label=f"Open referral {esc(reference)}", query_params={"ref": reference},
                      icon=":material/description:")
     else:
         st.page_link("pages/my_referrals.py", label="Follow it under My referrals", icon=":material/list:")

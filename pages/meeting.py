@@ -3,24 +3,16 @@ attendance, quorum, conflicts, decisions, actions and the minutes. Members and m
 
 import streamlit as st
 
-from panel import meetings as rules
-from panel.services import (
-    decisions,
-    meeting_attendance,
-    meeting_items,
-    meeting_mail,
-    meeting_minutes,
-    review_types,
-    screening,
-)
-from panel.services import meetings as svc
-from panel.services.errors import (
-    NotFound,
-    PanelError,
-    PermissionDenied,
-    StaleEdit,
-    ValidationFailed,
-)
+from panel.core.errors import NotFound, PanelError, PermissionDenied, StaleEdit, ValidationFailed
+from panel.meetings import attendance as meeting_attendance
+from panel.meetings import items as meeting_items
+from panel.meetings import mail as meeting_mail
+from panel.meetings import minutes_service as meeting_minutes
+from panel.meetings import rules
+from panel.meetings import service as svc
+from panel.reviews import types_service as review_types
+from panel.screening import decisions
+from panel.screening import service as screening
 from panel.ui.common import (
     actor,
     empty_state,

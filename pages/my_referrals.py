@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from panel.services import referrals
+from panel.referrals import service as referrals
 from panel.ui.common import actor, child_rows, empty_state, header, today
 
 me = actor()

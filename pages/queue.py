@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from panel.referral_rules import HARM, OPEN_STATUSES, STATUSES
-from panel.services import accounts, referrals
+from panel.accounts import service as accounts
+from panel.referrals import service as referrals
+from panel.referrals.rules import HARM, OPEN_STATUSES, STATUSES
 from panel.ui.common import (
     RAG_LABELS,
     RAG_STYLES,

@@ -4,7 +4,9 @@ import json
 
 import streamlit as st
 
-from panel.referral_rules import (
+from panel.core.errors import NotFound, StaleEdit, ValidationFailed
+from panel.referrals import service as referrals
+from panel.referrals.rules import (
     ABUSE_OR_NEGLECT,
     ETHNICITY,
     HARM,
@@ -16,8 +18,6 @@ from panel.referral_rules import (
     age_band,
     notification_clock,
 )
-from panel.services import referrals
-from panel.services.errors import NotFound, StaleEdit, ValidationFailed
 from panel.ui.common import (
     RAG_LABELS,
     actor,

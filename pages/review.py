@@ -3,10 +3,12 @@ decision and the National Panel's response."""
 
 import streamlit as st
 
-from panel.lifecycle import RAG
-from panel.screening import LCSPR_CONSIDERATIONS
-from panel.services import accounts, review_record, reviews
-from panel.services.errors import NotFound, StaleEdit, ValidationFailed
+from panel.accounts import service as accounts
+from panel.core.errors import NotFound, StaleEdit, ValidationFailed
+from panel.reviews import record as review_record
+from panel.reviews import service as reviews
+from panel.reviews.lifecycle import RAG
+from panel.screening.rules import LCSPR_CONSIDERATIONS
 from panel.ui.common import (
     RAG_LABELS,
     actor,

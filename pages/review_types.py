@@ -5,9 +5,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from panel.review_types import ANCHORS, UNITS
-from panel.services import accounts, review_types
-from panel.services.errors import NotFound, StaleEdit, ValidationFailed
+from panel.accounts import service as accounts
+from panel.core.errors import NotFound, StaleEdit, ValidationFailed
+from panel.reviews import types_service as review_types
+from panel.reviews.types import ANCHORS, UNITS
 from panel.ui.common import actor, empty_state, esc, header
 
 me = actor()

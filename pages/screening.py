@@ -6,18 +6,16 @@ from datetime import date
 
 import streamlit as st
 
-from panel.referral_rules import STATUSES
-from panel.screening import CHOICES, CRITERIA_HELP
-from panel.services import (
-    decisions,
-    referrals,
-    review_types,
-    reviews,
-    screening,
-    theme_tags,
-)
-from panel.services import themes as theme_service
-from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.referrals import service as referrals
+from panel.referrals.rules import STATUSES
+from panel.reviews import service as reviews
+from panel.reviews import types_service as review_types
+from panel.screening import decisions
+from panel.screening import service as screening
+from panel.screening.rules import CHOICES, CRITERIA_HELP
+from panel.themes import service as theme_service
+from panel.themes import tags as theme_tags
 from panel.ui import cached
 from panel.ui.common import (
     RAG_LABELS,

@@ -3,8 +3,8 @@ is kept (a merged theme stays, inactive, pointing at the theme it became)."""
 
 import streamlit as st
 
-from panel.services import themes
-from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.themes import service as themes
 from panel.ui.common import actor, empty_state, esc, header
 
 me = actor()

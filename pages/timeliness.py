@@ -10,8 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from panel import timeliness
-from panel.services import accounts, reports
+from panel.accounts import service as accounts
+from panel.reports import service as reports
+from panel.reports import timeliness
 from panel.ui import cached
 from panel.ui.common import actor, empty_state, esc, header, today
 

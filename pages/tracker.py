@@ -4,7 +4,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from panel.services import accounts, tracker
+from panel.accounts import service as accounts
+from panel.reviews import tracker
 from panel.ui import cached
 from panel.ui.a11y import chart_table
 from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, header, today

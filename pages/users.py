@@ -4,9 +4,10 @@ takes: create, roles, disable/enable, unlock, temporary password, sign out every
 import pandas as pd
 import streamlit as st
 
-from panel.services import accounts, users
-from panel.services.access import ROLE_LABELS, ROLES
-from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.accounts import service as accounts
+from panel.accounts import users
+from panel.core.access import ROLE_LABELS, ROLES
+from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.ui.common import actor, empty_state, esc, field_error, header
 
 me = actor()

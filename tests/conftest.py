@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from panel import demo, migrate
-from panel.db import dispose_engine, get_engine
+from panel import migrate
+from panel.core.db import dispose_engine, get_engine
+from panel.demo import small as demo
 from tests import pgserver
 
 TODAY = date(2026, 11, 23)  # a Monday; the demo is laid out around it
@@ -221,10 +222,10 @@ def add_multi_manager(codes: tuple[str, ...] | None = None) -> str:
     does not have (it holds no role). Returns the username."""
     from sqlmodel import select
 
-    from panel.db import read_session
+    from panel.accounts.service import create_user
+    from panel.core.access import SYSTEM
+    from panel.core.db import read_session
     from panel.models import Partnership
-    from panel.services.access import SYSTEM
-    from panel.services.accounts import create_user
 
     if codes is None:
         with read_session() as s:

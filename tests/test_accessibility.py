@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from panel.services import accounts
+from panel.accounts import service as accounts
 from panel.ui import a11y
 from panel.ui.pages import visible_pages
 from tests.apptest import APP, menu, signed_in, texts

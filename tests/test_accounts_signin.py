@@ -10,12 +10,13 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from panel import db as panel_db
-from panel.db import read_session, transaction
-from panel.demo import DEMO_PASSWORD
+from panel.accounts import service as accounts
+from panel.accounts import users
+from panel.core import db as panel_db
+from panel.core.db import read_session, transaction
+from panel.core.errors import PermissionDenied, ValidationFailed
+from panel.demo.small import DEMO_PASSWORD
 from panel.models import AuditEvent, User
-from panel.services import accounts, users
-from panel.services.errors import PermissionDenied, ValidationFailed
 from panel.ui import auth
 from tests.apptest import APP, texts
 

@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from panel.db import read_session
-from panel.demo import DEMO_PASSWORD
+from panel.accounts import service as accounts
+from panel.accounts import users
+from panel.core.access import SYSTEM
+from panel.core.db import read_session
+from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.demo.small import DEMO_PASSWORD
 from panel.models import AuditEvent, Membership, Partnership, User
-from panel.services import accounts, users
-from panel.services.access import SYSTEM
-from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
 
 
 def pid(code: str) -> int:

@@ -12,8 +12,11 @@ import openpyxl
 import pytest
 from sqlmodel import func, select
 
-from panel.clock import add_working_days
-from panel.db import read_session, transaction
+from panel.accounts import service as accounts
+from panel.core.clock import add_working_days
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.learning import actions
 from panel.models import (
     Action,
     ActionNote,
@@ -24,8 +27,6 @@ from panel.models import (
     RecommendationAgency,
     Review,
 )
-from panel.services import accounts, actions
-from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from tests.conftest import TODAY, add_multi_manager
 
 NB_REVIEW = "NB-2026-005-R1"

@@ -12,11 +12,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from panel.db import get_engine, read_session, transaction
+from panel.accounts import service as accounts
+from panel.core import audit
+from panel.core.access import SYSTEM
+from panel.core.db import get_engine, read_session, transaction
+from panel.core.errors import PermissionDenied
 from panel.models import AuditEvent, AuditPurge
-from panel.services import accounts, audit
-from panel.services.access import SYSTEM
-from panel.services.errors import PermissionDenied
 
 ROOT = Path(__file__).resolve().parent.parent
 

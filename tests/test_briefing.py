@@ -11,12 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from panel import anonymise, briefing
-from panel.anonymise import Identifiers
-from panel.db import read_session, transaction
+from panel.accounts import service as accounts
+from panel.core import anonymise
+from panel.core.anonymise import Identifiers
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound
+from panel.learning import briefing, briefings
 from panel.models import AuditEvent, Finding, Recommendation, Referral, Review
-from panel.services import accounts, briefings
-from panel.services.errors import NotFound
 
 DOB = date(2017, 6, 3)
 IDS = Identifiers(initials="AS", dob=DOB, names=("Jane Smith", "Detective inspector"))

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.access import Actor
+from panel.core.db import read_session
+from panel.learning import service as learning
 from panel.models import Review
-from panel.services import accounts, learning, review_record, tracker
-from panel.services.access import Actor
+from panel.reviews import record as review_record
+from panel.reviews import tracker
 from panel.ui import cached
 from tests.conftest import TODAY, add_multi_manager
 
@@ -81,7 +84,7 @@ def test_two_partnerships_get_their_own_cached_timeliness(demo_db, fresh_cache):
 
 
 def test_a_view_is_not_a_write_but_a_triage_is(demo_db, fresh_cache):
-    from panel.services import referrals
+    from panel.referrals import service as referrals
 
     chair = _actor("chair")
     df, _ = referrals.queue(chair, referrals.QueueFilter(statuses=("new",)), TODAY)
@@ -94,8 +97,8 @@ def test_a_view_is_not_a_write_but_a_triage_is(demo_db, fresh_cache):
 
 
 def test_recurring_themes_cached_for_one_partnership_are_not_found_for_another(demo_db, fresh_cache):
-    from panel.services import referrals
-    from panel.services.errors import NotFound
+    from panel.core.errors import NotFound
+    from panel.referrals import service as referrals
 
     nb = _actor("chair")
     df, _ = referrals.queue(nb, referrals.QueueFilter(statuses=("accepted",)), TODAY)

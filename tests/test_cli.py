@@ -7,9 +7,9 @@ import pytest
 from sqlmodel import select
 
 from panel.cli import main
-from panel.db import read_session
+from panel.core.db import read_session
 from panel.models import AuditEvent, Membership, Partnership, Referral, ReviewType, User
-from panel.review_types import DEFAULT_REVIEW_TYPES
+from panel.reviews.types import DEFAULT_REVIEW_TYPES
 from tests.conftest import TODAY
 
 NAME = "Northbrook Safeguarding Children Partnership"

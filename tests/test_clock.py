@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from panel.clock import add_months, add_working_days, is_working_day, rag, working_days_between
+from panel.core.clock import add_months, add_working_days, is_working_day, rag, working_days_between
 
 D = date.fromisoformat
 

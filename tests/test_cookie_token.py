@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import jwt
 import pytest
 
-from panel.config import get_settings
-from panel.services import accounts
+from panel.accounts import service as accounts
+from panel.core.config import get_settings
 from panel.ui import auth
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from panel.db import read_session, transaction
+from panel.core.db import read_session, transaction
+from panel.core.errors import ValidationFailed
 from panel.models import Partnership
-from panel.services.errors import ValidationFailed
 
 
 def _count() -> int:

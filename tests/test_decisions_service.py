@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from panel import lifecycle
-from panel.clock import add_working_days
-from panel.db import read_session, transaction
+from panel.accounts import service as accounts
+from panel.core.clock import add_working_days
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import (
     AuditEvent,
     Decision,
@@ -25,10 +26,14 @@ from panel.models import (
     Review,
     ReviewMilestone,
 )
-from panel.screening import LCSPR_CONSIDERATIONS, assess
-from panel.services import accounts, decisions, referrals, review_types, reviews, screening
-from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from panel.services.review_types import spec_of
+from panel.referrals import service as referrals
+from panel.reviews import lifecycle
+from panel.reviews import service as reviews
+from panel.reviews import types_service as review_types
+from panel.reviews.types_service import spec_of
+from panel.screening import decisions
+from panel.screening import service as screening
+from panel.screening.rules import LCSPR_CONSIDERATIONS, assess
 from tests.conftest import TODAY
 
 AWARE = date(2026, 11, 20)  # a Friday: notify by Friday 27 November

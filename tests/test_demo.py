@@ -9,9 +9,13 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from panel import demo, lifecycle, screening
-from panel.clock import add_working_days, working_days_between
-from panel.db import get_engine, read_session
+from panel.accounts import service as accounts
+from panel.core.access import PANEL
+from panel.core.clock import add_working_days, working_days_between
+from panel.core.db import get_engine, read_session
+from panel.core.errors import NotFound, PermissionDenied
+from panel.demo import small as demo
+from panel.learning import regional as learning_regional
 from panel.models import (
     Decision,
     Membership,
@@ -23,14 +27,15 @@ from panel.models import (
     ReviewType,
     User,
 )
-from panel.referral_rules import OPEN_STATUSES
-from panel.services import accounts, learning_regional, referrals, review_record, tracker
-from panel.services.access import PANEL
-from panel.services.errors import NotFound, PermissionDenied
-from panel.services.referrals import QueueFilter
-from panel.services.review_types import spec_of
-from panel.services.screening import facts_of
-from panel.services.tracker import TrackerFilter
+from panel.referrals import service as referrals
+from panel.referrals.rules import OPEN_STATUSES
+from panel.referrals.service import QueueFilter
+from panel.reviews import lifecycle, tracker
+from panel.reviews import record as review_record
+from panel.reviews.tracker import TrackerFilter
+from panel.reviews.types_service import spec_of
+from panel.screening import rules as screening
+from panel.screening.service import facts_of
 from tests.conftest import TODAY
 
 

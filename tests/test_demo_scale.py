@@ -15,15 +15,23 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from panel import demo_scale, demo_scale_rows, migrate, screening
-from panel.db import get_engine, read_session
+from panel import migrate
+from panel.accounts import service as accounts
+from panel.accounts.partnerships import create_partnership
+from panel.core.access import SYSTEM
+from panel.core.db import get_engine, read_session
+from panel.demo import scale as demo_scale
+from panel.demo import scale_rows as demo_scale_rows
+from panel.learning import explore as learning_explore
+from panel.learning import search as learning_search
+from panel.learning.explore import LearningFilter
 from panel.models import Decision, Partnership, Referral, Review, ReviewType
-from panel.services import accounts, learning_explore, learning_search, referrals, reports, tracker
-from panel.services.access import SYSTEM
-from panel.services.learning_explore import LearningFilter
-from panel.services.partnerships import create_partnership
-from panel.services.referrals import QueueFilter
-from panel.services.tracker import TrackerFilter
+from panel.referrals import service as referrals
+from panel.referrals.service import QueueFilter
+from panel.reports import service as reports
+from panel.reviews import tracker
+from panel.reviews.tracker import TrackerFilter
+from panel.screening import rules as screening
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 
 FACTOR = 0.05  # 1/20 of region: about 1,000 historic referrals, 100 reviews, 2,500 actions

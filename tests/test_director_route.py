@@ -2,8 +2,10 @@
 
 import pytest
 
-from panel.services import accounts, referrals, screening
-from panel.services.errors import NotFound, ValidationFailed
+from panel.accounts import service as accounts
+from panel.core.errors import NotFound, ValidationFailed
+from panel.referrals import service as referrals
+from panel.screening import service as screening
 from tests.conftest import TODAY
 
 

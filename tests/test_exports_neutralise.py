@@ -15,7 +15,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from panel import exports
+from panel.core import exports
 
 DANGER = ("=", "+", "-", "@", "\t", "\r")
 CASES = {"n": 0}

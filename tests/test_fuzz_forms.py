@@ -20,27 +20,24 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlmodel import select
 
-from panel.db import dispose_engine, get_engine, read_session
+from panel.accounts import service as accounts
+from panel.core.access import SYSTEM
+from panel.core.db import dispose_engine, get_engine, read_session
+from panel.core.errors import PanelError, ValidationFailed
+from panel.learning import actions, briefings
+from panel.meetings import attendance as meeting_attendance
+from panel.meetings import items as meeting_items
+from panel.meetings import minutes_service as meeting_minutes
+from panel.meetings import service as meetings
 from panel.models import Action, Referral, Review, ReviewType, Theme
-from panel.screening import LCSPR_CONSIDERATIONS
-from panel.services import (
-    accounts,
-    actions,
-    briefings,
-    decisions,
-    meeting_attendance,
-    meeting_items,
-    meeting_minutes,
-    meetings,
-    referrals,
-    review_record,
-    review_types,
-    reviews,
-    screening,
-    themes,
-)
-from panel.services.access import SYSTEM
-from panel.services.errors import PanelError, ValidationFailed
+from panel.referrals import service as referrals
+from panel.reviews import record as review_record
+from panel.reviews import service as reviews
+from panel.reviews import types_service as review_types
+from panel.screening import decisions
+from panel.screening import service as screening
+from panel.screening.rules import LCSPR_CONSIDERATIONS
+from panel.themes import service as themes
 from tests.conftest import TODAY, new_database
 
 CASES = {"n": 0}

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from panel import tracker_io
-from panel.db import dispose_engine, get_engine
-from panel.services.access import SYSTEM
-from panel.services.errors import PanelError
+from panel.core.access import SYSTEM
+from panel.core.db import dispose_engine, get_engine
+from panel.core.errors import PanelError
 from panel.tracker_io import SHEETS
 from tests.conftest import TODAY, build_template, new_database
 from tests.test_import import CSC, counts, do_import, setup_installation

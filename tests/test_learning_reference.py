@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import text as sql_text
 from sqlmodel import select
 
-from panel import themes as rules
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.db import read_session
+from panel.learning import service as learning
 from panel.models import Action, Finding, Recommendation, Theme, ThemeTag
-from panel.services import accounts, learning
+from panel.themes import rules
 from tests.conftest import MULTI_MANAGER, ON_PG, add_multi_manager
 from tests.test_learning_service import learning_db, learning_template  # noqa: F401
 

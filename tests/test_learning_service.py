@@ -16,8 +16,13 @@ from sqlalchemy import func
 from sqlalchemy import text as sql_text
 from sqlmodel import select
 
-from panel import demo, demo_learning
-from panel.db import get_engine, read_session, transaction
+from panel.accounts import service as accounts
+from panel.core.access import Actor
+from panel.core.db import get_engine, read_session, transaction
+from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.demo import learning as demo_learning
+from panel.demo import small as demo
+from panel.learning import service as learning
 from panel.models import (
     Action,
     ActionNote,
@@ -34,11 +39,10 @@ from panel.models import (
     Theme,
     ThemeTag,
 )
-from panel.services import accounts, learning, theme_recurrence, theme_tags
-from panel.services import themes as theme_service
-from panel.services.access import Actor
-from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
-from panel.services.review_types import seed_defaults
+from panel.reviews.types_service import seed_defaults
+from panel.themes import recurrence as theme_recurrence
+from panel.themes import service as theme_service
+from panel.themes import tags as theme_tags
 from tests.conftest import ON_PG, TODAY, build_template, drop_database, new_database
 
 # -- the hand-made dataset ----------------------------------------------------------------------

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from panel.clock import add_working_days, is_working_day
-from panel.lifecycle import (
+from panel.core.clock import add_working_days, is_working_day
+from panel.reviews.lifecycle import (
     RAG,
     STATUSES,
     check_dates_in_order,
@@ -22,14 +22,14 @@ from panel.lifecycle import (
     subtract_working_days,
     website_until,
 )
-from panel.review_types import (
+from panel.reviews.types import (
     COPY_KEY,
     DEFAULT_REVIEW_TYPES,
     PUBLICATION_KEY,
     MilestoneSpec,
     get_type,
 )
-from panel.screening import assess
+from panel.screening.rules import assess
 
 D = date.fromisoformat
 EXAMPLES = settings(max_examples=150, deadline=None)

@@ -6,10 +6,13 @@ import email.policy
 import pytest
 from sqlmodel import select
 
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.db import read_session
+from panel.core.errors import PanelError, PermissionDenied
+from panel.meetings import attendance as meeting_attendance
+from panel.meetings import mail as meeting_mail
+from panel.meetings import service as meetings
 from panel.models import AuditEvent, MeetingMember, User
-from panel.services import accounts, meeting_attendance, meeting_mail, meetings
-from panel.services.errors import PanelError, PermissionDenied
 from tests.conftest import TODAY
 from tests.loopback import SMTPServer, refusing_port
 

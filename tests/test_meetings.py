@@ -11,8 +11,16 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from panel import clock, meetings
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core import clock
+from panel.core.db import read_session
+from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.meetings import attendance as meeting_attendance
+from panel.meetings import items as meeting_items
+from panel.meetings import mail as meeting_mail
+from panel.meetings import minutes_service as meeting_minutes
+from panel.meetings import rules as meetings
+from panel.meetings import service as svc
 from panel.models import (
     Action,
     Agency,
@@ -26,18 +34,8 @@ from panel.models import (
     ReviewMilestone,
     ReviewType,
 )
-from panel.services import (
-    accounts,
-    decision_log,
-    decisions,
-    meeting_attendance,
-    meeting_items,
-    meeting_mail,
-    meeting_minutes,
-    review_types,
-)
-from panel.services import meetings as svc
-from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.reviews import types_service as review_types
+from panel.screening import decision_log, decisions
 from tests.conftest import TODAY
 
 A = meetings.Attendee
@@ -178,7 +176,7 @@ def _present_all(chair, mid, with_health=True):
 
 
 def _outcome(chair, pid, reference):
-    from panel.services import screening
+    from panel.screening import service as screening
     sc = screening.screen(chair, reference, TODAY, {})
     types = review_types.list_types(chair, pid)
     return next(t for t in types if t.regime == sc.result["regime"] and sc.result["route"] in t.routes.split(","))

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 import panel.models  # noqa: F401  (registers every table)
 from panel import migrate
-from panel.db import dispose_engine, make_engine
+from panel.core.db import dispose_engine, make_engine
 from tests.conftest import ENGINE, drop_database, new_database
 
 

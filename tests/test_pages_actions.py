@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.db import read_session
 from panel.models import Action, ActionNote, AuditEvent, Referral, Review
-from panel.services import accounts
 from tests.apptest import shown, texts
 from tests.test_actions import EVIDENCE, OWNER, plant_learning
 
@@ -126,7 +126,7 @@ def test_chair_and_manager_close_only_with_evidence(demo_db, username):
 def test_a_stale_form_says_so(demo_db):
     planted = plant_learning()
     at = open_action(page("pages/actions.py", "manager"), planted.amber)
-    from panel.services import actions
+    from panel.learning import actions
     actions.record_progress(accounts.actor_for("member"), planted.amber, "Somebody else saved first.",
                             "in_progress", 1)
     at.text_area(key=f"act_{planted.amber}_evidence").input(EVIDENCE)

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from panel.services import accounts, review_types
-from panel.services.errors import NotFound, ValidationFailed
+from panel.accounts import service as accounts
+from panel.core.errors import NotFound, ValidationFailed
+from panel.reviews import types_service as review_types
 from tests.apptest import menu, signed_in
 
 

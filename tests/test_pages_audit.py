@@ -10,12 +10,14 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from panel.db import read_session, transaction
+from panel.accounts import audit_log
+from panel.accounts import service as accounts
+from panel.accounts.audit_log import AuditFilter
+from panel.core import audit
+from panel.core.access import SYSTEM
+from panel.core.db import read_session, transaction
+from panel.core.errors import PermissionDenied
 from panel.models import AuditEvent, Partnership, Referral
-from panel.services import accounts, audit, audit_log
-from panel.services.access import SYSTEM
-from panel.services.audit_log import AuditFilter
-from panel.services.errors import PermissionDenied
 from tests.apptest import signed_in, texts
 from tests.conftest import TODAY
 

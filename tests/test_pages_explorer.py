@@ -11,11 +11,12 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from panel.db import read_session, transaction
+from panel.accounts import service as accounts
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
+from panel.learning import service as learning
 from panel.models import Partnership, Theme, ThemeTag
-from panel.services import accounts, learning
-from panel.services import themes as theme_service
-from panel.services.access import Actor
+from panel.themes import service as theme_service
 from tests.apptest import shown, texts
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 from tests.test_learning_service import learning_db, learning_template  # noqa: F401

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from panel.services import accounts
+from panel.accounts import service as accounts
 from tests.apptest import shown, texts
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "import.py"
@@ -45,7 +45,7 @@ def test_admin_sees_template_download_guidance_and_uploader(demo_db):
 
 
 def test_an_administrator_with_a_panel_role_may_export_their_partnerships_cases(demo_db):
-    from panel.services.access import Actor
+    from panel.core.access import Actor
 
     admin = accounts.actor_for("admin")
     nb = next(p for p, r in admin.roles.items() if "admin" in r)
@@ -86,7 +86,7 @@ def _button(at: AppTest, label: str):
 
 def test_check_then_import_with_a_stubbed_upload(demo_db, monkeypatch):
     from panel import tracker_io
-    from panel.services import imports
+    from panel.tracker_io import service as imports
 
     admin = accounts.actor_for("admin")
     good = imports.template(admin)

@@ -7,10 +7,13 @@ from pathlib import Path
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.db import read_session
+from panel.meetings import attendance as meeting_attendance
+from panel.meetings import service as svc
 from panel.models import Agency, AuditEvent, Partnership
-from panel.services import accounts, meeting_attendance, review_types, screening
-from panel.services import meetings as svc
+from panel.reviews import types_service as review_types
+from panel.screening import service as screening
 from tests.apptest import shown, texts
 from tests.conftest import TODAY
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from panel.services import accounts, referrals
+from panel.accounts import service as accounts
+from panel.referrals import service as referrals
 from tests import apptest
 from tests.apptest import menu, signed_in, texts
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
@@ -140,7 +141,7 @@ def _referrals_count() -> int:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from panel.db import read_session
+    from panel.core.db import read_session
     from panel.models import Referral
 
     with read_session() as s:

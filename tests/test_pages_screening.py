@@ -10,9 +10,10 @@ import json
 
 import pytest
 
-from panel.screening import LCSPR_CONSIDERATIONS
-from panel.services import decisions, reviews
-from panel.services.review_types import spec_of
+from panel.reviews import service as reviews
+from panel.reviews.types_service import spec_of
+from panel.screening import decisions
+from panel.screening.rules import LCSPR_CONSIDERATIONS
 from tests.apptest import menu, shown, signed_in, texts
 from tests.conftest import TODAY
 from tests.test_decisions_service import (

@@ -15,13 +15,13 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from panel.db import read_session
+from panel.accounts.partnerships import create_partnership
+from panel.accounts.service import actor_for, create_user
+from panel.core.access import SYSTEM
+from panel.core.db import read_session
+from panel.core.errors import PermissionDenied
 from panel.models import AuditEvent, Partnership
-from panel.services import reports
-from panel.services.access import SYSTEM
-from panel.services.accounts import actor_for, create_user
-from panel.services.errors import PermissionDenied
-from panel.services.partnerships import create_partnership
+from panel.reports import service as reports
 from panel.ui import pages as registry
 from tests.apptest import menu, shown, signed_in, texts
 from tests.conftest import TODAY

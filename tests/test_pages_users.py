@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.db import read_session
 from panel.models import AuditEvent
-from panel.services import accounts
 from tests.apptest import menu, shown, signed_in, texts
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "users.py"
@@ -134,7 +134,7 @@ def test_create_an_account_with_messages_beside_each_field(demo_db):
 
 
 def test_a_partnership_administrator_sees_all_roles_but_is_offered_only_accounts_they_may_manage(demo_db):
-    from panel.services.access import SYSTEM
+    from panel.core.access import SYSTEM
     accounts.create_user(SYSTEM, username="admin.nb", name="NB Admin", email="admin.nb@example.org",
                          password="a-long-admin-passphrase", memberships=[("NB", "admin")])
     at = page_as("admin.nb")

@@ -9,11 +9,13 @@ element the app sends is searched, dataframes' Arrow bytes and widget values inc
 import pytest
 from sqlmodel import select
 
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.access import SYSTEM
+from panel.core.db import read_session
+from panel.core.errors import PermissionDenied, ValidationFailed
+from panel.learning import briefings
 from panel.models import AuditEvent, Partnership, User
-from panel.services import accounts, briefings, referrals
-from panel.services.access import SYSTEM
-from panel.services.errors import PermissionDenied, ValidationFailed
+from panel.referrals import service as referrals
 from tests.apptest import signed_in
 from tests.conftest import TODAY
 

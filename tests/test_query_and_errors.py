@@ -14,7 +14,7 @@ import pytest
 from streamlit.config import ShowErrorDetailsConfigOptions
 from streamlit.testing.v1 import AppTest
 
-from panel.services import accounts
+from panel.accounts import service as accounts
 from panel.ui.common import parse_id, parse_ref
 
 ROOT = Path(__file__).resolve().parent.parent

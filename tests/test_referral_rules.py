@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from panel import exports
-from panel.referral_rules import (
+from panel.core import exports
+from panel.referrals.rules import (
     age_band,
     format_reference,
     notification_clock,

@@ -9,16 +9,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.db import read_session
+from panel.core.errors import AlreadySaved, NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import AuditEvent, Referral, ReferralLink
-from panel.services import accounts, referrals
-from panel.services.errors import (
-    AlreadySaved,
-    NotFound,
-    PermissionDenied,
-    StaleEdit,
-    ValidationFailed,
-)
+from panel.referrals import service as referrals
 from tests.conftest import TODAY
 
 
@@ -181,7 +176,7 @@ def test_export_neutralises_formulas_and_is_logged(demo_db):
 
 
 def test_notified_referrals_leave_the_clock_and_sink_below_the_unnotified(demo_db):
-    from panel.services import screening
+    from panel.screening import service as screening
 
     chair = actor("chair")
     df, _ = referrals.queue(chair, referrals.QueueFilter(), TODAY)
@@ -197,7 +192,7 @@ def test_notified_referrals_leave_the_clock_and_sink_below_the_unnotified(demo_d
 
 def test_references_keep_counting_past_999(demo_db):
     """A partnership's thousandth referral of a year gets -1000, not a clash with -999."""
-    from panel.db import transaction
+    from panel.core.db import transaction
 
     chair, pid = actor("chair"), nb_id()
     first = referrals.submit(chair, pid, form(), TODAY)

@@ -16,9 +16,9 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy import func
 from sqlmodel import select
 
-from panel.cli_remind import add_parser
-from panel.clock import add_working_days
-from panel.db import read_session, transaction
+from panel.cli.remind import add_parser
+from panel.core.clock import add_working_days
+from panel.core.db import read_session, transaction
 from panel.models import (
     Action,
     ActionNote,
@@ -34,8 +34,9 @@ from panel.models import (
     ReviewMilestone,
     User,
 )
-from panel.referral_rules import OPEN_STATUSES
-from panel.reminders import (
+from panel.referrals.rules import OPEN_STATUSES
+from panel.reminders import service
+from panel.reminders.digests import (
     Digest,
     ReminderItem,
     build_digests,
@@ -43,7 +44,6 @@ from panel.reminders import (
     render,
     subject,
 )
-from panel.services import reminders as service
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 from tests.loopback import SMTPServer, refusing_port
 
@@ -517,9 +517,9 @@ def test_overdue_learning_actions_reach_their_owner_and_the_managers(demo_db):
 
     from sqlmodel import select
 
-    from panel.db import transaction
+    from panel.core.db import transaction
     from panel.models import Action, Agency, Recommendation, Review
-    from panel.services import reminders as svc
+    from panel.reminders import service as svc
 
     with transaction() as s:
         rv = s.exec(select(Review).where(Review.reference == "NB-2026-005-R2")).one()

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from panel.cli import main
-from panel.db import read_session
+from panel.core.db import read_session
 from panel.models import AuditEvent, Referral
 from tests.test_retention_service import counts
 

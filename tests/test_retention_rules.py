@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from panel.anonymise import Identifiers
-from panel.retention import (
+from panel.core.anonymise import Identifiers
+from panel.retention.rules import (
     DEFAULTS,
     RECORD_TYPES,
     Period,

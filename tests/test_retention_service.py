@@ -8,7 +8,10 @@ import pytest
 from sqlalchemy import func, text, update
 from sqlmodel import SQLModel, select
 
-from panel.db import read_session, transaction
+from panel.accounts import service as accounts
+from panel.core.access import SYSTEM
+from panel.core.db import read_session, transaction
+from panel.core.errors import PermissionDenied
 from panel.models import (
     AgendaItem,
     AuditEvent,
@@ -24,11 +27,8 @@ from panel.models import (
     ReminderLog,
     User,
 )
-from panel.retention import ANONYMISED_SUMMARY, RetentionConfigError
-from panel.services import accounts
-from panel.services import retention as service
-from panel.services.access import SYSTEM
-from panel.services.errors import PermissionDenied
+from panel.retention import service
+from panel.retention.rules import ANONYMISED_SUMMARY, RetentionConfigError
 from tests.conftest import TODAY
 
 FAR = date(2060, 1, 1)
@@ -245,7 +245,7 @@ def test_only_administrators(demo_db):
 
 
 def test_an_administrator_of_one_partnership_sees_only_its_records(demo_db):
-    from panel.services.access import Actor
+    from panel.core.access import Actor
 
     nb_admin = Actor(user_id=None, username="nb-admin", name="NB admin", roles={1: frozenset({"admin"})})
     mine = service.due(nb_admin, FAR)
@@ -279,7 +279,7 @@ def test_audit_log_deleted_only_through_the_purge_from_the_command_line(demo_db,
     assert result.done == [] and result.failed
     assert {why for _, why in result.failed} == {"audit rows are purged from the command line only"}
     assert counts()["auditevent"] == old
-    from panel.services import audit
+    from panel.core import audit
 
     if not hasattr(audit, "purge_before"):
         result = service.apply(SYSTEM, as_of, ["audit_log"])

@@ -5,11 +5,13 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from panel import lifecycle
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.db import read_session
+from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.models import AuditEvent, Review
-from panel.services import accounts, review_record, reviews, tracker
-from panel.services.errors import NotFound, StaleEdit, ValidationFailed
+from panel.reviews import lifecycle, tracker
+from panel.reviews import record as review_record
+from panel.reviews import service as reviews
 from tests.conftest import TODAY, add_multi_manager
 
 

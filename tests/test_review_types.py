@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from panel.review_types import (
+from panel.reviews.types import (
     ANCHORS,
     COPY_KEY,
     DEFAULT_REVIEW_TYPES,
@@ -21,7 +21,7 @@ from panel.review_types import (
     validate_milestones,
     validate_type,
 )
-from panel.screening import RAPID_REVIEW_WITHIN, ROUTES, assess
+from panel.screening.rules import RAPID_REVIEW_WITHIN, ROUTES, assess
 
 EXPECTED_KEYS = {
     "scr",

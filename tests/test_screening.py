@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from panel.screening import (
+from panel.screening.rules import (
     CHOICES,
     CRITERIA_HELP,
     LCSPR_CONSIDERATIONS,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from panel.clock import add_working_days, is_working_day
-from panel.screening import CHOICES, REGIME_CUTOVER, assess
+from panel.core.clock import add_working_days, is_working_day
+from panel.screening.rules import CHOICES, REGIME_CUTOVER, assess
 
 ROUTES = {"scr", "rapid_review", "consider_local_review", "no_review"}
 BODIES = ["ofsted", "national_panel", "safeguarding_partners", "secretary_of_state"]

@@ -14,10 +14,10 @@ import threading
 import pytest
 from sqlmodel import select
 
-from panel.db import read_session
-from panel.demo import DEMO_PASSWORD
+from panel.accounts import service as accounts
+from panel.core.db import read_session
+from panel.demo.small import DEMO_PASSWORD
 from panel.models import AuditEvent, User
-from panel.services import accounts
 
 WRONG = "not-the-password-at-all"
 LIMIT = 5  # the default PANEL_MAX_FAILED_LOGINS

@@ -12,13 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from panel import themes as rules
-from panel.db import read_session, transaction
+from panel.accounts import service as accounts
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.models import AuditEvent, Theme, ThemeTag
-from panel.services import accounts, theme_recurrence, theme_tags
-from panel.services import themes as svc
-from panel.services.access import Actor
-from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.themes import recurrence as theme_recurrence
+from panel.themes import rules
+from panel.themes import service as svc
+from panel.themes import tags as theme_tags
 from tests.test_learning_service import build, learning_db, learning_template, names_of  # noqa: F401
 
 AS_OF = date(2026, 11, 23)

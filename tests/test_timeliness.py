@@ -16,10 +16,13 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from panel import lifecycle, timeliness
+from panel.accounts.partnerships import create_partnership
+from panel.accounts.service import actor_for, create_user
 from panel.cli import main
-from panel.clock import add_months, add_working_days, working_days_between
-from panel.db import read_session, transaction
+from panel.core.access import SYSTEM
+from panel.core.clock import add_months, add_working_days, working_days_between
+from panel.core.db import read_session, transaction
+from panel.core.errors import PermissionDenied
 from panel.models import (
     Agency,
     AuditEvent,
@@ -31,12 +34,10 @@ from panel.models import (
     ReviewMilestone,
     ReviewType,
 )
-from panel.review_types import get_type
-from panel.services import reports
-from panel.services.access import SYSTEM
-from panel.services.accounts import actor_for, create_user
-from panel.services.errors import PermissionDenied
-from panel.services.partnerships import create_partnership
+from panel.reports import service as reports
+from panel.reports import timeliness
+from panel.reviews import lifecycle
+from panel.reviews.types import get_type
 
 AS_OF = date(2026, 1, 30)  # a Friday
 D = date

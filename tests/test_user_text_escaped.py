@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from panel.db import read_session, transaction
+from panel.accounts import service as accounts
+from panel.core.db import read_session, transaction
+from panel.meetings import items as meeting_items
+from panel.meetings import service as svc
 from panel.models import Agency, Partnership, Referral
-from panel.services import accounts, meeting_items, referrals
-from panel.services import meetings as svc
+from panel.referrals import service as referrals
 from panel.ui.common import esc
 from tests.apptest import shown
 from tests.conftest import TODAY

@@ -26,11 +26,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from panel import migrate
-from panel.config import get_settings
-from panel.db import get_engine, transaction
-from panel.services import audit
-from panel.services.access import SYSTEM, Actor
-from panel.services.errors import PanelError
+from panel.core import audit
+from panel.core.access import SYSTEM, Actor
+from panel.core.config import get_settings
+from panel.core.db import get_engine, transaction
+from panel.core.errors import PanelError
 
 
 class BackupError(PanelError):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
-from panel.db import utcnow
+from panel.core.db import utcnow
 
 
 class Partnership(SQLModel, table=True):

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from panel.db import get_engine
+from panel.accounts import service as accounts
+from panel.core.db import get_engine
 from panel.models import Partnership, Referral, Review
-from panel.services import accounts
 from panel.ui.pages import visible_pages
 from tests.browser.conftest import ROOT, sign_in, wait_idle
 from tests.conftest import TODAY

@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from panel.db import get_engine
-from panel.services import decisions
+from panel.core.db import get_engine
+from panel.screening import decisions
 from tests.browser.conftest import PASSWORD, until, wait_idle
 from tests.conftest import TODAY
 from tests.test_decisions_service import accepted, referral

@@ -9,8 +9,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from panel.db import get_engine
-from panel.services import decisions, reviews, screening
+from panel.core.db import get_engine
+from panel.reviews import service as reviews
+from panel.screening import decisions
+from panel.screening import service as screening
 from tests.browser.conftest import open_list, sign_in, until, wait_idle
 from tests.conftest import TODAY
 from tests.test_decisions_service import accepted, actor, referral

@@ -15,8 +15,8 @@ from sqlalchemy import select, text
 from sqlmodel import SQLModel, func
 
 from panel.cli import main
-from panel.config import get_settings
-from panel.db import get_engine, make_engine, read_session, transaction
+from panel.core.config import get_settings
+from panel.core.db import get_engine, make_engine, read_session, transaction
 from panel.models import Action, AuditEvent, Referral
 from tests.reliability import writer
 

@@ -14,10 +14,13 @@ import time
 import pytest
 from sqlmodel import func, select
 
-from panel.db import get_engine, read_session
+from panel.accounts import service as accounts
+from panel.core.db import get_engine, read_session
+from panel.core.errors import StaleEdit
+from panel.learning import actions
 from panel.models import Action, ActionNote, AuditEvent, Referral, Review
-from panel.services import accounts, actions, referrals, review_record
-from panel.services.errors import StaleEdit
+from panel.referrals import service as referrals
+from panel.reviews import record as review_record
 from tests.apptest import signed_in
 from tests.conftest import TODAY
 

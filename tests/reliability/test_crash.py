@@ -13,8 +13,8 @@ import time
 
 from sqlalchemy import text
 
-from panel.config import get_settings
-from panel.db import get_engine, read_session
+from panel.core.config import get_settings
+from panel.core.db import get_engine, read_session
 from panel.models import Action
 from tests.reliability import writer
 

@@ -16,10 +16,14 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from panel import migrate
-from panel.config import get_settings
-from panel.db import get_engine, make_engine
-from panel.services import accounts, actions, referrals, reports, reviews
-from panel.services.access import SYSTEM
+from panel.accounts import service as accounts
+from panel.core.access import SYSTEM
+from panel.core.config import get_settings
+from panel.core.db import get_engine, make_engine
+from panel.learning import actions
+from panel.referrals import service as referrals
+from panel.reports import service as reports
+from panel.reviews import service as reviews
 from tests.conftest import TODAY
 
 SCRIPT = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))

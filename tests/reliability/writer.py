@@ -11,9 +11,11 @@ from datetime import date
 
 from sqlmodel import func, select
 
-from panel.db import read_session
+from panel.accounts import service as accounts
+from panel.core.db import read_session
+from panel.learning import actions
 from panel.models import Action, ActionNote, AuditEvent, Referral, ReferralAgency
-from panel.services import accounts, actions, referrals
+from panel.referrals import service as referrals
 
 MARKER = "Crash test write"
 TODAY = date(2026, 11, 23)

@@ -14,11 +14,10 @@ import pandas as pd
 from sqlalchemy import and_, false, func, or_, true
 from sqlmodel import select
 
-from panel import exports
-from panel.db import read_session, transaction
+from panel.core import audit, exports
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
 from panel.models import AuditEvent, Membership, Partnership, Referral, Review
-from panel.services import audit
-from panel.services.access import Actor
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000

@@ -7,12 +7,12 @@ import re
 
 from sqlmodel import select
 
-from panel.db import transaction
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import transaction
+from panel.core.errors import ValidationFailed
 from panel.models import Partnership
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import ValidationFailed
-from panel.services.review_types import seed_defaults
+from panel.reviews.types_service import seed_defaults
 
 CODE_RE = re.compile(r"^[A-Z]{2,8}$")  # the code starts every referral reference (NB-2025-014)
 NAME_MAX = 200

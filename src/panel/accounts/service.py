@@ -18,12 +18,12 @@ import bcrypt
 from sqlalchemy import case, literal, null, or_, update
 from sqlmodel import select
 
-from panel.config import get_settings
-from panel.db import read_session, transaction, utcnow
+from panel.core import audit
+from panel.core.access import ROLES, Actor, roles_map
+from panel.core.config import get_settings
+from panel.core.db import read_session, transaction, utcnow
+from panel.core.errors import PermissionDenied, ValidationFailed
 from panel.models import Agency, Membership, Partnership, User
-from panel.services import audit
-from panel.services.access import ROLES, Actor, roles_map
-from panel.services.errors import PermissionDenied, ValidationFailed
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

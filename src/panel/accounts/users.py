@@ -17,12 +17,12 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import select
 
-from panel.db import read_session, transaction, utcnow
+from panel.accounts.service import is_locked, managed_user_id
+from panel.core import audit
+from panel.core.access import ROLE_LABELS, ROLES, Actor
+from panel.core.db import read_session, transaction, utcnow
+from panel.core.errors import ValidationFailed
 from panel.models import AuditEvent, Membership, Partnership, User
-from panel.services import audit
-from panel.services.access import ROLE_LABELS, ROLES, Actor
-from panel.services.accounts import is_locked, managed_user_id
-from panel.services.errors import ValidationFailed
 
 
 @dataclass(frozen=True)

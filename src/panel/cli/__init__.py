@@ -8,11 +8,11 @@ import os
 import sys
 from datetime import date
 
-from panel.cli_backup import add_parsers as add_backup_parsers
-from panel.cli_import import add_parsers as add_import_parsers
-from panel.cli_remind import add_parser as add_remind_parser
-from panel.cli_retention import add_parser as add_retention_parser
-from panel.services.errors import PanelError, ValidationFailed
+from panel.cli.backup import add_parsers as add_backup_parsers
+from panel.cli.imports import add_parsers as add_import_parsers
+from panel.cli.remind import add_parser as add_remind_parser
+from panel.cli.retention import add_parser as add_retention_parser
+from panel.core.errors import PanelError, ValidationFailed
 
 
 def _migrate(args) -> int:
@@ -24,8 +24,8 @@ def _migrate(args) -> int:
 
 
 def _demo_data(args) -> int:
-    from panel import demo
-    from panel.db import read_session
+    from panel.core.db import read_session
+    from panel.demo import small as demo
 
     with read_session() as s:
         empty = demo.is_empty(s)
@@ -37,7 +37,7 @@ def _demo_data(args) -> int:
         return 1
     today = date.fromisoformat(args.today) if args.today else None
     if getattr(args, "scale", "demo") != "demo":
-        from panel import demo_scale
+        from panel.demo import scale as demo_scale
 
         counts = demo_scale.load(args.scale, today=today, seed=args.seed)
         print(f"Loaded {args.scale} demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -48,8 +48,8 @@ def _demo_data(args) -> int:
 
 
 def _create_partnership(args) -> int:
-    from panel.services.access import SYSTEM
-    from panel.services.partnerships import create_partnership
+    from panel.accounts.partnerships import create_partnership
+    from panel.core.access import SYSTEM
 
     pid = create_partnership(SYSTEM, args.code, args.name)
     print(f"Created partnership {args.code.strip()} (id {pid}) with the default review types.")
@@ -69,8 +69,8 @@ def _password(args) -> str:
 
 
 def _create_user(args) -> int:
-    from panel.services.access import SYSTEM
-    from panel.services.accounts import create_user
+    from panel.accounts.service import create_user
+    from panel.core.access import SYSTEM
 
     memberships = []
     for item in args.role:
@@ -86,8 +86,8 @@ def _create_user(args) -> int:
 
 
 def _reset_password(args) -> int:
-    from panel.services.access import SYSTEM
-    from panel.services.accounts import set_password
+    from panel.accounts.service import set_password
+    from panel.core.access import SYSTEM
 
     set_password(SYSTEM, args.username, _password(args))
     print(f"Password reset for {args.username}; their existing sign-ins are ended.")
@@ -105,8 +105,8 @@ def _report_timeliness(args) -> int:
     """The timeliness figures as JSON (the documented schema) or a short table."""
     import json
 
-    from panel.services import reports
-    from panel.services.access import SYSTEM
+    from panel.core.access import SYSTEM
+    from panel.reports import service as reports
 
     pids = reports.partnership_ids_for_codes(args.partnership) if args.partnership else None
     report = reports.timeliness(SYSTEM, args.as_of, pids)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 def import_file(args: argparse.Namespace) -> int:
     from panel import tracker_io
-    from panel.clock import today
-    from panel.services import imports
-    from panel.services.access import SYSTEM
+    from panel.core.access import SYSTEM
+    from panel.core.clock import today
+    from panel.tracker_io import service as imports
 
     path = Path(args.file)
     if not path.is_file():
@@ -46,9 +46,9 @@ def import_file(args: argparse.Namespace) -> int:
 
 
 def export_file(args: argparse.Namespace) -> int:
-    from panel.services import imports
-    from panel.services.access import SYSTEM
-    from panel.services.reports import partnership_ids_for_codes
+    from panel.core.access import SYSTEM
+    from panel.reports.service import partnership_ids_for_codes
+    from panel.tracker_io import service as imports
 
     pids = partnership_ids_for_codes(args.partnership) if args.partnership else None
     data = imports.export_tracker(SYSTEM, pids)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from panel.cli_args import iso_date
+from panel.cli.args import iso_date
 
 
 def _plural(n: int, word: str) -> str:
@@ -17,8 +17,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def remind(args: argparse.Namespace) -> int:
-    from panel.clock import today
-    from panel.services import reminders
+    from panel.core.clock import today
+    from panel.reminders import service as reminders
 
     as_of = args.as_of or today()
     to_send = reminders.digests(as_of)

@@ -13,8 +13,8 @@ import json
 import sys
 from collections import Counter
 
-from panel.cli_args import iso_date
-from panel.retention import RECORD_TYPES, RetentionConfigError
+from panel.cli.args import iso_date
+from panel.retention.rules import RECORD_TYPES, RetentionConfigError
 
 COLUMNS = (("due_on", "due on"), ("action", "action"), ("record_type", "record type"),
            ("partnership", "partnership"), ("reference", "reference"), ("trigger_on", "trigger"),
@@ -42,9 +42,9 @@ def _counts(items) -> str:
 
 
 def retention(args: argparse.Namespace) -> int:
-    from panel.clock import today
-    from panel.services import retention as service
-    from panel.services.access import SYSTEM
+    from panel.core.access import SYSTEM
+    from panel.core.clock import today
+    from panel.retention import service
 
     if args.apply and args.as_of is None:
         print("--apply needs --as-of YYYY-MM-DD: say which day's retention to carry out.", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from panel.services.errors import PermissionDenied
+from panel.core.errors import PermissionDenied
 
 ROLES = ("admin", "chair", "member", "manager", "referrer")
 ROLE_LABELS = {

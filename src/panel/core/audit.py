@@ -8,9 +8,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from panel.core.access import Actor
+from panel.core.errors import NotFound
 from panel.models import AuditEvent
-from panel.services.access import Actor
-from panel.services.errors import NotFound
 
 
 def _json(value) -> str | None:
@@ -57,7 +57,7 @@ def not_found(actor: Actor, entity: str, reference, message: str, what: str = "r
     Another partnership's record and a record that does not exist look the same to the user,
     but both attempts are attributable (DOMAIN §8), even though the caller's work rolls back.
     """
-    from panel.db import transaction
+    from panel.core.db import transaction
 
     with transaction() as s:
         record(s, actor, "not_found", entity, detail=f"{what} {str(reference)[:40]!r}")
@@ -84,7 +84,7 @@ def high_water() -> int:
     caches key on it); any action not listed in NO_DATA_CHANGE counts as a change."""
     from sqlalchemy import func
 
-    from panel.db import read_session
+    from panel.core.db import read_session
 
     with read_session() as s:
         return int(s.exec(select(func.max(AuditEvent.id))
@@ -109,9 +109,9 @@ def purge_before(actor: Actor, cutoff: datetime) -> int:
     """
     from sqlalchemy import delete, update
 
-    from panel.db import transaction
+    from panel.core.db import transaction
+    from panel.core.errors import PermissionDenied
     from panel.models import AuditPurge
-    from panel.services.errors import PermissionDenied
 
     if not actor.is_system:
         raise PermissionDenied("Audit rows are purged from the command line only.")

@@ -11,8 +11,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from panel.config import get_settings
-from panel.services.errors import ValidationFailed
+from panel.core.config import get_settings
+from panel.core.errors import ValidationFailed
 
 
 def utcnow() -> datetime:

@@ -2,7 +2,7 @@
 
 Written straight into the demo loader's transaction (the service functions each open their own,
 and would be far slower for a few hundred rows), but shaped exactly as the services would leave
-it: the engine's route and regime on each decision, milestones planned by `panel.lifecycle`.
+it: the engine's route and regime on each decision, milestones planned by `panel.reviews.lifecycle`.
 Everything is fictional and deterministic: all randomness comes from the loader's `rng`.
 """
 
@@ -15,9 +15,8 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session, select
 
-from panel import lifecycle, screening
-from panel.clock import add_months, add_working_days, working_days_between
-from panel.lifecycle import subtract_working_days
+from panel.core.access import PANEL
+from panel.core.clock import add_months, add_working_days, working_days_between
 from panel.models import (
     Decision,
     Membership,
@@ -29,10 +28,12 @@ from panel.models import (
     ReviewType,
     User,
 )
-from panel.screening import LCSPR_CONSIDERATIONS, NOTIFY_WITHIN
-from panel.services.access import PANEL
-from panel.services.review_types import spec_of
-from panel.services.screening import facts_of
+from panel.reviews import lifecycle
+from panel.reviews.lifecycle import subtract_working_days
+from panel.reviews.types_service import spec_of
+from panel.screening import rules as screening
+from panel.screening.rules import LCSPR_CONSIDERATIONS, NOTIFY_WITHIN
+from panel.screening.service import facts_of
 
 DEPARTURE_RATE = 1 / 12
 LATE_NOTIFICATION_RATE = 0.15

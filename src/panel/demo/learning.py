@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from panel.demo_learning_texts import (
+from panel.demo.texts import (
     ACTIONS,
     CROSS_CUTTING,
     DA,
@@ -58,8 +58,8 @@ from panel.models import (
     Theme,
     ThemeTag,
 )
-from panel.services.themes import seed_taxonomy
-from panel.themes import window_start
+from panel.themes.rules import window_start
+from panel.themes.service import seed_taxonomy
 
 
 class _Learning:

@@ -7,12 +7,12 @@ referrals, hundreds of reviews and tens of thousands of actions and theme tags, 
 
 Shaped like the small demo (`panel.demo`), with the same rules: the screening engine decides each
 referral's regime and route (so referrals aware before 29 June 2018 run under WT2015, later ones
-under WT2018), `panel.lifecycle` plans the milestones, most history is complete, some late, and a
+under WT2018), `panel.reviews.lifecycle` plans the milestones, most history is complete, some late, and a
 live tail near `today` has clocks spread from red to green. Everything is fictional: partnership
 names are invented, children are initials and an age, people are role titles.
 
 Fast on purpose: rows are built as plain dicts with their ids assigned here and bulk-inserted
-partnership by partnership in one transaction, all or nothing (`panel.demo_scale_rows`: driver
+partnership by partnership in one transaction, all or nothing (`panel.demo.scale_rows`: driver
 executemany on SQLite, Core `insert()` elsewhere; full-text index rebuilt once at the end). The
 demo password is hashed once. Docs: docs/scale-data.md.
 Deterministic: the same seed, scale, factor and `today` give an identical database.
@@ -31,11 +31,19 @@ import bcrypt
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from panel import demo_scale_history, demo_scale_learning
-from panel.db import get_engine
-from panel.demo import AGENCIES, DEMO_PASSWORD, DEMO_USERS, INCIDENTS, PARTNERSHIPS, REFERRER_NAMES
-from panel.demo_scale_rows import Ids, Rows, advance_sequences, at, drop_fts_triggers, restore_fts
-from panel.lifecycle import subtract_working_days
+from panel.accounts.service import password_problem
+from panel.core.db import get_engine
+from panel.demo import scale_history as demo_scale_history
+from panel.demo import scale_learning as demo_scale_learning
+from panel.demo.scale_rows import Ids, Rows, advance_sequences, at, drop_fts_triggers, restore_fts
+from panel.demo.small import (
+    AGENCIES,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    INCIDENTS,
+    PARTNERSHIPS,
+    REFERRER_NAMES,
+)
 from panel.models import (
     Agency,
     AuditEvent,
@@ -48,12 +56,12 @@ from panel.models import (
     Theme,
     User,
 )
-from panel.referral_rules import ETHNICITY, IDENTIFIED_BY, format_reference
-from panel.review_types import DEFAULT_REVIEW_TYPES
-from panel.screening import REGIME_CUTOVER
-from panel.services.accounts import password_problem
-from panel.services.review_types import row_from_spec
-from panel.themes import DEFAULT_THEMES
+from panel.referrals.rules import ETHNICITY, IDENTIFIED_BY, format_reference
+from panel.reviews.lifecycle import subtract_working_days
+from panel.reviews.types import DEFAULT_REVIEW_TYPES
+from panel.reviews.types_service import row_from_spec
+from panel.screening.rules import REGIME_CUTOVER
+from panel.themes.rules import DEFAULT_THEMES
 
 
 @dataclass(frozen=True)

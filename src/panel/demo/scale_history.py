@@ -1,7 +1,7 @@
 """Scale demo: one partnership's screening history as rows (notifications, decisions, reviews,
-milestones), with the small demo's rules (`panel.demo_history`): the engine's regime and route on
+milestones), with the small demo's rules (`panel.demo.history`): the engine's regime and route on
 each decision, the panel's usual outcome for the route (sometimes a recorded departure),
-milestones planned by `panel.lifecycle`, most history complete, some late, recent work stalled.
+milestones planned by `panel.reviews.lifecycle`, most history complete, some late, recent work stalled.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import random
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-from panel import lifecycle, screening
-from panel.clock import add_months, add_working_days, working_days_between
-from panel.demo_history import (
+from panel.core.clock import add_months, add_working_days, working_days_between
+from panel.demo.history import (
     DEPARTURE_RATE,
     DEPARTURES,
     DISAGREE_NOTE,
@@ -28,12 +27,14 @@ from panel.demo_history import (
     _rationale,
     milestone_progress,
 )
-from panel.demo_scale_rows import at
-from panel.lifecycle import subtract_working_days
+from panel.demo.scale_rows import at
 from panel.models import Decision, Notification, Review, ReviewMilestone, ReviewType
-from panel.screening import LCSPR_CONSIDERATIONS, NOTIFY_WITHIN
-from panel.services.review_types import spec_of
-from panel.services.screening import facts_of
+from panel.reviews import lifecycle
+from panel.reviews.lifecycle import subtract_working_days
+from panel.reviews.types_service import spec_of
+from panel.screening import rules as screening
+from panel.screening.rules import LCSPR_CONSIDERATIONS, NOTIFY_WITHIN
+from panel.screening.service import facts_of
 
 DISAGREE_RATE = 0.03  # of "no LCSPR" decisions the National Panel answered
 

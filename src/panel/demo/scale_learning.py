@@ -1,5 +1,5 @@
 """Scale demo: one partnership's learning as rows (findings, recommendations, actions, notes and
-theme tags), with the texts and rules of the small demo (`panel.demo_learning_texts`): themes read from
+theme tags), with the texts and rules of the small demo (`panel.demo.texts`): themes read from
 each case's incident, more findings for statutory reviews, actions open until evidence of impact,
 learning from other sources (child death reviews, case file audits) every year.
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from panel.demo_learning_texts import (
+from panel.demo.scale_rows import at
+from panel.demo.texts import (
     ACTIONS,
     CROSS_CUTTING,
     DA,
@@ -29,9 +30,8 @@ from panel.demo_learning_texts import (
     ROLES,
     _slug,
 )
-from panel.demo_scale_rows import at
 from panel.models import Action, ActionNote, Finding, Recommendation, RecommendationAgency, ThemeTag
-from panel.themes import window_start
+from panel.themes.rules import window_start
 
 
 class Learning:

@@ -1,7 +1,7 @@
 """Deterministic, fictional demo data (DOMAIN §9 volumes): three partnerships, five years.
 
 Decided referrals come with their screening history (notifications, signed decisions, reviews
-and milestones: `panel.demo_history`), so every page has something to show.
+and milestones: `panel.demo.history`), so every page has something to show.
 
 Everything here is invented: partnership names, people and cases. Children appear only as
 initials and age, as the product stores them. Dates are laid out relative to `today` so the
@@ -16,9 +16,13 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from panel import demo_history, demo_learning
-from panel.clock import is_working_day
-from panel.db import transaction
+from panel.accounts.service import hash_password
+from panel.core import audit
+from panel.core.access import SYSTEM
+from panel.core.clock import is_working_day
+from panel.core.db import transaction
+from panel.demo import history as demo_history
+from panel.demo import learning as demo_learning
 from panel.models import (
     Agency,
     Membership,
@@ -28,11 +32,8 @@ from panel.models import (
     ReferralLink,
     User,
 )
-from panel.referral_rules import ETHNICITY, IDENTIFIED_BY, format_reference
-from panel.services import audit
-from panel.services.access import SYSTEM
-from panel.services.accounts import hash_password
-from panel.services.review_types import seed_defaults
+from panel.referrals.rules import ETHNICITY, IDENTIFIED_BY, format_reference
+from panel.reviews.types_service import seed_defaults
 
 DEMO_PASSWORD = "panel-demo-2025"  # documented in the README; demo databases only
 PARTNERSHIPS = [

@@ -1,7 +1,7 @@
 """What the demo's learning says: the fictional findings, recommendations, actions, evidence and
 notes by theme, the agencies' roles, the themes read from an incident summary, and the demo's
-fixed facts (which theme recurs where). Shared by the small demo (`panel.demo_learning`) and the
-scale demo (`panel.demo_scale_learning`), so both tell the same kind of story. Everything is
+fixed facts (which theme recurs where). Shared by the small demo (`panel.demo.learning`) and the
+scale demo (`panel.demo.scale_learning`), so both tell the same kind of story. Everything is
 invented, in the style of published case reviews' learning, and names nobody.
 """
 

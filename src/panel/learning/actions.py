@@ -17,9 +17,11 @@ import pandas as pd
 from sqlalchemy import case, func, update
 from sqlmodel import Session, select
 
-from panel import exports
-from panel.clock import add_working_days, rag, working_days_between
-from panel.db import read_session, transaction
+from panel.core import audit, exports
+from panel.core.access import Actor
+from panel.core.clock import add_working_days, rag, working_days_between
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import (
     Action,
     ActionNote,
@@ -31,9 +33,6 @@ from panel.models import (
     Review,
     User,
 )
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 
 NOT_FOUND = "No action with that number is open to you."
 STATUSES = {"open": "Open", "in_progress": "In progress", "completed": "Completed, awaiting evidence",
@@ -357,7 +356,7 @@ def recommendations_for(actor: Actor, review_reference: str) -> list[dict]:
 
 def overdue_for_reminders(session: Session, as_of: date) -> list[dict]:
     """Open actions that are overdue or due within 5 working days on `as_of`, for the reminder
-    digests (panel.services.reminders). No permission check: the caller is the system job.
+    digests (panel.reminders.service). No permission check: the caller is the system job.
 
     Each item is a plain dict:
       action_id (int), partnership_id (int), partnership (code, e.g. "NB"),

@@ -1,7 +1,7 @@
 """The 7-minute briefing as a Word document: one page, seven short numbered sections (DOMAIN §2).
 
 Pure: takes a title and the seven sections' text, returns the .docx bytes. The service
-(`panel.services.briefings`) drafts the text from the review's record and runs the
+(`panel.learning.briefings`) drafts the text from the review's record and runs the
 anonymisation check before anything is built.
 """
 

@@ -13,10 +13,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from panel import anonymise
-from panel import briefing as doc
-from panel.anonymise import Hit, Identifiers
-from panel.db import read_session, transaction
+from panel.core import anonymise, audit
+from panel.core.access import Actor
+from panel.core.anonymise import Hit, Identifiers
+from panel.core.db import read_session, transaction
+from panel.learning import briefing as doc
 from panel.models import (
     Action,
     Agency,
@@ -32,8 +33,6 @@ from panel.models import (
     ThemeTag,
     User,
 )
-from panel.services import audit
-from panel.services.access import Actor
 
 NOT_FOUND = "No review with that reference is open to you."
 SECTIONS = doc.SECTIONS
@@ -88,7 +87,7 @@ class Draft:
     type_name: str
     year: int
     title: str
-    sections: dict[str, str]  # the seven sections, keyed as panel.briefing.SECTION_KEYS, in order
+    sections: dict[str, str]  # the seven sections, keyed as panel.learning.briefing.SECTION_KEYS, in order
     findings: int  # how many findings the review's record holds
     recommendations: int
 

@@ -21,7 +21,8 @@ from sqlalchemy import and_, case, func, literal_column, or_, true, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from panel.db import read_session
+from panel.core.access import Actor
+from panel.core.db import read_session
 from panel.models import (
     Action,
     Agency,
@@ -33,7 +34,6 @@ from panel.models import (
     Theme,
     ThemeTag,
 )
-from panel.services.access import Actor
 
 SOURCE_KINDS = {
     "review": "Review",

@@ -10,11 +10,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlmodel import select
 
-from panel.db import read_session
-from panel.models import Partnership
-from panel.services.access import Actor
-from panel.services.errors import PermissionDenied
-from panel.services.learning_explore import (
+from panel.core.access import Actor
+from panel.core.db import read_session
+from panel.core.errors import PermissionDenied
+from panel.learning.explore import (
     LearningFilter,
     _conds,
     _frame,
@@ -23,7 +22,8 @@ from panel.services.learning_explore import (
     _n_recs,
     _tagged,
 )
-from panel.services.learning_search import _describe, _page
+from panel.learning.search import _describe, _page
+from panel.models import Partnership
 
 # What a regional user sees of another partnership's learning: nothing that identifies a case.
 REGIONAL_COLUMNS = ["partnership", "year", "review_type", "kind", "themes", "text"]

@@ -15,8 +15,17 @@ from sqlalchemy import and_, column, func, literal_column, or_, table
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, select
 
-from panel import themes as rules
-from panel.db import read_session
+from panel.core.access import Actor
+from panel.core.db import read_session
+from panel.learning.explore import (
+    ACTION_STATUS,
+    SOURCE_KINDS,
+    LearningFilter,
+    _conds,
+    _has_theme,
+    _items,
+    _scope,
+)
 from panel.models import (
     Action,
     Agency,
@@ -29,16 +38,7 @@ from panel.models import (
     Theme,
     ThemeTag,
 )
-from panel.services.access import Actor
-from panel.services.learning_explore import (
-    ACTION_STATUS,
-    SOURCE_KINDS,
-    LearningFilter,
-    _conds,
-    _has_theme,
-    _items,
-    _scope,
-)
+from panel.themes import rules
 
 LIST_COLUMNS = ["kind", "id", "partnership", "year", "recorded_on", "source", "review_type", "themes",
                 "agencies", "text", "follow_up"]

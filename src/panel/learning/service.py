@@ -3,8 +3,8 @@ in full (DOMAIN §7).
 
 Findings come from reviews and the other learning sources the seeds name (child death review
 learning, inter-agency case file audits, child protection incident reviews); recommendations
-answer findings and name their target agencies; actions (panel.services.actions) carry them out.
-Findings, recommendations and reviews carry several themes each (panel.services.theme_tags).
+answer findings and name their target agencies; actions (panel.learning.actions) carry them out.
+Findings, recommendations and reviews carry several themes each (panel.themes.tags).
 
 Walls: every call is limited to the partnerships where the actor has "learning.read"; the one
 exception is `regional_learning`, for users with the regional permission, which returns only
@@ -23,22 +23,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from panel.db import read_session, transaction
-from panel.models import (
-    Action,
-    Agency,
-    Finding,
-    Partnership,
-    Recommendation,
-    RecommendationAgency,
-    Review,
-    Theme,
-    ThemeTag,
-)
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import NotFound, ValidationFailed
-from panel.services.learning_explore import (
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, ValidationFailed
+from panel.learning.explore import (
     ACTION_STATUS,
     AGENCY_COLUMNS,
     ITEM_COLUMNS,
@@ -58,20 +47,25 @@ from panel.services.learning_explore import (
     totals,
     years,
 )
-from panel.services.learning_regional import (
+from panel.learning.regional import (
     REGIONAL_COLUMNS,
     REGIONAL_COUNT_COLUMNS,
     regional_learning,
     regional_theme_counts,
 )
-from panel.services.learning_search import (
-    FTS_OBJECTS,
-    LIST_COLUMNS,
-    learning_list,
-    search,
-    search_mode,
+from panel.learning.search import FTS_OBJECTS, LIST_COLUMNS, learning_list, search, search_mode
+from panel.models import (
+    Action,
+    Agency,
+    Finding,
+    Partnership,
+    Recommendation,
+    RecommendationAgency,
+    Review,
+    Theme,
+    ThemeTag,
 )
-from panel.services.theme_tags import write_tags
+from panel.themes.tags import write_tags
 
 __all__ = [
     "SOURCE_KINDS", "KINDS", "LEVELS", "TEXT_MIN", "TEXT_MAX", "TITLE_MAX", "ACTION_STATUS",

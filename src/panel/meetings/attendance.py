@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from panel import meetings as rules
-from panel.db import transaction
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import transaction
+from panel.core.errors import ValidationFailed
+from panel.meetings import rules
+from panel.meetings.service import member_row, runnable, runnable_item, touch
 from panel.models import (
     Agency,
     ItemConflict,
     Meeting,
     MeetingMember,
 )
-from panel.services import audit, decisions
-from panel.services.access import Actor
-from panel.services.errors import ValidationFailed
-from panel.services.meetings import member_row, runnable, runnable_item, touch
+from panel.screening import decisions
 
 
 def _member(s, actor: Actor, m: Meeting, member_id) -> MeetingMember:

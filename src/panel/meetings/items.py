@@ -9,8 +9,12 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import select
 
-from panel import meetings as rules
-from panel.db import read_session, transaction
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
+from panel.core.errors import ValidationFailed
+from panel.meetings import rules
+from panel.meetings.service import runnable, runnable_item, touch
 from panel.models import (
     Agency,
     AgendaItem,
@@ -21,10 +25,7 @@ from panel.models import (
     MeetingMember,
     Referral,
 )
-from panel.services import audit, decisions
-from panel.services.access import Actor
-from panel.services.errors import ValidationFailed
-from panel.services.meetings import runnable, runnable_item, touch
+from panel.screening import decisions
 
 
 def move_item(actor: Actor, item_id: int, step: int) -> None:

@@ -13,14 +13,14 @@ from email.utils import formatdate, make_msgid
 
 from sqlmodel import select
 
-from panel.config import get_settings
-from panel.db import read_session, transaction
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.config import get_settings
+from panel.core.db import read_session, transaction
+from panel.core.errors import PanelError
+from panel.meetings.minutes_service import minutes_docx
+from panel.meetings.service import meeting_for
 from panel.models import MeetingMember, User
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import PanelError
-from panel.services.meeting_minutes import minutes_docx
-from panel.services.meetings import meeting_for
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

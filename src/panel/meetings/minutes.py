@@ -9,7 +9,7 @@ from datetime import date
 from docx import Document
 from docx.shared import Pt, RGBColor
 
-from panel.briefing import xml_safe
+from panel.learning.briefing import xml_safe
 
 INK = RGBColor(0x1B, 0x2A, 0x41)
 ATTENDANCE = {"present": "Present", "apologies": "Apologies", "invited": "Invited, did not attend"}

@@ -3,12 +3,11 @@ actions. Producing them is a disclosure, so it is audited like an export."""
 
 from __future__ import annotations
 
-from panel import meetings as rules
-from panel import minutes
-from panel.db import transaction
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.meetings import get_meeting
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import transaction
+from panel.meetings import minutes, rules
+from panel.meetings.service import get_meeting
 
 
 def minutes_docx(actor: Actor, meeting_id: int) -> bytes:

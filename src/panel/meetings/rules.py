@@ -1,6 +1,6 @@
 """Pure rules for panel meetings (issue 6): quorum, conflicts and the agenda's order.
 
-No database here: the services (`panel.services.meetings`, `meeting_attendance`, `meeting_items`)
+No database here: the services (`panel.meetings.service`, `meeting_attendance`, `meeting_items`)
 load the facts and apply these.
 """
 

@@ -12,9 +12,12 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from panel import clock, lifecycle
-from panel import meetings as rules
-from panel.db import read_session, transaction, utcnow
+from panel.core import audit, clock
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction, utcnow
+from panel.core.errors import PermissionDenied, ValidationFailed
+from panel.learning.actions import OPEN_STATUSES
+from panel.meetings import rules
 from panel.models import (
     Action,
     Agency,
@@ -31,10 +34,8 @@ from panel.models import (
     ReviewType,
     User,
 )
-from panel.services import audit, decisions
-from panel.services.access import Actor
-from panel.services.actions import OPEN_STATUSES
-from panel.services.errors import PermissionDenied, ValidationFailed
+from panel.reviews import lifecycle
+from panel.screening import decisions
 
 NOT_FOUND = "No meeting with that number is open to you."
 MILESTONES_WITHIN = 10  # working days: milestones due this soon (or overdue) go on the agenda

@@ -4,8 +4,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import panel.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from panel.config import get_settings
-from panel.db import make_engine
+from panel.core.config import get_settings
+from panel.core.db import make_engine
 from panel.migrate import include_name
 
 config = context.config

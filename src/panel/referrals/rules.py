@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from panel.clock import add_working_days, rag, working_days_between
+from panel.core.clock import add_working_days, rag, working_days_between
 
 NOTIFY_WITHIN_WORKING_DAYS = 5
 

@@ -11,8 +11,10 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from panel import exports
-from panel.db import read_session, transaction, utcnow
+from panel.core import audit, exports
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction, utcnow
+from panel.core.errors import AlreadySaved, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import (
     Agency,
     AuditEvent,
@@ -22,7 +24,7 @@ from panel.models import (
     ReferralAgency,
     ReferralLink,
 )
-from panel.referral_rules import (
+from panel.referrals.rules import (
     LINK_KINDS,
     OPEN_STATUSES,
     STATUSES,
@@ -35,9 +37,6 @@ from panel.referral_rules import (
     possible_duplicate,
     validate_referral,
 )
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import AlreadySaved, PermissionDenied, StaleEdit, ValidationFailed
 
 NOT_FOUND = "No referral with that reference is open to you."
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")

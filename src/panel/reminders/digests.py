@@ -1,7 +1,7 @@
 """Reminder digests: who is owed which overdue or due-soon item, as plain text (issue #4).
 
 Pure functions over plain values: no database, no Streamlit, no SMTP. The service
-(`panel.services.reminders`) gathers the items and sends the digests this module builds.
+(`panel.reminders.service`) gathers the items and sends the digests this module builds.
 
 E-mail leaves the system (DOMAIN §8), so an item carries only what a digest may show: a case
 or review reference, what is due (a milestone name, an agency's return, the statutory
@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from panel.clock import working_days_between
-from panel.lifecycle import milestone_status
+from panel.core.clock import working_days_between
+from panel.reviews.lifecycle import milestone_status
 
 DUE_SOON_WORKING_DAYS = 5  # "due soon" = due within this many working days (today included)
 

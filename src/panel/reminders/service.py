@@ -26,9 +26,13 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from panel.clock import add_working_days
-from panel.config import Settings, get_settings
-from panel.db import read_session, transaction
+from panel.core import audit
+from panel.core.access import SYSTEM, Actor
+from panel.core.clock import add_working_days
+from panel.core.config import Settings, get_settings
+from panel.core.db import read_session, transaction
+from panel.core.errors import PanelError
+from panel.learning import actions
 from panel.models import (
     Agency,
     AgencyRequest,
@@ -41,16 +45,8 @@ from panel.models import (
     ReviewMilestone,
     User,
 )
-from panel.referral_rules import OPEN_STATUSES, notification_clock
-from panel.reminders import (
-    DUE_SOON_WORKING_DAYS,
-    Digest,
-    ReminderItem,
-    build_digests,
-)
-from panel.services import actions, audit
-from panel.services.access import SYSTEM, Actor
-from panel.services.errors import PanelError
+from panel.referrals.rules import OPEN_STATUSES, notification_clock
+from panel.reminders.digests import DUE_SOON_WORKING_DAYS, Digest, ReminderItem, build_digests
 
 SMTP_TIMEOUT_SECONDS = 30.0
 REQUEST_KINDS = {

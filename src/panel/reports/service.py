@@ -1,7 +1,7 @@
 """Reports for managers and returns: statutory timeliness (issue #4, DOMAIN §4, §6).
 
 `timeliness` selects the rows (one query per table, only the columns needed, never one per row)
-within the actor's partnerships and hands them to `panel.timeliness.build_report`, which works
+within the actor's partnerships and hands them to `panel.reports.timeliness.build_report`, which works
 out every figure. The dashboard, its Excel export and `panel report timeliness` all call it, so
 they always give the same numbers.
 """
@@ -16,9 +16,10 @@ import pandas as pd
 from sqlalchemy import or_
 from sqlmodel import select
 
-from panel import exports, screening
-from panel import timeliness as figures
-from panel.db import read_session, transaction
+from panel.core import audit, exports
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
+from panel.core.errors import PermissionDenied, ValidationFailed
 from panel.models import (
     Decision,
     Notification,
@@ -28,11 +29,10 @@ from panel.models import (
     ReviewMilestone,
     ReviewType,
 )
-from panel.review_types import PUBLICATION_KEY
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import PermissionDenied, ValidationFailed
-from panel.services.screening import FACT_FIELDS
+from panel.reports import timeliness as figures
+from panel.reviews.types import PUBLICATION_KEY
+from panel.screening import rules as screening
+from panel.screening.service import FACT_FIELDS
 
 PERMISSION = "report.timeliness"
 RAPID_REVIEW, LCSPR = "rapid_review", "lcspr"

@@ -1,7 +1,7 @@
 """Statutory timeliness figures (DOMAIN §4, §6): pure Python over plain rows, no database.
 
 `build_report` is the one place the figures are worked out: the manager's dashboard, the Excel
-export and `panel report timeliness --json` all go through `panel.services.reports.timeliness`,
+export and `panel report timeliness --json` all go through `panel.reports.service.timeliness`,
 which selects the rows and calls it. The dict it returns is the documented, stable schema
 (`docs/timeliness-report.md`, `SCHEMA_VERSION`): change it only by adding fields, or bump the
 version.
@@ -44,8 +44,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from panel.clock import add_months, add_working_days, working_days_between
-from panel.screening import NOTIFY_WITHIN, RAPID_REVIEW_WITHIN
+from panel.core.clock import add_months, add_working_days, working_days_between
+from panel.screening.rules import NOTIFY_WITHIN, RAPID_REVIEW_WITHIN
 
 SCHEMA_VERSION = 1
 LCSPR_WITHIN_MONTHS = 6

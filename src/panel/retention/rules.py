@@ -24,7 +24,7 @@ from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 
-from panel.anonymise import Identifiers, check
+from panel.core.anonymise import Identifiers, check
 
 ACTIONS = ("delete", "anonymise", "review", "keep")
 MAX_YEARS = 100

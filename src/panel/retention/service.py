@@ -20,10 +20,12 @@ from sqlalchemy import delete, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from panel import retention as rules
-from panel.anonymise import Identifiers, names_in
-from panel.config import get_settings
-from panel.db import read_session, transaction, utcnow
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.anonymise import Identifiers, names_in
+from panel.core.config import get_settings
+from panel.core.db import read_session, transaction, utcnow
+from panel.core.errors import PermissionDenied
 from panel.models import (
     AgendaItem,
     AuditEvent,
@@ -46,10 +48,8 @@ from panel.models import (
     ReviewMilestone,
     User,
 )
-from panel.review_types import PUBLICATION_KEY
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import PermissionDenied
+from panel.retention import rules
+from panel.reviews.types import PUBLICATION_KEY
 
 
 @dataclass(frozen=True)

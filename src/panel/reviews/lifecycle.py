@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from panel.clock import add_months, add_working_days, is_working_day, working_days_between
-from panel.review_types import (
+from panel.core.clock import add_months, add_working_days, is_working_day, working_days_between
+from panel.reviews.types import (
     COPY_KEY,
     DEFAULT_REVIEW_TYPES,
     PUBLICATION_KEY,

@@ -12,15 +12,15 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from panel import lifecycle
-from panel.db import read_session, transaction
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, ValidationFailed
 from panel.models import Agency, AgencyRequest, Review, ReviewDelay, ReviewMilestone, ReviewType
-from panel.review_types import COPY_KEY, PUBLICATION_KEY
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import NotFound, ValidationFailed
-from panel.services.review_types import spec_of
-from panel.services.reviews import NOT_FOUND, _load_review, versioned_update
+from panel.reviews import lifecycle
+from panel.reviews.service import NOT_FOUND, _load_review, versioned_update
+from panel.reviews.types import COPY_KEY, PUBLICATION_KEY
+from panel.reviews.types_service import spec_of
 
 PUBLICATION_STATUSES = {"planned": "As planned", "delayed": "Delayed", "withheld": "Withheld"}
 REQUEST_KINDS = {"chronology": "Chronology", "agency_report": "Agency report", "agency_summary": "Agency summary"}

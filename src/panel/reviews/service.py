@@ -10,14 +10,14 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from panel import lifecycle
-from panel.db import read_session, transaction
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.models import Partnership, Referral, Review, ReviewMilestone, ReviewType
-from panel.screening import LCSPR_CONSIDERATIONS
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import NotFound, StaleEdit, ValidationFailed
-from panel.services.referrals import _load
+from panel.referrals.service import _load
+from panel.reviews import lifecycle
+from panel.screening.rules import LCSPR_CONSIDERATIONS
 
 NOT_FOUND = "No review with that reference is open to you."
 CONSIDERATION_ANSWERS = {"yes": "Yes", "no": "No", "unclear": "Not yet clear"}

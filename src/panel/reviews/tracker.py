@@ -9,10 +9,10 @@ from datetime import date
 import pandas as pd
 from sqlmodel import select
 
-from panel import lifecycle
-from panel.db import read_session
+from panel.core.access import Actor
+from panel.core.db import read_session
 from panel.models import Partnership, Review, ReviewMilestone, ReviewType
-from panel.services.access import Actor
+from panel.reviews import lifecycle
 
 COLUMNS = ["reference", "partnership", "type", "lead_reviewer", "started_on", "next_milestone", "due",
            "working_days_left", "rag", "overdue", "status"]

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from panel.screening import RAPID_REVIEW_WITHIN, ROUTES
+from panel.screening.rules import RAPID_REVIEW_WITHIN, ROUTES
 
 REGIMES = ("WT2015", "WT2018")
 UNITS = ("working_days", "months")

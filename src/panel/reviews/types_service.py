@@ -1,6 +1,6 @@
 """Each partnership's review types, stored as data so an admin can edit names and milestones.
 
-New partnerships start from `panel.review_types.DEFAULT_REVIEW_TYPES` (the seeds' processes).
+New partnerships start from `panel.reviews.types.DEFAULT_REVIEW_TYPES` (the seeds' processes).
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from dataclasses import asdict, replace
 
 from sqlmodel import Session, select
 
-from panel.db import read_session, transaction
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.models import ReviewType
-from panel.review_types import DEFAULT_REVIEW_TYPES, MilestoneSpec, ReviewTypeSpec, validate_type
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import NotFound, StaleEdit, ValidationFailed
+from panel.reviews.types import DEFAULT_REVIEW_TYPES, MilestoneSpec, ReviewTypeSpec, validate_type
 
 
 def row_from_spec(spec: ReviewTypeSpec, partnership_id: int) -> ReviewType:

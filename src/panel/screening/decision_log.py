@@ -10,8 +10,9 @@ from datetime import date
 import pandas as pd
 from sqlmodel import select
 
-from panel import exports
-from panel.db import read_session, transaction
+from panel.core import audit, exports
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
 from panel.models import (
     Decision,
     Meeting,
@@ -19,8 +20,6 @@ from panel.models import (
     Referral,
     ReviewType,
 )
-from panel.services import audit
-from panel.services.access import Actor
 
 
 @dataclass

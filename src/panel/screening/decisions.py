@@ -10,15 +10,15 @@ from datetime import date
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from panel import lifecycle
-from panel.db import read_session, transaction, utcnow
+from panel.core import audit
+from panel.core.access import PANEL, Actor
+from panel.core.db import read_session, transaction, utcnow
+from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import Decision, Membership, Referral, Review, ReviewMilestone, ReviewType, User
-from panel.services import audit
-from panel.services.access import PANEL, Actor
-from panel.services.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from panel.services.referrals import _load
-from panel.services.review_types import spec_of
-from panel.services.screening import _assess, _notified_on, facts_of
+from panel.referrals.service import _load
+from panel.reviews import lifecycle
+from panel.reviews.types_service import spec_of
+from panel.screening.service import _assess, _notified_on, facts_of
 
 RATIONALE_MIN = 10
 

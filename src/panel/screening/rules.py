@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from panel.clock import add_working_days
+from panel.core.clock import add_working_days
 
 REGIME_CUTOVER = date(2018, 6, 29)
 NOTIFY_WITHIN = 5  # working days after aware_on

@@ -12,14 +12,14 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from panel import screening
-from panel.clock import rag, working_days_between
-from panel.db import read_session, transaction, utcnow
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.clock import rag, working_days_between
+from panel.core.db import read_session, transaction, utcnow
+from panel.core.errors import StaleEdit, ValidationFailed
 from panel.models import Notification, Referral, Review, ReviewMilestone, ReviewType
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import StaleEdit, ValidationFailed
-from panel.services.referrals import _load
+from panel.referrals.service import _load
+from panel.screening import rules as screening
 
 FACT_FIELDS = ("abuse_or_neglect", "harm", "interagency_concerns", "custody_death", "looked_after",
                "location", "media_interest", "practice_concerns")
@@ -167,8 +167,8 @@ def record_notification(actor: Actor, reference: str, body: str, sent_on: date |
 
 def _replan_from_notification(s: Session, referral_id: int, notified_on: date) -> None:
     """A rapid review planned before the notification was sent re-plans from the real date."""
-    from panel import lifecycle
-    from panel.services.review_types import spec_of
+    from panel.reviews import lifecycle
+    from panel.reviews.types_service import spec_of
 
     for review in s.exec(select(Review).where(Review.referral_id == referral_id, Review.status == "open")):
         rtype = s.get(ReviewType, review.review_type_id)

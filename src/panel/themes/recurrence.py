@@ -12,8 +12,9 @@ from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from panel import themes as rules
-from panel.db import read_session
+from panel.core.access import Actor
+from panel.core.db import read_session
+from panel.core.errors import NotFound
 from panel.models import (
     Finding,
     Recommendation,
@@ -22,8 +23,7 @@ from panel.models import (
     Theme,
     ThemeTag,
 )
-from panel.services.access import Actor
-from panel.services.errors import NotFound
+from panel.themes import rules
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,10 @@ from sqlalchemy import and_, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from panel import themes as rules
-from panel.db import read_session, transaction
+from panel.core import audit
+from panel.core.access import SYSTEM, Actor
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.models import (
     AuditEvent,
     Referral,
@@ -26,9 +28,7 @@ from panel.models import (
     Theme,
     ThemeTag,
 )
-from panel.services import audit
-from panel.services.access import SYSTEM, Actor
-from panel.services.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.themes import rules
 
 ENTITIES = ("review", "finding", "recommendation", "referral")
 ENTITY_LABELS = {"review": "review", "finding": "finding", "recommendation": "recommendation",

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from panel.db import read_session, transaction
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction
+from panel.core.errors import NotFound, ValidationFailed
 from panel.models import (
     Finding,
     Recommendation,
@@ -18,10 +21,7 @@ from panel.models import (
     Theme,
     ThemeTag,
 )
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import NotFound, ValidationFailed
-from panel.services.themes import ENTITIES, ENTITY_LABELS
+from panel.themes.service import ENTITIES, ENTITY_LABELS
 
 
 def entity_partnership(s: Session, entity: str, entity_id: int) -> int | None:

@@ -1,10 +1,10 @@
 """The tracker spreadsheet: its format, the template, reading a file and checking every row.
 
-Pure: no database and no Streamlit. `panel.services.imports` gathers what the checks need to
+Pure: no database and no Streamlit. `panel.tracker_io.service` gathers what the checks need to
 know about the database into a `Context` (plain dicts), calls `validate`, and writes the `Plan`
 only when the report has no problems. The format is documented in docs/import-format.md.
 
-Referral rows are checked by `panel.referral_rules.validate_referral`, the same function as the
+Referral rows are checked by `panel.referrals.rules.validate_referral`, the same function as the
 referral form, so an imported referral is valid exactly when a typed one would be.
 
 A package split by idea: `format` (sheets, columns, allowed values), `report`, `parse`

@@ -1,6 +1,6 @@
 """Row checks, part one: shared helpers, then the referral and notification sheets.
 
-Referral rows go through `panel.referral_rules.validate_referral`, as the referral form does."""
+Referral rows go through `panel.referrals.rules.validate_referral`, as the referral form does."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from panel import lifecycle, screening
-from panel.clock import add_working_days
-from panel.referral_rules import parse_reference, validate_referral
+from panel.core.clock import add_working_days
+from panel.referrals.rules import parse_reference, validate_referral
+from panel.reviews import lifecycle
+from panel.screening import rules as screening
 from panel.tracker_io.context import Context, TypeInfo
 from panel.tracker_io.format import KEYS, SHEETS
 from panel.tracker_io.parse import CellError, Parsed, _cell

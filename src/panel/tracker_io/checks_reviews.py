@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from panel import lifecycle, screening
-from panel.review_types import PUBLICATION_KEY
-from panel.services.review_record import EMAIL_RE, GATES
+from panel.reviews import lifecycle
+from panel.reviews.record import EMAIL_RE, GATES
+from panel.reviews.types import PUBLICATION_KEY
+from panel.screening import rules as screening
 from panel.tracker_io.checks import _order, _Referral, _Row, _RowChecker
 from panel.tracker_io.context import Context, TypeInfo
 from panel.tracker_io.format import REVIEW_REF_RE, SHEETS

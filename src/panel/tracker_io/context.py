@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from panel.review_types import ReviewTypeSpec
+from panel.reviews.types import ReviewTypeSpec
 from panel.tracker_io.format import REVIEW_REF_RE
 from panel.tracker_io.parse import Parsed, _text
 

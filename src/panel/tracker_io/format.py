@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from panel import screening
-from panel.referral_rules import (
+from panel.referrals.rules import (
     ABUSE_OR_NEGLECT,
     ETHNICITY,
     HARM,
@@ -17,9 +16,10 @@ from panel.referral_rules import (
     SEX,
     STATUSES,
 )
-from panel.services.review_record import PUBLICATION_STATUSES
-from panel.services.reviews import LCSPR_DECISIONS, RESPONSES
-from panel.services.screening import BODIES, DIRECTOR_DECISIONS
+from panel.reviews.record import PUBLICATION_STATUSES
+from panel.reviews.service import LCSPR_DECISIONS, RESPONSES
+from panel.screening import rules as screening
+from panel.screening.service import BODIES, DIRECTOR_DECISIONS
 
 # Reading a workbook costs time and memory in proportion to what it holds once unzipped, never
 # to what it claims (a sheet's declared size is ignored). Every limit below is checked while

@@ -20,7 +20,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from panel.exports import FORMULA_STARTS
+from panel.core.exports import FORMULA_STARTS
 from panel.tracker_io.format import (
     EARLIEST,
     EMPTY_RUN,

@@ -14,8 +14,11 @@ from datetime import date
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from panel import screening, tracker_io
-from panel.db import read_session, transaction, utcnow
+from panel import tracker_io
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.db import read_session, transaction, utcnow
+from panel.core.errors import PermissionDenied
 from panel.models import (
     Agency,
     Decision,
@@ -27,11 +30,9 @@ from panel.models import (
     ReviewMilestone,
     ReviewType,
 )
-from panel.services import audit
-from panel.services.access import Actor
-from panel.services.errors import PermissionDenied
-from panel.services.review_types import spec_of
-from panel.services.screening import facts_of
+from panel.reviews.types_service import spec_of
+from panel.screening import rules as screening
+from panel.screening.service import facts_of
 from panel.tracker_io import Context, ImportReport, Plan, TypeInfo
 
 PERMISSION = "data.import"

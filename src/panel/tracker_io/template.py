@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from panel.exports import neutralise
-from panel.review_types import DEFAULT_REVIEW_TYPES, ReviewTypeSpec
+from panel.core.exports import neutralise
+from panel.reviews.types import DEFAULT_REVIEW_TYPES, ReviewTypeSpec
 from panel.tracker_io.format import GUIDE_SHEET, SHEETS
 
 # -- writing a workbook ----------------------------------------------------------------------

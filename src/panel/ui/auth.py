@@ -22,9 +22,9 @@ import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from panel.config import get_settings
-from panel.services import accounts
-from panel.services.access import Actor
+from panel.accounts import service as accounts
+from panel.core.access import Actor
+from panel.core.config import get_settings
 from panel.ui.common import esc
 
 _LOCK = threading.Lock()

@@ -18,9 +18,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from panel.config import get_settings
-from panel.services import audit, audit_log, learning, reports, theme_recurrence, tracker
-from panel.services.access import Actor
+from panel.accounts import audit_log
+from panel.core import audit
+from panel.core.access import Actor
+from panel.core.config import get_settings
+from panel.learning import service as learning
+from panel.reports import service as reports
+from panel.reviews import tracker
+from panel.themes import recurrence as theme_recurrence
 
 TTL = 600  # seconds: bounds staleness for anything a write could miss, and memory
 MAX_ENTRIES = 200  # per function

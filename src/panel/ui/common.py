@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 
-from panel.clock import today  # noqa: F401  (pages take today from here with the layout helpers)
-from panel.presentation import CHILD_FIELDS, HIDDEN, mask_rows
-from panel.services.access import Actor
+from panel.core.access import Actor
+from panel.core.clock import today  # noqa: F401  (pages take today from here with the layout helpers)
+from panel.core.presentation import CHILD_FIELDS, HIDDEN, mask_rows
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from panel.services.access import Actor
+from panel.core.access import Actor
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The action register: what each agency promised to do after a review, and whether practice
-changed (DOMAIN §7). An action stays open until a chair or business manager closes it with the
+changed (docs/domain.md §7). An action stays open until a chair or business manager closes it with the
 evidence of impact; a member records progress.
 
 Walls as everywhere: an action of another partnership is NotFound, never "forbidden". Every
@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from panel.core import audit, exports
 from panel.core.access import Actor
 from panel.core.clock import add_working_days, rag, working_days_between
-from panel.core.db import read_session, transaction
+from panel.core.db import escape_like, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import (
     Action,
@@ -87,10 +87,6 @@ def short(text: str | None, n: int = SHORT) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _scope(actor: Actor, requested: list[int] | None) -> list[int]:
     allowed = actor.partnerships_with("learning.read")
     return [p for p in requested if p in allowed] if requested else allowed
@@ -108,7 +104,7 @@ def _conditions(pids: list[int], f: RegisterFilter, today: date) -> list:
     if f.agency_id:
         conds.append(Action.owner_agency_id == f.agency_id)
     if f.owner.strip():
-        conds.append(Action.owner_name.ilike(f"%{_escape_like(f.owner.strip())}%", escape="\\"))
+        conds.append(Action.owner_name.ilike(f"%{escape_like(f.owner.strip())}%", escape="\\"))
     if f.overdue_only:
         conds.append(Action.due_on < today)
     return conds
@@ -189,7 +185,7 @@ def summary(actor: Actor, f: RegisterFilter, today: date) -> dict[str, int]:
 
 
 def export_register(actor: Actor, f: RegisterFilter, today: date) -> bytes:
-    """The whole filtered register as Excel; logged as a disclosure (DOMAIN §8)."""
+    """The whole filtered register as Excel; logged as a disclosure (docs/domain.md §8)."""
     if not _scope(actor, f.partnership_ids):
         raise PermissionDenied("You do not have permission to export the action register.")
     df, total = register(actor, RegisterFilter(**{**f.__dict__, "limit": 100_000, "offset": 0}), today)

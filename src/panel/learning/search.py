@@ -16,7 +16,7 @@ from sqlalchemy import text as sql_text
 from sqlmodel import Session, select
 
 from panel.core.access import Actor
-from panel.core.db import read_session
+from panel.core.db import escape_like, read_session
 from panel.learning.explore import (
     ACTION_STATUS,
     SOURCE_KINDS,
@@ -68,7 +68,7 @@ def search_mode(s: Session) -> str:
 
 def _like_all(columns, terms: list[str]):
     """Every term appears in one of the columns (case-insensitive)."""
-    return and_(*[or_(*[func.coalesce(c, "").ilike(f"%{rules.escape_like(t)}%", escape="\\") for c in columns])
+    return and_(*[or_(*[func.coalesce(c, "").ilike(f"%{escape_like(t)}%", escape="\\") for c in columns])
                   for t in terms])
 
 

@@ -11,9 +11,10 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from panel.agencies import service as agency_service
 from panel.core import audit, exports
 from panel.core.access import Actor
-from panel.core.db import read_session, transaction, utcnow
+from panel.core.db import escape_like, read_session, transaction, utcnow
 from panel.core.errors import AlreadySaved, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import (
     Agency,
@@ -111,7 +112,7 @@ def queue(actor: Actor, f: QueueFilter, today: date) -> tuple[pd.DataFrame, int]
     if f.received_to:
         conds.append(Referral.received_on <= f.received_to)
     if f.reference.strip():
-        conds.append(Referral.reference.ilike(f"%{_escape_like(f.reference.strip().upper())}%", escape="\\"))
+        conds.append(Referral.reference.ilike(f"%{escape_like(f.reference.strip().upper())}%", escape="\\"))
     if f.agency_id:
         involved = select(ReferralAgency.referral_id).where(ReferralAgency.agency_id == f.agency_id)
         conds.append(or_(Referral.referrer_agency_id == f.agency_id, Referral.id.in_(involved)))
@@ -131,10 +132,6 @@ def queue(actor: Actor, f: QueueFilter, today: date) -> tuple[pd.DataFrame, int]
         )
         rows = s.exec(stmt).all()
     return _queue_frame(rows, today), int(total)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 QUEUE_COLUMNS = [
@@ -213,7 +210,7 @@ def _load(s: Session, actor: Actor, reference: str) -> Referral:
 
 
 def get_referral(actor: Actor, reference: str, today: date, record_view: bool = True) -> ReferralDetail:
-    """Open one referral. Each first view in a browser session is audited (DOMAIN §8)."""
+    """Open one referral. Each first view in a browser session is audited (docs/domain.md §8)."""
     with read_session() as s:
         r = _load(s, actor, reference)
         full = actor.can("referral.read", r.partnership_id)
@@ -280,7 +277,7 @@ def _validate(actor: Actor, partnership_id: int, data: dict, today: date) -> dic
     if not actor.can("referral.submit", partnership_id):
         raise ValidationFailed({"partnership_id": "Choose one of your partnerships."})
     with read_session() as s:
-        agency_ids = set(s.exec(select(Agency.id)).all())
+        agency_ids = agency_service.active_ids(s)  # a retired agency is no longer offered
     clean, errors = validate_referral(data, today, agency_ids)
     if errors:
         raise ValidationFailed(errors)

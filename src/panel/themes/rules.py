@@ -1,4 +1,4 @@
-"""The learning-theme taxonomy and the rules about themes (DOMAIN §7; seed 002).
+"""The learning-theme taxonomy and the rules about themes (docs/domain.md §7).
 
 Pure functions over plain values: no database, no Streamlit. The services seed the taxonomy
 from `DEFAULT_THEMES`, apply `recurring` to the tags they read, and hand user search text to
@@ -6,12 +6,13 @@ from `DEFAULT_THEMES`, apply `recurring` to the tags they read, and hand user se
 
 The taxonomy has two levels:
 
-- **national** themes: the themes national analyses of case reviews use (DOMAIN §7, "National
-  analyses add"), so learning can be compared across partnerships;
-- **local** themes: the key learning and the areas the board monitors in seed 002, each mapped
-  to the national theme it is counted under when learning is rolled up nationally.
+- **national** themes: the themes national analyses of case reviews use (docs/domain.md §7.2),
+  so learning can be compared across partnerships;
+- **local** themes: the key learning and the areas the board monitors as Bracknell Forest LSCB's
+  Learning and Improvement Sub-Group publishes them, each mapped to the national theme it is
+  counted under when learning is rolled up nationally.
 
-Where seed 002 names the same thing twice (domestic abuse appears both as key learning and as a
+Where that source names the same thing twice (domestic abuse appears both as key learning and as a
 monitored area; "training" and "safeguarding training") it is one theme. The two homelessness
 entries stay apart: the key learning is about families moving across borders, the monitored area
 about homelessness itself. The mapping of each local theme is a judgement, recorded in
@@ -40,7 +41,7 @@ class ThemeSpec:
     description: str
 
 
-# DOMAIN §7: "National analyses add: …", in that order.
+# The 24 national themes, in the order docs/domain.md §7.2 lists them.
 NATIONAL_THEMES: tuple[tuple[str, str], ...] = (
     ("information sharing", "Agencies knew things the others did not; information was not shared, or not acted on."),
     ("risk assessment", "How risk to the child was assessed, reviewed and acted on, including tools such as DASH."),
@@ -68,41 +69,41 @@ NATIONAL_THEMES: tuple[tuple[str, str], ...] = (
     ("parental mental health", "A parent's or carer's mental ill-health and its effect on the care of the child."),
 )
 
-# Seed 002: key learning, then the areas the board monitors. (name, national theme, why, source)
+# Bracknell Forest LSCB's key learning, then the areas its board monitors. (name, national theme, why)
 LOCAL_THEMES: tuple[tuple[str, str, str], ...] = (
     ("homeless families and moves across borders", "transitions between areas",
-     "Key learning (seed 002): assessing homeless families' children and the challenge when families move out of the area."),
+     "Key learning (Bracknell Forest LSCB): assessing homeless families' children and the challenge when families move out of the area."),
     ("domestic abuse", "risk assessment",
-     "Key learning and a monitored area (seed 002): the dynamics of domestic abuse; national analyses treat it through risk assessment (DASH, MARAC)."),
+     "Key learning and a monitored area (Bracknell Forest LSCB): the dynamics of domestic abuse; national analyses treat it through risk assessment (DASH, MARAC)."),
     ("parenting capacity and anger management", "whole-family assessment",
-     "Key learning (seed 002): assessing a parent's caring responsibilities when working on 'anger management'."),
+     "Key learning (Bracknell Forest LSCB): assessing a parent's caring responsibilities when working on 'anger management'."),
     ("bruising protocol / injuries in young children", "non-accidental injury in babies",
-     "Key learning (seed 002): injuries and marks in young children that should raise concern, as the bruising protocol says."),
+     "Key learning (Bracknell Forest LSCB): injuries and marks in young children that should raise concern, as the bruising protocol says."),
     ("contradictory medical opinion and thorough examination", "critical thinking and escalation",
-     "Key learning (seed 002): resolving contradictory medical opinion early, and examining children thoroughly."),
+     "Key learning (Bracknell Forest LSCB): resolving contradictory medical opinion early, and examining children thoroughly."),
     ("sharing learning between partnerships", "information sharing",
-     "Key learning (seed 002): sharing learning between partnerships (formerly LSCBs)."),
+     "Key learning (Bracknell Forest LSCB): sharing learning between partnerships (formerly LSCBs)."),
     ("safeguarding training", "supervision and workload",
-     "Key learning ('appropriate levels of training') and a monitored area (seed 002)."),
+     "Key learning ('appropriate levels of training') and a monitored area (Bracknell Forest LSCB)."),
     ("neglect", "the child's voice and lived experience",
-     "Monitored area (seed 002); neglect is recognised through the child's lived experience over time."),
-    ("missing children", "extrafamilial harm", "Monitored area (seed 002)."),
-    ("child sexual exploitation", "extrafamilial harm", "Monitored area (seed 002)."),
+     "Monitored area (Bracknell Forest LSCB); neglect is recognised through the child's lived experience over time."),
+    ("missing children", "extrafamilial harm", "Monitored area (Bracknell Forest LSCB)."),
+    ("child sexual exploitation", "extrafamilial harm", "Monitored area (Bracknell Forest LSCB)."),
     ("substance misuse", "whole-family assessment",
-     "Monitored area (seed 002); parental substance misuse is assessed as part of the whole family."),
+     "Monitored area (Bracknell Forest LSCB); parental substance misuse is assessed as part of the whole family."),
     ("mental health", "parental mental health",
-     "Monitored area (seed 002); in reviews' learning it is mostly a parent's mental health."),
-    ("early help", "thresholds and early help", "Monitored area (seed 002)."),
-    ("homeless children and families", "poverty and housing", "Monitored area (seed 002)."),
+     "Monitored area (Bracknell Forest LSCB); in reviews' learning it is mostly a parent's mental health."),
+    ("early help", "thresholds and early help", "Monitored area (Bracknell Forest LSCB)."),
+    ("homeless children and families", "poverty and housing", "Monitored area (Bracknell Forest LSCB)."),
     ("vulnerable children and young people", "extrafamilial harm",
-     "Monitored area (seed 002); in board data mostly adolescents at risk outside the home."),
-    ("children in need", "thresholds and early help", "Monitored area (seed 002): core information for children in need."),
+     "Monitored area (Bracknell Forest LSCB); in board data mostly adolescents at risk outside the home."),
+    ("children in need", "thresholds and early help", "Monitored area (Bracknell Forest LSCB): core information for children in need."),
     ("private fostering", "looked-after children and care leavers",
-     "Monitored area (seed 002); the nearest national theme: children living away from their parents."),
-    ("youth justice", "criminal exploitation", "Monitored area (seed 002)."),
+     "Monitored area (Bracknell Forest LSCB); the nearest national theme: children living away from their parents."),
+    ("youth justice", "criminal exploitation", "Monitored area (Bracknell Forest LSCB)."),
     ("allegations against the children's workforce", "critical thinking and escalation",
-     "Monitored area (seed 002): managing allegations (LADO), which rests on challenge and escalation."),
-    ("workforce caseloads and vacancies", "supervision and workload", "Monitored area (seed 002)."),
+     "Monitored area (Bracknell Forest LSCB): managing allegations (LADO), which rests on challenge and escalation."),
+    ("workforce caseloads and vacancies", "supervision and workload", "Monitored area (Bracknell Forest LSCB)."),
 )
 
 DEFAULT_THEMES: tuple[ThemeSpec, ...] = tuple(
@@ -181,11 +182,6 @@ def fts5_query(terms: Iterable[str]) -> str:
     doubled as FTS5 requires. Empty when there are no terms: callers then search nothing.
     """
     return " ".join('"' + t.replace('"', '""') + '"*' for t in terms if t)
-
-
-def escape_like(text: str) -> str:
-    """For ILIKE patterns with escape="\\": % and _ match themselves."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # -- chart selections ----------------------------------------------------------------------------

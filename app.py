@@ -7,11 +7,14 @@ import streamlit as st
 
 from panel.accounts import service as accounts
 from panel.ui import a11y, auth
+from panel.ui.account import change_password_form
 from panel.ui.common import NEXT_PAGE, esc, remember_requested_page
 from panel.ui.errors import run_page
 from panel.ui.pages import PAGES, visible_pages
+from panel.ui.startup import require_valid_settings
 
 st.set_page_config(page_title="Panel", page_icon=":material/balance:", layout="wide")
+require_valid_settings()  # a malformed setting stops here, before anything reads it
 a11y.focus_styles()  # a visible keyboard focus ring on every control, signed in or not
 
 # Restore the sign-in cookie before building the page list, or deep links fall back to the
@@ -42,6 +45,31 @@ if actor is None:
     st.stop()
 
 st.session_state["actor"] = actor
+
+if actor.must_change_password:
+    # An administrator's temporary password: the administrator knows it, so nothing is shown
+    # until the user has chosen their own. Every page's address shows this step, and a deep
+    # link still lands on its page once the password is changed.
+    def choose_password() -> None:
+        st.title(":material/password: Choose a new password", anchor=False)
+        st.info("Your administrator gave you a temporary password. Choose your own to carry on.",
+                icon=":material/info:")
+        change_password_form(actor, key="must_change_password")
+        auth.write_cookie_if_pending()
+        if st.button("Sign out", icon=":material/logout:"):
+            auth.sign_out(everywhere=True)
+            st.rerun()
+
+    first = [st.Page(choose_password, title="Choose a new password", icon=":material/password:", default=True)]
+    first += [st.Page(choose_password, title="Choose a new password", icon=":material/password:",
+                      url_path=spec.key) for spec in PAGES]
+    wanted = st.navigation(first, position="hidden")
+    if wanted is not first[0]:
+        remember_requested_page(wanted.url_path, st.query_params.to_dict())
+    st.set_page_config(page_title="Choose a new password · Panel")
+    wanted.run()
+    st.stop()
+
 allowed = visible_pages(actor)
 pages = {spec.key: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key)
          for spec in allowed}

@@ -10,8 +10,10 @@ from datetime import date
 
 from panel.cli.backup import add_parsers as add_backup_parsers
 from panel.cli.imports import add_parsers as add_import_parsers
+from panel.cli.mail import add_parser as add_mail_parser
 from panel.cli.remind import add_parser as add_remind_parser
 from panel.cli.retention import add_parser as add_retention_parser
+from panel.core.config import check_settings
 from panel.core.errors import PanelError, ValidationFailed
 
 
@@ -153,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("username")
     r.set_defaults(fn=_reset_password)
     add_remind_parser(sub)
+    add_mail_parser(sub)
     add_import_parsers(sub)
     add_retention_parser(sub)
     add_backup_parsers(sub)
@@ -170,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if problem := check_settings():  # before any command touches the database or the mail
+        print(problem, file=sys.stderr)
+        return 2
     try:
         return args.fn(args)
     except ValidationFailed as e:

@@ -1,4 +1,11 @@
-"""Settings read from the environment, with safe defaults for a single-machine install.
+"""Settings read from the environment, typed and checked, with safe defaults for a single-machine
+install.
+
+Every setting is one environment variable, named by its field's `validation_alias`; the README's
+"Configuration" table lists the same variables with the same defaults (a test compares them). A
+value that does not parse or is out of range raises `ConfigError`, whose message is one line
+naming the variable: the web app (`panel.ui.startup`) and the `panel` command check the settings
+before doing anything else, so a typo stops them at once rather than midway through a request.
 
 Secrets are never committed: the cookie key comes from PANEL_COOKIE_KEY or is generated once
 into the data directory (which git ignores).
@@ -8,43 +15,86 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from panel.core.errors import PanelError
+
+# Database URL schemes Panel is built and tested for (docs/operations.md): SQLite for a single
+# machine, PostgreSQL (through psycopg) for several servers.
+DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 
 
-def _data_dir() -> Path:
-    return Path(os.environ.get("PANEL_DATA_DIR", "data")).resolve()
+class ConfigError(PanelError):
+    """A setting in the environment is malformed; the message is one line naming the variable."""
 
 
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw not in (None, "") else default
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,  # Settings(smtp_host=...) in tests, PANEL_SMTP_HOST in the environment
+        env_ignore_empty=True,  # an empty variable means "use the default", as it always has
+    )
 
+    data_dir: Path = Field(Path("data"), validation_alias="PANEL_DATA_DIR")
+    database_url: str = Field("", validation_alias="DATABASE_URL")  # empty: SQLite in data_dir
+    cookie_secret: SecretStr | None = Field(None, validation_alias="PANEL_COOKIE_KEY")
+    cookie_expiry_days: float = Field(0.5, gt=0, validation_alias="PANEL_COOKIE_EXPIRY_DAYS")
+    login_sleep_time: float = Field(0.7, ge=0, le=10, validation_alias="PANEL_LOGIN_SLEEP")
+    # Zero failures or a zero-minute lockout would silently switch the guessing defence off.
+    max_failed_logins: int = Field(5, ge=1, validation_alias="PANEL_MAX_FAILED_LOGINS")
+    lockout_minutes: int = Field(15, ge=1, validation_alias="PANEL_LOCKOUT_MINUTES")
+    idle_minutes: float = Field(30, gt=0, validation_alias="PANEL_IDLE_MINUTES")  # unused this long: refused
+    # TOML/JSON file overriding the retention defaults (docs/retention.md); empty: the defaults.
+    retention_policy: str = Field("", validation_alias="PANEL_RETENTION_POLICY")
+    # Pins "today" for tests and demos. panel.core.clock reads the variable itself (it stays free
+    # of this module); it is declared here so a malformed date stops start-up too.
+    today: date | None = Field(None, validation_alias="PANEL_TODAY")
+    smtp_host: str = Field("localhost", min_length=1, validation_alias="PANEL_SMTP_HOST")
+    smtp_port: int = Field(25, ge=1, le=65535, validation_alias="PANEL_SMTP_PORT")
+    smtp_sender: str = Field("panel@localhost", validation_alias="PANEL_SMTP_SENDER")
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path = field(default_factory=_data_dir)
-    database_url: str = ""
-    cookie_name: str = "panel_session"
-    cookie_expiry_days: float = 0.5
-    login_sleep_time: float = 0.7
-    max_failed_logins: int = 5
-    lockout_minutes: int = 15
-    idle_minutes: float = 30  # a sign-in unused this long is refused
-    smtp_host: str = "localhost"
-    smtp_port: int = 25
-    smtp_sender: str = "panel@localhost"
-    retention_policy: str = ""  # TOML/JSON file overriding the retention defaults (docs/retention.md)
+    cookie_name: ClassVar[str] = "panel_session"  # not configurable: a constant of the app
 
-    def __post_init__(self) -> None:
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value:
+            scheme = value.partition("://")[0] if "://" in value else ""
+            if scheme not in DATABASE_SCHEMES:
+                raise ValueError(f"the scheme must be one of {', '.join(DATABASE_SCHEMES)} "
+                                 f"(got {scheme + '://' if scheme else 'no scheme'})")
+        return value
+
+    @field_validator("smtp_sender")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        local, at, domain = value.partition("@")
+        if not (local and at and domain) or "@" in domain or any(c.isspace() for c in value):
+            raise ValueError("must be one e-mail address, such as panel@example.org")
+        return value
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'panel.db'}")
+        return self
 
     @property
     def cookie_key(self) -> str:
-        env = os.environ.get("PANEL_COOKIE_KEY")
-        if env:
-            return env
+        if self.cookie_secret is not None:
+            return self.cookie_secret.get_secret_value()
         path = self.data_dir / "cookie_key"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -53,17 +103,51 @@ class Settings:
         return path.read_text().strip()
 
 
+def variables() -> dict[str, str]:
+    """Environment variable -> field name, for every setting."""
+    return {f.validation_alias: name for name, f in Settings.model_fields.items()}
+
+
+# Never echoed in an error: a database URL can carry its password.
+_NOT_ECHOED = {"database_url"}
+
+
+def _describe(error: ValidationError) -> str:
+    fields = Settings.model_fields
+    by_alias = variables()
+    parts = []
+    for e in error.errors():
+        where = str(e["loc"][0]) if e["loc"] else ""
+        name = by_alias.get(where, where)
+        variable = fields[name].validation_alias if name in fields else where
+        secret = name in _NOT_ECHOED or (name in fields and "SecretStr" in str(fields[name].annotation))
+        shown = "" if secret or e["type"] == "missing" else f"={e.get('input')!r}"
+        message = e["msg"].removeprefix("Value error, ")
+        parts.append(f"{variable}{shown}: {message[0].lower()}{message[1:]}")
+    return "Configuration error: " + "; ".join(parts)
+
+
+@lru_cache(maxsize=16)
+def _settings_for(environment: tuple[tuple[str, str | None], ...], cwd: str) -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise ConfigError(_describe(e)) from None
+
+
 def get_settings() -> Settings:
-    """Read afresh each call: tests and the CLI change the environment between calls."""
-    return Settings(
-        database_url=os.environ.get("DATABASE_URL", ""),
-        cookie_expiry_days=_float("PANEL_COOKIE_EXPIRY_DAYS", 0.5),
-        login_sleep_time=_float("PANEL_LOGIN_SLEEP", 0.7),
-        max_failed_logins=int(os.environ.get("PANEL_MAX_FAILED_LOGINS", "5")),
-        lockout_minutes=int(os.environ.get("PANEL_LOCKOUT_MINUTES", "15")),
-        idle_minutes=_float("PANEL_IDLE_MINUTES", 30),
-        smtp_host=os.environ.get("PANEL_SMTP_HOST", "localhost"),
-        smtp_port=int(os.environ.get("PANEL_SMTP_PORT", "25")),
-        smtp_sender=os.environ.get("PANEL_SMTP_SENDER", "panel@localhost"),
-        retention_policy=os.environ.get("PANEL_RETENTION_POLICY", ""),
-    )
+    """The settings for the environment as it is now: tests and the CLI change the environment
+    between calls, so this re-reads it, and parses again only when a variable has changed.
+
+    Raises ConfigError (one line, naming the variable) when a value is malformed."""
+    # The working directory is part of the key: a relative PANEL_DATA_DIR resolves against it.
+    return _settings_for(tuple((v, os.environ.get(v)) for v in variables()), os.getcwd())
+
+
+def check_settings() -> str | None:
+    """None when the environment's settings are valid, else the one-line reason they are not."""
+    try:
+        get_settings()
+    except ConfigError as e:
+        return str(e)
+    return None

@@ -1,1 +1,1 @@
-"""Panel's benchmark (issue #8): `make bench`. Not part of `make test`."""
+"""Panel's benchmark (docs/performance.md): `make bench`. Not part of `make test`."""

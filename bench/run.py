@@ -1,4 +1,5 @@
-"""`make bench` (`make bench QUICK=1` for a fast subset): Panel's benchmark (issue #8).
+"""`make bench` (`make bench QUICK=1` for a fast subset): Panel's benchmark
+(docs/performance.md).
 
 a. every page's server-side run time (AppTest) at demo and region scale;
 b. the same pages in Chromium against a bare Streamlit page, measured in the same run;

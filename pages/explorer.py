@@ -1,5 +1,5 @@
 """Learning explorer: what reviews and other learning found, what was recommended, and whether
-practice changed (DOMAIN §7). Charts come from SQL aggregates; choosing a theme in any chart (or
+practice changed (docs/domain.md §7). Charts come from SQL aggregates; choosing a theme in any chart (or
 in the theme list, the accessible alternative) filters the findings and recommendations below."""
 
 import altair as alt

@@ -175,8 +175,9 @@ if sc.result and sc.notifications and me.can("notification.record", r.partnershi
                     st.rerun()
 
 with st.expander("Director's route and DCS informed (before the panel)", icon=":material/alt_route:"):
-    st.caption("Seed 004: the strategic lead passes the case to the director, who decides to notify, refer to "
-               "the panel, or hold an internal single-agency review. The DCS is told of every notification.")
+    st.caption("Greater Manchester procedure, as Trafford's serious incident procedure sets it out: the "
+               "strategic lead passes the case to the director, who decides to notify, refer to the panel, "
+               "or hold an internal single-agency review. The DCS is told of every notification.")
     if r.director_decision:
         st.write(f"Recorded: **{screening.DIRECTOR_DECISIONS[r.director_decision]}**"
                  + (f"; DCS informed {r.dcs_informed_on:%d %b %Y}." if r.dcs_informed_on else "."))

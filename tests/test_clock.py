@@ -1,4 +1,4 @@
-"""The working-day clock behind every statutory deadline (DOMAIN §4 "Working days")."""
+"""The working-day clock behind every statutory deadline (docs/domain.md §4.4 "Working days")."""
 
 from __future__ import annotations
 

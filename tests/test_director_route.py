@@ -1,4 +1,5 @@
-"""Seed 004's internal route: the director's decision and the DCS told of every notification."""
+"""The director's route before the panel (docs/domain.md §3): the director's decision, and the
+DCS told of every notification."""
 
 import pytest
 

@@ -228,7 +228,7 @@ def test_a_bad_cell_is_named_and_nothing_is_written(parts, sheet, index, values,
 def test_missing_required_column_is_named_on_the_header_row(parts):
     rows = example()["referrals"]
     header = [c.name for c in tracker_io.REFERRAL_COLUMNS if c.name != "harm"]
-    data = raw_book({"referrals": [header, [tracker_io._out(rows[0].get(h)) for h in header]]})
+    data = raw_book({"referrals": [header, [tracker_io.cell_value(rows[0].get(h)) for h in header]]})
     report = refused(data, "referrals", 1, "harm", "Missing column")
     assert "Rows were not checked: fix the columns first." in [w.message for w in report.warnings]
 
@@ -319,7 +319,7 @@ def test_not_a_workbook(parts):
 def test_unknown_columns_and_sheets_are_warnings_not_errors(parts):
     rows = example()
     header = [c.name for c in tracker_io.REFERRAL_COLUMNS] + ["Notes"]
-    line = [tracker_io._out(rows["referrals"][0].get(c.name)) for c in tracker_io.REFERRAL_COLUMNS] + ["call back"]
+    line = [tracker_io.cell_value(rows["referrals"][0].get(c.name)) for c in tracker_io.REFERRAL_COLUMNS] + ["call back"]
     data = raw_book({"referrals": [header, line], "Summary": [["total", 1]]})
     report = do_import(data, dry_run=True)
     assert report.ok, report.lines()

@@ -1,4 +1,4 @@
-"""A review's clock (DOMAIN §4 "Working days", §6): planned dates worked out by hand."""
+"""A review's clock (docs/domain.md §4.4 "Working days", §6): planned dates worked out by hand."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def test_each_bad_field_gets_its_own_message(overrides, field, fragment):
 
 
 def test_clock_rag_and_due_date():
-    # Aware Tuesday 23 Dec 2025: notify by Friday 2 Jan 2026 (DOMAIN §4).
+    # Aware Tuesday 23 Dec 2025: notify by Friday 2 Jan 2026 (docs/domain.md §4).
     clock = notification_clock(date(2025, 12, 23), date(2025, 12, 31))
     assert clock.due == date(2026, 1, 2)
     assert clock.days_left == 1 and clock.rag == "amber"

@@ -258,7 +258,7 @@ def test_due_soon_counts_working_days_across_weekends_and_bank_holidays():
 
 
 def test_a_digest_item_has_no_room_for_child_details():
-    """DOMAIN §8: e-mail leaves the system, so an item holds references and what is due only."""
+    """docs/domain.md §8: e-mail leaves the system, so an item holds references and what is due only."""
     assert {f.name for f in dataclasses.fields(ReminderItem)} == {
         "due_on", "reference", "what", "partnership", "kind"}
     [d] = build_digests([("a@example.org", item(AS_OF, "NB-2026-001-R1", "Draft report"))], AS_OF)

@@ -1,4 +1,4 @@
-"""Review types: the default outcomes run the seeds' processes and fit the engine's routes."""
+"""Review types: the default outcomes follow the published local processes and fit the engine's routes."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def test_statutory_types() -> None:
             "learning_review",
             "no_review",
             False,
-        ),  # seed 003: good practice is worth a learning event
+        ),  # Tameside holds learning events on good practice too
         ("no_further_review_2015", "no_review", False),
         ("no_further_review_2015", "consider_local_review", False),
         ("scr", "consider_local_review", True),

@@ -1,4 +1,4 @@
-"""The screening contract, case by case (DOMAIN §4–5). Expected dates are worked by hand."""
+"""The screening contract, case by case (docs/domain.md §4–5). Expected dates are worked by hand."""
 
 from __future__ import annotations
 
@@ -183,7 +183,7 @@ def test_regime_none_means_chosen_from_date() -> None:
     [
         ("2025-01-10", "2025-01-17"),  # Fri: one weekend
         ("2025-01-11", "2025-01-17"),  # Sat
-        ("2025-12-23", "2026-01-02"),  # DOMAIN example: Christmas, Boxing Day, New Year
+        ("2025-12-23", "2026-01-02"),  # docs/domain.md §4.4 example: Christmas, Boxing Day, New Year
         ("2016-12-22", "2017-01-03"),  # substitute Christmas and New Year's Days (WT2015)
         ("2025-04-17", "2025-04-28"),  # Good Friday, Easter Monday 2025
         ("2017-04-12", "2017-04-21"),  # Easter 2017 (WT2015)

@@ -1,4 +1,4 @@
-"""Properties of the screening engine over generated fact sets (DOMAIN §5)."""
+"""Properties of the screening engine over generated fact sets (docs/domain.md §5)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def as_date(value: Any) -> date:
 
 
 def oracle(f: dict[str, Any], regime: str) -> tuple[str, list[str]]:
-    """DOMAIN §5 transcribed rule by rule, to check the engine against."""
+    """The tables of docs/domain.md §4.2 and §4.3 transcribed rule by rule, to check the engine against."""
     a = f["abuse_or_neglect"] in ("known", "suspected")
     s = f["harm"] in ("died", "serious_harm")
     died = f["harm"] == "died"

@@ -31,7 +31,7 @@ AS_OF = date(2026, 11, 23)
 def test_default_taxonomy_has_the_national_list_and_the_seed_002_themes():
     national = [t.name for t in rules.DEFAULT_THEMES if t.kind == "national"]
     local = {t.name: t.national for t in rules.DEFAULT_THEMES if t.kind == "local"}
-    assert len(national) == 24  # DOMAIN §7 "National analyses add"
+    assert len(national) == 24  # the national themes of docs/domain.md §7.2
     for name in ("information sharing", "professional curiosity", "\"invisible\" men and fathers",
                  "non-accidental injury in babies", "transitions between areas", "parental mental health"):
         assert name in national

@@ -3,7 +3,7 @@ then the service behind the dashboard and `panel report timeliness` on a real da
 
 Calendar used below (England and Wales): Christmas Day Thu 25 Dec 2025, Boxing Day Fri 26 Dec,
 New Year's Day Thu 1 Jan 2026, summer bank holiday Mon 25 Aug 2025. "Within N working days of D"
-is the Nth working day after D (DOMAIN §4).
+is the Nth working day after D (docs/domain.md §4).
 """
 
 from __future__ import annotations

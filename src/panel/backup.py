@@ -1,4 +1,4 @@
-"""Back up and restore the whole database (issue #7): safe while the app runs, audited, and a
+"""Back up and restore the whole database: safe while the app runs, audited, and a
 restore never half-replaces a database.
 
 SQLite: the online backup API copies a consistent snapshot while others keep writing; a restore

@@ -87,12 +87,12 @@ class Referral(SQLModel, table=True):
     harm: str = Field(max_length=20)
     abuse_or_neglect: str = Field(max_length=20)
     location: str = Field(default="in_area", max_length=40)
-    # Screening facts beyond the referral form (DOMAIN §5); the panel confirms them.
+    # Screening facts beyond the referral form (docs/domain.md §5); the panel confirms them.
     interagency_concerns: str = Field(default="unclear", max_length=10)
     custody_death: bool = False
     media_interest: bool = False
     practice_concerns: bool = False
-    # The director's route before the panel (seed 004): notify, refer_to_panel, internal_review.
+    # The director's route before the panel (docs/domain.md §3): notify, refer_to_panel, internal_review.
     director_decision: str | None = Field(default=None, max_length=30)
     dcs_informed_on: date | None = None
     # The one-time token of the form that made it: a second press of the same form is refused
@@ -280,7 +280,7 @@ class ReminderLog(SQLModel, table=True):
 
 
 class Theme(SQLModel, table=True):
-    """The managed taxonomy (DOMAIN §7). Local themes map to a national theme; a merged theme
+    """The managed taxonomy (docs/domain.md §7). Local themes map to a national theme; a merged theme
     points at the theme it became, so history is kept."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -361,7 +361,7 @@ class ThemeTag(SQLModel, table=True):
 
 
 class Meeting(SQLModel, table=True):
-    """A panel meeting run from the screen (issue 6). Planned, then open, then closed."""
+    """A panel meeting run from the screen. Planned, then open, then closed."""
 
     __table_args__ = (Index("ix_meeting_partnership_date", "partnership_id", "held_on"),)
     id: int | None = Field(default=None, primary_key=True)

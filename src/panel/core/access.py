@@ -1,4 +1,7 @@
-"""Who may do what, where: one table, checked by every service call (issue #7 tests it whole)."""
+"""Who may do what, where: one table, checked by every service call.
+
+tests/test_access_matrix.py checks the table whole: every service call, every role, own and other
+partnership; docs/access.md is generated from it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The anonymisation check run before a learning document leaves the system (DOMAIN §8).
+"""The anonymisation check run before a learning document leaves the system (docs/domain.md §8).
 
 Published learning calls the child "Child X". This module looks for what would identify the
 child in free text: the child's initials, their date of birth, and names recorded on the case.
@@ -45,7 +45,7 @@ _MONTH_YEAR = re.compile(r"(?<![\w])" + _MONTH + r",?\s+" + _YEAR + r"(?!\d)", r
 
 @dataclass(frozen=True)
 class Identifiers:
-    """What identifies the child on this case: minimised data only (DOMAIN §8)."""
+    """What identifies the child on this case: minimised data only (docs/domain.md §8)."""
 
     initials: str | None = None
     dob: date | None = None

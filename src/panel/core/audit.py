@@ -55,7 +55,7 @@ def not_found(actor: Actor, entity: str, reference, message: str, what: str = "r
     """Record a failed lookup in its own transaction and return the error to raise.
 
     Another partnership's record and a record that does not exist look the same to the user,
-    but both attempts are attributable (DOMAIN §8), even though the caller's work rolls back.
+    but both attempts are attributable (docs/domain.md §8), even though the caller's work rolls back.
     """
     from panel.core.db import transaction
 

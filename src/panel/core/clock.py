@@ -1,4 +1,4 @@
-"""Working-day clocks for statutory deadlines (DOMAIN §4).
+"""Working-day clocks for statutory deadlines (docs/domain.md §4).
 
 Working days exclude Saturdays, Sundays and England & Wales bank holidays, including
 substitute ("observed") days and one-off holidays such as the 2022 State Funeral; the

@@ -1,4 +1,4 @@
-"""Spreadsheet exports. An export is a disclosure (DOMAIN §8): services log every one.
+"""Spreadsheet exports. An export is a disclosure (docs/domain.md §8): services log every one.
 
 Cells that a spreadsheet would treat as a formula are neutralised (OWASP CSV injection).
 """

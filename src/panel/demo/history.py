@@ -195,7 +195,7 @@ class _History:
         d = Decision(
             referral_id=r.id, version_no=1, status="signed" if signed else "draft",
             review_type_id=rtype.id, engine_regime=result["regime"], engine_route=result["route"],
-            departs=result["route"] not in rtype.routes.split(","),
+            departs=screening.departs_from_criteria(result["route"], rtype.routes),
             rationale=_rationale(rtype, r), departure_rationale=why_depart,
             present=json.dumps(p.present), apologies="[]", conflicts="[]",
             recorded_by_id=p.chair if signed else p.member, recorded_at=_at(decided_on, 15),

@@ -1,4 +1,4 @@
-"""The demo's learning: findings, recommendations, actions and theme tags (DOMAIN §7).
+"""The demo's learning: findings, recommendations, actions and theme tags (docs/domain.md §7).
 
 Called by the demo loader after `demo_history.add_history`, inside its transaction, so the
 reviews exist. Written straight into the session (the services each open their own

@@ -1,6 +1,6 @@
-"""Demo data at scale (issue #8): `panel demo-data --scale region|nation`.
+"""Demo data at scale (docs/scale-data.md): `panel demo-data --scale region|nation`.
 
-DOMAIN §9 says a regional installation (10 partnerships, 15 years of history) holds thousands of
+docs/domain.md §9 says a regional installation (10 partnerships, 15 years of history) holds thousands of
 referrals, hundreds of reviews and tens of thousands of actions and theme tags, and a national one
 (about 150 partnerships) ten times that. `region` builds about 20,000 referrals, 2,000 reviews,
 50,000 actions and 100,000 theme tags; `nation` ten times each, over 150 partnerships.
@@ -77,7 +77,7 @@ SCALES = {
 }
 DECIDED_RATE = 0.135  # historic referrals screened and decided; the rest closed at triage
 SIBLING_RATE = 0.01
-# Decided cases by kind (DOMAIN §9: 2–6 rapid reviews a year, several below-threshold reviews).
+# Decided cases by kind (docs/domain.md §9: 2–6 rapid reviews a year, several below-threshold reviews).
 SERIOUS_SHARE, SERIOUS_SHARE_2015, BELOW_SHARE = 0.30, 0.20, 0.55
 SERIOUS = [x for x in INCIDENTS if x[1] != "no" and x[0] != "other"]
 NO_ABUSE = [x for x in INCIDENTS if x[1] == "no"]

@@ -100,7 +100,7 @@ class History:
             "id": self.ids.take(Decision), "referral_id": r["id"], "version_no": 1,
             "status": "signed" if signed else "draft", "review_type_id": t["id"],
             "engine_regime": result["regime"], "engine_route": result["route"],
-            "departs": result["route"] not in t["routes"].split(","),
+            "departs": screening.departs_from_criteria(result["route"], t["routes"]),
             "rationale": _rationale(SimpleNamespace(**t), SimpleNamespace(**r)), "departure_rationale": why,
             "amendment_reason": None, "present": self.present, "apologies": "[]", "conflicts": "[]",
             "meeting_id": None, "recorded_by_id": self.chair if signed else self.member,

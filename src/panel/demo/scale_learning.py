@@ -3,7 +3,7 @@ theme tags), with the texts and rules of the small demo (`panel.demo.texts`): th
 each case's incident, more findings for statutory reviews, actions open until evidence of impact,
 learning from other sources (child death reviews, case file audits) every year.
 
-Volumes per closed review sit inside DOMAIN §9's "5–20 recommendations and more actions":
+Volumes per closed review sit inside docs/domain.md §9's "5–20 recommendations and more actions":
 3–6 findings, 1–4 recommendations each, 1–4 actions each.
 """
 

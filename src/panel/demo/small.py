@@ -1,4 +1,4 @@
-"""Deterministic, fictional demo data (DOMAIN §9 volumes): three partnerships, five years.
+"""Deterministic, fictional demo data (docs/domain.md §9 volumes): three partnerships, five years.
 
 Decided referrals come with their screening history (notifications, signed decisions, reviews
 and milestones: `panel.demo.history`), so every page has something to show.

@@ -1,4 +1,4 @@
-"""The 7-minute briefing as a Word document: one page, seven short numbered sections (DOMAIN §2).
+"""The 7-minute briefing as a Word document: one page, seven short numbered sections (docs/domain.md §2).
 
 Pure: takes a title and the seven sections' text, returns the .docx bytes. The service
 (`panel.learning.briefings`) drafts the text from the review's record and runs the
@@ -15,7 +15,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-# The seven sections in their order: (key, heading). Commonly used (DOMAIN §2): background; why
+# The seven sections in their order: (key, heading). Commonly used (docs/domain.md §2): background; why
 # it matters; three sections of key information/findings; things to remember; what to do.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("background", "Background"),

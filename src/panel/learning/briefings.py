@@ -1,5 +1,5 @@
 """7-minute briefings: drafted from a review's record, edited on the page, checked for what would
-identify the child, then downloaded as a one-page Word document (DOMAIN §2, §8).
+identify the child, then downloaded as a one-page Word document (docs/domain.md §2, §8).
 
 The draft never copies child details: the background comes from the review type and dates, the
 findings and recommendations from the learning record. The anonymisation check still runs on
@@ -53,7 +53,7 @@ WHY_IT_MATTERS = {
 }
 WHY_DEFAULT = ("Reviews exist to change practice. This review looked at how agencies worked together "
                "for Child X, and what would help the next child in a similar situation.")
-# Practice reminders for common themes (DOMAIN §7), matched on the theme's name.
+# Practice reminders for common themes (docs/domain.md §7), matched on the theme's name.
 THEME_REMINDERS = {
     "domestic abuse": "Ask about domestic abuse directly and safely, and think about the impact on the child.",
     "information sharing": "Share information: safeguarding the child is a lawful reason to share.",

@@ -1,7 +1,7 @@
 """Learning records: findings and recommendations, added and edited, and one recommendation
-in full (DOMAIN §7).
+in full (docs/domain.md §7).
 
-Findings come from reviews and the other learning sources the seeds name (child death review
+Findings come from reviews and the other learning sources of docs/domain.md §7.1 (child death review
 learning, inter-agency case file audits, child protection incident reviews); recommendations
 answer findings and name their target agencies; actions (panel.learning.actions) carry them out.
 Findings, recommendations and reviews carry several themes each (panel.themes.tags).
@@ -11,9 +11,10 @@ exception is `regional_learning`, for users with the regional permission, which 
 anonymised columns (partnership, year, review type, kind, themes, text): never a reference, a
 referral or anything about the child.
 
-The explorer's aggregates (learning_explore), search and the list (learning_search) and shared
-regional learning (learning_regional) live in their own modules; every name is re-exported here,
-so `learning.X` keeps working.
+The explorer's aggregates (panel.learning.explore), search and the list (panel.learning.search)
+and shared regional learning (panel.learning.regional) live in their own modules. This module
+gathers their public names with its own, so the pages and the cache read all of learning through
+one import.
 """
 
 from __future__ import annotations

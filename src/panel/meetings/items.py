@@ -26,6 +26,7 @@ from panel.models import (
     Referral,
 )
 from panel.screening import decisions
+from panel.screening.rules import sign_refusal
 
 
 def move_item(actor: Actor, item_id: int, step: int) -> None:
@@ -90,25 +91,16 @@ def decide_item(actor: Actor, item_id: int, review_type_id: int | None, rational
     conflicted. Returns (decision id, signed, review reference)."""
     with read_session() as s:
         it, m = runnable_item(s, actor, item_id)
-        if it.kind != "referral" or not it.reference:
-            raise ValidationFailed({"item": "Only a referral item takes a screening decision: record a summary instead."})
-        if it.status == "decided":
-            raise ValidationFailed({"item": "This item is already decided."})
         members = list(s.exec(select(MeetingMember).where(MeetingMember.meeting_id == m.id)))
         conflicted = {c.member_id for c in s.exec(select(ItemConflict).where(ItemConflict.item_id == it.id))}
         kinds = {a.id: a.kind for a in s.exec(select(Agency))}
     names = {mm.id: mm.name for mm in members}
     present = [mm for mm in members if mm.attendance == "present"]
-    if voters is not None:
-        problem = rules.conflict_problem(voters, conflicted, names)
-        if problem:
-            raise ValidationFailed({"conflicts": problem})
-        if not set(voters) <= {mm.id for mm in present}:
-            raise ValidationFailed({"present": "Only members recorded as present can take part in the decision."})
     q = rules.quorum([rules.Attendee(mm.id, mm.name, kinds.get(mm.agency_id), mm.attendance) for mm in members],
                      excluded=conflicted)
-    if not q.met:
-        raise ValidationFailed({"quorum": q.message() + " The panel cannot decide without quorum."})
+    if refusal := rules.decision_refusal(it.kind, it.reference, it.status, q, voters,
+                                         [mm.id for mm in present], conflicted, names):
+        raise ValidationFailed(refusal)
     present_users = sorted({mm.user_id for mm in present if mm.user_id})
     conflict_users = sorted({mm.user_id for mm in present if mm.user_id and mm.id in conflicted})
     apologies = sorted({mm.user_id for mm in members if mm.user_id and mm.attendance == "apologies"})
@@ -128,7 +120,7 @@ def decide_item(actor: Actor, item_id: int, review_type_id: int | None, rational
         audit.record(s, actor, "meeting_decision", "meeting", m.id, m.partnership_id,
                      after={"item": it.id, "decision": decision_id, "reference": it.reference,
                             "conflicted": sorted(conflicted), "quorum": q.counted})
-    if actor.user_id in conflict_users:
+    if sign_refusal(actor.user_id, conflict_users):
         return decision_id, False, None
     # The chair took this attendance person by person on the meeting's attendance list, which
     # the meeting page shows beside the item; recording from it is the confirmation.

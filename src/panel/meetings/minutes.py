@@ -1,4 +1,4 @@
-"""The minutes of a panel meeting as a Word document (issue 6). Pure: takes plain dicts, returns
+"""The minutes of a panel meeting as a Word document. Pure: takes plain dicts, returns
 .docx bytes. Holds references only (no child identifiers): minutes circulate to attendees."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Pure rules for panel meetings (issue 6): quorum, conflicts and the agenda's order.
+"""Pure rules for panel meetings: quorum, conflicts and the agenda's order.
 
-No database here: the services (`panel.meetings.service`, `meeting_attendance`, `meeting_items`)
+No database here: the services (`panel.meetings.service`, `.attendance`, `.items`)
 load the facts and apply these.
 """
 
@@ -86,3 +86,38 @@ def move(ids: list[int], item_id: int, step: int) -> list[int]:
     j = max(0, min(len(out) - 1, i + step))
     out.insert(j, out.pop(i))
     return out
+
+
+# Items neither decided nor discussed when the meeting closes go on the next meeting's agenda.
+CARRIES_OVER = ("pending", "carried")
+
+
+def carries_over(status: str) -> bool:
+    """Whether an agenda item in `status` carries to the next meeting when this one closes: one
+    neither decided nor discussed (an item carried here and still not taken carries again)."""
+    if status not in ITEM_STATUSES:
+        raise ValueError(f"status: expected one of {', '.join(ITEM_STATUSES)}, got {status!r}")
+    return status in CARRIES_OVER
+
+
+def decision_refusal(kind: str, reference: str | None, status: str, quorum: Quorum,
+                     voters: Iterable[int] | None = None, present: Iterable[int] = (),
+                     conflicted: Iterable[int] = (), names: Mapping[int, str] | None = None) -> dict[str, str]:
+    """Why the panel cannot record a decision on this agenda item now, as {field: message}; {}
+    when it can. Only a referral item takes a screening decision, once; those taking part must
+    be present and not conflicted; and the panel must be quorate once conflicted members are
+    excluded (Children Act 2004 s.16E partners, docs/domain.md §6.3). The meeting service refuses
+    on this answer and the meeting page asks it to show the decision form or say why not."""
+    if kind != "referral" or not reference:
+        return {"item": "Only a referral item takes a screening decision: record a summary instead."}
+    if status == "decided":
+        return {"item": "This item is already decided."}
+    if voters is not None:
+        voters = list(voters)
+        if problem := conflict_problem(voters, conflicted, names):
+            return {"conflicts": problem}
+        if not set(voters) <= set(present):
+            return {"present": "Only members recorded as present can take part in the decision."}
+    if not quorum.met:
+        return {"quorum": quorum.message() + " The panel cannot decide without quorum."}
+    return {}

@@ -1,6 +1,6 @@
-"""Panel meetings (issue 6): the agenda built for the chair from the live record, creating, listing
-and closing meetings (undecided items carry to the next one), and the loading and permission
-checks the sibling modules share (meeting_attendance, meeting_items, meeting_minutes).
+"""Panel meetings: the agenda built for the chair from the live record, creating, listing and
+closing meetings (undecided items carry to the next one), and the loading and permission checks
+the sibling modules share (attendance, items, minutes_service, mail).
 Every write is audited."""
 
 from __future__ import annotations
@@ -263,11 +263,6 @@ def partnership_names(actor: Actor) -> dict[int, str]:
                                               .order_by(Partnership.name))}
 
 
-def agencies() -> dict[int, str]:
-    with read_session() as s:
-        return {a.id: a.name for a in s.exec(select(Agency).order_by(Agency.name))}
-
-
 # ---------------------------------------------------------------- closing
 
 def close_meeting(actor: Actor, meeting_id: int, today: date) -> int | None:
@@ -277,7 +272,7 @@ def close_meeting(actor: Actor, meeting_id: int, today: date) -> int | None:
         m = runnable(s, actor, meeting_id)
         items = list(s.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
                             .order_by(AgendaItem.position, AgendaItem.id)))
-        undecided = [i for i in items if i.status in ("pending", "carried")]
+        undecided = [i for i in items if rules.carries_over(i.status)]
         for i in undecided:
             i.status = "carried"
             s.add(i)

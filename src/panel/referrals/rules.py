@@ -29,7 +29,7 @@ TRIAGE_ACTIONS = {
 }
 TRIAGE_FROM = {"new", "awaiting_information", "accepted"}
 
-# How the case was identified (seed 004, Trafford).
+# How the case was identified (docs/domain.md §3, from Trafford's serious incident procedure).
 IDENTIFIED_BY = {
     "social_worker": "Social worker or their manager",
     "internal_audit": "Internal audit",
@@ -92,7 +92,7 @@ def parse_reference(text: str) -> tuple[str, int, int]:
 
 
 def age_band(age_years: int | None, dob: date | None, on: date) -> str:
-    """Minimised age for lists (DOMAIN §8): a band, never the date of birth."""
+    """Minimised age for lists (docs/domain.md §8): a band, never the date of birth."""
     if age_years is None and dob is not None:
         age_years = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
     if age_years is None:
@@ -236,7 +236,8 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
 
 
 def possible_duplicate(a: dict, b: dict) -> bool:
-    """Same initials, same date of birth (or age), incidents within 30 days (issue #2)."""
+    """Same initials, same date of birth (or age), incidents within 30 days
+    (docs/domain.md §3)."""
     if not a.get("child_initials") or a.get("child_initials") != b.get("child_initials"):
         return False
     if a.get("child_dob") and b.get("child_dob"):

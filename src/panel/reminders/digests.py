@@ -1,9 +1,9 @@
-"""Reminder digests: who is owed which overdue or due-soon item, as plain text (issue #4).
+"""Reminder digests: who is owed which overdue or due-soon item, as plain text.
 
 Pure functions over plain values: no database, no Streamlit, no SMTP. The service
 (`panel.reminders.service`) gathers the items and sends the digests this module builds.
 
-E-mail leaves the system (DOMAIN §8), so an item carries only what a digest may show: a case
+E-mail leaves the system (docs/domain.md §8), so an item carries only what a digest may show: a case
 or review reference, what is due (a milestone name, an agency's return, the statutory
 notification), the due date and the partnership's code. There is no field for a child's
 initials, a name or incident text, so a digest cannot leak them.

@@ -1,6 +1,6 @@
 """Reminders: find who is owed which overdue or due-soon item, and e-mail their digests.
 
-Who gets what (issue #4; the digest text is built by `panel.reminders`):
+Who gets what (the digest text is built by `panel.reminders.digests`):
 
 - a milestone of an open review, not done: the review's lead reviewer (`lead_reviewer_email`)
   and every active business manager of the review's partnership;

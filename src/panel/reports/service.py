@@ -1,4 +1,4 @@
-"""Reports for managers and returns: statutory timeliness (issue #4, DOMAIN §4, §6).
+"""Reports for managers and returns: statutory timeliness (docs/domain.md §4, §6).
 
 `timeliness` selects the rows (one query per table, only the columns needed, never one per row)
 within the actor's partnerships and hands them to `panel.reports.timeliness.build_report`, which works
@@ -39,7 +39,7 @@ RAPID_REVIEW, LCSPR = "rapid_review", "lcspr"
 SENT_KEY = "sent_to_national_panel"  # the rapid review's statutory milestone
 SIN_BODIES = ("national_panel", "ofsted")  # the notification that starts a rapid review's clock
 # The criteria call for a notification only when the child died or was seriously harmed
-# (DOMAIN §5), so other referrals need not be screened here.
+# (docs/domain.md §4.2, §4.3), so other referrals need not be screened here.
 NOTIFIABLE_HARM = ("died", "serious_harm")
 
 

@@ -1,4 +1,4 @@
-"""Statutory timeliness figures (DOMAIN §4, §6): pure Python over plain rows, no database.
+"""Statutory timeliness figures (docs/domain.md §4, §6): pure Python over plain rows, no database.
 
 `build_report` is the one place the figures are worked out: the manager's dashboard, the Excel
 export and `panel report timeliness --json` all go through `panel.reports.service.timeliness`,
@@ -59,18 +59,19 @@ FIGURE_TITLES = {
 RULES = {
     "notifications": {
         "rule": "Each notification the criteria call for, sent within 5 working days of the day "
-                "the local authority became aware (DOMAIN §4).",
+                "the local authority became aware (LAC(2007)25 and WT2015 ch.4; Children Act 2004 "
+                "s.16C and WT2018 ch.4).",
         "within": NOTIFY_WITHIN, "unit": "working_days", "from": "aware_on", "event": "sent_on",
     },
     "rapid_reviews": {
         "rule": "Each rapid review sent to the National Panel within 15 working days of the "
-                "notification, the notification being day 0 (DOMAIN §4, §6).",
+                "notification, the notification being day 0 (WT2018 ch.4; National Panel guidance).",
         "within": RAPID_REVIEW_WITHIN, "unit": "working_days", "from": "notified_on",
         "event": "sent_on",
     },
     "lcsprs": {
         "rule": "Each LCSPR report published within 6 calendar months of the decision to hold it "
-                "(WT2018 ch.4; DOMAIN §4).",
+                "(WT2018 ch.4).",
         "within": LCSPR_WITHIN_MONTHS, "unit": "months", "from": "decided_on",
         "event": "published_on",
     },

@@ -1,4 +1,4 @@
-"""Retention rules (DOMAIN §8: "retention periods differ by record type and are configurable").
+"""Retention rules: periods differ by record type and are configurable (docs/domain.md §8).
 
 One policy per record type: a trigger event (the date the clock starts), a period, an optional
 "keep at least until the child's Nth birthday", and what happens when it runs out:

@@ -1,4 +1,5 @@
-"""Retention: what is due for review, anonymisation or deletion, and carrying it out (issue #7.10).
+"""Retention: what is due for review, anonymisation or deletion, and carrying it out
+(docs/retention.md).
 
 `due()` only reads. `apply()` acts on the `delete` and `anonymise` items, one transaction per
 record (dependent rows first: foreign keys are on), each with an audit row naming the record by

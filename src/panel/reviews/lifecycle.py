@@ -1,4 +1,4 @@
-"""A review's clock: planned milestone dates, their status and the statutory checks (DOMAIN §6).
+"""A review's clock: planned milestone dates, their status and the statutory checks (docs/domain.md §6).
 
 Pure functions over dates so the reviews page, the manager's dashboard and the returns all give
 the same targets and colours. Planned dates are worked out from the review type, never stored as
@@ -22,8 +22,8 @@ from panel.reviews.types import (
     get_type,
 )
 
-COPY_BEFORE_PUBLICATION = 7  # working days (WT2018 ch.4; DOMAIN §4)
-WEBSITE_MONTHS = 12  # published reports stay on the website at least this long (seed 001)
+COPY_BEFORE_PUBLICATION = 7  # working days (WT2018 ch.4; docs/domain.md §4)
+WEBSITE_MONTHS = 12  # published reports stay on the website at least this long (Tameside, docs/domain.md §6.2)
 STATUSES = ("done", "done_late", "overdue", "due_soon", "pending")
 RAG = {
     "done": "green",
@@ -180,7 +180,8 @@ def review_status(
 
 
 def website_until(published_on: date) -> date:
-    """The earliest date a published report may come off the website (seed 001: 12 months)."""
+    """The earliest date a published report may come off the website (Tameside's practice: 12
+    months)."""
     return add_months(published_on, WEBSITE_MONTHS)
 
 

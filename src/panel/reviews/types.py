@@ -1,13 +1,16 @@
-"""Review types and their milestones (DOMAIN §4, §6; seeds 000–004).
+"""Review types and their milestones (docs/domain.md §4, §6).
 
 A panel's outcome is a review type: each has a regime, the engine routes it is consistent with
-(picking a type outside them is a departure that needs a recorded rationale, DOMAIN §5) and the
-milestones whose target dates the lifecycle works out. The defaults run the seeds' processes;
-partnerships edit their own copies, so `validate_milestones` checks an edited list before saving.
+(picking a type outside them is a departure that needs a recorded rationale, docs/domain.md
+§5.4) and the milestones whose target dates the lifecycle works out. The defaults follow the
+published processes of Trafford, Tameside and Bracknell Forest (docs/domain.md §6.1, §10), each
+named in the type's `source`; partnerships edit their own copies, so `validate_milestones`
+checks an edited list before saving.
 
-Offsets marked "local practice" in `help` are this product's defaults, not statute: DOMAIN §6
-only fixes the rapid review's 15 working days, the LCSPR's 6 months and the copy ≥7 working days
-before publication. They are ordered so planned dates never run backwards (tests check this).
+Offsets marked "local practice" in `help` are this product's defaults, not statute: statute
+fixes only the rapid review's 15 working days, the LCSPR's 6 months and the copy ≥7 working days
+before publication (docs/domain.md §6.1). They are ordered so planned dates never run backwards
+(tests check this).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from panel.screening.rules import RAPID_REVIEW_WITHIN, ROUTES
+from panel.screening.rules import RAPID_REVIEW_WITHIN, ROUTES, departs_from_criteria
 
 REGIMES = ("WT2015", "WT2018")
 UNITS = ("working_days", "months")
@@ -76,7 +79,7 @@ def _table(text: str, anchor: str = "decision") -> tuple[MilestoneSpec, ...]:
 
 
 # fmt: off
-# The investigative part shared by the SCR and the LCSPR (DOMAIN §6).
+# The investigative part shared by the SCR and the LCSPR (docs/domain.md §6.2).
 _CORE = """
 terms_of_reference_agreed | Terms of reference agreed | 15 wd | LOCAL: three weeks.
 reviewer_commissioned | Reviewer commissioned | 20 wd | LOCAL: four weeks.
@@ -112,14 +115,14 @@ practitioner_event | Practitioner learning event | 50 wd | LOCAL.
 draft_report | Draft report | 65 wd | LOCAL.
 panel_sign_off | Panel sign-off | 75 wd | LOCAL.
 partnership_sign_off | Partnership sign-off | 85 wd | LOCAL.
-learning_shared | Learning shared (7-minute briefing) | 95 wd | LOCAL (seeds 001, 003).
+learning_shared | Learning shared (7-minute briefing) | 95 wd | LOCAL: Tameside shares review learning as 7-minute briefings.
 action_plan_agreed | Action plan agreed | 95 wd | LOCAL.
 closure | Closure | 6 mo | LOCAL.
 """)
 _IAR = _table("""
 agency_review_commissioned | Agency review commissioned | 10 wd | LOCAL: the agency names a reviewer independent of the case.
 agency_report_received | Agency report received | 40 wd | LOCAL.
-reported_to_dcs_meeting | Learning reported to the DCS Safeguarding Meeting | 50 wd | Seed 004: learning goes to the monthly DCS Safeguarding Meeting.
+reported_to_dcs_meeting | Learning reported to the DCS Safeguarding Meeting | 50 wd | Trafford's procedure: learning goes to the monthly DCS Safeguarding Meeting.
 action_plan_agreed | Action plan agreed | 60 wd | LOCAL.
 closure | Closure | 6 mo | LOCAL.
 """)
@@ -136,8 +139,8 @@ closure | Closure | 6 mo | LOCAL.
 """)
 _LEARNING = _table("""
 practitioners_invited | Practitioners invited | 10 wd | LOCAL.
-practitioner_event | Practitioner learning event | 30 wd | Seed 003: an informal event for the practitioners involved.
-learning_shared | Learning summary (7-minute briefing) | 45 wd | LOCAL (seed 003).
+practitioner_event | Practitioner learning event | 30 wd | Tameside's Learning Review: an informal event for the practitioners involved.
+learning_shared | Learning summary (7-minute briefing) | 45 wd | LOCAL: Tameside's 7-minute briefing.
 panel_sign_off | Panel (SSCP) sign-off | 55 wd | LOCAL.
 closure | Closure | 3 mo | LOCAL.
 """)
@@ -164,9 +167,15 @@ lcspr_decision_recorded | LCSPR decision recorded (day 15) | {RAPID_REVIEW_WITHI
 """, anchor="notification")
 
 _NONE = "The panel decides no further review is needed; the referral is closed with reasons."
-_S04 = "Seed 004 (Trafford, GM procedure)"
-_S03 = "Seed 003 (Tameside)"
-_S02 = "Seed 002 (Bracknell Forest)"
+# The public pages the defaults were built from (docs/domain.md §10), as each type's `source`.
+_TRAFFORD_PROCEDURE = ("Trafford's serious incident procedure (the Greater Manchester procedure, "
+                       "North West Learning Improvement Framework)")
+_TRAFFORD_LIC = "Trafford Safeguarding Children Board, Learning and Improvement Committee"
+_TAMESIDE_TSCP = ("Tameside Safeguarding Children Partnership (TSCP), Learning from Child "
+                  "Safeguarding Practice Reviews")
+_TAMESIDE_TSCB = ("Tameside Safeguarding Children Board (TSCB), Learning from Case Reviews and "
+                  "7-minute briefings")
+_BRACKNELL = "Bracknell Forest LSCB, Learning and Improvement Sub-Group"
 _BELOW = ("consider_local_review",)
 _NO = ("no_review", "consider_local_review")
 
@@ -175,65 +184,65 @@ DEFAULT_REVIEW_TYPES: tuple[ReviewTypeSpec, ...] = (
         key="scr", name="Serious Case Review", regime="WT2015", statutory=True,
         routes=("scr",), creates_review=True,
         description="Statutory review by the LSCB under Working Together 2015.",
-        milestones=_SCR, source=f"{_S04}; seeds 000, 002; DOMAIN §6",
+        milestones=_SCR, source=f"Working Together 2015 ch.4; {_TRAFFORD_PROCEDURE}; {_TRAFFORD_LIC}; {_BRACKNELL}",
     ),
     ReviewTypeSpec(
         key="malr", name="Multi-agency learning review", regime="WT2015", statutory=False,
         routes=_BELOW, creates_review=True,
         description="Below the SCR threshold, with lessons about how agencies work together.",
-        milestones=_CONCISE, source=f"{_S04} §4; seed 000",
+        milestones=_CONCISE, source=f"{_TRAFFORD_PROCEDURE}, section 4; {_TRAFFORD_LIC}",
     ),
     ReviewTypeSpec(
         key="iar", name="Individual Agency Review", regime="WT2015", statutory=False,
         routes=_BELOW, creates_review=True,
         description="Below the threshold, learning limited to a single agency.",
-        milestones=_IAR, source=f"{_S04} §5",
+        milestones=_IAR, source=f"{_TRAFFORD_PROCEDURE}, section 5",
     ),
     ReviewTypeSpec(
         key="macr", name="Multi-Agency Critical Review", regime="WT2015", statutory=False,
         routes=_BELOW, creates_review=True,
         description="Tameside's below-threshold multi-agency review.",
-        milestones=_MACR, source=_S03,
+        milestones=_MACR, source=_TAMESIDE_TSCB,
     ),
     ReviewTypeSpec(
         key="learning_review", name="Learning Review (practitioner event)", regime="WT2015",
         statutory=False, routes=("consider_local_review", "no_review"), creates_review=True,
         description="Practitioners meet informally about good or poor multi-agency practice.",
-        milestones=_LEARNING, source=_S03,
+        milestones=_LEARNING, source=_TAMESIDE_TSCB,
     ),
     ReviewTypeSpec(
         key="cpir", name="Child protection incident review", regime="WT2015", statutory=False,
         routes=_BELOW, creates_review=True,
         description="Bracknell Forest's inter-agency review below the SCR threshold.",
-        milestones=_CPIR, source=_S02,
+        milestones=_CPIR, source=_BRACKNELL,
     ),
     ReviewTypeSpec(
         key="no_further_review_2015", name="No further review", regime="WT2015",
         statutory=False, routes=_NO, creates_review=False, description=_NONE,
-        milestones=(), source="DOMAIN §4 (WT2015)",
+        milestones=(), source="Working Together 2015 ch.4",
     ),
     ReviewTypeSpec(
         key="rapid_review", name="Rapid review", regime="WT2018", statutory=True,
         routes=("rapid_review",), creates_review=True,
         description="Every notified serious child safeguarding case; 15 working days.",
-        milestones=_RAPID, source="DOMAIN §4, §6; SI 2018/789",
+        milestones=_RAPID, source="Working Together 2018 ch.4; SI 2018/789",
     ),
     ReviewTypeSpec(
         key="lcspr", name="Local Child Safeguarding Practice Review", regime="WT2018",
         statutory=True, routes=("rapid_review", "consider_local_review"), creates_review=True,
         description="Statutory local review, usually decided at a rapid review.",
-        milestones=_LCSPR, source="DOMAIN §4, §6; seed 001; SI 2018/789 reg.11",
+        milestones=_LCSPR, source=f"Working Together 2018 ch.4; SI 2018/789 reg.11; {_TAMESIDE_TSCP}",
     ),
     ReviewTypeSpec(
         key="local_learning_review", name="Local learning review", regime="WT2018",
         statutory=False, routes=_BELOW, creates_review=True,
-        description="Non-statutory multi-agency review (seed 001: our local model).",
-        milestones=_CONCISE, source="Seed 001 (Tameside)",
+        description="Non-statutory multi-agency review (Tameside's local model).",
+        milestones=_CONCISE, source=_TAMESIDE_TSCP,
     ),
     ReviewTypeSpec(
         key="no_further_review", name="No further review", regime="WT2018", statutory=False,
         routes=_NO, creates_review=False, description=_NONE,
-        milestones=(), source="DOMAIN §4 (WT2018)",
+        milestones=(), source="Working Together 2018 ch.4",
     ),
 )
 # fmt: on
@@ -258,7 +267,7 @@ def departs_from_route(type_key: str, engine_route: str) -> bool:
     """True when choosing `type_key` departs from the criteria: a rationale must be recorded."""
     if engine_route not in ROUTES:
         raise ValueError(f"engine_route: expected one of {', '.join(ROUTES)}, got {engine_route!r}")
-    return engine_route not in get_type(type_key).routes
+    return departs_from_criteria(engine_route, get_type(type_key).routes)
 
 
 def _field(m: MilestoneSpec | Mapping[str, Any], name: str, default: Any = None) -> Any:

@@ -1,6 +1,7 @@
 """Each partnership's review types, stored as data so an admin can edit names and milestones.
 
-New partnerships start from `panel.reviews.types.DEFAULT_REVIEW_TYPES` (the seeds' processes).
+New partnerships start from `panel.reviews.types.DEFAULT_REVIEW_TYPES`, which follow published local
+processes (each type's `source` names them).
 """
 
 from __future__ import annotations

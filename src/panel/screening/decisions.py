@@ -14,10 +14,12 @@ from panel.core import audit
 from panel.core.access import PANEL, Actor
 from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.core.validation import not_after_today
 from panel.models import Decision, Membership, Referral, Review, ReviewMilestone, ReviewType, User
 from panel.referrals.service import _load
 from panel.reviews import lifecycle
 from panel.reviews.types_service import spec_of
+from panel.screening.rules import decision_refusal, departs_from_criteria, sign_refusal
 from panel.screening.service import _assess, _notified_on, facts_of
 
 RATIONALE_MIN = 10
@@ -72,8 +74,8 @@ def _validate(s: Session, r: Referral, f: DecisionForm, today: date, members: se
         errors["conflicts"] = "Everyone present is conflicted: the panel cannot decide."
     if f.decided_on is None:
         errors["decided_on"] = "Enter the date of the decision."
-    elif f.decided_on > today:
-        errors["decided_on"] = "The decision date cannot be in the future."
+    elif future := not_after_today("decided_on", f.decided_on, today):
+        errors.update(future)
     elif f.decided_on < r.aware_on:
         errors["decided_on"] = "The decision cannot be before the authority became aware."
     result, fact_error = _assess(facts_of(r, _notified_on(s, r.id)))
@@ -81,7 +83,7 @@ def _validate(s: Session, r: Referral, f: DecisionForm, today: date, members: se
         errors["facts"] = "Fix the screening answers first: " + next(iter(fact_error.values()))
     if rtype and result and rtype.regime != result["regime"]:
         errors["review_type_id"] = f"Choose an outcome under {result['regime']}, the regime that applies."
-    departs = bool(rtype and result and result["route"] not in rtype.routes.split(","))
+    departs = bool(rtype and result and departs_from_criteria(result["route"], rtype.routes))
     if departs and len((f.departure_rationale or "").strip()) < RATIONALE_MIN:
         errors["departure_rationale"] = ("This outcome departs from the criteria: say why "
                                          "(\"departs from the criteria because…\").")
@@ -105,8 +107,8 @@ def record_decision(actor: Actor, reference: str, f: DecisionForm, today: date) 
                 raise ValidationFailed({"amends": "Only the current signed decision can be amended."})
             if len((f.amendment_reason or "").strip()) < RATIONALE_MIN:
                 raise ValidationFailed({"amendment_reason": "Say why the decision is being amended."})
-        elif r.status != "accepted":
-            raise ValidationFailed({"status": "Accept the referral for screening before deciding."})
+        elif refusal := decision_refusal(r.status, has_signed=False):
+            raise ValidationFailed({"status": refusal})
         rtype, engine = _validate(s, r, f, today, members)
         for d in existing:  # an unsigned draft is replaced by the newer one
             if d.status == "draft":
@@ -147,8 +149,8 @@ def sign_decision(actor: Actor, decision_id: int, today: date, *, attendance_con
             raise NotFound("No such decision.")
         if not actor.can("decision.sign", r.partnership_id):
             raise PermissionDenied("Only the panel chair can sign a decision.")
-        if actor.user_id in json.loads(d.conflicts):
-            raise ValidationFailed({"sign": "You declared a conflict on this decision: another chair must sign it."})
+        if refusal := sign_refusal(actor.user_id, json.loads(d.conflicts)):
+            raise ValidationFailed({"sign": refusal})
         won = s.execute(update(Decision).where(Decision.id == d.id, Decision.status == "draft")
                         .values(status="signed", signed_by_id=actor.user_id, signed_at=utcnow()))
         if won.rowcount != 1:

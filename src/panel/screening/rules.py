@@ -1,4 +1,4 @@
-"""Screening criteria engine (DOMAIN §4–5).
+"""Screening criteria engine (docs/domain.md §4–5).
 
 Kept free of UI and storage so the statutory rules can be tested on their own and the
 screening page, exports and API all give the same answer with the same reasons.
@@ -7,6 +7,7 @@ screening page, exports and API all give the same answer with the same reasons.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -306,3 +307,39 @@ def assess(facts: dict[str, Any]) -> dict[str, Any]:
         start = f["notified_on"] or due
         result["rapid_review_due"] = add_working_days(start, RAPID_REVIEW_WITHIN).isoformat()
     return result
+
+
+def departs_from_criteria(route: str, outcome_routes: str | Iterable[str]) -> bool:
+    """True when the panel's outcome departs from the criteria (docs/domain.md §5.4): the
+    outcome's review type lists the engine routes it is consistent with, and the engine's
+    `route` is not among them. A departure is accepted only with a recorded rationale.
+
+    `outcome_routes` is the review type's routes, as stored (comma-separated, "scr,rapid_review")
+    or as a sequence; every caller (the decision service, the pages' outcome labels, the import
+    checks and the demo histories) asks here so they agree on what counts as a departure.
+    """
+    if route not in ROUTES:
+        raise ValueError(f"route: expected one of {', '.join(ROUTES)}, got {route!r}")
+    routes = outcome_routes.split(",") if isinstance(outcome_routes, str) else outcome_routes
+    return route not in {r.strip() for r in routes}
+
+
+def decision_refusal(referral_status: str, has_signed: bool) -> str | None:
+    """Why a decision cannot be recorded on this referral now, or None when it can.
+
+    A first decision needs the referral accepted for screening; once a decision is signed, a new
+    one can only amend it (docs/domain.md §6). The decision service refuses on the same answer and
+    the screening page asks it to show or hide the decision form."""
+    if has_signed:
+        return None
+    if referral_status != "accepted":
+        return "Accept the referral for screening before deciding."
+    return None
+
+
+def sign_refusal(signer_id: int | None, conflicted: Iterable[int]) -> str | None:
+    """Why this chair cannot sign the decision, or None when they can: a chair who declared a
+    conflict on it is excluded from it (docs/domain.md §6.3), so another chair must sign."""
+    if signer_id is not None and signer_id in set(conflicted):
+        return "You declared a conflict on this decision: another chair must sign it."
+    return None

@@ -186,8 +186,8 @@ def _replan_from_notification(s: Session, referral_id: int, notified_on: date) -
 
 def record_director_route(actor: Actor, reference: str, director_decision: str | None,
                           dcs_informed_on: date | None, today: date) -> None:
-    """Seed 004: the director decides notify / refer to panel / internal review; the DCS is told
-    of every notification."""
+    """The director decides notify / refer to panel / internal review, and the DCS is told of
+    every notification (docs/domain.md §3, Trafford's serious incident procedure)."""
     errors = {}
     if director_decision not in DIRECTOR_DECISIONS:
         errors["director_decision"] = "Choose the director's decision."

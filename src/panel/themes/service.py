@@ -1,4 +1,4 @@
-"""The theme taxonomy as data (DOMAIN §7): seeding the defaults, listing, and the administrators'
+"""The theme taxonomy as data (docs/domain.md §7): seeding the defaults, listing, and the administrators'
 add, rename and merge. Tags on records live in theme_tags; recurring themes in theme_recurrence.
 
 Themes are shared by every partnership, so anonymised learning can be compared across them;

@@ -9,7 +9,8 @@ referral form, so an imported referral is valid exactly when a typed one would b
 
 A package split by idea: `format` (sheets, columns, allowed values), `report`, `parse`
 (reading a file and its cells), `context`, `checks` and `checks_reviews` (every row), and
-`template` (writing a workbook). Everything is re-exported here, so `panel.tracker_io.X` works.
+`template` (writing a workbook). Their public names are gathered here: the service, the pages and
+the tests use the format as one thing, `panel.tracker_io.X`, whichever module defines X.
 """
 
 from panel.tracker_io.checks_reviews import validate
@@ -54,7 +55,13 @@ from panel.tracker_io.parse import (
     too_large,
 )
 from panel.tracker_io.report import ImportReport, Plan, Problem
-from panel.tracker_io.template import _out, build_template, example_rows, guide_rows, write_workbook
+from panel.tracker_io.template import (
+    build_template,
+    cell_value,
+    example_rows,
+    guide_rows,
+    write_workbook,
+)
 
 __all__ = [
     "MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS", "EMPTY_RUN", "MAX_UNZIPPED", "MAX_RATIO", "MAX_SECONDS",
@@ -64,6 +71,6 @@ __all__ = [
     "REVIEW_COLUMNS", "MILESTONE_COLUMNS", "SHEETS", "GUIDE_SHEET", "KEYS", "Problem",
     "ImportReport", "Plan", "Sheet", "Parsed", "too_large", "read_workbook", "CellError",
     "parse_date", "parse_bool", "parse_int", "parse_choice", "TypeInfo", "Context",
-    "references", "validate", "_out", "write_workbook", "guide_rows", "example_rows",
+    "references", "agency_names", "validate", "cell_value", "write_workbook", "guide_rows", "example_rows",
     "build_template",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from panel.core.validation import not_after_today
 from panel.reviews import lifecycle
 from panel.reviews.record import EMAIL_RE, GATES
 from panel.reviews.types import PUBLICATION_KEY
@@ -95,9 +96,8 @@ class _Checker(_RowChecker):
                                                 f"{regime} applies to {referral_ref}.")
             aware = target.aware_on if target else None
             for col in ("started_on", "notified_on", "sent_to_national_panel_on"):
-                day = c.get(col)
-                if day and day > ctx.today and col not in e:
-                    e[col] = "The date cannot be in the future."
+                if col not in e:
+                    e.update(not_after_today(col, c.get(col), ctx.today))
             for col in ("started_on", "notified_on"):
                 if c.get(col) and aware and col not in e:
                     msgs = _order({"aware_on": aware, col: c[col]}, ["aware_on", col],
@@ -162,8 +162,8 @@ class _Checker(_RowChecker):
                 keys = [m.key for m in info.spec.milestones]
                 if key not in keys:
                     e["milestone_key"] = f"{key[:40]!r} is not a milestone of {info.spec.name}: {', '.join(keys)}."
-            if c.get("actual_on") and c["actual_on"] > ctx.today and "actual_on" not in e:
-                e["actual_on"] = "The date cannot be in the future."
+            if "actual_on" not in e:
+                e.update(not_after_today("actual_on", c.get("actual_on"), ctx.today))
             if ref and key:
                 mine = rows_by_review.setdefault(ref, {})
                 if key in mine:
@@ -255,7 +255,7 @@ class _Checker(_RowChecker):
                 "referral_reference": ref, "review_type_id": info.id, "review_type_key": info.spec.key,
                 "decided_on": given.get("decided_on") or rv["started_on"],
                 "engine_regime": result["regime"], "engine_route": result["route"],
-                "departs": result["route"] not in info.spec.routes, "version_no": target.max_version + 1,
+                "departs": screening.departs_from_criteria(result["route"], info.spec.routes), "version_no": target.max_version + 1,
             })
         self.report.decisions = len(self.plan.decisions)
 

@@ -98,7 +98,7 @@ REFERRAL_COLUMNS: tuple[Column, ...] = (
     _c("custody_death", "bool", False, "Died in custody or detention (then harm is died)."),
     _c("media_interest", "bool", False, "Media attention (WT2015 Ofsted ground)."),
     _c("practice_concerns", "bool", False, "Professional practice concerns (WT2015 Ofsted ground)."),
-    _c("director_decision", "choice", False, "The director's route (seed 004).", DIRECTOR_DECISIONS),
+    _c("director_decision", "choice", False, "The director's route before the panel.", DIRECTOR_DECISIONS),
     _c("dcs_informed_on", "date", False, "The day the DCS was told."),
     _c("outcome", "text", False, "The panel's signed decision: a review type key of the partnership. "
        "Blank: taken from the referral's first review, if any.", computed=True),

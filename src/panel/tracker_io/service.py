@@ -294,7 +294,7 @@ def export_scope(actor: Actor, partnership_ids: list[int] | None = None) -> list
 
 def export_tracker(actor: Actor, partnership_ids: list[int] | None = None) -> bytes:
     """The tracker of the actor's partnerships (or some of them) in the import format; logged
-    as a disclosure (DOMAIN §8). Formula-looking text is neutralised.
+    as a disclosure (docs/domain.md §8). Formula-looking text is neutralised.
 
     Refused, rather than an empty workbook, when none of the partnerships is readable: an
     empty export would look like a partnership with no cases.

@@ -18,7 +18,9 @@ from panel.tracker_io.format import GUIDE_SHEET, SHEETS
 
 # -- writing a workbook ----------------------------------------------------------------------
 
-def _out(value: Any) -> Any:
+def cell_value(value: Any) -> Any:
+    """A value as the tracker format writes it into a cell: a list as "a; b", and text a
+    spreadsheet would run as a formula neutralised. Tests build raw workbooks with it too."""
     if isinstance(value, tuple | list):
         return "; ".join(str(v) for v in value)
     return neutralise(value)
@@ -44,7 +46,7 @@ def write_workbook(sheets: Mapping[str, Iterable[Mapping[str, Any]]],
         for row in sheets.get(name, ()):
             cells = []
             for col in columns:
-                value = _out(row.get(col.name))
+                value = cell_value(row.get(col.name))
                 cell = WriteOnlyCell(ws, value=value)
                 if isinstance(value, date):
                     cell.number_format = "yyyy-mm-dd"
@@ -57,7 +59,7 @@ def write_workbook(sheets: Mapping[str, Iterable[Mapping[str, Any]]],
     ws.column_dimensions["D"].width = 60
     ws.column_dimensions["E"].width = 80
     for line in guide:
-        ws.append([_out(v) for v in line])
+        ws.append([cell_value(v) for v in line])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

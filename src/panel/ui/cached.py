@@ -1,4 +1,4 @@
-"""Cached reads for pages whose queries cost most at scale (issue #8).
+"""Cached reads for the pages whose queries cost most at scale (docs/performance.md).
 
 `st.cache_data` is shared by every session of the server process, so each cached function
 takes, as arguments that form its key:

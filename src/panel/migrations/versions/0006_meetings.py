@@ -1,4 +1,4 @@
-"""meetings: meeting, attendees, agenda items, conflicts, actions (issue 6)
+"""meetings: meeting, attendees, agenda items, conflicts, actions
 
 Revision ID: 0006
 Revises: 0005

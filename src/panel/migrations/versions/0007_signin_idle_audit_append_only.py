@@ -1,8 +1,8 @@
-"""sign-in idle expiry (user.last_seen_at); audit rows append-only at the database (issue 7)
+"""sign-in idle expiry (user.last_seen_at); audit rows append-only at the database
 
 The database itself refuses to UPDATE an audit row, and refuses to DELETE one unless the
 one-row `audit_purge` control table is switched on inside the deleting transaction (only
-`services.audit.purge_before` does that; see docs/security.md).
+`panel.core.audit.purge_before` does that; see docs/security.md).
 
 SQLite keeps triggers with their table: a later batch migration that recreates `auditevent`
 drops them, so such a migration must call `create_guards()` again.

@@ -1,4 +1,5 @@
-"""Issue #7 point 7: every service call x every role x own/other partnership, against PERMISSIONS.
+"""Access is checked on every call: every service call x every role x own/other partnership,
+against PERMISSIONS.
 
 The call table below names every public `panel.services.*` function whose first parameter is
 `actor`; `test_every_service_function_is_in_the_call_table` fails when one is added without a row
@@ -563,8 +564,6 @@ CALLS: dict[str, Spec] = {
         ACTOR, LF(partnership_ids=[x.pid]), TODAY), kind="scope"),
     "learning.explore.years": Spec("learning.read", lambda x, w: learning_explore.years(ACTOR, [x.pid]),
                                    kind="scope"),
-    "learning.explore.agencies": Spec("learning.read", lambda x, w: learning_explore.agencies(ACTOR) or _refuse(),
-                                      kind="global", regional=True),
     "learning.search.learning_list": Spec("learning.read", lambda x, w: learning_search.learning_list(
         ACTOR, LF(partnership_ids=[x.pid])), kind="scope"),
     "learning.search.search": Spec("learning.read", lambda x, w: learning_search.search(

@@ -1,4 +1,4 @@
-"""Sign-in hardening (issue #7 point 6): lockout kept in the database (survives a restart, runs
+"""Sign-in hardening (docs/security.md): lockout kept in the database (survives a restart, runs
 out, an administrator lifts it), idle expiry, revocation, password rules, no account
 enumeration. Each outcome is also checked in the audit trail."""
 

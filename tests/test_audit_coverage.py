@@ -1,5 +1,6 @@
-"""Issue #7 point 8: every write, every view of a referral or review, every export and every
-sign-in (success, failure, sign-out) writes an audit row saying who, when and what.
+"""Everything is attributable (docs/domain.md §8): every write, every view of a referral or
+review, every export and every sign-in (success, failure, sign-out) writes an audit row saying
+who, when and what.
 
 Two halves:
 - a static walk over every service module: each `with transaction()` block calls the audit

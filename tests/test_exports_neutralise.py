@@ -1,4 +1,4 @@
-"""Issue #7 point 9, exports: any text a spreadsheet would run as a formula comes out inert, in CSV
+"""Exports: any text a spreadsheet would run as a formula comes out inert, in CSV
 and in Excel (openpyxl reads it back as a string, never a formula), while numbers, dates and
 ordinary text are left exactly as they were."""
 

@@ -1,4 +1,4 @@
-"""Issue #7 point 9: hostile input to every form's service. Whatever the input, the service either
+"""Hostile input to every form's service. Whatever the input, the service either
 succeeds or raises a PanelError (ValidationFailed messages keyed by the form's field names, which
 the page shows beside each field); nothing else escapes, and a refused write changes no row and
 writes no audit row. One demo copy for the module: refused writes must leave it as it was, and

@@ -1,4 +1,4 @@
-"""Issue #7 point 9, the importer: junk workbooks (random sheets, headers and cell types, formulas,
+"""Hostile input to the importer: junk workbooks (random sheets, headers and cell types, formulas,
 huge strings, NUL and control characters, dates as text) and the valid example with junk put in
 its cells. The importer never crashes: it returns a report naming sheet, row and column, or raises
 a PanelError; and a refused file writes nothing at all (rows and audit unchanged)."""

@@ -1,4 +1,4 @@
-"""Importing a spreadsheet tracker (issue #4 item 5) and exporting one in the same format.
+"""Importing a spreadsheet tracker (docs/import-format.md) and exporting one in the same format.
 
 Every error path names its sheet, row (as Excel numbers it) and column, and writes nothing;
 re-importing a file changes nothing; the demo survives export -> import into an empty database.

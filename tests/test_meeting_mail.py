@@ -1,4 +1,4 @@
-"""Minutes e-mailed to attendees through the reminder mail settings (issue #6)."""
+"""Minutes e-mailed to attendees through the reminder mail settings ."""
 
 import email
 import email.policy

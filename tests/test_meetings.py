@@ -1,4 +1,4 @@
-"""Meetings (issue 6): agenda building, quorum and conflicts, decisions in a meeting, closing
+"""Meetings: agenda building, quorum and conflicts, decisions in a meeting, closing
 with carried items, minutes, the decision log."""
 
 from __future__ import annotations

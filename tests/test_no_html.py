@@ -1,4 +1,4 @@
-"""Issue #7 point 9: no user text is ever rendered as HTML. Every Streamlit call that renders raw
+"""No user text is ever rendered as HTML. Every Streamlit call that renders raw
 HTML (`unsafe_allow_html=True`, `st.html`, `components.html`) in app.py, pages/ and
 src/panel/ui/ may be passed only a literal string: no variable, f-string, concatenation or call,
 through which a user's text could arrive.

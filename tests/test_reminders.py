@@ -1,4 +1,4 @@
-"""`panel remind` (issue #4): who gets which digest, what a digest says (and never says), and
+"""`panel remind` (docs/reminders.md): who gets which digest, what a digest says (and never says), and
 sending through a real SMTP server (aiosmtpd) the test starts on a loopback port."""
 
 from __future__ import annotations
@@ -512,7 +512,7 @@ def test_a_server_that_never_answers_times_out_as_not_reachable(scenario, monkey
 
 
 def test_overdue_learning_actions_reach_their_owner_and_the_managers(demo_db):
-    """Issue #5: overdue actions feed the reminder digests."""
+    """Overdue learning actions are owed like milestones: they feed the reminder digests."""
     from datetime import timedelta
 
     from sqlmodel import select

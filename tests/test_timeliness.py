@@ -1,4 +1,4 @@
-"""Timeliness figures (issue #4 item 3): a hand-built dataset whose answers are worked out here,
+"""Timeliness figures (docs/timeliness-report.md): a hand-built dataset whose answers are worked out here,
 then the service behind the dashboard and `panel report timeliness` on a real database.
 
 Calendar used below (England and Wales): Christmas Day Thu 25 Dec 2025, Boxing Day Fri 26 Dec,

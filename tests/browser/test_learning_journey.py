@@ -1,4 +1,4 @@
-"""Issue #5's journey: a member filters the explorer by domestic abuse, opens a recommendation,
+"""The learning journey: a member filters the explorer by domestic abuse, opens a recommendation,
 records progress on one of its actions; a manager closes it with evidence of impact."""
 
 import re

@@ -1,4 +1,4 @@
-"""Issue #6's journey: a chair opens today's meeting, records attendance, takes two items,
+"""The meeting journey: a chair opens today's meeting, records attendance, takes two items,
 decides one, carries one, closes the meeting and downloads the minutes."""
 
 import re

@@ -1,4 +1,4 @@
-"""Issue #2's journey: a referrer submits a referral; a chair finds it in the queue in deadline
+"""The referral journey: a referrer submits a referral; a chair finds it in the queue in deadline
 order and accepts it for screening."""
 
 import re

@@ -1,4 +1,4 @@
-"""Issue #4's journey: a manager opens the timeliness dashboard, finds a late rapid review,
+"""The timeliness journey: a manager opens the timeliness dashboard, finds a late rapid review,
 opens it, records the date that was never entered, sees the figure change, exports Excel."""
 
 import re

@@ -1,4 +1,4 @@
-"""Backup and restore (issue #7 point 4): `panel backup` / `panel restore` round-trip every row
+"""Backup and restore: `panel backup` / `panel restore` round-trip every row
 of every table, a backup taken while another process writes is consistent, and a restore
 refuses to overwrite data (without --force), a backup from an unknown schema, or a non-backup.
 Runs on the suite's engine: SQLite files, or PostgreSQL through pg_dump/pg_restore."""

@@ -1,4 +1,4 @@
-"""Concurrent edits (issue #7 point 2): many processes read a record, then save a change built on
+"""Concurrent edits: many processes read a record, then save a change built on
 what they read, through the real services. Optimistic locking must refuse every save whose
 version is stale, and every save it accepts must be in the final state: no lost updates.
 

@@ -1,4 +1,4 @@
-"""Crash safety (issue #7 point 3): a process writing through the services is killed with SIGKILL
+"""Crash safety: a process writing through the services is killed with SIGKILL
 at random (seeded) moments, again and again. After every kill the database must be intact, hold
 every write whose commit had returned, and hold no half of any unit of work."""
 

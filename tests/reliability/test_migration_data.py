@@ -1,9 +1,10 @@
-"""Migrations with data (issue #7 point 5): a database built at an old schema revision, with rows
+"""Migrations with data: a database built at an old schema revision, with rows
 in every table that revision has (inserted with plain SQL, as the Panel of that day stored them),
 is upgraded one revision at a time to head. After every step every row must still be there with
 every column it had; at head the services must read the old rows.
 
-Run from every revision before head (0001 and the one before head at least, as issue #7 asks)."""
+Run from every revision before head, so an installation of any age can upgrade: the oldest (0001)
+and the one just before head at the very least."""
 
 from __future__ import annotations
 

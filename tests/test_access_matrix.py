@@ -1,9 +1,9 @@
 """Access is checked on every call: every service call x every role x own/other partnership,
 against PERMISSIONS.
 
-The call table below names every public `panel.services.*` function whose first parameter is
-`actor`; `test_every_service_function_is_in_the_call_table` fails when one is added without a row
-here, so the matrix cannot silently fall behind the services.
+The call table below names every public function whose first parameter is `actor` in the
+modules `tests.architecture.service_modules` lists; `test_every_service_function_is_in_the_call_table`
+fails when one is added without a row here, so the matrix cannot silently fall behind the services.
 
 Each row says which permission the call needs (any of several, where the service accepts any)
 and how to call it for a record of one partnership. "Own" is Northbrook (NB); "other" is Westvale
@@ -564,6 +564,8 @@ CALLS: dict[str, Spec] = {
         ACTOR, LF(partnership_ids=[x.pid]), TODAY), kind="scope"),
     "learning.explore.years": Spec("learning.read", lambda x, w: learning_explore.years(ACTOR, [x.pid]),
                                    kind="scope"),
+    "learning.explore.agencies": Spec("learning.read", lambda x, w: learning_explore.agencies(ACTOR) or _refuse(),
+                                      kind="global", regional=True),
     "learning.search.learning_list": Spec("learning.read", lambda x, w: learning_search.learning_list(
         ACTOR, LF(partnership_ids=[x.pid])), kind="scope"),
     "learning.search.search": Spec("learning.read", lambda x, w: learning_search.search(

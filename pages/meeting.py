@@ -3,7 +3,8 @@ attendance, quorum, conflicts, decisions, actions and the minutes. Members and m
 
 import streamlit as st
 
-from panel.core.errors import NotFound, PanelError, PermissionDenied, StaleEdit, ValidationFailed
+from panel.agencies import service as agency_service
+from panel.core.errors import PanelError
 from panel.meetings import attendance as meeting_attendance
 from panel.meetings import items as meeting_items
 from panel.meetings import mail as meeting_mail
@@ -13,6 +14,7 @@ from panel.meetings import service as svc
 from panel.reviews import types_service as review_types
 from panel.screening import decisions
 from panel.screening import service as screening
+from panel.screening.rules import departs_from_criteria, sign_refusal
 from panel.ui.common import (
     actor,
     empty_state,
@@ -23,23 +25,13 @@ from panel.ui.common import (
     query_id,
     today,
 )
+from panel.ui.forms import load_or_stop, note_done, refusals, submit
 
 me = actor()
 header("Meetings", ":material/groups:",
        "Run the panel meeting from the screen: the agenda is built from the queue, the tracker and the "
        "action register. Child identifiers never appear here: items show references only.")
-PROBLEMS = (ValidationFailed, PermissionDenied, NotFound, StaleEdit, PanelError)
-
-
-def show_error(e: Exception) -> None:
-    errors = getattr(e, "errors", None)
-    st.session_state["mt_error"] = "; ".join(errors.values()) if errors else str(e)
-
-
-if msg := st.session_state.pop("mt_error", None):
-    st.error(esc(msg), icon=":material/error:")
-if msg := st.session_state.pop("mt_done", None):
-    st.success(esc(msg), icon=":material/check:")
+refusals("mt")  # refusals of the page's actions, in one box at the top
 
 mid = query_id("meeting")  # None when absent or malformed
 
@@ -61,11 +53,7 @@ if mid is None and not query_given("meeting"):
                 st.caption("Partner agencies' representatives without a Panel account are added on the "
                            "meeting's attendance list.")
                 if st.form_submit_button("Create the meeting and its agenda", type="primary"):
-                    try:
-                        new = svc.create_meeting(me, pid, held_on, invite, today())
-                    except PROBLEMS as e:
-                        show_error(e)
-                        st.rerun()
+                    new = submit("mt", lambda: svc.create_meeting(me, pid, held_on, invite, today()), rerun=False)
                     st.query_params["meeting"] = str(new)
                     st.rerun()
     if df.empty:
@@ -84,11 +72,7 @@ if mid is None and not query_given("meeting"):
 if mid is None:
     st.error(svc.NOT_FOUND, icon=":material/search_off:")
     st.stop()
-try:
-    v = svc.get_meeting(me, mid)
-except NotFound as e:
-    st.error(esc(e), icon=":material/search_off:")
-    st.stop()
+v = load_or_stop(lambda: svc.get_meeting(me, mid))
 m = v.meeting
 run = v.can_run
 names = {mm.id: mm.name + (f" ({v.agency_names[mm.id]})" if mm.id in v.agency_names else "") for mm in v.members}
@@ -115,26 +99,18 @@ with attendance:
                                           format_func=rules.ATTENDANCE.get, key=f"mt_att_{mm.id}",
                                           label_visibility="collapsed")
             if choice and choice != mm.attendance:
-                try:
-                    meeting_attendance.set_attendance(me, m.id, mm.id, choice)
-                except PROBLEMS as e:
-                    show_error(e)
-                st.rerun()
+                submit("mt", meeting_attendance.set_attendance, me, m.id, mm.id, choice)
         else:
             c2.write(rules.ATTENDANCE[mm.attendance])
     if run:
         with st.form("mt_guest", clear_on_submit=True):
             st.markdown("**Add a partner agency's representative**")
-            agencies = svc.agencies()
+            agencies = agency_service.names(me, include_retired=False)  # a form: active agencies
             g1, g2 = st.columns(2)
             gname = g1.text_input("Name")
             gagency = g2.selectbox("Agency", list(agencies), index=None, format_func=agencies.get)
             if st.form_submit_button("Add attendee"):
-                try:
-                    meeting_attendance.add_guest(me, m.id, gname, gagency)
-                except PROBLEMS as e:
-                    show_error(e)
-                st.rerun()
+                submit("mt", lambda: meeting_attendance.add_guest(me, m.id, gname, gagency))
 
 with agenda:
     for n, it in enumerate(v.items):
@@ -144,18 +120,12 @@ with agenda:
         if run:
             b1, b2, b3 = c2.columns(3)
             if b1.button("", icon=":material/arrow_upward:", key=f"mt_up_{it.id}", help="Move up", disabled=n == 0):
-                meeting_items.move_item(me, it.id, -1)
-                st.rerun()
+                submit("mt", meeting_items.move_item, me, it.id, -1)
             if b2.button("", icon=":material/arrow_downward:", key=f"mt_dn_{it.id}", help="Move down",
                          disabled=n == len(v.items) - 1):
-                meeting_items.move_item(me, it.id, 1)
-                st.rerun()
+                submit("mt", meeting_items.move_item, me, it.id, 1)
             if b3.button("", icon=":material/delete:", key=f"mt_rm_{it.id}", help="Remove from the agenda"):
-                try:
-                    meeting_items.remove_item(me, it.id)
-                except PROBLEMS as e:
-                    show_error(e)
-                st.rerun()
+                submit("mt", meeting_items.remove_item, me, it.id)
     if not v.items:
         empty_state("The agenda is empty.")
     if run:
@@ -166,11 +136,7 @@ with agenda:
             kind = a2.selectbox("Kind", list(rules.KINDS), index=len(rules.KINDS) - 1, format_func=rules.KIND_LABELS.get)
             reference = a3.text_input("Reference (optional)")
             if st.form_submit_button("Add to the agenda"):
-                try:
-                    meeting_items.add_item(me, m.id, title, kind, reference or None)
-                except PROBLEMS as e:
-                    show_error(e)
-                st.rerun()
+                submit("mt", lambda: meeting_items.add_item(me, m.id, title, kind, reference or None))
 
 with mode:
     if not v.items:
@@ -211,49 +177,52 @@ with mode:
                 chosen = st.multiselect("Declared a conflict", present, default=[c for c in conflicted if c in present],
                                         format_func=names.get, key=f"mt_conf_{it.id}")
                 if st.button("Save conflicts", key=f"mt_conf_save_{it.id}"):
-                    try:
+                    def save_conflicts() -> None:
                         for c in set(chosen) - set(conflicted):
                             meeting_attendance.declare_conflict(me, it.id, c)
                         for c in set(conflicted) - set(chosen):
                             meeting_attendance.declare_conflict(me, it.id, c, declared=False)
-                    except PROBLEMS as e:
-                        show_error(e)
-                    st.rerun()
+                    submit("mt", save_conflicts)
 
-        if run and it.kind == "referral" and it.status != "decided":
+        # The same rule the meeting service refuses on: the form shows only when a decision can be
+        # recorded; without quorum the page says who is missing instead.
+        refusal = rules.decision_refusal(it.kind, it.reference, it.status, iq)
+        if run and "quorum" in refusal:
             st.markdown("#### The panel's decision")
-            errs = st.session_state.get(f"mt_derr_{it.id}", {})
+            st.warning(esc(refusal["quorum"]), icon=":material/how_to_reg:")
+        if run and not refusal:
+            st.markdown("#### The panel's decision")
             try:
                 sc = screening.screen(me, it.reference, today(), {})
-            except PROBLEMS:
+            except PanelError:  # the facts cannot be assessed: no outcome is offered
                 sc = None
             result = sc.result if sc else None
             types = review_types.list_types(me, m.partnership_id)
             options = [t for t in types if result and t.regime == result["regime"]]
             route = result["route"] if result else None
-            fmt = {t.id: f"{t.name} — {'consistent with' if route in t.routes.split(',') else 'departs from'} "
+            fmt = {t.id: f"{t.name} — {'departs from' if departs_from_criteria(route, t.routes) else 'consistent with'} "
                          "the criteria" for t in options}
-            if errs:
-                st.error("The decision was not recorded: " + esc("; ".join(errs.values())), icon=":material/error:")
+            errs = refusals(f"mt_decide_{it.id}")
             with st.form(f"mt_decide_{it.id}"):
                 outcome = st.selectbox("Outcome", list(fmt), index=None, format_func=fmt.get,
                                        placeholder="Choose the outcome")
                 field_error(errs, "review_type_id")
                 rationale = st.text_area("Rationale", help="The panel's reasons, citing the criteria.")
+                field_error(errs, "rationale")
                 departure = st.text_area("Departs from the criteria because…",
                                          help="Required only when the outcome departs from what the criteria say.")
+                field_error(errs, "departure_rationale")
+                conflicted_users = [mm.user_id for mm in v.members if mm.id in conflicted and mm.user_id]
                 st.caption("Present and apologies come from the attendance list; members with a conflict on this "
-                           "item are recorded as excluded. The chair signs on recording.")
+                           "item are recorded as excluded. "
+                           + ("You declared a conflict: another chair signs it." if sign_refusal(me.user_id, conflicted_users)
+                              else "The chair signs on recording."))
                 if st.form_submit_button("Record and sign the decision", type="primary"):
-                    try:
-                        did, signed, review_ref = meeting_items.decide_item(me, it.id, outcome, rationale, today(), departure)
-                    except PROBLEMS as e:
-                        st.session_state[f"mt_derr_{it.id}"] = getattr(e, "errors", {"error": str(e)})
-                    else:
-                        st.session_state[f"mt_derr_{it.id}"] = {}
-                        st.session_state["mt_done"] = (
-                            "Decision recorded and signed." + (f" Review {review_ref} created." if review_ref else "")
-                            if signed else "Decision recorded: you declared a conflict, so another chair must sign it.")
+                    _, signed, review_ref = submit(
+                        f"mt_decide_{it.id}", lambda: meeting_items.decide_item(me, it.id, outcome, rationale, today(), departure),
+                        fields=("review_type_id", "rationale", "departure_rationale"), rerun=False)
+                    note_done("mt", "Decision recorded and signed." + (f" Review {review_ref} created." if review_ref else "")
+                              if signed else "Decision recorded: you declared a conflict, so another chair must sign it.")
                     st.rerun()
 
         if run:
@@ -264,14 +233,10 @@ with mode:
                 save = s1.form_submit_button("Save summary")
                 carry = s2.form_submit_button("Carry to the next meeting", disabled=it.status == "decided")
                 if save or carry:
-                    try:
-                        meeting_items.record_summary(me, it.id, summary, "carried" if carry else None)
-                    except PROBLEMS as e:
-                        show_error(e)
-                    st.rerun()
+                    submit("mt", lambda: meeting_items.record_summary(me, it.id, summary, "carried" if carry else None))
             with st.expander("Add an action", icon=":material/add_task:"):
-                aerr = st.session_state.get(f"mt_aerr_{it.id}", {})
-                agencies = svc.agencies()
+                aerr = refusals(f"mt_act_{it.id}")
+                agencies = agency_service.names(me, include_retired=False)  # a form: active agencies
                 with st.form(f"mt_act_{it.id}", clear_on_submit=True):
                     text = st.text_area("Action")
                     field_error(aerr, "text")
@@ -282,19 +247,12 @@ with mode:
                     for f in ("owner_agency_id", "owner_name", "due_on"):
                         field_error(aerr, f)
                     if st.form_submit_button("Add action"):
-                        try:
-                            meeting_items.add_action(me, it.id, text, agency, owner, due, today())
-                        except ValidationFailed as e:
-                            st.session_state[f"mt_aerr_{it.id}"] = e.errors
-                        except PROBLEMS as e:
-                            show_error(e)
-                        else:
-                            st.session_state[f"mt_aerr_{it.id}"] = {}
-                        st.rerun()
+                        submit(f"mt_act_{it.id}", lambda: meeting_items.add_action(me, it.id, text, agency, owner, due, today()),
+                               fields=("text", "owner_agency_id", "owner_name", "due_on"))
 
 with close:
     decided = sum(1 for i in v.items if i.status == "decided")
-    pending = [i for i in v.items if i.status in ("pending", "carried")]
+    pending = [i for i in v.items if rules.carries_over(i.status)]
     st.write(f"{int(decided)} item(s) decided, {len(pending)} not yet decided or discussed.")
     if run:
         if pending:
@@ -302,26 +260,16 @@ with close:
                        + esc("; ".join(i.title for i in pending)))
         sure = st.checkbox("I am ready to close the meeting", key="mt_close_sure")
         if st.button("Close the meeting", type="primary", disabled=not sure, icon=":material/lock:"):
-            try:
-                nxt = svc.close_meeting(me, m.id, today())
-            except PROBLEMS as e:
-                show_error(e)
-            else:
-                st.session_state["mt_done"] = "Meeting closed." + (
-                    " Undecided items carried to the next meeting." if nxt else "")
+            nxt = submit("mt", lambda: svc.close_meeting(me, m.id, today()), rerun=False)
+            note_done("mt", "Meeting closed." + (" Undecided items carried to the next meeting." if nxt else ""))
             st.rerun()
     if v.can_run or me.can("meeting.run", m.partnership_id):
         if st.button("E-mail the minutes to attendees", icon=":material/mail:",
                      help="Sends the Word minutes to the Panel users present or sending apologies."):
-            try:
-                sent_to = meeting_mail.email_minutes(me, m.id)
-            except PROBLEMS as e:
-                show_error(e)
-                st.rerun()
-            else:
-                st.success(f"Minutes e-mailed to {len(sent_to)} attendee(s).", icon=":material/mail:")
+            sent_to = submit("mt", lambda: meeting_mail.email_minutes(me, m.id), rerun=False)
+            st.success(f"Minutes e-mailed to {len(sent_to)} attendee(s).", icon=":material/mail:")
     if st.button("Prepare the minutes (Word)", icon=":material/description:"):
-        st.session_state[f"mt_minutes_{m.id}"] = meeting_minutes.minutes_docx(me, m.id)
+        st.session_state[f"mt_minutes_{m.id}"] = submit("mt", lambda: meeting_minutes.minutes_docx(me, m.id), rerun=False)
     if data := st.session_state.get(f"mt_minutes_{m.id}"):
         st.download_button("Download the minutes", data, file_name=f"minutes-{m.held_on:%Y-%m-%d}.docx",
                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

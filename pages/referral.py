@@ -31,6 +31,7 @@ from panel.ui.common import (
     query_ref,
     today,
 )
+from panel.ui.forms import load_or_stop
 
 me = actor()
 ref = query_ref("ref")  # None when absent or malformed
@@ -49,11 +50,7 @@ if not ref:
     st.stop()
 
 # A rerun of the same page is not a new view: audit once per referral per session.
-try:
-    d = referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref))
-except NotFound as e:
-    st.error(esc(e), icon=":material/search_off:")
-    st.stop()
+d = load_or_stop(lambda: referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref)))
 mark_viewed("referral", ref)
 r = d.referral
 versions = st.session_state.setdefault("referral_versions", {})

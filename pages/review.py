@@ -3,7 +3,7 @@ decision and the National Panel's response."""
 
 import streamlit as st
 
-from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
 from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.reviews import record as review_record
 from panel.reviews import service as reviews
@@ -21,6 +21,7 @@ from panel.ui.common import (
     query_ref,
     today,
 )
+from panel.ui.forms import load_or_stop
 
 STATUS_LABELS = {"done": "Done", "done_late": "Done late", "overdue": "Overdue", "due_soon": "Due soon",
                  "pending": "Not yet due"}
@@ -34,11 +35,7 @@ if ref is None and query_given("ref"):
 if not ref:
     st.info("Open a review from its referral's screening page.")
     st.stop()
-try:
-    v = reviews.get_review(me, ref, today(), record_view=first_view("review", ref))
-except NotFound as e:
-    st.error(esc(e), icon=":material/search_off:")
-    st.stop()
+v = load_or_stop(lambda: reviews.get_review(me, ref, today(), record_view=first_view("review", ref)))
 mark_viewed("review", ref)
 rv = v.review
 st.subheader(f"{esc(rv.reference)} · {esc(v.type_name)} · {esc(v.partnership_name)}", anchor=False)
@@ -152,7 +149,7 @@ with st.expander(f"Chronologies and agency reports ({len(requests)})", icon=":ma
     else:
         st.caption("No agency has been asked yet.")
     if can_keep and rv.status == "open":
-        agencies = {a.id: a.name for a in accounts.agencies()}
+        agencies = agency_service.names(me, include_retired=False)  # a form: active agencies
         with st.form(f"{key}_request"):
             c1, c2 = st.columns(2)
             agency = c1.selectbox("Agency", list(agencies), format_func=agencies.get, index=None)

@@ -6,14 +6,14 @@ from datetime import date
 
 import streamlit as st
 
-from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from panel.referrals import service as referrals
 from panel.referrals.rules import STATUSES
 from panel.reviews import service as reviews
 from panel.reviews import types_service as review_types
 from panel.screening import decisions
 from panel.screening import service as screening
-from panel.screening.rules import CHOICES, CRITERIA_HELP
+from panel.screening.rules import CHOICES, CRITERIA_HELP, decision_refusal, departs_from_criteria
 from panel.themes import service as theme_service
 from panel.themes import tags as theme_tags
 from panel.ui import cached
@@ -31,6 +31,7 @@ from panel.ui.common import (
     query_ref,
     today,
 )
+from panel.ui.forms import load_or_stop
 
 ATTENDANCE = {"present": "Present", "apologies": "Apologies", "absent": "Absent"}
 ROUTES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
@@ -71,11 +72,7 @@ if not ref:
         st.rerun()
     st.stop()
 
-try:
-    detail = referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref))
-except NotFound as e:
-    st.error(esc(e), icon=":material/search_off:")
-    st.stop()
+detail = load_or_stop(lambda: referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref)))
 mark_viewed("referral", ref)
 r = detail.referral
 key = f"sc_{r.reference}"
@@ -259,7 +256,7 @@ if draft:
 if done := st.session_state.pop(f"{key}_signed", None):
     st.success("Decision signed." + (f" Review {esc(done)} created with its milestones." if done != "none" else ""))
 
-if not me.can("decision.record", r.partnership_id) or (r.status != "accepted" and not signed):
+if not me.can("decision.record", r.partnership_id) or decision_refusal(r.status, has_signed=bool(signed)):
     if not signed and not draft:
         st.caption("The decision is recorded once the referral is accepted for screening, by a chair or member.")
     st.stop()
@@ -270,8 +267,8 @@ with st.expander("Amend the signed decision" if signed else "Record the decision
     regime = sc.result["regime"] if sc.result else None
     options = [t for t in types.values() if t.regime == regime]
     route = sc.result["route"] if sc.result else None
-    fmt = {t.id: f"{t.name} — {'consistent with' if route in t.routes.split(',') else 'departs from'} the criteria"
-           for t in options}
+    fmt = {t.id: f"{t.name} — {'departs from' if departs_from_criteria(route, t.routes) else 'consistent with'} "
+                 "the criteria" for t in options}
     if errs:
         st.error(f"There is a problem with {len(errs)} part(s) of the decision. Nothing has been saved.")
     field_error(errs, "facts")

@@ -1,6 +1,6 @@
 """Timeliness dashboard: the statutory clocks a business manager answers for (docs/domain.md §4, §6).
 
-Every number comes from `services.reports.timeliness`, the same call behind
+Every number comes from `panel.reports.service.timeliness`, the same call behind
 `panel report timeliness --json`, so the page and the returns never disagree.
 """
 

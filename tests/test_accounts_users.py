@@ -1,4 +1,4 @@
-"""User management services (services.users, accounts.create_user/set_password/unlock_user):
+"""User management services (panel.accounts.users, accounts.create_user/set_password/unlock_user):
 scoped to the partnerships an administrator administers, audited, and an administrator can
 never lock themselves out of being one."""
 

@@ -1,6 +1,6 @@
 """The timeliness dashboard per role, through Streamlit's AppTest, on the demo database.
 
-Every figure on the page is checked against `services.reports.timeliness` for the same user:
+Every figure on the page is checked against `panel.reports.service.timeliness` for the same user:
 the page and `panel report timeliness` compute them in one place.
 
 Until the page is registered in `panel.ui.pages`, the `registered` fixture adds its PageSpec for

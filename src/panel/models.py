@@ -138,7 +138,7 @@ class AuditEvent(SQLModel, table=True):
 
 class AuditPurge(SQLModel, table=True):
     """One row. Database triggers refuse to delete audit rows unless `active` is set, which
-    only `services.audit.purge_before` does, inside its own transaction (docs/security.md)."""
+    only `panel.core.audit.purge_before` does, inside its own transaction (docs/security.md)."""
 
     __tablename__ = "audit_purge"
     id: int | None = Field(default=None, primary_key=True)

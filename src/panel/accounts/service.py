@@ -4,7 +4,7 @@ Everything that decides whether a sign-in stands lives here, in the database, so
 across server processes and restarts (streamlit-authenticator only carries the cookie).
 Unknown, wrong-password, locked and disabled attempts all look the same to the person
 signing in (no account enumeration) and all are audited. Management of other users' accounts
-is in `services/users.py`.
+is in `panel.accounts.users`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Administrators manage other people's accounts: roles per partnership, disable and enable,
-sign out everywhere; unlocking, creating and temporary passwords are in `services.accounts`.
+sign out everywhere; unlocking, creating and temporary passwords are in `panel.accounts.service`.
 
 An administrator manages an account only if they administer every partnership it can act in
 (`Actor.manages_account`): all its roles are in their partnerships (or it holds none); a regional

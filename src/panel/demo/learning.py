@@ -8,7 +8,7 @@ the style of published case reviews' learning and name nobody: "the baby", "the 
 
 Guarantees the pages and tests rely on, whatever the rng:
 - "domestic abuse" is recorded in at least four Northbrook (NB) reviews started in the three
-  years to `today`, so it is a recurring theme there (panel.themes.recurring);
+  years to `today`, so it is a recurring theme there (panel.themes.rules.recurring);
 - at least two live accepted NB referrals carry "domestic abuse", so the screening page shows
   a recurring theme;
 - every partnership also has learning from other sources: child death review learning and an

@@ -199,7 +199,7 @@ class Setup:
 
     @staticmethod
     def themes(conn: Connection, ids: Ids, rows: Rows, stamp: datetime) -> None:
-        """The default taxonomy, as `services.themes.seed_taxonomy` leaves it in an empty database
+        """The default taxonomy, as `panel.themes.service.seed_taxonomy` leaves it in an empty database
         (national themes first, so locals find theirs), with its audit row at a fixed time."""
         by_name: dict[str, int] = {}
         for spec in DEFAULT_THEMES:
@@ -332,7 +332,7 @@ def _audit(rows: Rows, ids: Ids, setup: Setup, referrals_: list[dict], decisions
 
 
 def _json(value: dict) -> str:
-    return json.dumps(value, sort_keys=True)  # as services.audit writes it
+    return json.dumps(value, sort_keys=True)  # as panel.core.audit writes it
 
 
 def _event(ids, when, user_id, username, action, r, after, detail) -> dict:

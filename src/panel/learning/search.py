@@ -2,7 +2,7 @@
 
 Search covers findings, recommendations and actions behind one call: SQLite FTS5 (tables and
 triggers from migration 0005), PostgreSQL to_tsvector/plainto_tsquery, otherwise LIKE. Search
-text is reduced to plain words first (panel.themes.search_terms), so quotes, stars, NEAR,
+text is reduced to plain words first (panel.themes.rules.search_terms), so quotes, stars, NEAR,
 brackets or colons are searched as text and never raise.
 """
 

@@ -129,7 +129,7 @@ RECORD_TYPES: dict[str, RecordType] = {rt.key: rt for rt in (
     RecordType("user_disabled", "Disabled user account",
                "the user's last activity", ("anonymise", "review", "keep"), False),
     # Audit rows are append-only at the database: `delete` goes through the one allowed path,
-    # services.audit.purge_before (docs/security.md), from the command line only.
+    # panel.core.audit.purge_before (docs/security.md), from the command line only.
     RecordType("audit_log", "Audit log rows",
                "the row was written", ("review", "keep", "delete"), False),
 )}

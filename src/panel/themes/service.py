@@ -42,7 +42,7 @@ THEME_COLUMNS = ["id", "name", "kind", "national", "active", "merged_into", "tag
 # -- seeding ------------------------------------------------------------------------------------
 
 def seed_taxonomy(session: Session) -> int:
-    """Add the default themes (panel.themes.DEFAULT_THEMES) that are missing; returns how many.
+    """Add the default themes (panel.themes.rules.DEFAULT_THEMES) that are missing; returns how many.
 
     Idempotent: a theme is matched by name without case, and a default an administrator has
     renamed or merged away is not brought back. Runs in the caller's transaction.

@@ -1,7 +1,7 @@
 """Sign-in: Panel's own form and rules; streamlit-authenticator only writes and deletes the
 signed cookie.
 
-- Every decision is made by `services.accounts` against the database, so it holds across
+- Every decision is made by `panel.accounts.service` against the database, so it holds across
   processes and restarts: the password check, lockout, disabled accounts, idle expiry, and
   revocation (a cookie issued before the user's `sessions_valid_after` is refused: password
   change, disabled account, "sign out everywhere", idle expiry).

@@ -53,7 +53,7 @@ def _sqlite_statements() -> list[str]:
 
 SQLITE_TRIGGERS = _sqlite_statements()
 
-# The same expressions as panel.learning.search._matches, so the planner uses them.
+# The same expressions as panel.learning.search._match_arm, so the planner uses them.
 PG_INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_finding_tsv ON finding USING gin "
     "(to_tsvector('english'::regconfig, text || ' ' || coalesce(source_title, '')))",

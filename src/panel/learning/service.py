@@ -24,10 +24,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from panel.core import audit
+from panel.core import audit, clock
 from panel.core.access import Actor
 from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, ValidationFailed
+from panel.core.validation import not_after_today
 from panel.learning.explore import (
     ACTION_STATUS,
     AGENCY_COLUMNS,
@@ -40,7 +41,6 @@ from panel.learning.explore import (
     YEAR_COLUMNS,
     LearningFilter,
     Totals,
-    agencies,
     cooccurrence,
     theme_by_agency,
     theme_by_review_type,
@@ -73,7 +73,7 @@ __all__ = [
     "YEAR_COLUMNS", "TYPE_COLUMNS", "AGENCY_COLUMNS", "PAIR_COLUMNS", "LIST_COLUMNS",
     "REGIONAL_COLUMNS", "REGIONAL_COUNT_COLUMNS", "FTS_OBJECTS", "LearningFilter", "Totals",
     "RecommendationDetail", "ITEM_COLUMNS", "theme_by_year", "theme_by_review_type",
-    "theme_by_agency", "cooccurrence", "totals", "years", "agencies", "search_mode",
+    "theme_by_agency", "cooccurrence", "totals", "years", "search_mode",
     "learning_list", "search", "regional_learning", "regional_theme_counts",
     "recommendation_detail", "add_finding", "edit_finding", "add_recommendation",
     "edit_recommendation",
@@ -136,14 +136,22 @@ def _text_problem(value: str | None, what: str) -> str | None:
     return None
 
 
-def _date_problem(value, today: date) -> str | None:
-    if not isinstance(value, date):
-        return "Enter the date it was recorded."
-    if value > today:
-        return "The date cannot be in the future."
-    if value.year < 2000:
-        return "Enter a date from 2000 onwards."
-    return None
+def _text_and_date_errors(what: str, text: str | None, recorded_on, today: date | None, *,
+                          editing: bool) -> dict[str, str]:
+    """The checks a finding and a recommendation share, added or edited: an edit checks only
+    the text and date it changes (None leaves them as they are)."""
+    errors: dict[str, str] = {}
+    if (text is not None or not editing) and (p := _text_problem(text, what)):
+        errors["text"] = p
+    if recorded_on is None and editing:
+        return errors
+    if not isinstance(recorded_on, date):
+        errors["recorded_on"] = "Enter the date it was recorded."
+    elif future := not_after_today("recorded_on", recorded_on, today or clock.today()):
+        errors.update(future)
+    elif recorded_on.year < 2000:
+        errors["recorded_on"] = "Enter a date from 2000 onwards."
+    return errors
 
 
 def _review(s: Session, actor: Actor, reference: str) -> Review:
@@ -158,12 +166,7 @@ def add_finding(actor: Actor, text: str, recorded_on: date, *, review_reference:
                 source_title: str | None = None, theme_ids=(), today: date | None = None) -> int:
     """A finding of a review (give `review_reference`) or of another learning source (give the
     partnership, `source_kind` and `source_title`), with its themes; returns its id."""
-    today = today or date.today()
-    errors: dict[str, str] = {}
-    if p := _text_problem(text, "finding"):
-        errors["text"] = p
-    if p := _date_problem(recorded_on, today):
-        errors["recorded_on"] = p
+    errors = _text_and_date_errors("finding", text, recorded_on, today, editing=False)
     title = (source_title or "").strip() or None
     if not review_reference:
         if source_kind not in SOURCE_KINDS or source_kind == "review":
@@ -199,12 +202,7 @@ def add_finding(actor: Actor, text: str, recorded_on: date, *, review_reference:
 def edit_finding(actor: Actor, finding_id: int, *, text: str | None = None, recorded_on: date | None = None,
                  source_title: str | None = None, theme_ids=None, today: date | None = None) -> None:
     """Change a finding's text, date, source title or themes (only what is given)."""
-    today = today or date.today()
-    errors: dict[str, str] = {}
-    if text is not None and (p := _text_problem(text, "finding")):
-        errors["text"] = p
-    if recorded_on is not None and (p := _date_problem(recorded_on, today)):
-        errors["recorded_on"] = p
+    errors = _text_and_date_errors("finding", text, recorded_on, today, editing=True)
     if source_title is not None and len(source_title.strip()) > TITLE_MAX:
         errors["source_title"] = f"Keep the title to {TITLE_MAX} characters."
     if errors:
@@ -257,12 +255,7 @@ def add_recommendation(actor: Actor, text: str, recorded_on: date, agency_ids, *
                        review_reference: str | None = None, theme_ids=None, today: date | None = None) -> int:
     """A recommendation answering a finding (or made by a review directly), for one or more
     target agencies. Without `theme_ids` it takes its finding's themes. Returns its id."""
-    today = today or date.today()
-    errors: dict[str, str] = {}
-    if p := _text_problem(text, "recommendation"):
-        errors["text"] = p
-    if p := _date_problem(recorded_on, today):
-        errors["recorded_on"] = p
+    errors = _text_and_date_errors("recommendation", text, recorded_on, today, editing=False)
     if not finding_id and not review_reference:
         errors["finding_id"] = "Say which finding (or review) the recommendation answers."
     if errors:
@@ -303,12 +296,7 @@ def edit_recommendation(actor: Actor, recommendation_id: int, *, text: str | Non
                         recorded_on: date | None = None, agency_ids=None, theme_ids=None,
                         today: date | None = None) -> None:
     """Change a recommendation's text, date, target agencies or themes (only what is given)."""
-    today = today or date.today()
-    errors: dict[str, str] = {}
-    if text is not None and (p := _text_problem(text, "recommendation")):
-        errors["text"] = p
-    if recorded_on is not None and (p := _date_problem(recorded_on, today)):
-        errors["recorded_on"] = p
+    errors = _text_and_date_errors("recommendation", text, recorded_on, today, editing=True)
     if errors:
         raise ValidationFailed(errors)
     with transaction() as s:

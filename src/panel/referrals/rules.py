@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from panel.core.clock import add_working_days, rag, working_days_between
+from panel.core.validation import not_after_today
 
 NOTIFY_WITHIN_WORKING_DAYS = 5
 
@@ -162,8 +163,7 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
     clean["aware_on"] = _as_date(data.get("aware_on"), "aware_on", errors)
     clean["incident_date"] = _as_date(data.get("incident_date"), "incident_date", errors)
     for f in ("received_on", "aware_on", "incident_date"):
-        if clean[f] and clean[f] > today:
-            errors[f] = "The date cannot be in the future."
+        errors.update(not_after_today(f, clean[f], today))
     if clean["aware_on"] and clean["received_on"] and "aware_on" not in errors:
         if clean["aware_on"] > clean["received_on"]:
             errors["aware_on"] = "The authority cannot become aware after the referral arrived."
@@ -204,8 +204,8 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
     if clean["child_dob"] is None and clean["child_age_years"] is None:
         if "child_dob" not in errors and "child_age_years" not in errors:
             errors["child_age_years"] = "Enter the child's age or date of birth."
-    if clean["child_dob"] and clean["child_dob"] > today:
-        errors["child_dob"] = "The date of birth cannot be in the future."
+    if future := not_after_today("child_dob", clean["child_dob"], today):
+        errors.update(future)
     elif clean["child_dob"] and clean["incident_date"]:
         years = (clean["incident_date"] - clean["child_dob"]).days / 365.25
         if years < 0:

@@ -16,6 +16,7 @@ from panel.core import audit
 from panel.core.access import Actor
 from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, ValidationFailed
+from panel.core.validation import not_after_today
 from panel.models import Agency, AgencyRequest, Review, ReviewDelay, ReviewMilestone, ReviewType
 from panel.reviews import lifecycle
 from panel.reviews.service import NOT_FOUND, _load_review, versioned_update
@@ -90,8 +91,8 @@ def record_details(actor: Actor, reference: str) -> tuple[Publication, list[Revi
 def record_milestone(actor: Actor, reference: str, key: str, actual_on: date | None,
                      expected_version: int, today: date) -> None:
     """Record (or clear) when a milestone happened; refused if it puts dates out of order."""
-    if actual_on and actual_on > today:
-        raise ValidationFailed({"actual_on": "The date cannot be in the future."})
+    if future := not_after_today("actual_on", actual_on, today):
+        raise ValidationFailed(future)
     with transaction() as s:
         rv = _editable(s, actor, reference)
         ms = _milestones(s, rv.id)
@@ -176,8 +177,9 @@ def add_agency_request(actor: Actor, reference: str, *, agency_id: int | None, k
         errors["agency_id"] = "Choose the agency."
     if kind not in REQUEST_KINDS:
         errors["kind"] = "Choose what was asked for."
-    if requested_on is None or requested_on > today:
-        errors["requested_on"] = "Enter the date it was asked for (not in the future)."
+    if requested_on is None:
+        errors["requested_on"] = "Enter the date it was asked for."
+    errors.update(not_after_today("requested_on", requested_on, today))
     if due_on is None or (requested_on and due_on < requested_on):
         errors["due_on"] = "Enter a due date on or after the request."
     if contact_email and not EMAIL_RE.match(contact_email.strip()):
@@ -198,8 +200,10 @@ def add_agency_request(actor: Actor, reference: str, *, agency_id: int | None, k
 
 
 def mark_received(actor: Actor, reference: str, request_id: int, received_on: date | None, today: date) -> None:
-    if received_on is None or received_on > today:
-        raise ValidationFailed({"received_on": "Enter the date it arrived (not in the future)."})
+    if received_on is None:
+        raise ValidationFailed({"received_on": "Enter the date it arrived."})
+    if future := not_after_today("received_on", received_on, today):
+        raise ValidationFailed(future)
     with transaction() as s:
         rv = _editable(s, actor, reference)
         req = s.get(AgencyRequest, request_id)

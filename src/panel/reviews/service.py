@@ -14,6 +14,7 @@ from panel.core import audit
 from panel.core.access import Actor
 from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, StaleEdit, ValidationFailed
+from panel.core.validation import not_after_today
 from panel.models import Partnership, Referral, Review, ReviewMilestone, ReviewType
 from panel.referrals.service import _load
 from panel.reviews import lifecycle
@@ -99,8 +100,7 @@ def record_rapid_review_outcome(actor: Actor, reference: str, *, considerations:
             errors[f"consideration_{key}"] = "Answer this consideration."
     if lcspr_decision not in LCSPR_DECISIONS:
         errors["lcspr_decision"] = "Record whether the partners will hold an LCSPR."
-    if sent_on and sent_on > today:
-        errors["sent_on"] = "The date cannot be in the future."
+    errors.update(not_after_today("sent_on", sent_on, today))
     if response and response not in RESPONSES:
         errors["response"] = "Choose agrees or disagrees."
     if response and not sent_on:

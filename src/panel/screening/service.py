@@ -17,6 +17,7 @@ from panel.core.access import Actor
 from panel.core.clock import rag, working_days_between
 from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import StaleEdit, ValidationFailed
+from panel.core.validation import not_after_today
 from panel.models import Notification, Referral, Review, ReviewMilestone, ReviewType
 from panel.referrals.service import _load
 from panel.screening import rules as screening
@@ -138,8 +139,7 @@ def record_notification(actor: Actor, reference: str, body: str, sent_on: date |
         errors["body"] = "Choose who was notified."
     if sent_on is None:
         errors["sent_on"] = "Enter the date it was sent."
-    elif sent_on > today:
-        errors["sent_on"] = "The date cannot be in the future."
+    errors.update(not_after_today("sent_on", sent_on, today))
     if len(sent_reference or "") > 100:
         errors["sent_reference"] = "Keep the reference to 100 characters."
     if errors:
@@ -191,8 +191,7 @@ def record_director_route(actor: Actor, reference: str, director_decision: str |
     errors = {}
     if director_decision not in DIRECTOR_DECISIONS:
         errors["director_decision"] = "Choose the director's decision."
-    if dcs_informed_on and dcs_informed_on > today:
-        errors["dcs_informed_on"] = "The date cannot be in the future."
+    errors.update(not_after_today("dcs_informed_on", dcs_informed_on, today))
     if director_decision == "notify" and dcs_informed_on is None:
         errors["dcs_informed_on"] = "The DCS is told of every notification: enter when."
     if errors:

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from panel.core.clock import add_working_days
+from panel.core.validation import not_after_today
 from panel.referrals.rules import parse_reference, validate_referral
 from panel.reviews import lifecycle
 from panel.screening import rules as screening
@@ -182,8 +183,8 @@ class _RowChecker:
             c.setdefault("interagency_concerns", None)
             c["interagency_concerns"] = c["interagency_concerns"] or "unclear"
             for k in ("dcs_informed_on", "decided_on"):
-                if c.get(k) and c[k] > ctx.today:
-                    e.setdefault(k, "The date cannot be in the future.")
+                if k not in e:
+                    e.update(not_after_today(k, c.get(k), ctx.today))
             # The screening engine must accept the facts.
             facts = None
             if all(c.get(k) is not None and k not in e for k in ("aware_on", "harm", "abuse_or_neglect", "location")):
@@ -269,8 +270,8 @@ class _RowChecker:
             else:
                 due = c.get("due_on")
             sent = c.get("sent_on")
-            if sent and sent > ctx.today and "sent_on" not in e:
-                e["sent_on"] = "The date cannot be in the future."
+            if "sent_on" not in e:
+                e.update(not_after_today("sent_on", sent, ctx.today))
             for col, day in (("due_on", c.get("due_on")), ("sent_on", sent)):
                 if day and aware and col not in e:
                     msgs = _order({"aware_on": aware, col: day}, ["aware_on", col],

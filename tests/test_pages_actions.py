@@ -13,7 +13,7 @@ from panel.accounts import service as accounts
 from panel.core.db import read_session
 from panel.models import Action, ActionNote, AuditEvent, Referral, Review
 from tests.apptest import shown, texts
-from tests.test_actions import EVIDENCE, OWNER, plant_learning
+from tests.factories import EVIDENCE, OWNER, plant_learning
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEF_REF = "NB-2022-003-R1"

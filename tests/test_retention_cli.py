@@ -13,7 +13,7 @@ from sqlmodel import select
 from panel.cli import main
 from panel.core.db import read_session
 from panel.models import AuditEvent, Referral
-from tests.test_retention_service import counts
+from tests.factories import row_counts as counts
 
 FAR = "2060-01-01"
 

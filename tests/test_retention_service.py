@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, text, update
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from panel.accounts import service as accounts
 from panel.core.access import SYSTEM
@@ -30,14 +30,9 @@ from panel.models import (
 from panel.retention import service
 from panel.retention.rules import ANONYMISED_SUMMARY, RetentionConfigError
 from tests.conftest import TODAY
+from tests.factories import row_counts as counts
 
 FAR = date(2060, 1, 1)
-
-
-def counts() -> dict[str, int]:
-    with read_session() as s:
-        return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
 
 
 def fk_problems() -> list:

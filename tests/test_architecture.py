@@ -188,7 +188,9 @@ def private_uses(path: Path, package: str, root: Path = ROOT) -> list[str]:
                 parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*parts, base] if base else parts)
             for alias in node.names:
-                if _private(alias.name) or any(_private(p) for p in base.split(".")):
+                # A private name, or any name from one of our private modules (a library's
+                # private module, such as openpyxl's streaming reader, is its own business).
+                if _private(alias.name) or base.startswith("panel") and any(_private(p) for p in base.split(".")):
                     found.append(f"{path.relative_to(root)}:{node.lineno}: from {base} import {alias.name}")
                 if module_file(f"{base}.{alias.name}") or "." not in base and base != "panel":
                     modules.add(alias.asname or alias.name)

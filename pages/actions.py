@@ -7,7 +7,6 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from panel.accounts import service as accounts
-from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.learning import actions
 from panel.ui.common import (
     RAG_LABELS,
@@ -21,6 +20,7 @@ from panel.ui.common import (
     query_id,
     today,
 )
+from panel.ui.forms import load_or_stop, refusals, submit
 
 PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -110,31 +110,21 @@ picked = st.selectbox("Open an action", options, index=options.index(wanted) if 
 action_id = int(df.iloc[rows[0]]["id"]) if rows else picked
 if action_id is None:
     st.stop()
-try:
-    d = actions.get_action(me, int(action_id), today())
-except NotFound as e:
-    st.error(esc(e), icon=":material/search_off:")
-    st.stop()
+d = load_or_stop(lambda: actions.get_action(me, int(action_id), today()))
 if st.session_state.get("act_current") != d.action.id:
     st.session_state.pop(f"act_{d.action.id}_seen", None)  # opened afresh: draw it as it is now
 st.session_state["act_current"] = d.action.id
 a = d.action
 key = f"act_{a.id}"
-errs = st.session_state.get(f"{key}_err", {})
 # The version this user saw when the forms were drawn: a save after someone else's is refused.
 seen_version = st.session_state.setdefault(f"{key}_seen", a.version)
 
 
-def attempt(fn, done: str, **kwargs) -> None:
-    """Run one write; keep its field messages for the next run, clear them on success."""
-    try:
-        fn(me, a.id, **kwargs)
-    except (ValidationFailed, StaleEdit, NotFound, PermissionDenied) as e:
-        st.session_state[f"{key}_err"] = getattr(e, "errors", None) or {"action": str(e)}
-    else:
-        st.session_state[f"{key}_err"] = {}
-        st.toast(esc(done), icon=":material/check:")
-    st.session_state.pop(f"{key}_seen", None)  # the next run draws the record as it now is
+def attempt(fn, done: str, fields: tuple[str, ...], **kwargs) -> None:
+    """Run one write on this action; refused or not, the next run draws the record as it now is."""
+    st.session_state.pop(f"{key}_seen", None)
+    submit(key, lambda: fn(me, a.id, **kwargs), fields=fields, rerun=False)
+    st.toast(esc(done), icon=":material/check:")
     st.rerun()
 
 
@@ -182,7 +172,7 @@ if d.notes:
 else:
     st.caption("No progress recorded yet.")
 
-field_error(errs, "action")
+errs = refusals(key)  # a refusal that is not about one field shows here, above both forms
 if d.can_edit:
     with st.form(f"{key}_progress"):
         st.markdown("**Record progress**")
@@ -194,7 +184,7 @@ if d.can_edit:
                               format_func=actions.STATUSES.get, horizontal=True, key=f"{key}_status")
         field_error(errs, "status")
         if st.form_submit_button("Record progress", type="primary"):
-            attempt(actions.record_progress, "Progress recorded", note=note, status=new_status,
+            attempt(actions.record_progress, "Progress recorded", ("note", "status"), note=note, status=new_status,
                     expected_version=seen_version)
 if d.can_close:
     with st.form(f"{key}_close"):
@@ -204,7 +194,7 @@ if d.can_close:
         evidence = st.text_area("Evidence of impact", key=f"{key}_evidence")
         field_error(errs, "evidence_of_impact")
         if st.form_submit_button("Close action"):
-            attempt(actions.close_action, "Action closed", evidence_of_impact=evidence, expected_version=seen_version,
-                    today=today())
+            attempt(actions.close_action, "Action closed", ("evidence_of_impact",), evidence_of_impact=evidence,
+                    expected_version=seen_version, today=today())
 elif d.can_edit:
     st.caption("The panel chair or the business manager closes an action, with the evidence of impact.")

@@ -6,7 +6,6 @@ import hashlib
 import streamlit as st
 
 from panel.core import anonymise
-from panel.core.errors import NotFound
 from panel.learning import briefings
 from panel.learning.briefing import SECTIONS, fits_one_page, numbered_heading
 from panel.ui.common import (
@@ -20,6 +19,7 @@ from panel.ui.common import (
     query_given,
     query_ref,
 )
+from panel.ui.forms import load_or_stop
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HEIGHTS = {"background": 110, "why_it_matters": 110, "things_to_remember": 120, "what_to_do": 160}
@@ -51,12 +51,8 @@ if ref is None:
 if query_ref("ref") != ref:
     st.query_params["ref"] = ref
 
-try:
-    d = briefings.draft(me, ref, record_view=first_view("briefing", ref))
-    ids = briefings.identifiers_for_review(me, ref)
-except NotFound as e:
-    st.error(esc(e), icon=":material/search_off:")
-    st.stop()
+d, ids = load_or_stop(lambda: (briefings.draft(me, ref, record_view=first_view("briefing", ref)),
+                                briefings.identifiers_for_review(me, ref)))
 mark_viewed("briefing", ref)
 
 st.subheader(esc(d.title), anchor=False)

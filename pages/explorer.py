@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from panel.accounts import service as accounts
-from panel.core.errors import NotFound
 from panel.learning import service as learning
 from panel.themes.rules import search_terms, theme_from_selection
 from panel.ui import cached
 from panel.ui.a11y import chart_table, crosstab
 from panel.ui.common import actor, empty_state, esc, header, today
+from panel.ui.forms import load_or_stop
 
 TOP_THEMES = 12
 PAGE_SIZE = 25
@@ -282,27 +282,23 @@ picked = st.selectbox("Open a recommendation", list(rec_labels), index=None, for
 if rows or picked is not None:
     row = df.iloc[rows[0]] if rows else recs[recs["id"] == picked].iloc[0]
     if row["kind"] == "recommendation":
-        try:
-            d = learning.recommendation_detail(me, int(row["id"]))
-        except NotFound as e:
-            st.error(esc(e))
-        else:
-            with st.container(border=True):
-                st.markdown(f"**Recommendation {int(d.id)}** · {esc(d.partnership)} · {esc(d.source)} · "
-                            f"{d.recorded_on:%d %b %Y}")
-                st.text(d.text)
-                if d.finding:
-                    st.caption(f"Finding: {esc(d.finding)}")
-                st.caption(f"Themes: {esc(', '.join(d.themes) or 'none')} · For: {esc(', '.join(d.agencies) or 'no agency')}")
-                if d.actions:
-                    st.dataframe(pd.DataFrame(d.actions), hide_index=True, width="stretch",
-                                 column_config={"id": "Action", "action": "What will be done", "owner_agency": "Agency",
-                                                "owner": "Owner", "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
-                                                "status": "Status", "evidence_of_impact": "Evidence of impact"})
-                    for a in d.actions:
-                        st.page_link("pages/actions.py", label=f"Action {int(a['id'])}: record progress or close",
-                                     query_params={"id": str(a["id"])}, icon=":material/checklist:")
-                else:
-                    st.info("No actions recorded for this recommendation yet.")
+        d = load_or_stop(lambda: learning.recommendation_detail(me, int(row["id"])))
+        with st.container(border=True):
+            st.markdown(f"**Recommendation {int(d.id)}** · {esc(d.partnership)} · {esc(d.source)} · "
+                        f"{d.recorded_on:%d %b %Y}")
+            st.text(d.text)
+            if d.finding:
+                st.caption(f"Finding: {esc(d.finding)}")
+            st.caption(f"Themes: {esc(', '.join(d.themes) or 'none')} · For: {esc(', '.join(d.agencies) or 'no agency')}")
+            if d.actions:
+                st.dataframe(pd.DataFrame(d.actions), hide_index=True, width="stretch",
+                             column_config={"id": "Action", "action": "What will be done", "owner_agency": "Agency",
+                                            "owner": "Owner", "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+                                            "status": "Status", "evidence_of_impact": "Evidence of impact"})
+                for a in d.actions:
+                    st.page_link("pages/actions.py", label=f"Action {int(a['id'])}: record progress or close",
+                                 query_params={"id": str(a["id"])}, icon=":material/checklist:")
+            else:
+                st.info("No actions recorded for this recommendation yet.")
     else:
         st.caption(f"{KIND_NAMES[row['kind']]} {int(row['id'])}: {esc(row['follow_up'])}")

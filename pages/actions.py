@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
 from panel.learning import actions
 from panel.ui.common import (
     RAG_LABELS,
@@ -35,7 +36,7 @@ if not parts:
                 "The action register is for panel chairs, members and business managers.")
     st.stop()
 
-agencies = {a.id: a.name for a in accounts.agencies()}
+agencies = agency_service.names(me)  # a filter: retired agencies still own actions
 with st.expander("Filters", icon=":material/filter_list:", expanded=True):
     c1, c2, c3, c4 = st.columns([2, 2, 3, 1.4], vertical_alignment="bottom")
     agency = c1.selectbox("Owner agency", list(agencies), format_func=agencies.get, index=None,

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
 from panel.learning import service as learning
 from panel.themes.rules import search_terms, theme_from_selection
 from panel.ui import cached
@@ -139,7 +140,7 @@ with st.expander("Filters", icon=":material/filter_list:", expanded=True):
     else:
         y0 = y1 = all_years[0]
         c2.caption(f"Learning recorded in {int(y0)}.")
-    agencies = learning.agencies(me)
+    agencies = agency_service.names(me)  # a filter: retired agencies still hold learning
     agency = c3.selectbox("Agency", [None, *agencies], format_func=lambda a: "All agencies" if a is None else agencies[a],
                           key="lx_agency", help="Recommendations for this agency, their findings, and its actions.")
     level = c4.segmented_control("Count by", ["theme", "national"], default="theme", key="lx_level",

@@ -66,9 +66,9 @@ def show(report: tracker_io.ImportReport) -> None:
         st.warning(esc(w.line()), icon=":material/info:")
 
 
-def run_import(data: bytes, name: str) -> None:
+def run_import(data: bytes, name: str, create_agencies: bool) -> None:
     with st.spinner("Importing in one transaction…"):
-        result = imports.import_tracker(me, data, name, today())
+        result = imports.import_tracker(me, data, name, today(), create_agencies=create_agencies)
     st.session_state.pop("import_check", None)
     if result.imported:
         st.success(f"{esc(result.summary())} {int(result.decisions)} signed decisions were recorded for the "
@@ -82,27 +82,41 @@ def run_import(data: bytes, name: str) -> None:
         show(result)
 
 
+def check(data: bytes, name: str, digest: str, create_agencies: bool) -> None:
+    with st.status("Checking every row…", expanded=False) as status:
+        try:
+            checked = imports.check_file(me, data, name, today(), create_agencies=create_agencies)
+        except PanelError as e:
+            status.update(label=str(e), state="error")
+            return
+        status.update(label=f"Checked {checked.rows:,} rows", state="complete" if checked.ok else "error")
+    st.session_state["import_check"] = (digest, create_agencies, checked)
+
+
 def check_and_import(uploaded) -> None:
     data = uploaded.getvalue()
     digest = hashlib.sha256(data).hexdigest()
+    create = bool(st.session_state.get("import_create_agencies"))
     if st.session_state.get("import_go"):  # the Import button was pressed on the last run
-        run_import(data, uploaded.name)
+        run_import(data, uploaded.name, create)
         return
+    stored = st.session_state.get("import_check")
     if st.button("Check file", icon=":material/rule:"):
-        with st.status("Checking every row…", expanded=False) as status:
-            try:
-                checked = imports.check_file(me, data, uploaded.name, today())
-            except PanelError as e:
-                status.update(label=str(e), state="error")
-                return
-            status.update(label=f"Checked {checked.rows:,} rows", state="complete" if checked.ok else "error")
-        st.session_state["import_check"] = (digest, checked)
+        check(data, uploaded.name, digest, create)
+    elif stored and stored[0] == digest and stored[1] != create:  # the agencies box changed
+        check(data, uploaded.name, digest, create)
 
     stored = st.session_state.get("import_check")
-    report = stored[1] if stored and stored[0] == digest else None
+    report = stored[2] if stored and stored[0] == digest else None
     if report is None:
         st.caption("Press Check file: the import is enabled once every row passes.")
     else:
+        if report.new_agencies:
+            st.warning(f"{len(report.new_agencies)} agencies in this file are not in Panel yet: "
+                       + esc("; ".join(report.new_agencies)) + ". Create them with the import (kind "
+                       "*other*: set each one's kind on the Agencies page afterwards), or add them there "
+                       "first and check again.", icon=":material/domain_add:")
+            st.checkbox("Create these agencies with the import", key="import_create_agencies")
         show(report)
 
     st.subheader("3. Import", anchor=False)

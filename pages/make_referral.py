@@ -9,7 +9,8 @@ import secrets
 import streamlit as st
 
 from panel.accounts import service as accounts
-from panel.core.errors import AlreadySaved, ValidationFailed
+from panel.agencies import service as agency_service
+from panel.core.errors import AlreadySaved
 from panel.referrals import service as referrals
 from panel.referrals.rules import (
     ABUSE_OR_NEGLECT,
@@ -23,13 +24,13 @@ from panel.referrals.rules import (
 from panel.ui.common import (
     actor,
     empty_state,
-    error_summary,
     esc,
     field_error,
     header,
     presenting,
     today,
 )
+from panel.ui.forms import refusals, submit
 
 LABELS = {
     "partnership_id": "Partnership", "received_on": "Date received", "aware_on": "Date the local authority became aware",
@@ -40,6 +41,7 @@ LABELS = {
     "incident_summary": "What happened", "harm": "Harm", "abuse_or_neglect": "Abuse or neglect",
     "location": "Where it happened", "agencies_involved": "Agencies involved with the child or family",
 }
+ON_FORM = [k for k in LABELS if k != "partnership_id"]  # each message is drawn beneath its field
 FORM_KEYS = [f"mr_{k}" for k in LABELS] + ["mr_looked_after", "mr_child_protection_plan", "mr_known_to_csc"]
 
 me = actor()
@@ -60,9 +62,7 @@ if presenting():
     empty_state("The referral form is not shown in presentation mode: it shows what is typed about the child.",
                 "Turn presentation mode off in the sidebar to make a referral; anything typed is kept.")
     st.stop()
-agencies = {a.id: a.name for a in accounts.agencies()}
-errors: dict = st.session_state.get("mr_errors", {})
-
+agencies = agency_service.names(me, include_retired=False)  # a form: active agencies
 if done := st.session_state.pop("mr_done", None):
     st.success(f"Referral {esc(done)} saved. The panel has been told; you can follow it under **My referrals**.",
                icon=":material/check_circle:")
@@ -82,12 +82,12 @@ if saved := st.session_state.get("mr_saved"):
     else:
         st.page_link("pages/my_referrals.py", label="Follow it under My referrals", icon=":material/list:")
     if st.button("Make another referral", icon=":material/note_add:"):
-        for k in ("mr_saved", "mr_token", "mr_errors"):
+        for k in ("mr_saved", "mr_token"):
             st.session_state.pop(k, None)
         st.rerun()
     st.stop()
 
-error_summary(errors, LABELS)
+errors = refusals("mr", LABELS)  # the box at the top lists every problem and where it is
 
 
 def collect() -> tuple[int, dict]:
@@ -100,13 +100,20 @@ def collect() -> tuple[int, dict]:
     return pid, data
 
 
-def save(pid: int, data: dict, link_to=()) -> None:
+def or_already_saved(call):
+    """The service's answer, or its AlreadySaved: a second press of the same form is no refusal,
+    the page shows the referral the first press saved."""
     try:
-        result = referrals.submit(me, pid, data, today(), link_to=list(link_to), submission_token=token)
+        return call()
     except AlreadySaved as e:
-        saved_as(e.reference, again=True)
-    except ValidationFailed as e:
-        st.session_state["mr_errors"] = e.errors
+        return e
+
+
+def save(pid: int, data: dict, link_to=()) -> None:
+    result = submit("mr", or_already_saved, lambda: referrals.submit(
+        me, pid, data, today(), link_to=list(link_to), submission_token=token), fields=ON_FORM, rerun=False)
+    if isinstance(result, AlreadySaved):
+        saved_as(result.reference, again=True)
     else:
         st.session_state["mr_done"] = result.reference
         saved_as(result.reference, again=False)
@@ -114,7 +121,6 @@ def save(pid: int, data: dict, link_to=()) -> None:
 
 def saved_as(reference: str, again: bool) -> None:
     """The form is done: it is cleared, and the page shows the saved referral instead."""
-    st.session_state["mr_errors"] = {}
     st.session_state["mr_saved"] = (reference, again)
     st.session_state.pop("mr_pending", None)
     for k in FORM_KEYS:
@@ -225,16 +231,12 @@ with st.form("make_referral", clear_on_submit=False, enter_to_submit=False):
 
 if submitted:
     pid, data = collect()
-    try:
-        dupes = referrals.possible_duplicates(me, pid, data, today(), submission_token=token)
-    except AlreadySaved as e:
-        saved_as(e.reference, again=True)
-    except ValidationFailed as e:
-        st.session_state["mr_errors"] = e.errors
+    dupes = submit("mr", or_already_saved, lambda: referrals.possible_duplicates(
+        me, pid, data, today(), submission_token=token), fields=ON_FORM, rerun=False)
+    if isinstance(dupes, AlreadySaved):
+        saved_as(dupes.reference, again=True)
+    elif dupes:
+        st.session_state["mr_pending"] = {"partnership_id": pid, "data": data, "duplicates": dupes}
     else:
-        st.session_state["mr_errors"] = {}
-        if dupes:
-            st.session_state["mr_pending"] = {"partnership_id": pid, "data": data, "duplicates": dupes}
-        else:
-            save(pid, data)
+        save(pid, data)
     st.rerun()

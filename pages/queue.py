@@ -3,6 +3,7 @@
 import streamlit as st
 
 from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
 from panel.referrals import service as referrals
 from panel.referrals.rules import HARM, OPEN_STATUSES, STATUSES
 from panel.ui.common import (
@@ -22,7 +23,7 @@ header("Referral queue", ":material/inbox:",
        "the authority becoming aware.")
 
 parts = accounts.partnerships(me, "referral.read")
-agency_names = {a.id: a.name for a in accounts.agencies()}
+agency_names = agency_service.names(me)
 
 with st.expander("Filters and search", expanded=False, icon=":material/filter_list:"):
     c1, c2, c3 = st.columns(3)

@@ -52,6 +52,7 @@ from sqlmodel import select
 
 from panel.accounts import audit_log, partnerships, users
 from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
 from panel.core import audit as audit_svc
 from panel.core.access import PERMISSIONS, ROLES, SYSTEM, Actor
 from panel.core.db import dispose_engine, get_engine, read_session, transaction
@@ -68,6 +69,7 @@ from panel.meetings import minutes_service as meeting_minutes
 from panel.meetings import service as meetings
 from panel.models import (
     Action,
+    Agency,
     AgencyRequest,
     AgendaItem,
     Decision,
@@ -396,6 +398,19 @@ def _milestones(type_id: int) -> list[dict]:
         return json.loads(s.get(ReviewType, type_id).milestones)
 
 
+def _agency_id(name: str) -> int:
+    with read_session() as s:
+        return _one(s, select(Agency).where(Agency.name == name)).id
+
+
+def _spare_agency() -> None:
+    """An agency no record names yet (so merging it loses no link)."""
+    with read_session() as s:
+        if s.exec(select(Agency).where(Agency.name == "Spare agency")).first() is not None:
+            return
+    agency_service.add_agency(SYSTEM, "Spare agency", "other")
+
+
 def _type_version(type_id: int) -> int:
     with read_session() as s:
         return s.get(ReviewType, type_id).version
@@ -420,6 +435,20 @@ CALLS: dict[str, Spec] = {
                                   kind="listing"),
     "accounts.service.set_presentation_mode": Spec((), lambda x, w: accounts.set_presentation_mode(ACTOR, True), kind="own",
                                            write=True),
+    # --- agencies: shared by every partnership; listing is open to everyone signed in
+    "agencies.service.list_agencies": Spec((), lambda x, w: agency_service.list_agencies(ACTOR), kind="own"),
+    "agencies.service.names": Spec((), lambda x, w: agency_service.names(ACTOR), kind="own"),
+    "agencies.service.add_agency": Spec("agency.manage", lambda x, w: agency_service.add_agency(
+        ACTOR, "Youth offending team", "local_authority"), kind="global", write=True),
+    "agencies.service.update_agency": Spec("agency.manage", lambda x, w: agency_service.update_agency(
+        ACTOR, w.police, name="Constabulary", kind="police", statutory=True), kind="global", write=True),
+    "agencies.service.set_active": Spec("agency.manage", lambda x, w: agency_service.set_active(
+        ACTOR, w.police, False), kind="global", write=True),
+    "agencies.service.merge_agencies": Spec("agency.manage", lambda x, w: agency_service.merge_agencies(
+        ACTOR, _agency_id("Spare agency"), w.police), kind="global", write=True,
+        setup=lambda x: _spare_agency()),
+    "agencies.service.import_agencies": Spec("agency.manage", lambda x, w: agency_service.import_agencies(
+        ACTOR, b"name,kind,statutory\nDental practice,health,no\n", "agencies.csv"), kind="global", write=True),
     "accounts.partnerships.create_partnership": Spec("user.manage", lambda x, w: partnerships.create_partnership(
         ACTOR, "ZZ", "Zedland Safeguarding Children Partnership"), kind="global", write=True),
     "core.audit.not_found": Spec((), None, kind="exempt"),  # records a failed lookup; no access of its own
@@ -564,8 +593,6 @@ CALLS: dict[str, Spec] = {
         ACTOR, LF(partnership_ids=[x.pid]), TODAY), kind="scope"),
     "learning.explore.years": Spec("learning.read", lambda x, w: learning_explore.years(ACTOR, [x.pid]),
                                    kind="scope"),
-    "learning.explore.agencies": Spec("learning.read", lambda x, w: learning_explore.agencies(ACTOR) or _refuse(),
-                                      kind="global", regional=True),
     "learning.search.learning_list": Spec("learning.read", lambda x, w: learning_search.learning_list(
         ACTOR, LF(partnership_ids=[x.pid])), kind="scope"),
     "learning.search.search": Spec("learning.read", lambda x, w: learning_search.search(

@@ -13,16 +13,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from panel.accounts import service as accounts
 from panel.core.clock import add_working_days
-from panel.core.db import read_session, transaction
+from panel.core.db import read_session
 from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import (
     AuditEvent,
-    Decision,
     Notification,
-    Partnership,
-    Referral,
     Review,
     ReviewMilestone,
 )
@@ -35,80 +31,29 @@ from panel.screening import decisions
 from panel.screening import service as screening
 from panel.screening.rules import LCSPR_CONSIDERATIONS, assess
 from tests.conftest import TODAY
+from tests.factories import (
+    accepted,
+    actor,
+    decision_form,
+    decision_rows,
+    ensure_review_types,
+    nb_id,
+    referral,
+    referral_form,
+    review_row,
+    type_row,
+    user_id,
+)
 
-AWARE = date(2026, 11, 20)  # a Friday: notify by Friday 27 November
-NOTIFY_DUE = date(2026, 11, 27)
+NOTIFY_DUE = date(2026, 11, 27)  # five working days after referral_form's Friday 20 November
 
 
 # --- helpers -------------------------------------------------------------------------------
 
 
-def actor(name):
-    return accounts.actor_for(name)
-
-
 def count(model, *where):
     with read_session() as s:
         return s.exec(select(func.count()).select_from(model).where(*where)).one()
-
-
-def ensure_review_types() -> None:
-    """Every partnership's default outcomes (idempotent: the demo may already have them)."""
-    with transaction() as s:
-        for p in s.exec(select(Partnership)).all():
-            review_types.seed_defaults(s, p.id)
-
-
-def nb_id() -> int:
-    return actor("chair").partnerships_with("decision.sign")[0]
-
-
-def type_id(key: str, partnership_id: int | None = None) -> int:
-    pid = partnership_id or nb_id()
-    return next(t.id for t in review_types.list_types(actor("chair"), pid) if t.key == key)
-
-
-def user_id(username: str) -> int:
-    return actor(username).user_id
-
-
-def referral(reference: str) -> Referral:
-    with read_session() as s:
-        return s.exec(select(Referral).where(Referral.reference == reference)).one()
-
-
-def form(**overrides) -> dict:
-    agencies = {a.name: a.id for a in accounts.agencies()}
-    data = {
-        "received_on": TODAY, "aware_on": AWARE, "incident_date": date(2026, 11, 19),
-        "referrer_name": "Named nurse", "referrer_agency_id": agencies["Acute hospital trust"],
-        "identified_by": "staff_partner_community", "child_initials": "DQ", "child_age_years": 1,
-        "child_sex": "male", "child_ethnicity": "mixed",
-        "incident_summary": "Baby admitted with bruising to the face and an unexplained fracture.",
-        "harm": "serious_harm", "abuse_or_neglect": "known", "location": "in_area",
-        "agencies_involved": [agencies["Police"]],
-    }
-    data.update(overrides)
-    return data
-
-
-def accepted(**overrides) -> str:
-    """A new NB referral, submitted and accepted for screening by the chair; its reference."""
-    ensure_review_types()
-    chair = actor("chair")
-    ref = referrals.submit(chair, nb_id(), form(**overrides), TODAY).reference
-    referrals.triage(chair, ref, "accept", "", referral(ref).version)
-    return ref
-
-
-def decision_form(outcome: str = "rapid_review", **kw) -> decisions.DecisionForm:
-    values = {
-        "review_type_id": type_id(outcome), "rationale": "A serious child safeguarding case: known abuse, serious harm.",
-        "present": [user_id("chair"), user_id("member")], "apologies": [user_id("manager")], "conflicts": [],
-        "decided_on": TODAY,
-    }
-    values.update(kw)
-    return decisions.DecisionForm(**values)
 
 
 def decide(ref: str, outcome: str = "rapid_review", **kw) -> tuple[int, str | None]:
@@ -117,21 +62,12 @@ def decide(ref: str, outcome: str = "rapid_review", **kw) -> tuple[int, str | No
     return did, decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
 
 
-def review_row(reference: str) -> Review:
-    with read_session() as s:
-        return s.exec(select(Review).where(Review.reference == reference)).one()
-
-
 def planned(reference: str) -> dict[str, date]:
     with read_session() as s:
         rv = s.exec(select(Review).where(Review.reference == reference)).one()
         rows = s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id)
                       .order_by(ReviewMilestone.position)).all()
     return {m.key: m.planned_on for m in rows}
-
-
-def decision_rows(ref: str) -> list[Decision]:
-    return decisions.decisions_for(actor("chair"), ref)
 
 
 # --- screening answers ---------------------------------------------------------------------
@@ -257,7 +193,7 @@ def test_record_notification_refusals(demo_db):
 def accepted_by_referrer() -> str:
     """A referral the referrer submitted: they may read its progress, not record for it."""
     ensure_review_types()
-    ref = referrals.submit(actor("referrer"), nb_id(), form(child_initials="RF"), TODAY).reference
+    ref = referrals.submit(actor("referrer"), nb_id(), referral_form(child_initials="RF"), TODAY).reference
     referrals.triage(actor("chair"), ref, "accept", "", referral(ref).version)
     return ref
 
@@ -265,7 +201,7 @@ def accepted_by_referrer() -> str:
 def test_a_rapid_review_replans_from_the_date_the_notification_was_sent(demo_db):
     ref = accepted()
     _, review_ref = decide(ref)
-    spec = spec_of(_type_row("rapid_review"))
+    spec = spec_of(type_row("rapid_review"))
     assert planned(review_ref) == lifecycle.planned_dates(spec, TODAY, NOTIFY_DUE)
     sent = date(2026, 11, 20)
     screening.record_notification(actor("chair"), ref, "national_panel", sent, "", TODAY)
@@ -275,11 +211,6 @@ def test_a_rapid_review_replans_from_the_date_the_notification_was_sent(demo_db)
     # Telling the safeguarding partners does not move the National Panel's clock.
     screening.record_notification(actor("chair"), ref, "safeguarding_partners", TODAY, "", TODAY)
     assert planned(review_ref) == lifecycle.planned_dates(spec, TODAY, sent)
-
-
-def _type_row(key: str, partnership_id: int | None = None):
-    pid = partnership_id or nb_id()
-    return next(t for t in review_types.list_types(actor("chair"), pid) if t.key == key)
 
 
 # --- recording a decision ------------------------------------------------------------------
@@ -342,7 +273,7 @@ def test_attendance_and_conflicts(demo_db):
 
 def test_only_an_accepted_referral_can_be_decided_and_only_by_chair_or_member(demo_db):
     ensure_review_types()
-    new = referrals.submit(actor("chair"), nb_id(), form(child_initials="NW"), TODAY).reference
+    new = referrals.submit(actor("chair"), nb_id(), referral_form(child_initials="NW"), TODAY).reference
     with pytest.raises(ValidationFailed) as e:
         decisions.record_decision(actor("chair"), new, decision_form(), TODAY)
     assert set(e.value.errors) == {"status"}
@@ -371,7 +302,7 @@ def test_member_records_chair_signs_and_the_rapid_review_opens_with_its_mileston
     assert referral(ref).status == "decided"
     rv = review_row(review_ref)
     assert rv.status == "open" and rv.decision_id == did and rv.started_on == TODAY and rv.notified_on is None
-    rtype = _type_row("rapid_review")
+    rtype = type_row("rapid_review")
     assert rv.review_type_id == rtype.id
     spec = spec_of(rtype)
     # Before the notification is sent the rapid review's clock runs from its due date.
@@ -394,14 +325,14 @@ def test_milestones_run_from_the_sent_notification_when_it_was_sent_before_the_d
     screening.record_notification(actor("chair"), ref, "national_panel", sent, "", TODAY)
     _, review_ref = decide(ref)
     assert review_row(review_ref).notified_on == sent
-    assert planned(review_ref) == lifecycle.planned_dates(spec_of(_type_row("rapid_review")), TODAY, sent)
+    assert planned(review_ref) == lifecycle.planned_dates(spec_of(type_row("rapid_review")), TODAY, sent)
 
 
 def test_a_decision_led_review_plans_from_the_decision_date(demo_db):
     ref = accepted(abuse_or_neglect="suspected", harm="other", child_initials="LL")
     decided_on = date(2026, 11, 23)
     _, review_ref = decide(ref, "local_learning_review", decided_on=decided_on)
-    assert planned(review_ref) == lifecycle.planned_dates(spec_of(_type_row("local_learning_review")), decided_on)
+    assert planned(review_ref) == lifecycle.planned_dates(spec_of(type_row("local_learning_review")), decided_on)
 
 
 def test_an_outcome_without_a_review_decides_the_referral_and_opens_nothing(demo_db):
@@ -476,7 +407,7 @@ def test_a_signed_decision_is_amended_by_a_new_version(demo_db):
     assert review_row(review1).status == "superseded"
     new = review_row(review2)
     assert new.status == "open" and new.decision_id == v2
-    assert planned(review2) == lifecycle.planned_dates(spec_of(_type_row("lcspr")), TODAY)
+    assert planned(review2) == lifecycle.planned_dates(spec_of(type_row("lcspr")), TODAY)
     # Only the current signed decision can be amended.
     with pytest.raises(ValidationFailed) as e:
         decisions.record_decision(actor("chair"), ref, decision_form(
@@ -517,8 +448,8 @@ def test_a_wt2015_referral_takes_the_scr_route_and_an_scr_outcome(demo_db):
     d = next(x for x in decision_rows(ref) if x.id == did)
     assert (d.engine_regime, d.engine_route, d.departs) == ("WT2015", "scr", False)
     rv = review_row(review_ref)
-    assert rv.review_type_id == _type_row("scr").id
-    assert planned(review_ref) == lifecycle.planned_dates(spec_of(_type_row("scr")), TODAY)
+    assert rv.review_type_id == type_row("scr").id
+    assert planned(review_ref) == lifecycle.planned_dates(spec_of(type_row("scr")), TODAY)
 
 
 # --- partnership walls ---------------------------------------------------------------------

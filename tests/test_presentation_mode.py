@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
 from panel.core.access import SYSTEM
 from panel.core.db import read_session
 from panel.core.errors import PermissionDenied, ValidationFailed
@@ -40,7 +41,7 @@ def case(demo_db):
     """An accepted referral (with the panel's note) submitted by the referrer, in NB."""
     with read_session() as s:
         nb = s.exec(select(Partnership.id).where(Partnership.code == "NB")).one()
-    agencies = {a.name: a.id for a in accounts.agencies()}
+    agencies = {a.name: a.id for a in agency_service.list_agencies(SYSTEM)}
     ref = referrals.submit(accounts.actor_for("referrer"), nb, _form(agencies), TODAY).reference
     referrals.triage(accounts.actor_for("chair"), ref, "accept", NOTE, 1)
     return ref

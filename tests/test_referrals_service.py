@@ -10,6 +10,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
+from panel.core.access import SYSTEM
 from panel.core.db import read_session
 from panel.core.errors import AlreadySaved, NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import AuditEvent, Referral, ReferralLink
@@ -27,7 +29,7 @@ def count(model, *where):
 
 
 def form(**overrides):
-    agencies = {a.name: a.id for a in accounts.agencies()}
+    agencies = {a.name: a.id for a in agency_service.list_agencies(SYSTEM)}
     data = {
         "received_on": TODAY, "aware_on": date(2026, 11, 20), "incident_date": date(2026, 11, 19),
         "referrer_name": "Named nurse", "referrer_agency_id": agencies["Acute hospital trust"],

@@ -6,6 +6,8 @@ import pytest
 from sqlmodel import select
 
 from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
+from panel.core.access import SYSTEM
 from panel.core.db import read_session
 from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.models import AuditEvent, Review
@@ -105,7 +107,7 @@ def test_publication_delay_needs_a_reason(demo_db):
 
 def test_agency_requests(demo_db):
     ref = open_lcspr().reference
-    police = next(a.id for a in accounts.agencies() if a.name == "Police")
+    police = next(a.id for a in agency_service.list_agencies(SYSTEM) if a.name == "Police")
     review_record.add_agency_request(actor("manager"), ref, agency_id=police, kind="chronology",
                                      requested_on=TODAY, due_on=date(2026, 12, 4), contact_email="", today=TODAY)
     with pytest.raises(ValidationFailed):

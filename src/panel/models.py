@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import Column, Index, Text, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 from panel.core.db import utcnow
@@ -15,13 +15,18 @@ class Partnership(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=8, unique=True, index=True)
     name: str = Field(max_length=200)
+    local_authority_area: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class Agency(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
-    kind: str = Field(max_length=40)  # local_authority, police, health, education, probation, ...
+    kind: str = Field(max_length=40)  # panel.agencies.rules.KINDS (older rows may hold others)
+    # One of the statutory safeguarding partners (local authority, police, integrated care board).
+    statutory: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Retired agencies stay for the records that name them but are no longer offered in forms.
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class User(SQLModel, table=True):
@@ -41,6 +46,9 @@ class User(SQLModel, table=True):
     # Presentation mode (a shared screen: child identifiers hidden on every page), kept here so
     # that it holds across reloads, tabs and page switches until the user turns it off.
     presentation_mode: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Set when an administrator gives a temporary password, cleared when the user chooses their
+    # own: until then a sign-in shows only the form to change it.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Membership(SQLModel, table=True):

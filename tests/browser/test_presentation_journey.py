@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
+from panel.core.access import SYSTEM
 from panel.core.db import read_session
 from panel.models import Partnership
 from panel.referrals import service as referrals
@@ -27,7 +29,7 @@ def plant() -> str:
     for screening."""
     with read_session() as s:
         nb = s.exec(select(Partnership.id).where(Partnership.code == "NB")).one()
-    agencies = {a.name: a.id for a in accounts.agencies()}
+    agencies = {a.name: a.id for a in agency_service.list_agencies(SYSTEM)}
     chair = accounts.actor_for("chair")
     ref = referrals.submit(chair, nb, {
         "received_on": TODAY, "aware_on": TODAY, "incident_date": TODAY, "referrer_name": "Named nurse",

@@ -12,6 +12,8 @@ from datetime import date
 from sqlmodel import func, select
 
 from panel.accounts import service as accounts
+from panel.agencies import service as agency_service
+from panel.core.access import SYSTEM
 from panel.core.db import read_session
 from panel.learning import actions
 from panel.models import Action, ActionNote, AuditEvent, Referral, ReferralAgency
@@ -37,7 +39,7 @@ def setup() -> dict:
     """Who writes, where: resolved before forking, so a child starts writing at once."""
     chair = accounts.actor_for("chair")
     pid = chair.partnerships_with("referral.submit")[0]
-    agencies = {a.name: a.id for a in accounts.agencies()}
+    agencies = {a.name: a.id for a in agency_service.list_agencies(SYSTEM)}
     with read_session() as s:
         action_id = s.exec(select(Action.id).where(Action.partnership_id == pid, Action.status != "closed")
                            .order_by(Action.id)).first()

@@ -113,7 +113,8 @@ UNKNOWN_ACCOUNT = Actor(user_id=None, username="(unknown account)", name="Unknow
 def _actor(s, user: User) -> Actor:
     rows = s.exec(select(Membership.partnership_id, Membership.role).where(Membership.user_id == user.id)).all()
     return Actor(user_id=user.id, username=user.username, name=user.name, roles=roles_map(rows),
-                 is_regional=user.is_regional, presenting=user.presentation_mode)
+                 is_regional=user.is_regional, presenting=user.presentation_mode,
+                 must_change_password=user.must_change_password)
 
 
 def actor_for(username: str) -> Actor | None:
@@ -382,7 +383,9 @@ def create_user(
 
 
 def set_password(actor: Actor, username: str, password: str) -> None:
-    """Also signs the user out everywhere: cookies issued before now stop working."""
+    """A temporary password: the administrator knows it, so the user must choose their own at
+    their next sign-in before anything else is shown (`accounts.own.change_own_password`).
+    Also signs the user out everywhere: cookies issued before now stop working."""
     user_id = managed_user_id(actor, username)
     if problem := password_problem(password or "", username):
         raise ValidationFailed({"password": problem})
@@ -392,8 +395,10 @@ def set_password(actor: Actor, username: str, password: str) -> None:
         user.sessions_valid_after = utcnow()
         user.failed_logins = 0
         user.locked_until = None
+        user.must_change_password = user.id != actor.user_id
         s.add(user)
-        audit.record(s, actor, "password_reset", "user", user.id)
+        audit.record(s, actor, "password_reset", "user", user.id,
+                     detail="temporary: to be changed at the next sign-in" if user.must_change_password else None)
 
 
 def partnerships(actor: Actor, permission: str) -> list[Partnership]:
@@ -406,9 +411,3 @@ def partnerships(actor: Actor, permission: str) -> list[Partnership]:
         if not actor.is_system:
             stmt = stmt.where(Partnership.id.in_(ids))
         return list(s.exec(stmt))
-
-
-def agencies() -> list[Agency]:
-    """Agency names are not case data: every signed-in user may list them."""
-    with read_session() as s:
-        return list(s.exec(select(Agency).order_by(Agency.name)))

@@ -26,10 +26,14 @@ def import_file(args: argparse.Namespace) -> int:
     if (problem := tracker_io.too_large(size)) is not None:
         print(problem.line(), file=sys.stderr)
         return 2
-    report = imports.import_tracker(SYSTEM, path.read_bytes(), path.name, today(), dry_run=args.dry_run)
+    report = imports.import_tracker(SYSTEM, path.read_bytes(), path.name, today(), dry_run=args.dry_run,
+                                    create_agencies=args.create_agencies)
     for w in report.warnings:
         print(f"warning: {w.line()}", file=sys.stderr)
     if not report.ok:
+        if report.new_agencies and not args.create_agencies:
+            print("Agencies not in Panel yet (add them, or import again with --create-agencies): "
+                  + "; ".join(report.new_agencies), file=sys.stderr)
         for line in report.lines():
             print(line, file=sys.stderr)
         print(report.summary(), file=sys.stderr)
@@ -63,6 +67,9 @@ def add_parsers(subparsers) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     i.add_argument("file", metavar="FILE", help="the workbook, in the format of docs/import-format.md")
     i.add_argument("--dry-run", action="store_true", help="check every row and print the report; write nothing")
+    i.add_argument("--create-agencies", action="store_true",
+                   help="create the agencies the file names that Panel does not have yet (kind other), "
+                        "in the same transaction as the rows")
     i.set_defaults(fn=import_file)
     e = subparsers.add_parser("export-tracker", help="export referrals, notifications, reviews and "
                               "milestones as a tracker workbook the import reads")

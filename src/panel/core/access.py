@@ -41,6 +41,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meeting.run": frozenset({"chair"}),
     "audit.read": frozenset({"admin"}),
     "user.manage": frozenset({"admin"}),
+    "agency.manage": frozenset({"admin"}),  # the installation's agencies, shared by its partnerships
     "data.import": frozenset({"admin"}),
     "retention.view": frozenset({"admin"}),  # what is due for review or deletion
     "retention.apply": frozenset({"admin"}),  # delete / anonymise what is due (audited)
@@ -60,6 +61,8 @@ class Actor:
     # The user's presentation-mode preference, read from their row with the sign-in on every run.
     # Not access: pages hide child identifiers when it is on; services do not look at it.
     presenting: bool = False
+    # A temporary password given by an administrator: the pages show only the form to change it.
+    must_change_password: bool = False
 
     def can(self, permission: str, partnership_id: int | None = None) -> bool:
         if self.is_system:
@@ -69,9 +72,12 @@ class Actor:
             return any(allowed & r for r in self.roles.values())
         return bool(allowed & self.roles.get(partnership_id, frozenset()))
 
-    def partnerships_with(self, permission: str) -> list[int]:
+    def partnerships_with(self, permission: str, among: list[int] | None = None) -> list[int]:
+        """The partnerships where the actor holds `permission`; with `among` (a page's partnership
+        filter), only those of them, so a filter can narrow what a list shows but never widen it.
+        An empty filter means every partnership the actor may see."""
         allowed = PERMISSIONS[permission]
-        return sorted(p for p, r in self.roles.items() if allowed & r)
+        return sorted(p for p, r in self.roles.items() if allowed & r and (not among or p in among))
 
     def require(self, permission: str, partnership_id: int | None = None) -> None:
         if not self.can(permission, partnership_id):

@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from panel.accounts.service import hash_password
-from panel.core import audit
+from panel.core import audit, clock
 from panel.core.access import SYSTEM
 from panel.core.clock import is_working_day
 from panel.core.db import transaction
@@ -55,6 +55,8 @@ AGENCIES = [
     ("Youth justice service", "local_authority"),
     ("Housing", "local_authority"),
 ]
+# The three statutory safeguarding partners (the local authority, the police, the ICB).
+STATUTORY_PARTNERS = {"Children's social care", "Police", "Integrated care board"}
 # (username, name, [(partnership, role)], agency, regional)
 DEMO_USERS = [
     ("admin", "Alex Admin", [("NB", "admin"), ("EM", "admin"), ("WV", "admin")], None, False),
@@ -96,14 +98,14 @@ def is_empty(session: Session) -> bool:
 
 def load(today: date | None = None, seed: int = 2025) -> dict[str, int]:
     """Load the demo into an empty database; returns counts. One transaction."""
-    today = today or date.today()
+    today = today or clock.today()
     rng = random.Random(seed)
     with transaction() as s:
         if not is_empty(s):
             raise RuntimeError("The database already has data; demo data loads only into an empty one.")
         parts = {code: Partnership(code=code, name=name) for code, name in PARTNERSHIPS}
         s.add_all(parts.values())
-        agencies = [Agency(name=n, kind=k) for n, k in AGENCIES]
+        agencies = [Agency(name=n, kind=k, statutory=n in STATUTORY_PARTNERS) for n, k in AGENCIES]
         s.add_all(agencies)
         s.flush()
         agency_by_name = {a.name: a for a in agencies}

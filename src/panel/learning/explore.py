@@ -70,11 +70,6 @@ class Totals:
     actions_overdue: int = 0
 
 
-def _scope(actor: Actor, requested: list[int] | None) -> list[int]:
-    allowed = actor.partnerships_with("learning.read")
-    return [p for p in requested if p in allowed] if requested else allowed
-
-
 # -- the learning items, as one SQL subquery ----------------------------------------------------
 
 ITEM_COLUMNS = ("kind", "id", "partnership_id", "review_id", "source_kind", "source_title", "recorded_on", "text",
@@ -85,7 +80,7 @@ def _item_select(*cols):
     return select(*(c.label(name) for c, name in zip(cols, ITEM_COLUMNS, strict=True)))
 
 
-def _items(kinds=("finding", "recommendation"), match=None):
+def learning_items(kinds=("finding", "recommendation"), match=None):
     """Findings, recommendations and (optionally) actions as rows of one shape (ITEM_COLUMNS):
     kind, id, partnership, review, source, date recorded, text, and the (tag_entity, tag_id)
     whose themes the row carries (an action carries its recommendation's).
@@ -123,7 +118,9 @@ def _items(kinds=("finding", "recommendation"), match=None):
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("items")
 
 
-def _conds(items, pids: list[int], f: LearningFilter) -> list:
+def item_conditions(items, pids: list[int], f: LearningFilter) -> list:
+    """The explorer filter as SQL conditions on `learning_items`; search and regional learning
+    filter the same items the same way."""
     conds = [items.c.partnership_id.in_(pids)]
     if f.year_from:
         conds.append(items.c.recorded_on >= date(int(f.year_from), 1, 1))
@@ -149,7 +146,9 @@ def _label(level: str):
     return tag, th, nat, label
 
 
-def _tagged(stmt, items, level: str):
+def join_themes(stmt, items, level: str):
+    """`stmt` joined to each item's themes at `level` (local, or national through the mapping);
+    regional learning groups by theme the same way as the explorer."""
     tag, th, nat, label = _label(level)
     stmt = (stmt.join(tag, and_(tag.entity == items.c.tag_entity, tag.entity_id == items.c.tag_id))
             .join(th, th.id == tag.theme_id))
@@ -158,8 +157,9 @@ def _tagged(stmt, items, level: str):
     return stmt, label
 
 
-def _has_theme(items, theme: str, level: str):
-    """Items carrying `theme` (at the national level: it, or any local theme mapped to it)."""
+def has_theme(items, theme: str, level: str):
+    """Items carrying `theme` (at the national level: it, or any local theme mapped to it).
+    Shared with search, so the list and the explorer agree on what a theme holds."""
     th, nat = aliased(Theme), aliased(Theme)
     sub = (select(ThemeTag.id).join(th, th.id == ThemeTag.theme_id)
            .where(ThemeTag.entity == items.c.tag_entity, ThemeTag.entity_id == items.c.tag_id))
@@ -174,15 +174,18 @@ def _source_label(items):
     return case({k: v for k, v in SOURCE_KINDS.items()}, value=items.c.source_kind, else_=items.c.source_kind)
 
 
-def _n_findings(items):
+def count_findings(items):
+    """Distinct findings among `learning_items` rows, counted alike by every learning aggregate."""
     return func.count(func.distinct(case((items.c.kind == "finding", items.c.id))))
 
 
-def _n_recs(items):
+def count_recommendations(items):
+    """Distinct recommendations among `learning_items` rows, counted alike by every aggregate."""
     return func.count(func.distinct(case((items.c.kind == "recommendation", items.c.id))))
 
 
-def _frame(rows, columns) -> pd.DataFrame:
+def rows_frame(rows, columns) -> pd.DataFrame:
+    """Query rows as a table for the pages and exports (used by regional learning too)."""
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
@@ -190,43 +193,43 @@ def _frame(rows, columns) -> pd.DataFrame:
 
 def theme_by_year(actor: Actor, f: LearningFilter) -> pd.DataFrame:
     """Per theme and year: findings, recommendations, items (their sum) and distinct reviews."""
-    pids = _scope(actor, f.partnership_ids)
+    pids = actor.partnerships_with("learning.read", f.partnership_ids)
     if not pids:
-        return _frame([], YEAR_COLUMNS)
-    items = _items()
+        return rows_frame([], YEAR_COLUMNS)
+    items = learning_items()
     year = func.extract("year", items.c.recorded_on)
-    stmt, label = _tagged(select().select_from(items), items, f.level)
-    stmt = (stmt.add_columns(label, year, _n_findings(items), _n_recs(items),
+    stmt, label = join_themes(select().select_from(items), items, f.level)
+    stmt = (stmt.add_columns(label, year, count_findings(items), count_recommendations(items),
                              func.count(func.distinct(items.c.review_id)))
-            .where(*_conds(items, pids, f)).group_by(label, year).order_by(year, label))
+            .where(*item_conditions(items, pids, f)).group_by(label, year).order_by(year, label))
     with read_session() as s:
         rows = s.exec(stmt).all()
-    return _frame([(t, int(y), int(fi), int(r), int(fi) + int(r), int(rv)) for t, y, fi, r, rv in rows],
+    return rows_frame([(t, int(y), int(fi), int(r), int(fi) + int(r), int(rv)) for t, y, fi, r, rv in rows],
                   YEAR_COLUMNS)
 
 
 def theme_by_review_type(actor: Actor, f: LearningFilter) -> pd.DataFrame:
     """Per theme and review type (or other learning source): learning items."""
-    pids = _scope(actor, f.partnership_ids)
+    pids = actor.partnerships_with("learning.read", f.partnership_ids)
     if not pids:
-        return _frame([], TYPE_COLUMNS)
-    items = _items()
+        return rows_frame([], TYPE_COLUMNS)
+    items = learning_items()
     source = func.coalesce(ReviewType.name, _source_label(items))
-    stmt, label = _tagged(select().select_from(items), items, f.level)
-    stmt = (stmt.add_columns(label, source, _n_findings(items) + _n_recs(items))
+    stmt, label = join_themes(select().select_from(items), items, f.level)
+    stmt = (stmt.add_columns(label, source, count_findings(items) + count_recommendations(items))
             .outerjoin(Review, Review.id == items.c.review_id)
             .outerjoin(ReviewType, ReviewType.id == Review.review_type_id)
-            .where(*_conds(items, pids, f)).group_by(label, source).order_by(label, source))
+            .where(*item_conditions(items, pids, f)).group_by(label, source).order_by(label, source))
     with read_session() as s:
-        return _frame([(t, src, int(n)) for t, src, n in s.exec(stmt).all()], TYPE_COLUMNS)
+        return rows_frame([(t, src, int(n)) for t, src, n in s.exec(stmt).all()], TYPE_COLUMNS)
 
 
 def theme_by_agency(actor: Actor, f: LearningFilter) -> pd.DataFrame:
     """Per theme and target agency: recommendations."""
-    pids = _scope(actor, f.partnership_ids)
+    pids = actor.partnerships_with("learning.read", f.partnership_ids)
     if not pids:
-        return _frame([], AGENCY_COLUMNS)
-    items = _items(("recommendation",))
+        return rows_frame([], AGENCY_COLUMNS)
+    items = learning_items(("recommendation",))
     # Counted by theme and agency id first, named after: grouping by the names lets SQLite (with
     # ANALYZE statistics) loop over every agency x theme pair first, seconds at region scale.
     # Theme names are unique, so the theme id stands for its name (at the national level: the
@@ -238,50 +241,50 @@ def theme_by_agency(actor: Actor, f: LearningFilter) -> pd.DataFrame:
                .join(tag, and_(tag.entity == items.c.tag_entity, tag.entity_id == items.c.tag_id))
                .join(th, th.id == tag.theme_id)
                .join(RecommendationAgency, RecommendationAgency.recommendation_id == items.c.id)
-               .where(*_conds(items, pids, f)).group_by(key, RecommendationAgency.agency_id).subquery())
+               .where(*item_conditions(items, pids, f)).group_by(key, RecommendationAgency.agency_id).subquery())
     stmt = (select(Theme.name, Agency.name, counted.c.n).select_from(counted)
             .join(Theme, Theme.id == counted.c.theme_id).join(Agency, Agency.id == counted.c.agency_id)
             .order_by(Theme.name, Agency.name))
     with read_session() as s:
-        return _frame([(t, a, int(n)) for t, a, n in s.exec(stmt).all()], AGENCY_COLUMNS)
+        return rows_frame([(t, a, int(n)) for t, a, n in s.exec(stmt).all()], AGENCY_COLUMNS)
 
 
 def cooccurrence(actor: Actor, f: LearningFilter) -> pd.DataFrame:
     """Pairs of themes carried by the same finding or recommendation, and how many items."""
-    pids = _scope(actor, f.partnership_ids)
+    pids = actor.partnerships_with("learning.read", f.partnership_ids)
     if not pids:
-        return _frame([], PAIR_COLUMNS)
-    items = _items()
+        return rows_frame([], PAIR_COLUMNS)
+    items = learning_items()
     t1, th1, nat1, l1 = _label(f.level)
     t2, th2, nat2, l2 = _label(f.level)
-    stmt = (select(l1, l2, _n_findings(items) + _n_recs(items)).select_from(items)
+    stmt = (select(l1, l2, count_findings(items) + count_recommendations(items)).select_from(items)
             .join(t1, and_(t1.entity == items.c.tag_entity, t1.entity_id == items.c.tag_id))
             .join(t2, and_(t2.entity == t1.entity, t2.entity_id == t1.entity_id, t2.theme_id != t1.theme_id))
             .join(th1, th1.id == t1.theme_id).join(th2, th2.id == t2.theme_id))
     if f.level == "national":
         stmt = stmt.outerjoin(nat1, nat1.id == th1.national_id).outerjoin(nat2, nat2.id == th2.national_id)
-    stmt = stmt.where(*_conds(items, pids, f), l1 < l2).group_by(l1, l2).order_by(l1, l2)
+    stmt = stmt.where(*item_conditions(items, pids, f), l1 < l2).group_by(l1, l2).order_by(l1, l2)
     with read_session() as s:
-        return _frame([(a, b, int(n)) for a, b, n in s.exec(stmt).all()], PAIR_COLUMNS)
+        return rows_frame([(a, b, int(n)) for a, b, n in s.exec(stmt).all()], PAIR_COLUMNS)
 
 
 def totals(actor: Actor, f: LearningFilter, today: date) -> Totals:
     """Headline numbers for the filters: items, actions, and actions closed with evidence."""
-    pids = _scope(actor, f.partnership_ids)
+    pids = actor.partnerships_with("learning.read", f.partnership_ids)
     if not pids:
         return Totals()
     # Items and actions counted apart (one row each, one statement): an action's status comes
     # straight from its row, joined by key, not tested with IN (...) over every action id.
-    items = _items()
+    items = learning_items()
     counts = (select(func.count(case((items.c.kind == "finding", 1))).label("findings"),
                      func.count(case((items.c.kind == "recommendation", 1))).label("recommendations"))
-              .select_from(items).where(*_conds(items, pids, f)).subquery("counts"))
-    acts = _items(("action",))
+              .select_from(items).where(*item_conditions(items, pids, f)).subquery("counts"))
+    acts = learning_items(("action",))
     closed = and_(Action.status == "closed", Action.evidence_of_impact.is_not(None))
     overdue = and_(Action.status != "closed", Action.due_on < today)
     actions = (select(func.count().label("actions"), func.count(case((closed, 1))).label("closed"),
                       func.count(case((overdue, 1))).label("overdue"))
-               .select_from(acts).join(Action, Action.id == acts.c.id).where(*_conds(acts, pids, f))
+               .select_from(acts).join(Action, Action.id == acts.c.id).where(*item_conditions(acts, pids, f))
                .subquery("actions"))
     with read_session() as s:
         row = s.exec(select(*counts.c, *actions.c).select_from(counts.join(actions, true()))).one()
@@ -290,19 +293,11 @@ def totals(actor: Actor, f: LearningFilter, today: date) -> Totals:
 
 def years(actor: Actor, partnership_ids: list[int] | None = None) -> list[int]:
     """The years that have learning recorded, oldest first."""
-    pids = _scope(actor, partnership_ids)
+    pids = actor.partnerships_with("learning.read", partnership_ids)
     if not pids:
         return []
-    items = _items()
+    items = learning_items()
     year = func.extract("year", items.c.recorded_on)
     with read_session() as s:
         return [int(y) for y in s.exec(select(year).select_from(items).where(items.c.partnership_id.in_(pids))
                                        .distinct().order_by(year)).all()]
-
-
-def agencies(actor: Actor) -> dict[int, str]:
-    """Every agency, id -> name (agencies are shared reference data)."""
-    if not actor.can("learning.read") and not actor.is_regional:
-        return {}
-    with read_session() as s:
-        return dict(s.exec(select(Agency.id, Agency.name).order_by(Agency.name)).all())

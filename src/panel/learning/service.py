@@ -101,9 +101,7 @@ class RecommendationDetail:
 def recommendation_detail(actor: Actor, recommendation_id: int) -> RecommendationDetail:
     """One recommendation with its finding, themes, target agencies and actions."""
     with read_session() as s:
-        rec = s.get(Recommendation, recommendation_id) if isinstance(recommendation_id, int) else None
-        if rec is None or not actor.can("learning.read", rec.partnership_id):
-            raise NotFound("No recommendation with that number is open to you.")
+        rec = _readable(s, actor, Recommendation, recommendation_id)
         finding = s.get(Finding, rec.finding_id) if rec.finding_id else None
         review_id = rec.review_id or (finding.review_id if finding else None)
         review = s.get(Review, review_id) if review_id else None
@@ -152,6 +150,15 @@ def _text_and_date_errors(what: str, text: str | None, recorded_on, today: date 
     elif recorded_on.year < 2000:
         errors["recorded_on"] = "Enter a date from 2000 onwards."
     return errors
+
+
+def _readable(s: Session, actor: Actor, model: type[Finding | Recommendation], record_id) -> Finding | Recommendation:
+    """A finding or recommendation the actor may read; NotFound otherwise, also for another
+    partnership's, so its existence is not disclosed."""
+    row = s.get(model, record_id) if isinstance(record_id, int) else None
+    if row is None or not actor.can("learning.read", row.partnership_id):
+        raise NotFound(f"No {model.__name__.lower()} with that number is open to you.")
+    return row
 
 
 def _review(s: Session, actor: Actor, reference: str) -> Review:
@@ -208,9 +215,7 @@ def edit_finding(actor: Actor, finding_id: int, *, text: str | None = None, reco
     if errors:
         raise ValidationFailed(errors)
     with transaction() as s:
-        fi = s.get(Finding, finding_id) if isinstance(finding_id, int) else None
-        if fi is None or not actor.can("learning.read", fi.partnership_id):
-            raise NotFound("No finding with that number is open to you.")
+        fi = _readable(s, actor, Finding, finding_id)
         actor.require("learning.edit", fi.partnership_id)
         if source_title is not None and fi.source_kind != "review" and not source_title.strip():
             raise ValidationFailed({"source_title": "Name the learning source."})
@@ -262,9 +267,7 @@ def add_recommendation(actor: Actor, text: str, recorded_on: date, agency_ids, *
         raise ValidationFailed(errors)
     with transaction() as s:
         if finding_id:
-            fi = s.get(Finding, finding_id) if isinstance(finding_id, int) else None
-            if fi is None or not actor.can("learning.read", fi.partnership_id):
-                raise NotFound("No finding with that number is open to you.")
+            fi = _readable(s, actor, Finding, finding_id)
             pid, review_id = fi.partnership_id, fi.review_id
             if review_reference:
                 rv = _review(s, actor, review_reference)
@@ -300,9 +303,7 @@ def edit_recommendation(actor: Actor, recommendation_id: int, *, text: str | Non
     if errors:
         raise ValidationFailed(errors)
     with transaction() as s:
-        rec = s.get(Recommendation, recommendation_id) if isinstance(recommendation_id, int) else None
-        if rec is None or not actor.can("learning.read", rec.partnership_id):
-            raise NotFound("No recommendation with that number is open to you.")
+        rec = _readable(s, actor, Recommendation, recommendation_id)
         actor.require("learning.edit", rec.partnership_id)
         before = {"text": rec.text, "recorded_on": rec.recorded_on}
         if text is not None:

@@ -86,20 +86,13 @@ class SubmitResult:
     duplicates: list[dict] = field(default_factory=list)
 
 
-def _readable_partnerships(actor: Actor, requested: list[int] | None) -> list[int]:
-    allowed = actor.partnerships_with("referral.read")
-    if requested:
-        return [p for p in requested if p in allowed]
-    return allowed
-
-
 def queue(actor: Actor, f: QueueFilter, today: date) -> tuple[pd.DataFrame, int]:
     """One page of the queue, ordered by the statutory clock, and the total count.
 
     The notification due date rises with aware-on, so SQL orders by aware_on and pages
     without computing the clock for rows that are not shown.
     """
-    pids = _readable_partnerships(actor, f.partnership_ids)
+    pids = actor.partnerships_with("referral.read", f.partnership_ids)
     if not pids:
         return _queue_frame([], today), 0
     conds = [Referral.partnership_id.in_(pids)]
@@ -164,7 +157,7 @@ def _queue_frame(rows, today: date) -> pd.DataFrame:
 
 def export_queue(actor: Actor, f: QueueFilter, today: date, fmt: str) -> bytes:
     """The current view as CSV or Excel; logged as a disclosure."""
-    if not any(actor.can("referral.export", p) for p in _readable_partnerships(actor, f.partnership_ids)):
+    if not any(actor.can("referral.export", p) for p in actor.partnerships_with("referral.read", f.partnership_ids)):
         raise PermissionDenied("You do not have permission to export referrals.")
     f = QueueFilter(**{**f.__dict__, "limit": 100_000, "offset": 0})
     df, total = queue(actor, f, today)
@@ -193,8 +186,10 @@ def my_referrals(actor: Actor, today: date) -> pd.DataFrame:
     )
 
 
-def _load(s: Session, actor: Actor, reference: str) -> Referral:
-    """The referral if the actor may read it; NotFound otherwise (the attempt is audited)."""
+def load_referral(s: Session, actor: Actor, reference: str) -> Referral:
+    """The referral if the actor may read it; NotFound otherwise (the attempt is audited).
+    Screening, decisions and reviews load a referral through this, so the wall between
+    partnerships (and a referrer's view of only their own) is in one place."""
     try:
         parse_reference(reference)
         ref = reference.strip().upper()
@@ -212,7 +207,7 @@ def _load(s: Session, actor: Actor, reference: str) -> Referral:
 def get_referral(actor: Actor, reference: str, today: date, record_view: bool = True) -> ReferralDetail:
     """Open one referral. Each first view in a browser session is audited (docs/domain.md §8)."""
     with read_session() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         full = actor.can("referral.read", r.partnership_id)
         p = s.get(Partnership, r.partnership_id)
         agency = s.get(Agency, r.referrer_agency_id)
@@ -384,7 +379,7 @@ def triage(actor: Actor, reference: str, action: str, note: str, expected_versio
     if len(note) > 2000:
         raise ValidationFailed({"note": "Keep the note to 2,000 characters or fewer."})
     with transaction() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         actor.require("referral.triage", r.partnership_id)
         if r.status not in TRIAGE_FROM:
             raise ValidationFailed({"action": f"A referral that is {STATUSES[r.status].lower()} cannot be triaged."})
@@ -407,9 +402,9 @@ def link(actor: Actor, reference: str, other_reference: str, kind: str) -> None:
     if kind not in LINK_KINDS:
         raise ValidationFailed({"kind": "Choose how the referrals are linked."})
     with transaction() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         actor.require("referral.link", r.partnership_id)
-        other = _load(s, actor, other_reference)
+        other = load_referral(s, actor, other_reference)
         if other.partnership_id != r.partnership_id or other.id == r.id:
             raise ValidationFailed({"other": "Link to a different referral of the same partnership."})
         exists = s.exec(select(ReferralLink).where(or_(

@@ -14,7 +14,7 @@ the tests use the format as one thing, `panel.tracker_io.X`, whichever module de
 """
 
 from panel.tracker_io.checks_reviews import validate
-from panel.tracker_io.context import Context, TypeInfo, references
+from panel.tracker_io.context import Context, TypeInfo, agency_names, references
 from panel.tracker_io.format import (
     EARLIEST,
     EMPTY_RUN,

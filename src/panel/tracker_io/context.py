@@ -8,7 +8,7 @@ from datetime import date
 
 from panel.reviews.types import ReviewTypeSpec
 from panel.tracker_io.format import REVIEW_REF_RE
-from panel.tracker_io.parse import Parsed, _text
+from panel.tracker_io.parse import Parsed, cell_text
 
 # -- what the checks know about the database --------------------------------------------------
 
@@ -47,10 +47,25 @@ def references(parsed: Parsed) -> tuple[set[str], set[str]]:
                                 ("review_reference", reviews)):
                 if key == "referrals" and col != "reference":
                     continue
-                text = _text(raw.get(col)) if col in raw else None
+                text = cell_text(raw.get(col)) if col in raw else None
                 if text:
                     bucket.add(text.upper()[:40])
     for ref in list(reviews):
         if m := REVIEW_REF_RE.match(ref):
             referrals.add(m["referral"])
     return referrals, reviews
+
+
+def agency_names(parsed: Parsed) -> list[str]:
+    """Agency names the referrals sheet uses (referring and involved), first spelling of each
+    kept, so the service can say which are new and, if asked, create them."""
+    out: dict[str, str] = {}
+    sheet = parsed.sheets.get("referrals")
+    for _, raw in (sheet.rows if sheet else ()):
+        names = [cell_text(raw.get("referrer_agency"))]
+        names += (cell_text(raw.get("agencies_involved")) or "").split(";")
+        for name in names:
+            name = (name or "").strip()
+            if name and len(name) <= 200:
+                out.setdefault(name.casefold(), name)
+    return list(out.values())

@@ -35,6 +35,10 @@ class ImportReport:
     rows: int = 0
     imported: bool = False
     decisions: int = 0  # signed decisions created for imported reviews and outcomes
+    # Agency names the file uses that no agency has: listed for the importer to confirm; created
+    # (kind "other") with the import when they ask.
+    new_agencies: list[str] = field(default_factory=list)
+    agencies_created: int = 0
 
     @property
     def ok(self) -> bool:
@@ -59,8 +63,12 @@ class ImportReport:
         return head
 
     def count_lines(self) -> list[str]:
-        return [f"{sheet}: {c.get('new', 0)} new, {c.get('unchanged', 0)} unchanged"
-                for sheet, c in self.counts.items() if c.get("new") or c.get("unchanged")]
+        lines = [f"{sheet}: {c.get('new', 0)} new, {c.get('unchanged', 0)} unchanged"
+                 for sheet, c in self.counts.items() if c.get("new") or c.get("unchanged")]
+        if self.new_agencies:
+            verb = "created" if self.agencies_created else "to create"
+            lines.append(f"agencies: {len(self.new_agencies)} {verb} ({', '.join(self.new_agencies)})")
+        return lines
 
     def lines(self) -> list[str]:
         return [p.line() for p in self.problems]

@@ -15,6 +15,8 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from panel import tracker_io
+from panel.agencies import rules as agency_rules
+from panel.agencies import service as agency_service
 from panel.core import audit
 from panel.core.access import Actor
 from panel.core.db import read_session, transaction, utcnow
@@ -194,34 +196,76 @@ def _context(s: Session, actor: Actor, parsed: tracker_io.Parsed, today: date) -
 
 # -- import ----------------------------------------------------------------------------------
 
-def check_file(actor: Actor, data: bytes, file_name: str, today: date) -> ImportReport:
+def check_file(actor: Actor, data: bytes, file_name: str, today: date,
+               create_agencies: bool = False) -> ImportReport:
     """Check every row and report; writes nothing."""
-    return import_tracker(actor, data, file_name, today, dry_run=True)
+    return import_tracker(actor, data, file_name, today, dry_run=True, create_agencies=create_agencies)
+
+
+class _Refused(Exception):
+    """Rolls back agencies created for an import whose rows then failed their checks."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+
+
+def _new_agencies(ctx: Context, parsed: tracker_io.Parsed) -> list[str]:
+    return [n for n in tracker_io.agency_names(parsed) if n.casefold() not in ctx.agencies]
 
 
 def import_tracker(actor: Actor, data: bytes, file_name: str, today: date,
-                   dry_run: bool = False) -> ImportReport:
+                   dry_run: bool = False, create_agencies: bool = False) -> ImportReport:
     """Check every row; if all pass (and not `dry_run`), write them in one transaction.
+
+    Agency names no agency has are listed in the report (`new_agencies`); with
+    `create_agencies` they are created (kind "other", for an administrator to sort later) in
+    the same transaction as the rows, so a fresh installation imports its old tracker in one
+    go, and a file that fails leaves no agency behind.
 
     The check runs again inside the writing transaction, so a file checked earlier cannot
     clash with what others saved since.
     """
     _require(actor)
+    if create_agencies and not actor.can(agency_service.PERMISSION):
+        raise PermissionDenied("Only an administrator can create agencies.")
     file_name = (file_name or "tracker.xlsx").replace("\n", " ")[:200]
     parsed = tracker_io.read_workbook(data, file_name)
     if parsed.problems:
         return tracker_io.validate(parsed, None)[0]  # type: ignore[arg-type]
     if dry_run:
         with read_session() as s:
-            return tracker_io.validate(parsed, _context(s, actor, parsed, today))[0]
-    with transaction() as s:
-        ctx = _context(s, actor, parsed, today)
-        report, plan = tracker_io.validate(parsed, ctx)
-        if plan is None or (report.new == 0 and not plan.decisions):
+            ctx = _context(s, actor, parsed, today)
+            new = _new_agencies(ctx, parsed)
+            if create_agencies:  # stand-in ids, so the rows naming them are checked as they will be
+                ctx.agencies.update({n.casefold(): -i for i, n in enumerate(new, start=1)})
+            report = tracker_io.validate(parsed, ctx)[0]
+            report.new_agencies = new
             return report
-        _write(s, actor, plan, ctx, report)
-        report.imported = True
-        return report
+    try:
+        with transaction() as s:
+            ctx = _context(s, actor, parsed, today)
+            new = _new_agencies(ctx, parsed)
+            if create_agencies and new:
+                agency_service.create_named(s, actor, new, detail=f"tracker import {file_name}")
+                ctx.agencies.update({n.casefold(): aid for n, aid in _all_agency_keys(s, new).items()})
+            report, plan = tracker_io.validate(parsed, ctx)
+            report.new_agencies = new
+            if plan is None or (report.new == 0 and not plan.decisions):
+                if create_agencies and new:
+                    raise _Refused(report)
+                return report
+            report.agencies_created = len(new) if create_agencies else 0
+            _write(s, actor, plan, ctx, report)
+            report.imported = True
+            return report
+    except _Refused as refused:
+        return refused.report
+
+
+def _all_agency_keys(s: Session, wanted: list[str]) -> dict[str, int]:
+    """Names the file spells differently from the agency (spacing): matched as the service does."""
+    ids = {agency_rules.name_key(a.name): a.id for a in s.exec(select(Agency))}
+    return {n: ids[agency_rules.name_key(n)] for n in wanted if agency_rules.name_key(n) in ids}
 
 
 def _write(s: Session, actor: Actor, plan: Plan, ctx: Context, report: ImportReport) -> None:

@@ -22,6 +22,7 @@ class PageSpec:
     in_menu: bool = True
     public: bool = False  # shown to everyone signed in, and reachable before signing in
     regional: bool = False  # also shown to regional accounts (anonymised learning across partnerships)
+    signed_in: bool = False  # shown to everyone signed in (their own account), never before
 
 
 PAGES: list[PageSpec] = [
@@ -61,10 +62,15 @@ PAGES: list[PageSpec] = [
              ("review_type.manage",)),
     PageSpec("review-types", "pages/review_types.py", "Review types", ":material/tune:", "Administration",
              ("review_type.manage",)),
+    PageSpec("agencies", "pages/agencies.py", "Agencies", ":material/domain:", "Administration",
+             ("agency.manage",)),
     PageSpec("users", "pages/users.py", "Users", ":material/manage_accounts:", "Administration",
              ("user.manage",)),
     PageSpec("audit-log", "pages/audit_log.py", "Audit log", ":material/policy:", "Administration",
              ("audit.read",)),
+    # Your account: every signed-in user, whatever their roles
+    PageSpec("account", "pages/account.py", "My account", ":material/account_circle:", "You", (),
+             signed_in=True),
     # Help
     PageSpec("accessibility", "pages/accessibility.py", "Accessibility statement", ":material/accessibility:",
              "Help", (), public=True),
@@ -76,4 +82,4 @@ def visible_pages(actor: Actor) -> list[PageSpec]:
              or (p.regional and actor.is_regional)]
     if not pages:
         pages = [PageSpec("no-access", "pages/no_access.py", "No access", ":material/block:", "", ())]
-    return pages + [p for p in PAGES if p.public]
+    return pages + [p for p in PAGES if p.signed_in or p.public]

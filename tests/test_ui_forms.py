@@ -103,3 +103,34 @@ def test_a_record_not_found_stops_the_page_with_the_services_message() -> None:
     at.run()
     assert not at.error
     assert [m.value for m in at.markdown] == ["the record", "after the record"]
+
+
+def _summary_page() -> None:
+    import streamlit as st
+
+    from panel.core.errors import ValidationFailed
+    from panel.ui.common import field_error
+    from panel.ui.forms import refusals, submit
+
+    def service() -> None:
+        raise ValidationFailed({"name": "Enter a name.", "age": "Enter an age."})
+
+    errs = refusals("f", {"name": "Your name", "age": "Your age"})
+    with st.form("f"):
+        st.text_input("Name")
+        field_error(errs, "name")
+        st.text_input("Age")
+        field_error(errs, "age")
+        if st.form_submit_button("Save"):
+            submit("f", service, fields=("name", "age"))
+
+
+def test_with_labels_the_box_says_where_each_problem_is() -> None:
+    at = AppTest.from_function(_summary_page, default_timeout=60)
+    at.run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert _after(at, "Name") == "error" and _after(at, "Age") == "error"
+    box = at.error[0].value.replace("\\", "")
+    assert "There is a problem with 2 answer(s)" in box
+    assert "- Your name: Enter a name." in box and "- Your age: Enter an age." in box

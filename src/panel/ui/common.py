@@ -181,13 +181,5 @@ def field_error(errors: dict[str, str], field: str) -> None:
         st.error(esc(msg), icon=":material/error:")
 
 
-def error_summary(errors: dict[str, str], labels: dict[str, str]) -> None:
-    """A summary at the top of the form (GOV.UK pattern): how many problems and where."""
-    if not errors:
-        return
-    st.error(f"There is a problem with {len(errors)} answer(s). Nothing has been saved.\n\n"
-             + "\n".join(f"- {esc(labels.get(f, f))}: {esc(m)}" for f, m in errors.items()))
-
-
 def empty_state(message: str, next_step: str | None = None) -> None:
     st.info(message + (f"\n\n{next_step}" if next_step else ""), icon=":material/info:")

@@ -19,7 +19,7 @@ handler (panel.ui.errors), which never shows a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -34,14 +34,19 @@ _BOX = "_form_box_{}"
 _DONE = "_form_done_{}"
 
 
-def refusals(key: str) -> dict[str, str]:
+def refusals(key: str, labels: Mapping[str, str] | None = None) -> dict[str, str]:
     """Show the one error box (and the success note) kept from the last submit under `key`, here;
-    return the field messages to show beneath their fields with `field_error`."""
+    return the field messages to show beneath their fields with `field_error`.
+
+    With `labels` (field name to its label) the box also lists each field's message under its
+    label: on a long form the box at the top says where every problem is (the GOV.UK summary)."""
+    beside = st.session_state.get(_FIELDS.format(key), {})
     if msg := st.session_state.pop(_BOX.format(key), None):
-        st.error(esc(msg), icon=":material/error:")
+        where = "".join(f"\n- {esc(labels.get(f, f))}: {esc(m)}" for f, m in beside.items()) if labels else ""
+        st.error(esc(msg) + (f"\n{where}" if where else ""), icon=":material/error:")
     if done := st.session_state.pop(_DONE.format(key), None):
         st.success(esc(done), icon=":material/check:")
-    return st.session_state.get(_FIELDS.format(key), {})
+    return beside
 
 
 def submit(key: str, call: Callable[..., T], *args: Any, fields: Collection[str] = (), done: str | None = None,

@@ -129,3 +129,37 @@ def test_usage_errors_exit_2(db, capsys):
         main(["create-partnership", "NB"])
     assert e.value.code == 2
     assert "NAME" in capsys.readouterr().err.upper()
+
+
+def _date_options(parser, path=()):
+    """(command words, option) for every option of every `panel` command that takes a date."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _date_options(sub, (*path, name))
+        elif action.metavar == "YYYY-MM-DD":
+            yield path, action
+
+
+def test_every_date_option_reads_dates_alike():
+    from panel.cli import build_parser
+    from panel.cli.args import iso_date
+
+    found = {(words, action.option_strings[0]): action.type for words, action in _date_options(build_parser())}
+    assert {(("demo-data",), "--today"), (("report", "timeliness"), "--as-of"), (("remind",), "--as-of"),
+            (("retention",), "--as-of")} <= set(found)
+    assert all(t is iso_date for t in found.values())
+
+
+@pytest.mark.parametrize("argv", [["demo-data", "--today"], ["report", "timeliness", "--as-of"],
+                                  ["remind", "--as-of"], ["retention", "--dry-run", "--as-of"]])
+def test_a_bad_date_is_one_clear_line_and_exit_2(db, capsys, argv):
+    with pytest.raises(SystemExit) as e:
+        main([*argv, "2026-13-01"])
+    out, err = capsys.readouterr()
+    assert e.value.code == 2 and not out and "Traceback" not in err
+    assert [line for line in err.splitlines() if "2026-13-01" in line] == [
+        f"panel {' '.join(w for w in argv if not w.startswith('-'))}: error: argument {argv[-1]}: "
+        "'2026-13-01' is not a date like 2026-11-23"]

@@ -1,6 +1,6 @@
 """The explorer's list and search against a straightforward reference on the demo's learning.
 
-`_page` is tuned for scale (each kind searched in its own arm, text matches materialised first;
+`item_page` is tuned for scale (each kind searched in its own arm, text matches materialised first;
 docs/learning-performance.md), so these tests rebuild the expected answer the plain way: the rows
 of each table read on their own, the text index asked table by table, themes read per row, and
 everything filtered and ordered in Python. A rewrite that changes which rows come back, their
@@ -19,7 +19,6 @@ from panel.learning import service as learning
 from panel.models import Action, Finding, Recommendation, Theme, ThemeTag
 from panel.themes import rules
 from tests.conftest import MULTI_MANAGER, ON_PG, add_multi_manager
-from tests.test_learning_service import learning_db, learning_template  # noqa: F401
 
 KINDS = ("finding", "recommendation", "action")
 PG_DOCS = {  # the documents migration 0005 indexes

@@ -21,7 +21,7 @@ from panel.themes import recurrence as theme_recurrence
 from panel.themes import rules
 from panel.themes import service as svc
 from panel.themes import tags as theme_tags
-from tests.test_learning_service import build, learning_db, learning_template, names_of  # noqa: F401
+from tests.factories import build, names_of
 
 AS_OF = date(2026, 11, 23)
 

@@ -6,8 +6,9 @@ import argparse
 import getpass
 import os
 import sys
-from datetime import date
 
+from panel.cli.agencies import add_parser as add_agencies_parser
+from panel.cli.args import iso_date
 from panel.cli.backup import add_parsers as add_backup_parsers
 from panel.cli.imports import add_parsers as add_import_parsers
 from panel.cli.mail import add_parser as add_mail_parser
@@ -26,9 +27,16 @@ def _migrate(args) -> int:
 
 
 def _demo_data(args) -> int:
+    from panel.core.config import get_settings
     from panel.core.db import read_session
     from panel.demo import small as demo
 
+    if not get_settings().demo:  # a real installation: never invented partnerships
+        if args.if_empty:
+            print("PANEL_DEMO=0: a real installation; demo data not loaded.")
+            return 0
+        print("PANEL_DEMO=0: this is a real installation, so demo data is never loaded.", file=sys.stderr)
+        return 1
     with read_session() as s:
         empty = demo.is_empty(s)
     if not empty:
@@ -37,14 +45,13 @@ def _demo_data(args) -> int:
             return 0
         print("The database already has data; demo data loads only into an empty one.", file=sys.stderr)
         return 1
-    today = date.fromisoformat(args.today) if args.today else None
     if getattr(args, "scale", "demo") != "demo":
         from panel.demo import scale as demo_scale
 
-        counts = demo_scale.load(args.scale, today=today, seed=args.seed)
+        counts = demo_scale.load(args.scale, today=args.today, seed=args.seed)
         print(f"Loaded {args.scale} demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         return 0
-    counts = demo.load(today=today)
+    counts = demo.load(today=args.today)
     print("Loaded demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
 
@@ -53,8 +60,29 @@ def _create_partnership(args) -> int:
     from panel.accounts.partnerships import create_partnership
     from panel.core.access import SYSTEM
 
-    pid = create_partnership(SYSTEM, args.code, args.name)
+    pid = create_partnership(SYSTEM, args.code, args.name, args.area or "")
     print(f"Created partnership {args.code.strip()} (id {pid}) with the default review types.")
+    return 0
+
+
+def _init(args) -> int:
+    """The first administrator of an empty database (and, if given, the first partnership);
+    never demo data."""
+    from panel.accounts import service as accounts
+    from panel.accounts import setup
+    from panel.core.access import SYSTEM
+
+    if not setup.needs_setup():
+        print(setup.CLOSED, file=sys.stderr)
+        return 1
+    setup.create_first_admin(SYSTEM, username=args.admin, name=args.name, email=args.email,
+                             password=_password(args))
+    print(f"Created the first administrator, {args.admin}.")
+    if args.partnership:
+        code, name = args.partnership
+        setup.create_first_partnership(accounts.actor_for(args.admin), code, name, args.area or "")
+        print(f"Created partnership {code} with the default review types; {args.admin} administers it.")
+    print("Sign in to Panel: the set-up checklist shows what is still to do.")
     return 0
 
 
@@ -92,15 +120,9 @@ def _reset_password(args) -> int:
     from panel.core.access import SYSTEM
 
     set_password(SYSTEM, args.username, _password(args))
-    print(f"Password reset for {args.username}; their existing sign-ins are ended.")
+    print(f"Password reset for {args.username}; their existing sign-ins are ended, and they choose "
+          "their own password at their next sign-in.")
     return 0
-
-
-def _as_of(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"use a date like 2026-03-31, not {text!r}") from None
 
 
 def _report_timeliness(args) -> int:
@@ -132,15 +154,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create the database or upgrade it to the latest schema").set_defaults(fn=_migrate)
     d = sub.add_parser("demo-data", help="load fictional demo data into an empty database")
     d.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if there is data")
-    d.add_argument("--today", help="lay the demo out around this date (YYYY-MM-DD)")
+    d.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD", help="lay the demo out around this date")
     d.add_argument("--scale", choices=("demo", "region", "nation"), default="demo",
                    help="demo (default): 3 partnerships; region: 10 partnerships, 15 years "
                         "(~20,000 referrals); nation: 150 partnerships, ten times region (docs/scale-data.md)")
     d.add_argument("--seed", type=int, default=2025, help="random seed for --scale region/nation")
     d.set_defaults(fn=_demo_data)
+    i = sub.add_parser("init", help="a real installation: the first administrator on an empty database "
+                       "(password from stdin or PANEL_NEW_PASSWORD); never loads demo data")
+    i.add_argument("--admin", required=True, metavar="USERNAME", help="the administrator's username")
+    i.add_argument("--name", required=True, help="their full name")
+    i.add_argument("--email", required=True)
+    i.add_argument("--partnership", nargs=2, metavar=("CODE", "NAME"),
+                   help='also create the first partnership, e.g. NB "Northbrook Safeguarding Children Partnership"')
+    i.add_argument("--area", help="the partnership's local authority area")
+    i.set_defaults(fn=_init)
     c = sub.add_parser("create-partnership", help="create a partnership with the default review types")
     c.add_argument("code", help="2-8 capital letters, e.g. NB; starts its referral references")
     c.add_argument("name", help='e.g. "Northbrook Safeguarding Children Partnership"')
+    c.add_argument("--area", help="the local authority area it covers")
     c.set_defaults(fn=_create_partnership)
     u = sub.add_parser("create-user", help="create a user (password from stdin or PANEL_NEW_PASSWORD)")
     u.add_argument("username")
@@ -154,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reset-password", help="set a new password and end the user's sign-ins")
     r.add_argument("username")
     r.set_defaults(fn=_reset_password)
+    add_agencies_parser(sub)
     add_remind_parser(sub)
     add_mail_parser(sub)
     add_import_parsers(sub)
@@ -162,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="reports for annual reports and returns")
     rep_sub = rep.add_subparsers(dest="report", required=True)
     t = rep_sub.add_parser("timeliness", help="statutory timeliness figures (docs/timeliness-report.md)")
-    t.add_argument("--as-of", required=True, type=_as_of, metavar="YYYY-MM-DD",
+    t.add_argument("--as-of", required=True, type=iso_date, metavar="YYYY-MM-DD",
                    help="judge every clock as of this date")
     t.add_argument("--partnership", action="append", metavar="CODE",
                    help="only this partnership, e.g. NB (repeatable; default all)")

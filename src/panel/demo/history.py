@@ -95,7 +95,26 @@ def _at(day: date, hour: int = 16) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
-def _rationale(rtype: ReviewType, r: Referral) -> str:
+def considerations(rng: random.Random, location: str, lcspr: bool) -> str:
+    """A rapid review's answers to the reg.11 considerations, consistent with its decision: both
+    demo sizes answer through this, so their reviews read alike."""
+    answers = {}
+    for key, _ in LCSPR_CONSIDERATIONS:
+        if key == "panel_referral":
+            answers[key] = "no"
+        elif key == "cross_border":
+            answers[key] = "no" if location == "in_area" else "yes"
+        elif key in LCSPR_GROUNDS:
+            answers[key] = rng.choice(["yes", "yes", "unclear"] if lcspr else ["no", "no", "unclear"])
+        else:
+            answers[key] = rng.choice(["no", "no", "unclear", "yes"] if lcspr else ["no"])
+    if lcspr and not any(answers[k] == "yes" for k in LCSPR_GROUNDS):
+        answers["joint_working"] = "yes"
+    return json.dumps(answers, sort_keys=True)
+
+
+def decision_rationale(rtype: ReviewType, r: Referral) -> str:
+    """The panel's written reasons for a demo decision; the scale demo words its decisions alike."""
     facts = f"{HARM[r.harm]} and abuse or neglect is {ABUSE[r.abuse_or_neglect]}"
     if rtype.key == "rapid_review":
         return (f"A serious child safeguarding case: {facts}. The partners complete a rapid "
@@ -196,7 +215,7 @@ class _History:
             referral_id=r.id, version_no=1, status="signed" if signed else "draft",
             review_type_id=rtype.id, engine_regime=result["regime"], engine_route=result["route"],
             departs=screening.departs_from_criteria(result["route"], rtype.routes),
-            rationale=_rationale(rtype, r), departure_rationale=why_depart,
+            rationale=decision_rationale(rtype, r), departure_rationale=why_depart,
             present=json.dumps(p.present), apologies="[]", conflicts="[]",
             recorded_by_id=p.chair if signed else p.member, recorded_at=_at(decided_on, 15),
             decided_on=decided_on,
@@ -259,7 +278,7 @@ class _History:
             if not any(x[3].lcspr_decision == "lcspr" for x in mine):
                 self.rng.choice(mine)[3].lcspr_decision = "lcspr"
         for r, p, d, review, decided_on in self.rapid:
-            review.lcspr_considerations = self.considerations(r, review.lcspr_decision == "lcspr")
+            review.lcspr_considerations = considerations(self.rng, r.location, review.lcspr_decision == "lcspr")
             if review.lcspr_decision == "lcspr":
                 self.review(r, d, p.types["lcspr"], 2, decided_on, review.notified_on)
         candidates = [x[3] for x in self.rapid
@@ -268,22 +287,6 @@ class _History:
             review.national_panel_response = "disagrees"
             review.national_panel_note = DISAGREE_NOTE
             self.s.add(review)
-
-    def considerations(self, r: Referral, lcspr: bool) -> str:
-        """The rapid review's answers to the reg.11 considerations, consistent with its decision."""
-        answers = {}
-        for key, _ in LCSPR_CONSIDERATIONS:
-            if key == "panel_referral":
-                answers[key] = "no"
-            elif key == "cross_border":
-                answers[key] = "no" if r.location == "in_area" else "yes"
-            elif key in LCSPR_GROUNDS:
-                answers[key] = self.rng.choice(["yes", "yes", "unclear"] if lcspr else ["no", "no", "unclear"])
-            else:
-                answers[key] = self.rng.choice(["no", "no", "unclear", "yes"] if lcspr else ["no"])
-        if lcspr and not any(answers[k] == "yes" for k in LCSPR_GROUNDS):
-            answers["joint_working"] = "yes"
-        return json.dumps(answers, sort_keys=True)
 
     # -- referrals ----------------------------------------------------------------------------
     def decided(self, r: Referral, p: _Partnership) -> None:

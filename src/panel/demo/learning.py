@@ -40,7 +40,7 @@ from panel.demo.texts import (
     RECURRING_IN,
     RECURRING_REVIEWS,
     ROLES,
-    _slug,
+    slug,
 )
 from panel.models import (
     Action,
@@ -133,7 +133,7 @@ class _Learning:
         role = rng.choice(ROLES.get(agency, ["Safeguarding lead"]))
         code = self.codes[r.partnership_id].lower()
         a = Action(partnership_id=r.partnership_id, recommendation_id=r.id, owner_agency_id=self.agencies[agency],
-                   owner_name=role, owner_email=f"{_slug(role)}.{code}@example.org", text=rng.choice(ACTIONS),
+                   owner_name=role, owner_email=f"{slug(role)}.{code}@example.org", text=rng.choice(ACTIONS),
                    due_on=due, status=status)
         if status == "closed":
             a.closed_on = min(today, max(r.recorded_on + timedelta(days=30), due + timedelta(days=rng.randint(-45, 40))))

@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from panel.accounts.service import password_problem
+from panel.core import clock
 from panel.core.db import get_engine
 from panel.demo import scale_history as demo_scale_history
 from panel.demo import scale_learning as demo_scale_learning
@@ -348,7 +349,7 @@ def load(scale: str = "region", today: date | None = None, seed: int = 2025, fac
     tail (queue, recent reviews) is the same at every factor.
     """
     spec = SCALES[scale]
-    today = today or date.today()
+    today = today or clock.today()
     rng = random.Random(seed)
     with get_engine().begin() as conn:
         if conn.execute(select(func.count()).select_from(Partnership)).scalar():

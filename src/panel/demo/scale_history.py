@@ -17,14 +17,14 @@ from panel.demo.history import (
     DEPARTURES,
     DISAGREE_NOTE,
     LATE_NOTIFICATION_RATE,
-    LCSPR_GROUNDS,
     LCSPR_RATE,
     LEAD_REVIEWER_TYPES,
     RECENT_WORKING_DAYS,
     REVIEWERS,
     SENT_PREFIX,
     USUAL,
-    _rationale,
+    considerations,
+    decision_rationale,
     milestone_progress,
 )
 from panel.demo.scale_rows import at
@@ -33,7 +33,7 @@ from panel.reviews import lifecycle
 from panel.reviews.lifecycle import subtract_working_days
 from panel.reviews.types_service import spec_of
 from panel.screening import rules as screening
-from panel.screening.rules import LCSPR_CONSIDERATIONS, NOTIFY_WITHIN
+from panel.screening.rules import NOTIFY_WITHIN
 from panel.screening.service import facts_of
 
 DISAGREE_RATE = 0.03  # of "no LCSPR" decisions the National Panel answered
@@ -101,7 +101,7 @@ class History:
             "status": "signed" if signed else "draft", "review_type_id": t["id"],
             "engine_regime": result["regime"], "engine_route": result["route"],
             "departs": screening.departs_from_criteria(result["route"], t["routes"]),
-            "rationale": _rationale(SimpleNamespace(**t), SimpleNamespace(**r)), "departure_rationale": why,
+            "rationale": decision_rationale(SimpleNamespace(**t), SimpleNamespace(**r)), "departure_rationale": why,
             "amendment_reason": None, "present": self.present, "apologies": "[]", "conflicts": "[]",
             "meeting_id": None, "recorded_by_id": self.chair if signed else self.member,
             "recorded_at": at(decided_on, 15), "decided_on": decided_on,
@@ -167,27 +167,12 @@ class History:
             self.rng.choice(recent)[2]["lcspr_decision"] = "lcspr"
         for r, d, review, decided_on in self.rapid:
             lcspr = review["lcspr_decision"] == "lcspr"
-            review["lcspr_considerations"] = self.considerations(r, lcspr)
+            review["lcspr_considerations"] = considerations(self.rng, r["location"], lcspr)
             if lcspr:
                 self.review(r, d, "lcspr", 2, decided_on, review["notified_on"])
             elif review["national_panel_response"] and self.rng.random() < DISAGREE_RATE:
                 review["national_panel_response"] = "disagrees"
                 review["national_panel_note"] = DISAGREE_NOTE
-
-    def considerations(self, r: dict, lcspr: bool) -> str:
-        answers = {}
-        for key, _ in LCSPR_CONSIDERATIONS:
-            if key == "panel_referral":
-                answers[key] = "no"
-            elif key == "cross_border":
-                answers[key] = "no" if r["location"] == "in_area" else "yes"
-            elif key in LCSPR_GROUNDS:
-                answers[key] = self.rng.choice(["yes", "yes", "unclear"] if lcspr else ["no", "no", "unclear"])
-            else:
-                answers[key] = self.rng.choice(["no", "no", "unclear", "yes"] if lcspr else ["no"])
-        if lcspr and not any(answers[k] == "yes" for k in LCSPR_GROUNDS):
-            answers["joint_working"] = "yes"
-        return json.dumps(answers, sort_keys=True)
 
     # -- live work ----------------------------------------------------------------------------
     def drafts(self, accepted: list[dict]) -> None:

@@ -28,7 +28,7 @@ from panel.demo.texts import (
     RECURRING_IN,
     RECURRING_REVIEWS,
     ROLES,
-    _slug,
+    slug,
 )
 from panel.models import Action, ActionNote, Finding, Recommendation, RecommendationAgency, ThemeTag
 from panel.themes.rules import window_start
@@ -96,7 +96,7 @@ class Learning:
         pid = r["partnership_id"]
         a = {"id": self.ids.take(Action), "partnership_id": pid, "recommendation_id": r["id"],
              "owner_agency_id": self.agencies[agency], "owner_name": role,
-             "owner_email": f"{_slug(role)}.{self.code.lower()}@example.org", "text": rng.choice(ACTIONS),
+             "owner_email": f"{slug(role)}.{self.code.lower()}@example.org", "text": rng.choice(ACTIONS),
              "due_on": due, "status": status, "evidence_of_impact": None, "closed_on": None, "closed_by_id": None,
              "version": 1 if status == "open" else 2}
         if status == "closed":

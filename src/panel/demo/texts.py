@@ -285,5 +285,6 @@ OTHER_SOURCES = [  # (source kind, title, themes of its findings)
 # fmt: on
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A name as a dotted lower-case handle; both demo sizes build usernames with it."""
     return "".join(c if c.isalnum() else "." for c in text.lower()).strip(".").replace("..", ".")

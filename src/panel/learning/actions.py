@@ -87,11 +87,6 @@ def short(text: str | None, n: int = SHORT) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def _scope(actor: Actor, requested: list[int] | None) -> list[int]:
-    allowed = actor.partnerships_with("learning.read")
-    return [p for p in requested if p in allowed] if requested else allowed
-
-
 def _due_soon_before(today: date, within: int) -> date:
     """Due dates before this day are at most `within` working days away (weekends included)."""
     return add_working_days(today, within + 1)
@@ -122,7 +117,7 @@ def register(actor: Actor, f: RegisterFilter, today: date) -> tuple[pd.DataFrame
     """One page of the register and the total count: open actions of the actor's partnerships,
     overdue first, then by owner agency, owner and due date. RAG: red overdue, amber due within
     10 working days, green otherwise. A closed action (when asked for) has no RAG ("none")."""
-    pids = _scope(actor, f.partnership_ids)
+    pids = actor.partnerships_with("learning.read", f.partnership_ids)
     if not pids:
         return pd.DataFrame(columns=COLUMNS), 0
     conds = _conditions(pids, f, today)
@@ -168,7 +163,7 @@ def _frame(rows, today: date) -> pd.DataFrame:
 
 def summary(actor: Actor, f: RegisterFilter, today: date) -> dict[str, int]:
     """Counts over the whole filtered register (not one page): actions, overdue, due soon."""
-    pids = _scope(actor, f.partnership_ids)
+    pids = actor.partnerships_with("learning.read", f.partnership_ids)
     if not pids:
         return {"actions": 0, "overdue": 0, "due_soon": 0}
     conds = _conditions(pids, f, today)
@@ -186,7 +181,7 @@ def summary(actor: Actor, f: RegisterFilter, today: date) -> dict[str, int]:
 
 def export_register(actor: Actor, f: RegisterFilter, today: date) -> bytes:
     """The whole filtered register as Excel; logged as a disclosure (docs/domain.md §8)."""
-    if not _scope(actor, f.partnership_ids):
+    if not actor.partnerships_with("learning.read", f.partnership_ids):
         raise PermissionDenied("You do not have permission to export the action register.")
     df, total = register(actor, RegisterFilter(**{**f.__dict__, "limit": 100_000, "offset": 0}), today)
     df = df.assign(rag=df["rag"].map({"red": "Overdue", "amber": "Due soon", "green": "On track"}).fillna("-"))

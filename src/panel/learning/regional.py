@@ -15,14 +15,14 @@ from panel.core.db import read_session
 from panel.core.errors import PermissionDenied
 from panel.learning.explore import (
     LearningFilter,
-    _conds,
-    _frame,
-    _items,
-    _n_findings,
-    _n_recs,
-    _tagged,
+    count_findings,
+    count_recommendations,
+    item_conditions,
+    join_themes,
+    learning_items,
+    rows_frame,
 )
-from panel.learning.search import _describe, _page
+from panel.learning.search import describe_items, item_page
 from panel.models import Partnership
 
 # What a regional user sees of another partnership's learning: nothing that identifies a case.
@@ -40,8 +40,8 @@ def regional_learning(actor: Actor, year_from: int | None = None, year_to: int |
     f = LearningFilter(year_from=year_from, year_to=year_to, level=level)
     with read_session() as s:
         pids = list(s.exec(select(Partnership.id)))
-        rows, total = _page(s, pids, f, theme, query, ("finding", "recommendation"), limit, offset)
-        records = _describe(s, rows)
+        rows, total = item_page(s, pids, f, theme, query, ("finding", "recommendation"), limit, offset)
+        records = describe_items(s, rows)
     out = [{"partnership": r["partnership_name"], "year": r["year"], "review_type": r["review_type"],
             "kind": r["kind"], "themes": r["themes"], "text": r["text"]} for r in records]
     return pd.DataFrame(out, columns=REGIONAL_COLUMNS), total
@@ -53,13 +53,13 @@ def regional_theme_counts(actor: Actor, year_from: int | None = None, year_to: i
     if not actor.is_regional:
         raise PermissionDenied("Only regional users can see learning across partnerships.")
     f = LearningFilter(year_from=year_from, year_to=year_to, level=level)
-    items = _items()
-    stmt, label = _tagged(select().select_from(items), items, level)
+    items = learning_items()
+    stmt, label = join_themes(select().select_from(items), items, level)
     with read_session() as s:
         pids = list(s.exec(select(Partnership.id)))
         if not pids:
-            return _frame([], REGIONAL_COUNT_COLUMNS)
-        stmt = (stmt.add_columns(Partnership.name, label, _n_findings(items) + _n_recs(items))
+            return rows_frame([], REGIONAL_COUNT_COLUMNS)
+        stmt = (stmt.add_columns(Partnership.name, label, count_findings(items) + count_recommendations(items))
                 .join(Partnership, Partnership.id == items.c.partnership_id)
-                .where(*_conds(items, pids, f)).group_by(Partnership.name, label).order_by(Partnership.name, label))
-        return _frame([(p, t, int(n)) for p, t, n in s.exec(stmt).all()], REGIONAL_COUNT_COLUMNS)
+                .where(*item_conditions(items, pids, f)).group_by(Partnership.name, label).order_by(Partnership.name, label))
+        return rows_frame([(p, t, int(n)) for p, t, n in s.exec(stmt).all()], REGIONAL_COUNT_COLUMNS)

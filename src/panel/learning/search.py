@@ -21,10 +21,9 @@ from panel.learning.explore import (
     ACTION_STATUS,
     SOURCE_KINDS,
     LearningFilter,
-    _conds,
-    _has_theme,
-    _items,
-    _scope,
+    has_theme,
+    item_conditions,
+    learning_items,
 )
 from panel.models import (
     Action,
@@ -73,7 +72,7 @@ def _like_all(columns, terms: list[str]):
 
 
 def _match_arm(s: Session, terms: list[str]):
-    """For `_items(match=...)`: a function restricting one kind's select to the rows matching every
+    """For `learning_items(match=...)`: a function restricting one kind's select to the rows matching every
     term and adding their "rank" (lower is better). The text index drives each arm: FTS5 gives
     the matching rowids, each joined to its row by primary key."""
     mode = search_mode(s)
@@ -115,20 +114,21 @@ def _match_arm(s: Session, terms: list[str]):
 
 # -- lists --------------------------------------------------------------------------------------
 
-def _page(s: Session, pids: list[int], f: LearningFilter, theme: str | None, query: str,
-          kinds, limit: int, offset: int):
-    """One page of items (rows of `_items`) and the total, filtered and ordered in SQL."""
+def item_page(s: Session, pids: list[int], f: LearningFilter, theme: str | None, query: str,
+              kinds, limit: int, offset: int):
+    """One page of items (rows of `learning_items`) and the total, filtered and ordered in SQL.
+    Shared with regional learning, which lists the same items across partnerships."""
     searching = bool((query or "").strip())
     if searching:
         terms = rules.search_terms(query)
         if not terms:
             return [], 0
-        items = _items(kinds, match=_match_arm(s, terms))
+        items = learning_items(kinds, match=_match_arm(s, terms))
     else:
-        items = _items(kinds)
-    conds = _conds(items, pids, f)
+        items = learning_items(kinds)
+    conds = item_conditions(items, pids, f)
     if theme:
-        conds.append(_has_theme(items, theme, f.level))
+        conds.append(has_theme(items, theme, f.level))
     stmt = select(*items.c).where(*conds)
     count = select(func.count()).select_from(items).where(*conds)
     order = [items.c.recorded_on.desc(), items.c.kind, items.c.id.desc()]
@@ -139,8 +139,9 @@ def _page(s: Session, pids: list[int], f: LearningFilter, theme: str | None, que
     return rows, int(total)
 
 
-def _describe(s: Session, rows) -> list[dict]:
-    """Names, themes, agencies and follow-up for one page of items: a handful of queries."""
+def describe_items(s: Session, rows) -> list[dict]:
+    """Names, themes, agencies and follow-up for one page of items: a handful of queries.
+    Shared with regional learning, which anonymises what this returns."""
     if not rows:
         return []
     parts = {p.id: p for p in s.exec(select(Partnership).where(Partnership.id.in_({r.partnership_id for r in rows})))}
@@ -209,13 +210,13 @@ def learning_list(actor: Actor, f: LearningFilter, theme: str | None = None, que
                   include_actions: bool = False, limit: int = 50, offset: int = 0) -> tuple[pd.DataFrame, int]:
     """One page of findings and recommendations (and actions, if asked) for the filters, the theme
     and the search text, newest first (best match first when searching), and the total."""
-    pids = _scope(actor, f.partnership_ids)
+    pids = actor.partnerships_with("learning.read", f.partnership_ids)
     if not pids:
         return pd.DataFrame(columns=LIST_COLUMNS), 0
     kinds = ("finding", "recommendation", "action") if include_actions else ("finding", "recommendation")
     with read_session() as s:
-        rows, total = _page(s, pids, f, theme, query, kinds, limit, offset)
-        records = _describe(s, rows)
+        rows, total = item_page(s, pids, f, theme, query, kinds, limit, offset)
+        records = describe_items(s, rows)
     return pd.DataFrame(records, columns=LIST_COLUMNS), total
 
 

@@ -19,11 +19,11 @@ from panel.core.errors import NotFound, ValidationFailed
 from panel.core.validation import not_after_today
 from panel.models import Agency, AgencyRequest, Review, ReviewDelay, ReviewMilestone, ReviewType
 from panel.reviews import lifecycle
-from panel.reviews.service import NOT_FOUND, _load_review, versioned_update
+from panel.reviews.rules import PUBLICATION_STATUSES
+from panel.reviews.service import NOT_FOUND, load_review, versioned_update
 from panel.reviews.types import COPY_KEY, PUBLICATION_KEY
 from panel.reviews.types_service import spec_of
 
-PUBLICATION_STATUSES = {"planned": "As planned", "delayed": "Delayed", "withheld": "Withheld"}
 REQUEST_KINDS = {"chronology": "Chronology", "agency_report": "Agency report", "agency_summary": "Agency summary"}
 # The steps whose order is a rule, not a habit: nothing is published before it is signed off.
 # Other milestones (the family contributes throughout) may happen in any order.
@@ -45,7 +45,7 @@ class Publication:
 
 
 def _editable(s: Session, actor: Actor, reference: str) -> Review:
-    rv = _load_review(s, actor, reference)
+    rv = load_review(s, actor, reference)
     if not actor.can("review.edit", rv.partnership_id):
         raise NotFound(NOT_FOUND) if not actor.can("review.read", rv.partnership_id) else \
             ValidationFailed({"review": "Only the chair or business manager can change a review's record."})
@@ -77,7 +77,7 @@ def publication(s: Session, rv: Review) -> Publication:
 def record_details(actor: Actor, reference: str) -> tuple[Publication, list[ReviewDelay], list[dict]]:
     """What the review page shows beyond the milestones: publication, delays, agency requests."""
     with read_session() as s:
-        rv = _load_review(s, actor, reference)
+        rv = load_review(s, actor, reference)
         delays = list(s.exec(select(ReviewDelay).where(ReviewDelay.review_id == rv.id).order_by(ReviewDelay.id)))
         requests = [
             {"id": req.id, "agency": name, "kind": REQUEST_KINDS[req.kind], "requested_on": req.requested_on,

@@ -16,14 +16,13 @@ from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.core.validation import not_after_today
 from panel.models import Partnership, Referral, Review, ReviewMilestone, ReviewType
-from panel.referrals.service import _load
+from panel.referrals.service import load_referral
 from panel.reviews import lifecycle
+from panel.reviews.rules import LCSPR_DECISIONS, RESPONSES
 from panel.screening.rules import LCSPR_CONSIDERATIONS
 
 NOT_FOUND = "No review with that reference is open to you."
 CONSIDERATION_ANSWERS = {"yes": "Yes", "no": "No", "unclear": "Not yet clear"}
-LCSPR_DECISIONS = {"lcspr": "Hold an LCSPR", "no_lcspr": "No LCSPR"}
-RESPONSES = {"agrees": "Agrees", "disagrees": "Disagrees"}
 
 
 @dataclass
@@ -41,14 +40,16 @@ class ReviewView:
 
 def for_referral(actor: Actor, reference: str) -> list[dict]:
     with read_session() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         actor.require("review.read", r.partnership_id)
         rows = s.exec(select(Review, ReviewType.name).join(ReviewType, ReviewType.id == Review.review_type_id)
                       .where(Review.referral_id == r.id).order_by(Review.id)).all()
     return [{"reference": rv.reference, "type": name, "status": rv.status} for rv, name in rows]
 
 
-def _load_review(s: Session, actor: Actor, reference: str) -> Review:
+def load_review(s: Session, actor: Actor, reference: str) -> Review:
+    """The review if the actor may read it; NotFound otherwise (the attempt is audited). Every
+    review module loads a review through this, so the wall between partnerships is in one place."""
     rv = s.exec(select(Review).where(Review.reference == (reference or "").strip().upper())).first()
     if rv is not None and actor.can("review.read", rv.partnership_id):
         return rv
@@ -69,7 +70,7 @@ def versioned_update(s: Session, rv: Review, expected_version: int, values: dict
 
 def get_review(actor: Actor, reference: str, today: date, record_view: bool = True) -> ReviewView:
     with read_session() as s:
-        rv = _load_review(s, actor, reference)
+        rv = load_review(s, actor, reference)
         rtype = s.get(ReviewType, rv.review_type_id)
         ref = s.get(Referral, rv.referral_id).reference
         pname = s.get(Partnership, rv.partnership_id).name
@@ -110,7 +111,7 @@ def record_rapid_review_outcome(actor: Actor, reference: str, *, considerations:
     if errors:
         raise ValidationFailed(errors)
     with transaction() as s:
-        rv = _load_review(s, actor, reference)
+        rv = load_review(s, actor, reference)
         if not (actor.can("review.edit", rv.partnership_id) or actor.can("screening.edit", rv.partnership_id)):
             raise NotFound(NOT_FOUND)
         if s.get(ReviewType, rv.review_type_id).key != "rapid_review":

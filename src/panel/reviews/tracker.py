@@ -27,13 +27,8 @@ class TrackerFilter:
     limit: int = 500
 
 
-def _scope(actor: Actor, requested: list[int] | None) -> list[int]:
-    allowed = actor.partnerships_with("review.read")
-    return [p for p in requested if p in allowed] if requested else allowed
-
-
 def _load(actor: Actor, f: TrackerFilter):
-    pids = _scope(actor, f.partnership_ids)
+    pids = actor.partnerships_with("review.read", f.partnership_ids)
     if not pids:
         return [], {}
     conds = [Review.partnership_id.in_(pids)]

@@ -16,11 +16,11 @@ from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.core.validation import not_after_today
 from panel.models import Decision, Membership, Referral, Review, ReviewMilestone, ReviewType, User
-from panel.referrals.service import _load
+from panel.referrals.service import load_referral
 from panel.reviews import lifecycle
 from panel.reviews.types_service import spec_of
 from panel.screening.rules import decision_refusal, departs_from_criteria, sign_refusal
-from panel.screening.service import _assess, _notified_on, facts_of
+from panel.screening.service import assess_facts, facts_of, first_notified_on
 
 RATIONALE_MIN = 10
 
@@ -50,7 +50,7 @@ def panel_members(actor: Actor, partnership_id: int) -> dict[int, str]:
 
 def decisions_for(actor: Actor, reference: str) -> list[Decision]:
     with read_session() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         actor.require("referral.read", r.partnership_id)
         return list(s.exec(select(Decision).where(Decision.referral_id == r.id).order_by(Decision.version_no)))
 
@@ -78,7 +78,7 @@ def _validate(s: Session, r: Referral, f: DecisionForm, today: date, members: se
         errors.update(future)
     elif f.decided_on < r.aware_on:
         errors["decided_on"] = "The decision cannot be before the authority became aware."
-    result, fact_error = _assess(facts_of(r, _notified_on(s, r.id)))
+    result, fact_error = assess_facts(facts_of(r, first_notified_on(s, r.id)))
     if fact_error:
         errors["facts"] = "Fix the screening answers first: " + next(iter(fact_error.values()))
     if rtype and result and rtype.regime != result["regime"]:
@@ -95,7 +95,7 @@ def _validate(s: Session, r: Referral, f: DecisionForm, today: date, members: se
 def record_decision(actor: Actor, reference: str, f: DecisionForm, today: date) -> int:
     """Record (as a draft for the chair to sign) the panel's decision; returns its id."""
     with transaction() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         actor.require("decision.record", r.partnership_id)
         members = set(panel_members(actor, r.partnership_id))
         existing = list(s.exec(select(Decision).where(Decision.referral_id == r.id)))
@@ -182,11 +182,11 @@ def _open_review(s: Session, r: Referral, d: Decision, rtype: ReviewType, supers
     if not rtype.creates_review:
         return None
     n = s.exec(select(func.count()).select_from(Review).where(Review.referral_id == r.id)).one() + 1
-    notified_on = _notified_on(s, r.id)
+    notified_on = first_notified_on(s, r.id)
     spec = spec_of(rtype)
     anchor = notified_on
     if anchor is None and any(m.anchor == "notification" for m in spec.milestones):
-        result, _ = _assess(facts_of(r))
+        result, _ = assess_facts(facts_of(r))
         due = [date.fromisoformat(x["due"]) for x in (result or {}).get("notify", [])]
         anchor = min(due) if due else d.decided_on
     planned = lifecycle.planned_dates(spec, d.decided_on, anchor)

@@ -19,22 +19,13 @@ from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import StaleEdit, ValidationFailed
 from panel.core.validation import not_after_today
 from panel.models import Notification, Referral, Review, ReviewMilestone, ReviewType
-from panel.referrals.service import _load
+from panel.referrals.service import load_referral
 from panel.screening import rules as screening
+from panel.screening.rules import BODY_NAMES as BODIES  # labels, for the pages
+from panel.screening.rules import DIRECTOR_DECISIONS
 
 FACT_FIELDS = ("abuse_or_neglect", "harm", "interagency_concerns", "custody_death", "looked_after",
                "location", "media_interest", "practice_concerns")
-BODIES = {
-    "national_panel": "National Child Safeguarding Practice Review Panel",
-    "safeguarding_partners": "Safeguarding partners",
-    "ofsted": "Ofsted",
-    "secretary_of_state": "Secretary of State (DfE)",
-}
-DIRECTOR_DECISIONS = {
-    "notify": "Notify (serious incident notification)",
-    "refer_to_panel": "Refer to the panel for a decision on a review",
-    "internal_review": "Internal (single-agency) review",
-}
 
 
 @dataclass
@@ -66,15 +57,16 @@ def facts_of(r: Referral, notified_on: date | None = None, **overrides) -> dict:
     return facts
 
 
-def _notified_on(s: Session, referral_id: int) -> date | None:
-    """The day the National Panel (or, before 2018, Ofsted) was told: the rapid review's day 0."""
+def first_notified_on(s: Session, referral_id: int) -> date | None:
+    """The day the National Panel (or, before 2018, Ofsted) was told: the rapid review's day 0.
+    Screening and the panel's decision both start the review clock from it."""
     rows = s.exec(select(Notification.sent_on).where(
         Notification.referral_id == referral_id,
         Notification.body.in_(("national_panel", "ofsted")))).all()
     return min(rows) if rows else None
 
 
-def _assess(facts: dict) -> tuple[dict | None, dict[str, str]]:
+def assess_facts(facts: dict) -> tuple[dict | None, dict[str, str]]:
     try:
         return screening.assess(facts), {}
     except ValueError as e:
@@ -88,12 +80,12 @@ def _assess(facts: dict) -> tuple[dict | None, dict[str, str]]:
 def screen(actor: Actor, reference: str, today: date, overrides: dict | None = None) -> Screening:
     """The criteria applied to the referral's facts, with any unsaved answers in `overrides`."""
     with read_session() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         actor.require("referral.read", r.partnership_id)
-        notified_on = _notified_on(s, r.id)
+        notified_on = first_notified_on(s, r.id)
         sent = {n.body: n for n in s.exec(select(Notification).where(Notification.referral_id == r.id))}
     facts = facts_of(r, notified_on, **(overrides or {}))
-    result, error = _assess(facts)
+    result, error = assess_facts(facts)
     rows = []
     if result:
         for item in result["notify"]:
@@ -114,9 +106,9 @@ def save_facts(actor: Actor, reference: str, answers: dict, expected_version: in
     if unknown:
         raise ValidationFailed({k: "Not a screening question." for k in unknown})
     with transaction() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         actor.require("screening.edit", r.partnership_id)
-        _, error = _assess(facts_of(r, _notified_on(s, r.id), **answers))
+        _, error = assess_facts(facts_of(r, first_notified_on(s, r.id), **answers))
         if error:
             raise ValidationFailed(error)
         before = {k: getattr(r, k) for k in answers}
@@ -145,11 +137,11 @@ def record_notification(actor: Actor, reference: str, body: str, sent_on: date |
     if errors:
         raise ValidationFailed(errors)
     with transaction() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         actor.require("notification.record", r.partnership_id)
         if sent_on < r.aware_on:
             raise ValidationFailed({"sent_on": "A notification cannot be sent before the authority became aware."})
-        result, error = _assess(facts_of(r))
+        result, error = assess_facts(facts_of(r))
         due = next((date.fromisoformat(n["due"]) for n in (result or {}).get("notify", []) if n["to"] == body), None)
         if due is None:
             raise ValidationFailed({"body": "The criteria do not call for notifying them on these facts."})
@@ -162,7 +154,7 @@ def record_notification(actor: Actor, reference: str, body: str, sent_on: date |
                             "late": sent_on > due, "reference": sent_reference})
         if body in ("national_panel", "ofsted"):
             s.flush()
-            _replan_from_notification(s, r.id, _notified_on(s, r.id))
+            _replan_from_notification(s, r.id, first_notified_on(s, r.id))
 
 
 def _replan_from_notification(s: Session, referral_id: int, notified_on: date) -> None:
@@ -197,7 +189,7 @@ def record_director_route(actor: Actor, reference: str, director_decision: str |
     if errors:
         raise ValidationFailed(errors)
     with transaction() as s:
-        r = _load(s, actor, reference)
+        r = load_referral(s, actor, reference)
         actor.require("screening.edit", r.partnership_id)
         before = {"director_decision": r.director_decision, "dcs_informed_on": r.dcs_informed_on}
         r.director_decision, r.dcs_informed_on = director_decision, dcs_informed_on

@@ -15,13 +15,15 @@ from panel.reviews import lifecycle
 from panel.screening import rules as screening
 from panel.tracker_io.context import Context, TypeInfo
 from panel.tracker_io.format import KEYS, SHEETS
-from panel.tracker_io.parse import CellError, Parsed, _cell
+from panel.tracker_io.parse import CellError, Parsed, parse_cell
 from panel.tracker_io.report import ImportReport, Plan, Problem
 
 # -- checking --------------------------------------------------------------------------------
 
 @dataclass
-class _Row:
+class CheckedRow:
+    """One sheet row: its clean values and field messages. Both halves of the checks build them."""
+
     n: int
     clean: dict[str, Any]
     errors: dict[str, str]
@@ -29,8 +31,9 @@ class _Row:
 
 
 @dataclass
-class _Referral:
-    """A referral a row refers to: from this file or from the database."""
+class KnownReferral:
+    """A referral a row refers to: from this file or from the database. The review sheets
+    (checks_reviews) look referrals up as these."""
 
     reference: str
     partnership_id: int | None
@@ -47,33 +50,37 @@ _DATE_LABELS = {"aware_on": "The day the authority became aware", "decision": "T
                 "notification": "The notification", "started_on": "The review's start"}
 
 
-def _order(dates: dict[str, date | None], order: list[str], labels: dict[str, str] | None = None) -> dict[str, str]:
+def dates_out_of_order(dates: dict[str, date | None], order: list[str],
+                       labels: dict[str, str] | None = None) -> dict[str, str]:
+    """Messages for dates out of `order`, with the sheet's column labels; every sheet's checks
+    word an order problem alike."""
     return lifecycle.check_dates_in_order(dates, order, {**_DATE_LABELS, **(labels or {})})
 
 
-class _RowChecker:
-    """The shared row helpers and the referral and notification sheets."""
+class RowChecker:
+    """The shared row helpers and the referral and notification sheets; the review and
+    milestone sheets (checks_reviews) extend it."""
 
     def __init__(self, parsed: Parsed, ctx: Context):
         self.parsed, self.ctx = parsed, ctx
         self.report = ImportReport(parsed.file_name, warnings=list(parsed.warnings),
                                    rows=parsed.row_count)
         self.plan = Plan()
-        self.file_referrals: dict[str, tuple[_Row, _Referral]] = {}
-        self.file_reviews: dict[str, tuple[_Row, dict]] = {}
-        self.extra_review_rows: list[_Row] = []  # duplicates and rows without a reference
+        self.file_referrals: dict[str, tuple[CheckedRow, KnownReferral]] = {}
+        self.file_reviews: dict[str, tuple[CheckedRow, dict]] = {}
+        self.extra_review_rows: list[CheckedRow] = []  # duplicates and rows without a reference
 
     # shared helpers --------------------------------------------------------------------------
     def problem(self, sheet: str, row: int, column: str | None, message: str) -> None:
         self.report.problems.append(Problem(sheet, row, column, message))
 
-    def cells(self, sheet: str, n: int, raw: dict[str, Any]) -> _Row:
-        row = _Row(n, {}, {})
+    def cells(self, sheet: str, n: int, raw: dict[str, Any]) -> CheckedRow:
+        row = CheckedRow(n, {}, {})
         for col in SHEETS[sheet]:
             if col.name not in self.parsed.sheets[sheet].columns:
                 continue
             try:
-                value = _cell(col, raw.get(col.name))
+                value = parse_cell(col, raw.get(col.name))
             except CellError as e:
                 row.errors[col.name] = str(e)
                 value = None
@@ -82,12 +89,12 @@ class _RowChecker:
             row.clean[col.name] = value
         return row
 
-    def finish_row(self, sheet: str, row: _Row) -> None:
+    def finish_row(self, sheet: str, row: CheckedRow) -> None:
         order = [c.name for c in SHEETS[sheet]]
         for col in sorted(row.errors, key=lambda c: order.index(c) if c in order else len(order)):
             self.problem(sheet, row.n, col, row.errors[col])
 
-    def compare(self, sheet: str, row: _Row, existing: dict) -> None:
+    def compare(self, sheet: str, row: CheckedRow, existing: dict) -> None:
         """A row whose key is already in the database: unchanged, or an error naming the columns."""
         present = self.parsed.sheets[sheet].columns
         differ = []
@@ -112,7 +119,7 @@ class _RowChecker:
         else:
             self.report.counts[sheet]["unchanged"] += 1
 
-    def referral(self, reference: str | None) -> _Referral | str | None:
+    def referral(self, reference: str | None) -> KnownReferral | str | None:
         """The referral a notification or review row names, or why it cannot be used; None
         for a referral of this file whose own row has problems (reported there, not again)."""
         if not reference:
@@ -124,7 +131,7 @@ class _RowChecker:
         existing = self.ctx.referrals.get(ref)
         if existing is None or not self.ctx.may_import(existing["_pid"]):
             return f"No referral {ref} in this file or in the partnerships you can import into."
-        return _Referral(ref, existing["_pid"], existing["aware_on"], existing["status"],
+        return KnownReferral(ref, existing["_pid"], existing["aware_on"], existing["status"],
                          existing.get("_facts"), True, existing.get("_outcome"),
                          existing.get("_decided_on"), existing.get("_max_version", 0))
 
@@ -219,10 +226,10 @@ class _RowChecker:
             elif decided_on is not None:
                 e.setdefault("outcome", "Give the outcome (a review type key) with the decision date.")
             if decided_on and c.get("aware_on") and "decided_on" not in e:
-                e.update({k: v for k, v in _order({"aware_on": c["aware_on"], "decided_on": decided_on},
+                e.update({k: v for k, v in dates_out_of_order({"aware_on": c["aware_on"], "decided_on": decided_on},
                                                   ["aware_on", "decided_on"], {"decided_on": "The decision"}).items()
                           if k not in e})
-            info_ref = _Referral(ref or "", pid, c.get("aware_on"), c.get("status"), facts, False,
+            info_ref = KnownReferral(ref or "", pid, c.get("aware_on"), c.get("status"), facts, False,
                                  c.get("outcome"), decided_on)
             existing = ctx.referrals.get(ref) if ref else None
             if existing is not None and "reference" not in e:
@@ -274,7 +281,7 @@ class _RowChecker:
                 e.update(not_after_today("sent_on", sent, ctx.today))
             for col, day in (("due_on", c.get("due_on")), ("sent_on", sent)):
                 if day and aware and col not in e:
-                    msgs = _order({"aware_on": aware, col: day}, ["aware_on", col],
+                    msgs = dates_out_of_order({"aware_on": aware, col: day}, ["aware_on", col],
                                   {"due_on": "The due date", "sent_on": "The notification"})
                     if msgs:
                         e[col] = msgs[col]

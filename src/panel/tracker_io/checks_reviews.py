@@ -10,14 +10,14 @@ from panel.reviews import lifecycle
 from panel.reviews.record import EMAIL_RE, GATES
 from panel.reviews.types import PUBLICATION_KEY
 from panel.screening import rules as screening
-from panel.tracker_io.checks import _order, _Referral, _Row, _RowChecker
+from panel.tracker_io.checks import CheckedRow, KnownReferral, RowChecker, dates_out_of_order
 from panel.tracker_io.context import Context, TypeInfo
 from panel.tracker_io.format import REVIEW_REF_RE, SHEETS
 from panel.tracker_io.parse import Parsed
 from panel.tracker_io.report import ImportReport, Plan, Problem
 
 
-class _Checker(_RowChecker):
+class _Checker(RowChecker):
     """Every sheet in order: the rows checked above, then reviews, milestones and decisions."""
 
     # sheets ----------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ class _Checker(_RowChecker):
             return self.report, None
         return self.report, self.plan
 
-    def _anchor(self, review: dict, target: _Referral) -> date:
+    def _anchor(self, review: dict, target: KnownReferral) -> date:
         """The rapid review's day 0 when the notification date is not given (as the app does)."""
         if review.get("notified_on"):
             return review["notified_on"]
@@ -100,7 +100,7 @@ class _Checker(_RowChecker):
                     e.update(not_after_today(col, c.get(col), ctx.today))
             for col in ("started_on", "notified_on"):
                 if c.get(col) and aware and col not in e:
-                    msgs = _order({"aware_on": aware, col: c[col]}, ["aware_on", col],
+                    msgs = dates_out_of_order({"aware_on": aware, col: c[col]}, ["aware_on", col],
                                   {"started_on": "The review's start (the decision)",
                                    "notified_on": "The notification"})
                     if msgs:
@@ -140,8 +140,8 @@ class _Checker(_RowChecker):
     def milestones(self) -> list[dict]:
         """Milestone rows, then every new review's full milestone list and its date order."""
         ctx = self.ctx
-        rows_by_review: dict[str, dict[str, _Row]] = {}
-        all_rows: list[_Row] = []
+        rows_by_review: dict[str, dict[str, CheckedRow]] = {}
+        all_rows: list[CheckedRow] = []
         for n, raw in (self.parsed.sheets["milestones"].rows if "milestones" in self.parsed.sheets else ()):
             row = self.cells("milestones", n, raw)
             all_rows.append(row)
@@ -188,7 +188,7 @@ class _Checker(_RowChecker):
                 continue
             mine = rows_by_review.get(ref, {})
             info: TypeInfo = record["_type"]
-            target: _Referral = record["_target"]
+            target: KnownReferral = record["_target"]
             spec = info.spec
             try:
                 planned = lifecycle.planned_dates(spec, record["started_on"], self._anchor(record, target))
@@ -201,11 +201,11 @@ class _Checker(_RowChecker):
             for m in spec.milestones:
                 day, start = actual.get(m.key), anchors.get(m.anchor)
                 if day and start:
-                    msgs = _order({m.anchor: start, m.key: day}, [m.anchor, m.key], labels)
+                    msgs = dates_out_of_order({m.anchor: start, m.key: day}, [m.anchor, m.key], labels)
                     if msgs:
                         mine[m.key].errors.setdefault("actual_on", msgs[m.key])
             gates = [m.key for m in spec.milestones if m.key in GATES]
-            for key, msg in _order(actual, gates, labels).items():
+            for key, msg in dates_out_of_order(actual, gates, labels).items():
                 mine[key].errors.setdefault("actual_on", msg)
             if actual.get(PUBLICATION_KEY) and record.get("publication_status") == "withheld":
                 mine[PUBLICATION_KEY].errors.setdefault(
@@ -242,7 +242,7 @@ class _Checker(_RowChecker):
         with_outcome = {r["reference"] for r in self.plan.referrals if r.get("outcome")}
         for ref in sorted(set(first) | with_outcome):
             target = self.file_referrals[ref][1] if ref in self.file_referrals else self.referral(ref)
-            if not isinstance(target, _Referral) or target.facts is None:
+            if not isinstance(target, KnownReferral) or target.facts is None:
                 continue  # already reported
             if target.in_db and self.ctx.referrals[ref].get("_outcome"):
                 continue

@@ -284,7 +284,9 @@ def _plain(value: Any) -> Any:
     return str(getattr(value, "text", value))
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
+    """A cell as trimmed text (TRUE/FALSE, whole numbers without .0); the import context
+    matches names against the database with it."""
     value = _plain(value)
     if value is None:
         return None
@@ -369,7 +371,7 @@ def parse_int(value: Any) -> int | None:
 
 
 def parse_choice(value: Any, choices: Mapping[str, str]) -> str | None:
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None
     low = text.lower()
@@ -379,7 +381,9 @@ def parse_choice(value: Any, choices: Mapping[str, str]) -> str | None:
     raise CellError(f"{text[:40]!r} is not one of: {', '.join(choices)}.")
 
 
-def _cell(col: Column, raw: Any) -> Any:
+def parse_cell(col: Column, raw: Any) -> Any:
+    """A raw cell as the value its column holds, or CellError with the message for the row;
+    the row checks read every cell through this."""
     if col.kind == "date":
         day = parse_date(raw)
         if day is not None and day < EARLIEST:
@@ -392,9 +396,9 @@ def _cell(col: Column, raw: Any) -> Any:
     if col.kind == "choice":
         return parse_choice(raw, col.choices or {})
     if col.kind == "list":
-        text = _text(raw)
+        text = cell_text(raw)
         return tuple(p.strip() for p in text.split(";") if p.strip()) if text else ()
-    text = _text(raw)
+    text = cell_text(raw)
     if text is not None and col.max_len and len(text) > col.max_len:
         raise CellError(f"Keep it to {col.max_len:,} characters (this is {len(text):,}).")
     return text

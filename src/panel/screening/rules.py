@@ -19,6 +19,19 @@ RAPID_REVIEW_WITHIN = 15  # working days after the notification
 
 ROUTES = ("scr", "rapid_review", "consider_local_review", "no_review")
 BODIES = ("ofsted", "national_panel", "safeguarding_partners", "secretary_of_state")
+# Each body's name as the pages and the tracker show it, in the order they list them.
+BODY_NAMES = {
+    "national_panel": "National Child Safeguarding Practice Review Panel",
+    "safeguarding_partners": "Safeguarding partners",
+    "ofsted": "Ofsted",
+    "secretary_of_state": "Secretary of State (DfE)",
+}
+# The director's route for a case before (or instead of) the panel.
+DIRECTOR_DECISIONS = {
+    "notify": "Notify (serious incident notification)",
+    "refer_to_panel": "Refer to the panel for a decision on a review",
+    "internal_review": "Internal (single-agency) review",
+}
 
 CHOICES: dict[str, list[tuple[str, str]]] = {
     "regime": [

@@ -16,10 +16,9 @@ from panel.referrals.rules import (
     SEX,
     STATUSES,
 )
-from panel.reviews.record import PUBLICATION_STATUSES
-from panel.reviews.service import LCSPR_DECISIONS, RESPONSES
+from panel.reviews.rules import LCSPR_DECISIONS, PUBLICATION_STATUSES, RESPONSES
 from panel.screening import rules as screening
-from panel.screening.service import BODIES, DIRECTOR_DECISIONS
+from panel.screening.rules import BODY_NAMES, DIRECTOR_DECISIONS
 
 # Reading a workbook costs time and memory in proportion to what it holds once unzipped, never
 # to what it claims (a sheet's declared size is ignored). Every limit below is checked while
@@ -107,7 +106,7 @@ REFERRAL_COLUMNS: tuple[Column, ...] = (
 )
 NOTIFICATION_COLUMNS: tuple[Column, ...] = (
     _c("referral_reference", "text", True, "The referral, in this file or already in the database."),
-    _c("body", "choice", True, "Who was notified.", BODIES),
+    _c("body", "choice", True, "Who was notified.", BODY_NAMES),
     _c("due_on", "date", False, "Due date. Blank: 5 working days after aware_on.", computed=True),
     _c("sent_on", "date", True, "The day it was sent."),
     _c("sent_reference", "text", False, "The reference the body gave, if any.", max_len=100),

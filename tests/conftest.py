@@ -241,6 +241,41 @@ def multi_manager(demo_db) -> str:
     return add_multi_manager()
 
 
+def add_demo_learning(seed: int = 2025) -> dict | None:
+    """The demo's learning, added to a demo database whose loader did not add it already."""
+    import random
+
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from panel.core.db import transaction
+    from panel.demo import learning as demo_learning
+    from panel.models import Finding, Partnership
+
+    with transaction() as s:
+        if s.exec(select(func.count()).select_from(Finding)).one():
+            return None  # the demo loader already added it
+        parts = {p.code: p for p in s.exec(select(Partnership).order_by(Partnership.id))}
+        return demo_learning.add_learning(s, random.Random(seed), TODAY, parts)
+
+
+@pytest.fixture(scope="session")
+def learning_template(demo_template, tmp_path_factory):
+    database = build_template(tmp_path_factory.mktemp("learning-template"), add_demo_learning, demo_template)
+    yield database
+    drop_database(database)
+
+
+@pytest.fixture
+def learning_db(learning_template, tmp_path, monkeypatch):
+    """A private copy of the demo database with the demo's learning."""
+    database = new_database(tmp_path, learning_template)
+    _use(database, monkeypatch)
+    yield tmp_path
+    get_engine().dispose()
+    drop_database(database)
+
+
 @pytest.fixture(autouse=True)
 def _no_page_error_unnoticed(caplog):
     """app.py shows a page's unexpected error as a plain message (panel.ui.errors), so AppTest

@@ -21,7 +21,7 @@ from panel.core.db import dispose_engine, get_engine
 from panel.core.errors import PanelError
 from panel.tracker_io import SHEETS
 from tests.conftest import TODAY, build_template, new_database
-from tests.test_import import CSC, counts, do_import, setup_installation
+from tests.factories import CSC, do_import, setup_installation, tracker_counts
 
 CASES = {"n": 0}
 SETTINGS = settings(max_examples=120, suppress_health_check=list(HealthCheck), deadline=None)
@@ -80,15 +80,15 @@ def install(empty_template, tmp_path_factory):
 
 def _check(data: bytes) -> None:
     CASES["n"] += 1
-    before = counts()
+    before = tracker_counts()
     try:
         report = do_import(data, SYSTEM)
     except PanelError as e:
         assert str(e).strip()
-        assert counts() == before
+        assert tracker_counts() == before
         return
     if not report.ok:
-        assert not report.imported and counts() == before, "a refused file wrote something"
+        assert not report.imported and tracker_counts() == before, "a refused file wrote something"
         assert report.problems and all(p.message.strip() for p in report.problems)
         assert all(isinstance(line, str) for line in report.lines())
 

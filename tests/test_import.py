@@ -7,7 +7,6 @@ re-importing a file changes nothing; the demo survives export -> import into an 
 from __future__ import annotations
 
 import argparse
-import copy
 import io
 from datetime import date
 
@@ -19,12 +18,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from panel import tracker_io
-from panel.accounts.partnerships import create_partnership
 from panel.cli import imports as cli_import
 from panel.core.access import SYSTEM, Actor
-from panel.core.db import get_engine, read_session, transaction
+from panel.core.db import get_engine, read_session
 from panel.core.errors import PermissionDenied
-from panel.demo import small as demo
 from panel.models import (
     Agency,
     AuditEvent,
@@ -41,36 +38,23 @@ from panel.reviews.types import DEFAULT_REVIEW_TYPES
 from panel.tracker_io import SHEETS, Context, TypeInfo
 from panel.tracker_io import service as imports
 from tests.conftest import TODAY
-
-TABLES = (Referral, ReferralAgency, Notification, Decision, Review, ReviewMilestone, AuditEvent)
-CSC = "Children's social care"
-
+from tests.factories import (
+    CSC,
+    book,
+    cli,
+    do_import,
+    example,
+    set_cell,
+    setup_installation,
+    tracker_counts,
+)
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def counts() -> dict[str, int]:
-    with read_session() as s:
-        return {m.__name__: s.exec(select(func.count()).select_from(m)).one() for m in TABLES}
-
-
-def setup_installation() -> dict[str, int]:
-    """The demo's partnerships (with default review types) and agencies, and nothing else."""
-    for code, name in demo.PARTNERSHIPS:
-        create_partnership(SYSTEM, code, name)
-    with transaction() as s:
-        s.add_all([Agency(name=n, kind=k) for n, k in demo.AGENCIES])
-    with read_session() as s:
-        return dict(s.exec(select(Partnership.code, Partnership.id)).all())
 
 
 @pytest.fixture
 def parts(db) -> dict[str, int]:
     return setup_installation()
-
-
-def example() -> dict[str, list[dict]]:
-    return copy.deepcopy(tracker_io.example_rows("NB", CSC))
 
 
 def lcspr_case() -> dict[str, list[dict]]:
@@ -88,10 +72,6 @@ def lcspr_case() -> dict[str, list[dict]]:
     return rows
 
 
-def book(rows: dict[str, list[dict]]) -> bytes:
-    return tracker_io.write_workbook(rows)
-
-
 def raw_book(sheets: dict[str, list[list]]) -> bytes:
     """A workbook exactly as given: header row first (for missing or odd columns)."""
     wb = Workbook()
@@ -105,27 +85,18 @@ def raw_book(sheets: dict[str, list[list]]) -> bytes:
     return buf.getvalue()
 
 
-def do_import(data: bytes, actor: Actor = SYSTEM, name: str = "tracker.xlsx", dry_run: bool = False):
-    return imports.import_tracker(actor, data, name, TODAY, dry_run=dry_run)
-
-
 def refused(data: bytes, sheet: str, row: int | None, column: str | None, fragment: str,
             actor: Actor = SYSTEM) -> tracker_io.ImportReport:
     """The import refuses the file, names the cell, and writes nothing at all."""
-    before = counts()
+    before = tracker_counts()
     report = do_import(data, actor)
     assert not report.ok and not report.imported
-    assert counts() == before
+    assert tracker_counts() == before
     hits = [p for p in report.problems if (p.sheet, p.row, p.column) == (sheet, row, column)]
     assert hits, f"no problem at {sheet} row {row}, {column}: {report.lines()}"
     assert any(fragment in p.message for p in hits), report.lines()
     assert any(line.startswith(f"{sheet} row {row}, {column}: ") for line in report.lines()) or row is None
     return report
-
-
-def set_cell(rows, sheet, index, **values):
-    rows[sheet][index].update(values)
-    return rows
 
 
 # --- template -------------------------------------------------------------------------------
@@ -151,7 +122,7 @@ def test_template_parses_and_its_examples_import(parts):
     assert {k: len(s.rows) for k, s in parsed.sheets.items()} == dict.fromkeys(SHEETS, 1)
     checked = do_import(data, dry_run=True)
     assert checked.ok and checked.summary() == "All 4 rows are valid: 4 new, 0 unchanged."
-    assert counts()["Referral"] == 0  # a check writes nothing
+    assert tracker_counts()["Referral"] == 0  # a check writes nothing
 
     report = do_import(data, name="template.xlsx")
     assert report.imported and report.new == 4 and report.decisions == 1
@@ -291,9 +262,9 @@ def test_only_administrators_import(parts):
 
 
 def test_oversized_file_is_refused_unread(parts):
-    before = counts()
+    before = tracker_counts()
     report = do_import(b"PK" + b"\0" * (tracker_io.MAX_BYTES + 1))
-    assert not report.ok and counts() == before
+    assert not report.ok and tracker_counts() == before
     assert report.problems[0].sheet == "" and "limit is 5 MB" in report.problems[0].message
     assert report.lines()[0].startswith("file: The file is 5.0 MB")
 
@@ -308,7 +279,7 @@ def test_too_many_rows_is_refused(parts):
     wb.save(buf)
     report = do_import(buf.getvalue())
     assert not report.ok and "more than 20,000 rows" in report.lines()[0]
-    assert counts()["Review"] == 0
+    assert tracker_counts()["Review"] == 0
 
 
 def test_not_a_workbook(parts):
@@ -364,11 +335,11 @@ def test_reimporting_the_same_file_changes_nothing(parts):
     data = book(lcspr_case())
     first = do_import(data)
     assert first.imported and first.new == 8 and first.decisions == 1
-    after_first = counts()
+    after_first = tracker_counts()
     second = do_import(data)
     assert second.ok and not second.imported and second.new == 0 and second.unchanged == 8
     assert second.summary() == "All 8 rows are valid: 0 new, 8 unchanged."
-    assert counts() == after_first  # not even an audit row
+    assert tracker_counts() == after_first  # not even an audit row
     with read_session() as s:
         assert {rv.decision_id for rv in s.exec(select(Review))} == {s.exec(select(Decision.id)).one()}
 
@@ -394,23 +365,14 @@ def test_new_rows_for_existing_records_are_added_to_them(parts):
 # --- the command line -------------------------------------------------------------------------
 
 
-def cli(capsys, *argv):
-    parser = argparse.ArgumentParser(prog="panel")
-    cli_import.add_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(list(argv))
-    code = args.fn(args)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_dry_run_import_and_errors(parts, tmp_path, capsys):
     good = tmp_path / "good.xlsx"
     good.write_bytes(book(example()))
     code, out, _ = cli(capsys, "import", str(good), "--dry-run")
     assert code == 0 and "Dry run: All 4 rows are valid: 4 new, 0 unchanged." in out
-    assert counts()["Referral"] == 0
+    assert tracker_counts()["Referral"] == 0
     code, out, _ = cli(capsys, "import", str(good))
-    assert code == 0 and "Imported good.xlsx: 4 new rows" in out and counts()["Referral"] == 1
+    assert code == 0 and "Imported good.xlsx: 4 new rows" in out and tracker_counts()["Referral"] == 1
     code, out, _ = cli(capsys, "import", str(good))
     assert code == 0 and "4 unchanged" in out
     bad = tmp_path / "bad.xlsx"
@@ -576,11 +538,11 @@ JUNK = st.fixed_dictionaries({sheet: junk_rows(sheet) for sheet in SHEETS})
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(junk=JUNK)
 def test_junk_cells_never_crash_and_never_write(parts, junk):
-    before = counts()
+    before = tracker_counts()
     data = raw_book({sheet: [[c.name for c in SHEETS[sheet]], *rows] for sheet, rows in junk.items()})
     report = do_import(data)
     assert not report.imported
-    assert counts() == before
+    assert tracker_counts() == before
     for p in report.problems:
         assert p.message and (p.sheet in SHEETS or p.sheet == "")
 

@@ -2,12 +2,11 @@
 full-text search (FTS5 and the LIKE fallback) with hostile input, partnership walls, the
 anonymised regional view, and the demo's learning (deterministic, with a recurring theme).
 
-`build()` makes the dataset; `learning_db` is a demo database with the demo's learning added
-(once per run, then copied), shared with test_themes and test_pages_explorer."""
+`build()` (tests/factories.py) makes the dataset; `learning_db` (tests/conftest.py) is a demo
+database with the demo's learning added once per run, then copied."""
 
 from __future__ import annotations
 
-import random
 import re
 from datetime import date
 
@@ -17,160 +16,25 @@ from sqlalchemy import text as sql_text
 from sqlmodel import select
 
 from panel.accounts import service as accounts
-from panel.core.access import Actor
 from panel.core.db import get_engine, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
-from panel.demo import learning as demo_learning
 from panel.demo import small as demo
 from panel.learning import service as learning
 from panel.models import (
     Action,
     ActionNote,
-    Agency,
     AuditEvent,
-    Decision,
     Finding,
     Partnership,
     Recommendation,
     RecommendationAgency,
     Referral,
-    Review,
-    ReviewType,
-    Theme,
     ThemeTag,
 )
-from panel.reviews.types_service import seed_defaults
 from panel.themes import recurrence as theme_recurrence
-from panel.themes import service as theme_service
 from panel.themes import tags as theme_tags
-from tests.conftest import ON_PG, TODAY, build_template, drop_database, new_database
-
-# -- the hand-made dataset ----------------------------------------------------------------------
-
-REVIEWS_P = {  # key: (reference, started_on, review type key)
-    "R1": ("TT-2023-001-R1", date(2023, 11, 23), "rapid_review"),  # first day of the 3-year window
-    "R2": ("TT-2024-001-R1", date(2024, 6, 1), "rapid_review"),
-    "R3": ("TT-2026-001-R1", date(2026, 11, 23), "lcspr"),
-    "R4": ("TT-2023-002-R1", date(2023, 11, 22), "rapid_review"),  # one day before the window
-}
-REVIEWS_Q = {"Q1": ("QQ-2024-001-R1", date(2024, 1, 10), "rapid_review"),
-             "Q2": ("QQ-2025-001-R1", date(2025, 1, 10), "rapid_review"),
-             "Q3": ("QQ-2026-001-R1", date(2026, 1, 10), "rapid_review")}
-TEXTS = {
-    "F1": "Domestic abuse was seen as an adult issue; the child's experience was not considered.",
-    "F2": "Online bullying moved from school to social media (col:val) and NEAR the end nobody asked.",
-    "F3": 'Neglect built up over years: "start again" syndrome.',
-    "F4": "Safer sleep advice was not repeated when circumstances changed.",
-    "QF1": "Domestic abuse in another partnership: police call-outs were not shared.",
-    "Rec1": "Police should share domestic abuse incidents with schools.",
-    "Rec2": "Agencies should use a neglect tool -x.",
-    "A1": "Deliver Operation Encompass briefing to every school.",
-    "A2": "Train social workers to use the neglect tool.",
-    "A3": "Refresh the schools' safeguarding policy.",
-}
-
-
-def names_of(found) -> set[str]:
-    return {t.name for t in found}
-
-
-def _review(s, pid: int, agency_id: int, types: dict[str, int], reference: str, started: date, key: str) -> int:
-    r = Referral(reference=reference.rsplit("-", 1)[0], partnership_id=pid, status="decided", received_on=started,
-                 aware_on=started, referrer_name="Designated safeguarding lead", referrer_agency_id=agency_id,
-                 identified_by="partner_agency", child_initials="AB", child_age_years=3, child_sex="female",
-                 child_ethnicity="not_recorded", incident_date=started, incident_summary="Test case.",
-                 harm="serious_harm", abuse_or_neglect="suspected")
-    s.add(r)
-    s.flush()
-    d = Decision(referral_id=r.id, status="signed", review_type_id=types[key], engine_regime="WT2018",
-                 engine_route="rapid_review", rationale="Test.", decided_on=started)
-    s.add(d)
-    s.flush()
-    rv = Review(reference=reference, partnership_id=pid, referral_id=r.id, decision_id=d.id,
-                review_type_id=types[key], status="closed", started_on=started)
-    s.add(rv)
-    s.flush()
-    return rv.id
-
-
-def build() -> dict:
-    """Two partnerships (P "TT", Q "QQ") with reviews, findings, recommendations, actions and
-    tags laid out so every count in these tests can be worked out by hand (see the comments)."""
-    out: dict = {}
-    with transaction() as s:
-        theme_service.seed_taxonomy(s)
-        p, q = Partnership(code="TT", name="Testshire Partnership"), Partnership(code="QQ", name="Quayside Partnership")
-        s.add_all([p, q])
-        police, csc = Agency(name="Police", kind="police"), Agency(name="Children's social care", kind="local_authority")
-        s.add_all([police, csc])
-        s.flush()
-        seed_defaults(s, p.id)
-        seed_defaults(s, q.id)
-        s.flush()
-        out.update(P=p.id, Q=q.id, police=police.id, csc=csc.id)
-        theme = {t.name: t.id for t in s.exec(select(Theme))}
-        out["theme"] = theme
-        for pid, reviews in ((p.id, REVIEWS_P), (q.id, REVIEWS_Q)):
-            types = {t.key: t.id for t in s.exec(select(ReviewType).where(ReviewType.partnership_id == pid))}
-            out["type_names"] = out.get("type_names", {}) | {t.key: t.name for t in
-                                                             s.exec(select(ReviewType).where(ReviewType.partnership_id == pid))}
-            for key, (ref, started, tkey) in reviews.items():
-                out[key] = _review(s, pid, police.id, types, ref, started, tkey)
-
-        def finding(key, pid, review, day, names, kind="review", title=None):
-            f = Finding(partnership_id=pid, review_id=out.get(review), source_kind=kind, source_title=title,
-                        recorded_on=day, text=TEXTS[key])
-            s.add(f)
-            s.flush()
-            out[key] = f.id
-            s.add_all(ThemeTag(theme_id=theme[n], entity="finding", entity_id=f.id) for n in names)
-
-        def rec(key, f_key, day, names, agencies):
-            f = s.get(Finding, out[f_key])
-            r = Recommendation(partnership_id=f.partnership_id, finding_id=f.id, review_id=f.review_id,
-                               text=TEXTS[key], recorded_on=day)
-            s.add(r)
-            s.flush()
-            out[key] = r.id
-            s.add_all(ThemeTag(theme_id=theme[n], entity="recommendation", entity_id=r.id) for n in names)
-            s.add_all(RecommendationAgency(recommendation_id=r.id, agency_id=a) for a in agencies)
-
-        finding("F1", p.id, "R2", date(2024, 6, 20), ["domestic abuse", "neglect"])
-        finding("F2", p.id, "R4", date(2024, 2, 1), ["online harm"])
-        finding("F3", p.id, "R3", date(2026, 11, 23), ["neglect"])
-        finding("F4", p.id, None, date(2025, 5, 1), ["sudden unexpected death in infancy"],
-                kind="child_death_review", title="CDOP learning 2025")
-        finding("QF1", q.id, "Q1", date(2024, 2, 1), ["domestic abuse"])
-        rec("Rec1", "F1", date(2024, 7, 1), ["domestic abuse"], [police.id, csc.id])
-        rec("Rec2", "F3", date(2026, 11, 23), ["domestic abuse", "neglect"], [police.id])
-        for key, rkey, agency, due, status in (("A1", "Rec1", police.id, date(2025, 3, 1), "closed"),
-                                               ("A2", "Rec2", csc.id, date(2027, 3, 1), "open"),
-                                               ("A3", "Rec1", csc.id, date(2026, 1, 1), "open")):
-            a = Action(partnership_id=p.id, recommendation_id=out[rkey], owner_agency_id=agency,
-                       owner_name="Named nurse for safeguarding", text=TEXTS[key], due_on=due, status=status,
-                       evidence_of_impact="Audit in May 2025 found 90% of notifications shared." if status == "closed"
-                       else None, closed_on=date(2025, 6, 1) if status == "closed" else None)
-            s.add(a)
-            s.flush()
-            out[key] = a.id
-        review_tags = {"R1": ["domestic abuse"], "R4": ["online harm", "neglect"], "R2": ["online harm"],
-                       "R3": ["online harm"], "Q1": ["neglect"], "Q2": ["neglect"], "Q3": ["neglect"]}
-        for rkey, names in review_tags.items():
-            s.add_all(ThemeTag(theme_id=theme[n], entity="review", entity_id=out[rkey]) for n in names)
-        live = Referral(reference="TT-2026-002", partnership_id=p.id, status="accepted", received_on=TODAY,
-                        aware_on=TODAY, referrer_name="Team manager", referrer_agency_id=police.id,
-                        identified_by="partner_agency", child_initials="CD", child_age_years=5, child_sex="male",
-                        child_ethnicity="not_recorded", incident_date=TODAY, incident_summary="Live case.",
-                        harm="serious_harm", abuse_or_neglect="known")
-        s.add(live)
-        s.flush()
-        out.update(referral=live.id, referral_ref=live.reference)
-    out["chair"] = Actor(user_id=None, username="tt-chair", name="TT chair", roles={out["P"]: frozenset({"chair"})})
-    out["referrer"] = Actor(user_id=None, username="tt-ref", name="TT referrer", roles={out["P"]: frozenset({"referrer"})})
-    out["other_chair"] = Actor(user_id=None, username="qq-chair", name="QQ chair", roles={out["Q"]: frozenset({"chair"})})
-    out["regional"] = Actor(user_id=None, username="region", name="Regional", is_regional=True,
-                            roles={out["P"]: frozenset({"manager"})})
-    return out
+from tests.conftest import ON_PG, TODAY, add_demo_learning
+from tests.factories import TEXTS, build, names_of
 
 
 def rows(df, *cols):
@@ -405,32 +269,6 @@ def test_recommendation_detail_lists_actions_with_evidence(db):
 
 # -- the demo's learning ----------------------------------------------------------------------------
 
-def _add_demo_learning(seed: int = 2025) -> dict | None:
-    with transaction() as s:
-        if s.exec(select(func.count()).select_from(Finding)).one():
-            return None  # the demo loader already added it
-        parts = {p.code: p for p in s.exec(select(Partnership).order_by(Partnership.id))}
-        return demo_learning.add_learning(s, random.Random(seed), TODAY, parts)
-
-
-@pytest.fixture(scope="session")
-def learning_template(demo_template, tmp_path_factory):
-    database = build_template(tmp_path_factory.mktemp("learning-template"), _add_demo_learning, demo_template)
-    yield database
-    drop_database(database)
-
-
-@pytest.fixture
-def learning_db(learning_template, tmp_path, monkeypatch):
-    """A private copy of the demo database with the demo's learning."""
-    database = new_database(tmp_path, learning_template)
-    database.use(monkeypatch)
-    monkeypatch.setenv("PANEL_TODAY", TODAY.isoformat())
-    yield tmp_path
-    get_engine().dispose()
-    drop_database(database)
-
-
 def _snapshot() -> list:
     with read_session() as s:
         return [
@@ -453,7 +291,7 @@ def test_demo_learning_is_deterministic(tmp_path, another_db):
     for name in ("one", "two"):
         another_db(tmp_path / name)
         loaded = demo.load(today=TODAY)
-        added = _add_demo_learning(seed=7)
+        added = add_demo_learning(seed=7)
         snaps.append((added or {k: loaded[k] for k in ("findings", "recommendations", "actions")}, _snapshot()))
         get_engine().dispose()
     assert snaps[0] == snaps[1]

@@ -19,7 +19,6 @@ from panel.models import Partnership, Theme, ThemeTag
 from panel.themes import service as theme_service
 from tests.apptest import shown, texts
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
-from tests.test_learning_service import learning_db, learning_template  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPLORER = str(ROOT / "pages" / "explorer.py")

@@ -16,8 +16,7 @@ from panel.screening import decisions
 from panel.screening.rules import LCSPR_CONSIDERATIONS
 from tests.apptest import menu, shown, signed_in, texts
 from tests.conftest import TODAY
-from tests.test_decisions_service import (
-    _type_row,
+from tests.factories import (
     accepted,
     actor,
     decision_form,
@@ -25,6 +24,7 @@ from tests.test_decisions_service import (
     referral,
     review_row,
     type_id,
+    type_row,
     user_id,
 )
 
@@ -191,8 +191,7 @@ def test_an_empty_decision_shows_one_message_beside_each_missing_part(demo_db):
     at = screen_as("chair", ref)
     labelled(at.button, "Record decision").click().run()
     assert not at.exception
-    assert any("There is a problem with 3 part(s) of the decision. Nothing has been saved." in e.value
-               for e in at.error)
+    assert any("There is a problem with 3 answer(s). Nothing has been saved." in shown(e.value) for e in at.error)
     form = form_holding(at, "Outcome")
     assert shown(after(form, "Outcome").value) == "Choose the outcome."
     assert "rationale" in after(form, "Rationale").value
@@ -343,7 +342,7 @@ def test_the_review_page_shows_the_milestones_and_the_lcspr_considerations(demo_
     assert not at.exception
     assert any(review_ref in shown(s.value) and "Rapid review" in s.value for s in at.subheader)
     df = at.dataframe[0].value
-    spec = spec_of(_type_row("rapid_review"))
+    spec = spec_of(type_row("rapid_review"))
     assert list(df["milestone"]) == [m.name for m in spec.milestones]
     assert list(df["planned"]) == [m["planned"] for m in reviews.get_review(actor("chair"), review_ref, TODAY).milestones]
     radios = [r.label for r in at.radio]
@@ -373,7 +372,7 @@ def test_the_lcspr_form_needs_every_answer_then_saves(demo_db):
     assert rv.lcspr_decision == "no_lcspr" and rv.sent_to_national_panel_on == TODAY
     df = at.dataframe[0].value
     done = dict(zip(df["milestone"], df["status"], strict=True))
-    sent_name = next(m.name for m in spec_of(_type_row("rapid_review")).milestones if m.key == "sent_to_national_panel")
+    sent_name = next(m.name for m in spec_of(type_row("rapid_review")).milestones if m.key == "sent_to_national_panel")
     assert done[sent_name] == "Done"
 
 

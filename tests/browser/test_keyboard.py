@@ -15,7 +15,7 @@ from panel.core.db import get_engine
 from panel.screening import decisions
 from tests.browser.conftest import PASSWORD, until, wait_idle
 from tests.conftest import TODAY
-from tests.test_decisions_service import accepted, referral
+from tests.factories import accepted, actor, referral
 
 pytestmark = pytest.mark.browser
 
@@ -177,8 +177,6 @@ def reference(server, tmp_path, monkeypatch):
 
 
 def test_screen_and_decide_by_keyboard(page, reference):
-    from tests.test_decisions_service import actor
-
     kb = keyboard_sign_in(page, "chair")
     kb.press("Screening", "link")
     expect(page.get_by_role("heading", name="Screening")).to_be_visible()

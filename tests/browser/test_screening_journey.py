@@ -15,7 +15,7 @@ from panel.screening import decisions
 from panel.screening import service as screening
 from tests.browser.conftest import open_list, sign_in, until, wait_idle
 from tests.conftest import TODAY
-from tests.test_decisions_service import accepted, actor, referral
+from tests.factories import accepted, actor, referral
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,6 @@ import json
 
 import streamlit as st
 
-from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.referrals import service as referrals
 from panel.referrals.rules import (
     ABUSE_OR_NEGLECT,
@@ -31,7 +30,7 @@ from panel.ui.common import (
     query_ref,
     today,
 )
-from panel.ui.forms import load_or_stop
+from panel.ui.forms import load_or_stop, refusals, submit
 
 me = actor()
 ref = query_ref("ref")  # None when absent or malformed
@@ -103,21 +102,19 @@ with right:
                    + esc(", ".join(x["reference"] for x in d.duplicates)), icon=":material/content_copy:")
     if me.can("referral.link", r.partnership_id):
         with st.expander("Link to another referral"):
+            lerr = refusals("link_form")
             with st.form("link_form"):
                 other = st.text_input("Other referral's reference",
                                       value=d.duplicates[0]["reference"] if d.duplicates else "")
+                field_error(lerr, "other")
                 kind = st.radio("Link as", list(LINK_KINDS), format_func=LINK_KINDS.get, horizontal=True)
+                field_error(lerr, "kind")
                 if st.form_submit_button("Link"):
-                    try:
-                        referrals.link(me, r.reference, other, kind)
-                    except (ValidationFailed, NotFound) as e:
-                        st.error(esc(getattr(e, "errors", {}).get("other") or e))
-                    else:
-                        st.rerun()
+                    submit("link_form", referrals.link, me, r.reference, other, kind, fields=("other", "kind"))
 
     if d.can_triage:
         st.markdown("#### Triage")
-        errors = st.session_state.get("triage_errors", {})
+        errors = refusals("triage")
         with st.form("triage"):
             action = st.radio("Decision", ["accept", "request_information", "close"],
                               format_func={"accept": "Accept for screening",
@@ -128,21 +125,12 @@ with right:
                                 help="Required when asking for information (say what) or closing (say why).")
             field_error(errors, "note")
             if st.form_submit_button("Record triage", type="primary"):
-                try:
-                    status = referrals.triage(me, r.reference, action, note, versions[r.reference])
-                except ValidationFailed as e:
-                    st.session_state["triage_errors"] = e.errors
-                    st.rerun()
-                except StaleEdit as e:
-                    st.session_state["triage_errors"] = {"action": str(e)}
-                    versions.pop(r.reference, None)  # the next load shows their changes
-                    st.rerun()
-                else:
-                    st.session_state["triage_errors"] = {}
-                    versions.pop(r.reference, None)
-                    st.session_state.pop("triage_note", None)
-                    st.toast(f"{esc(r.reference)}: {STATUSES[status].lower()}", icon=":material/check:")
-                    st.rerun()
+                seen = versions.pop(r.reference, None)  # refused or not, the next load is the record as it now is
+                status = submit("triage", referrals.triage, me, r.reference, action, note, seen,
+                                fields=("action", "note"), rerun=False)
+                st.session_state.pop("triage_note", None)
+                st.toast(f"{esc(r.reference)}: {STATUSES[status].lower()}", icon=":material/check:")
+                st.rerun()
 
 st.markdown("#### Timeline and audit history")
 # Which fields changed, not their values: the history is for accountability, and values such as

@@ -4,7 +4,6 @@ decision and the National Panel's response."""
 import streamlit as st
 
 from panel.agencies import service as agency_service
-from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.reviews import record as review_record
 from panel.reviews import service as reviews
 from panel.reviews.lifecycle import RAG
@@ -21,7 +20,7 @@ from panel.ui.common import (
     query_ref,
     today,
 )
-from panel.ui.forms import load_or_stop
+from panel.ui.forms import load_or_stop, refusals, submit
 
 STATUS_LABELS = {"done": "Done", "done_late": "Done late", "overdue": "Overdue", "due_soon": "Due soon",
                  "pending": "Not yet due"}
@@ -62,22 +61,16 @@ st.dataframe([{
 pub, delays, requests = review_record.record_details(me, rv.reference)
 key = f"rv_{rv.reference}"
 can_keep = me.can("review.edit", rv.partnership_id)  # chair or business manager
-errs = st.session_state.get(f"{key}_err", {})
 
 
-def attempt(fn, **kwargs) -> None:
-    """Run one write; keep its field messages for the next run, clear them on success."""
-    try:
-        fn(me, rv.reference, **kwargs)
-    except (ValidationFailed, StaleEdit, NotFound) as e:
-        st.session_state[f"{key}_err"] = getattr(e, "errors", None) or {"review": str(e)}
-    else:
-        st.session_state[f"{key}_err"] = {}
-        st.toast("Saved", icon=":material/check:")
+def attempt(fn, fields: tuple[str, ...], **kwargs) -> None:
+    """Run one write on this review: messages for `fields` beneath them, any other in the box."""
+    submit(key, lambda: fn(me, rv.reference, **kwargs), fields=fields, rerun=False)
+    st.toast("Saved", icon=":material/check:")
     st.rerun()
 
 
-field_error(errs, "review")
+errs = refusals(key)  # a refusal of any of the forms below that is not about one of its fields
 if can_keep and rv.status == "open":
     with st.form(f"{key}_milestone"):
         st.markdown("**Record when a milestone happened**")
@@ -89,7 +82,7 @@ if can_keep and rv.status == "open":
         actual = c2.date_input("Date", value=today(), max_value=today(), format="DD/MM/YYYY")
         field_error(errs, "actual_on")
         if st.form_submit_button("Save date", type="primary"):
-            attempt(review_record.record_milestone, key=mkey, actual_on=actual, expected_version=rv.version,
+            attempt(review_record.record_milestone, ("actual_on",), key=mkey, actual_on=actual, expected_version=rv.version,
                     today=today())
 
 if pub.planned_on or pub.published_on:
@@ -121,7 +114,8 @@ with st.expander("Lead reviewer and publication status", icon=":material/person:
                                disabled=not can_keep)
         field_error(errs, "publication_reason")
         if st.form_submit_button("Save", disabled=not can_keep):
-            attempt(review_record.update_details, lead_reviewer=lead, lead_reviewer_email=email,
+            attempt(review_record.update_details, ("lead_reviewer", "lead_reviewer_email", "publication_reason"),
+                    lead_reviewer=lead, lead_reviewer_email=email,
                     publication_status=pstatus, publication_reason=preason, expected_version=rv.version)
 
 with st.expander(f"Delays ({len(delays)})", icon=":material/schedule:"):
@@ -139,7 +133,7 @@ with st.expander(f"Delays ({len(delays)})", icon=":material/schedule:"):
             why = st.text_area("Reason", placeholder="e.g. parallel criminal proceedings")
             field_error(errs, "reason")
             if st.form_submit_button("Record delay"):
-                attempt(review_record.record_delay, starts_on=starts, working_days=int(wd), reason=why,
+                attempt(review_record.record_delay, ("starts_on", "working_days", "reason"), starts_on=starts, working_days=int(wd), reason=why,
                         expected_version=rv.version)
 
 with st.expander(f"Chronologies and agency reports ({len(requests)})", icon=":material/folder_shared:"):
@@ -164,7 +158,8 @@ with st.expander(f"Chronologies and agency reports ({len(requests)})", icon=":ma
             contact = st.text_input("Agency lead's e-mail (for reminders)")
             field_error(errs, "contact_email")
             if st.form_submit_button("Add request"):
-                attempt(review_record.add_agency_request, agency_id=agency, kind=kind, requested_on=asked,
+                attempt(review_record.add_agency_request, ("agency_id", "requested_on", "due_on", "contact_email"),
+                        agency_id=agency, kind=kind, requested_on=asked,
                         due_on=due, contact_email=contact, today=today())
         waiting = {r["id"]: f"{r['agency']}: {r['kind']}" for r in requests if not r["received_on"]}
         if waiting:
@@ -174,14 +169,14 @@ with st.expander(f"Chronologies and agency reports ({len(requests)})", icon=":ma
                 got = c2.date_input("On", value=today(), max_value=today(), format="DD/MM/YYYY")
                 field_error(errs, "received_on")
                 if st.form_submit_button("Mark as received"):
-                    attempt(review_record.mark_received, request_id=rid, received_on=got, today=today())
+                    attempt(review_record.mark_received, ("received_on",), request_id=rid, received_on=got, today=today())
 
 if v.type_key == "rapid_review":
     st.markdown("#### End of the rapid review: the LCSPR decision")
     st.caption("SI 2018/789 reg.11 and Working Together: the partners consider each question, decide whether "
                "to hold a Local Child Safeguarding Practice Review, and send the rapid review to the National "
                "Panel within 15 working days of the notification.")
-    errs = st.session_state.get(f"rr_{rv.reference}_err", {})
+    errs = refusals(f"rr_{rv.reference}")
     with st.form(f"rr_{rv.reference}"):
         answers = {}
         for key, text in LCSPR_CONSIDERATIONS:
@@ -206,13 +201,10 @@ if v.type_key == "rapid_review":
         note = st.text_area("National Panel's note", value=rv.national_panel_note or "", disabled=not v.can_edit)
         field_error(errs, "response_note")
         if st.form_submit_button("Save the rapid review outcome", type="primary", disabled=not v.can_edit):
-            try:
-                reviews.record_rapid_review_outcome(
-                    me, rv.reference, considerations=answers, lcspr_decision=lcspr, sent_on=sent,
-                    response=response, response_note=note, expected_version=rv.version, today=today())
-            except (ValidationFailed, StaleEdit) as e:
-                st.session_state[f"rr_{rv.reference}_err"] = getattr(e, "errors", {"lcspr_decision": str(e)})
-            else:
-                st.session_state[f"rr_{rv.reference}_err"] = {}
-                st.toast("Rapid review outcome saved", icon=":material/check:")
+            submit(f"rr_{rv.reference}", lambda: reviews.record_rapid_review_outcome(
+                me, rv.reference, considerations=answers, lcspr_decision=lcspr, sent_on=sent,
+                response=response, response_note=note, expected_version=rv.version, today=today()),
+                fields=[f"consideration_{k}" for k, _ in LCSPR_CONSIDERATIONS]
+                + ["lcspr_decision", "sent_on", "response", "response_note"], rerun=False)
+            st.toast("Rapid review outcome saved", icon=":material/check:")
             st.rerun()

@@ -6,7 +6,6 @@ from datetime import date
 
 import streamlit as st
 
-from panel.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from panel.referrals import service as referrals
 from panel.referrals.rules import STATUSES
 from panel.reviews import service as reviews
@@ -31,7 +30,7 @@ from panel.ui.common import (
     query_ref,
     today,
 )
-from panel.ui.forms import load_or_stop
+from panel.ui.forms import load_or_stop, refusals, submit
 
 ATTENDANCE = {"present": "Present", "apologies": "Apologies", "absent": "Absent"}
 ROUTES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
@@ -110,16 +109,14 @@ with left:
         field_error(sc.error, fact)
     changed = {f: v for f, v in overrides.items() if v != stored.get(f)}
     if sc.can_edit:
+        refusals(f"{key}_facts")  # each answer's own problem is drawn beneath it, from the screening
         if st.button("Save answers", type="primary", disabled=not changed or bool(sc.error),
                      help="Saves the answers to the referral; every change is audited."):
-            try:
-                screening.save_facts(me, r.reference, changed, st.session_state[f"{key}_version"])
-            except (ValidationFailed, StaleEdit) as e:
-                st.error(esc(e))
-            else:
-                st.session_state.pop(f"{key}_version", None)
-                st.toast("Screening answers saved", icon=":material/check:")
-                st.rerun()
+            submit(f"{key}_facts", screening.save_facts, me, r.reference, changed, st.session_state[f"{key}_version"],
+                   rerun=False)
+            st.session_state.pop(f"{key}_version", None)
+            st.toast("Screening answers saved", icon=":material/check:")
+            st.rerun()
         if changed:
             st.caption(f"{len(changed)} unsaved answer(s).")
 
@@ -154,7 +151,7 @@ if sc.result and sc.notifications and me.can("notification.record", r.partnershi
     pending = [n for n in sc.notifications if not n.sent_on]
     if pending:
         with st.expander("Record a notification as sent", icon=":material/send:"):
-            errs = st.session_state.get(f"{key}_nerr", {})
+            errs = refusals(f"{key}_notify")
             with st.form(f"{key}_notify"):
                 body = st.selectbox("Notified", [n.body for n in pending], format_func=screening.BODIES.get)
                 field_error(errs, "body")
@@ -162,13 +159,9 @@ if sc.result and sc.notifications and me.can("notification.record", r.partnershi
                 field_error(errs, "sent_on")
                 sent_ref = st.text_input("Their reference (optional)", max_chars=100)
                 if st.form_submit_button("Record notification"):
-                    try:
-                        screening.record_notification(me, r.reference, body, sent_on, sent_ref, today())
-                    except ValidationFailed as e:
-                        st.session_state[f"{key}_nerr"] = e.errors
-                    else:
-                        st.session_state[f"{key}_nerr"] = {}
-                        st.toast("Notification recorded", icon=":material/check:")
+                    submit(f"{key}_notify", screening.record_notification, me, r.reference, body, sent_on, sent_ref,
+                           today(), fields=("body", "sent_on"), rerun=False)
+                    st.toast("Notification recorded", icon=":material/check:")
                     st.rerun()
 
 with st.expander("Director's route and DCS informed (before the panel)", icon=":material/alt_route:"):
@@ -179,7 +172,7 @@ with st.expander("Director's route and DCS informed (before the panel)", icon=":
         st.write(f"Recorded: **{screening.DIRECTOR_DECISIONS[r.director_decision]}**"
                  + (f"; DCS informed {r.dcs_informed_on:%d %b %Y}." if r.dcs_informed_on else "."))
     if sc.can_edit:
-        derr = st.session_state.get(f"{key}_rerr", {})
+        derr = refusals(f"{key}_route")
         with st.form(f"{key}_route"):
             opts = list(screening.DIRECTOR_DECISIONS)
             choice = st.radio("Director's decision", opts, format_func=screening.DIRECTOR_DECISIONS.get,
@@ -188,13 +181,9 @@ with st.expander("Director's route and DCS informed (before the panel)", icon=":
             dcs = st.date_input("DCS informed on", value=r.dcs_informed_on, max_value=today(), format="DD/MM/YYYY")
             field_error(derr, "dcs_informed_on")
             if st.form_submit_button("Save the director's route"):
-                try:
-                    screening.record_director_route(me, r.reference, choice, dcs, today())
-                except ValidationFailed as e:
-                    st.session_state[f"{key}_rerr"] = e.errors
-                else:
-                    st.session_state[f"{key}_rerr"] = {}
-                    st.session_state.pop(f"{key}_version", None)
+                submit(f"{key}_route", screening.record_director_route, me, r.reference, choice, dcs, today(),
+                       fields=("director_decision", "dcs_informed_on"), rerun=False)
+                st.session_state.pop(f"{key}_version", None)
                 st.rerun()
 
 st.divider()
@@ -238,21 +227,15 @@ if draft:
         names = lambda field: ", ".join(members.get(i, f"#{i}") for i in json.loads(getattr(draft, field))) or "nobody"  # noqa: E731
         st.text(f"Recorded as present: {names('present')}\nApologies: {names('apologies')}\n"
                 f"Conflicted, excluded from the decision: {names('conflicts')}")
+        serr = refusals(f"{key}_sign")  # why signing was refused, unless it is the confirmation below
         confirmed = st.checkbox("I confirm attendance as shown", key=f"{key}_confirm_{draft.id}")
-        field_error(st.session_state.get(f"{key}_serr", {}), "attendance_confirmed")
+        field_error(serr, "attendance_confirmed")
         if st.button("Sign decision", type="primary", icon=":material/verified:"):
-            st.session_state[f"{key}_serr"] = {}
-            try:
-                review_ref = decisions.sign_decision(me, draft.id, today(), attendance_confirmed=confirmed)
-            except (ValidationFailed, StaleEdit, PermissionDenied) as e:
-                if "attendance_confirmed" in getattr(e, "errors", {}):
-                    st.session_state[f"{key}_serr"] = e.errors  # shown beneath the checkbox
-                    st.rerun()
-                st.error(esc(getattr(e, "errors", {}).get("sign") or e))
-            else:
-                st.session_state[f"{key}_signed"] = review_ref or "none"
-                st.session_state.pop(f"{key}_version", None)  # signing moved the referral on
-                st.rerun()
+            review_ref = submit(f"{key}_sign", lambda: decisions.sign_decision(
+                me, draft.id, today(), attendance_confirmed=confirmed), fields=("attendance_confirmed",), rerun=False)
+            st.session_state[f"{key}_signed"] = review_ref or "none"
+            st.session_state.pop(f"{key}_version", None)  # signing moved the referral on
+            st.rerun()
 if done := st.session_state.pop(f"{key}_signed", None):
     st.success("Decision signed." + (f" Review {esc(done)} created with its milestones." if done != "none" else ""))
 
@@ -263,15 +246,12 @@ if not me.can("decision.record", r.partnership_id) or decision_refusal(r.status,
 
 with st.expander("Amend the signed decision" if signed else "Record the decision", expanded=not signed and not draft,
                  icon=":material/edit_note:"):
-    errs = st.session_state.get(f"{key}_derr", {})
     regime = sc.result["regime"] if sc.result else None
     options = [t for t in types.values() if t.regime == regime]
     route = sc.result["route"] if sc.result else None
     fmt = {t.id: f"{t.name} — {'departs from' if departs_from_criteria(route, t.routes) else 'consistent with'} "
                  "the criteria" for t in options}
-    if errs:
-        st.error(f"There is a problem with {len(errs)} part(s) of the decision. Nothing has been saved.")
-    field_error(errs, "facts")
+    errs = refusals(f"{key}_decision")  # how many parts are wrong, and any problem not about one part
     with st.form(f"{key}_decision"):
         outcome = st.selectbox("Outcome", list(fmt), index=None, format_func=fmt.get, placeholder="Choose the outcome")
         field_error(errs, "review_type_id")
@@ -306,11 +286,8 @@ with st.expander("Amend the signed decision" if signed else "Record the decision
         if st.form_submit_button("Record decision", type="primary"):
             form = decisions.DecisionForm(outcome, rationale, present, apologies, conflicts, decided_on,
                                           departure, signed.id if signed else None, reason)
-            try:
-                decisions.record_decision(me, r.reference, form, today())
-            except ValidationFailed as e:
-                st.session_state[f"{key}_derr"] = e.errors
-            else:
-                st.session_state[f"{key}_derr"] = {}
-                st.toast("Decision recorded: the chair signs it next.", icon=":material/check:")
+            submit(f"{key}_decision", decisions.record_decision, me, r.reference, form, today(),
+                   fields=("review_type_id", "rationale", "departure_rationale", "present", "apologies", "conflicts",
+                           "decided_on", "amendment_reason", "amends", "status"), rerun=False)
+            st.toast("Decision recorded: the chair signs it next.", icon=":material/check:")
             st.rerun()

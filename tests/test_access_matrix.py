@@ -50,13 +50,16 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlmodel import select
 
-from panel.accounts import audit_log, partnerships, users
+from panel.accounts import audit_log, partnerships, setup, users
+from panel.accounts import own as own_account
 from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.core import audit as audit_svc
+from panel.core import mail
 from panel.core.access import PERMISSIONS, ROLES, SYSTEM, Actor
 from panel.core.db import dispose_engine, get_engine, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.demo.small import DEMO_PASSWORD
 from panel.learning import actions, briefings
 from panel.learning import explore as learning_explore
 from panel.learning import regional as learning_regional
@@ -203,7 +206,8 @@ def _prepare(today: date) -> None:
         meeting_attendance.add_guest(SYSTEM, mid, "Dr Guest", 4)
         meeting_items.add_item(SYSTEM, mid, "Referral for decision", "referral", accepted[pid][0])
     with transaction() as s:
-        s.add(User(username="nobody", name="No Membership", email="nobody@example.org", password_hash="x"))
+        demo_hash = _one(s, select(User).where(User.username == "admin")).password_hash  # the demo password
+        s.add(User(username="nobody", name="No Membership", email="nobody@example.org", password_hash=demo_hash))
         uid = _one(s, select(User).where(User.username == "admin")).id
         for m in s.exec(select(Membership).where(Membership.user_id == uid, Membership.partnership_id == WV)):
             s.delete(m)
@@ -449,6 +453,23 @@ CALLS: dict[str, Spec] = {
         setup=lambda x: _spare_agency()),
     "agencies.service.import_agencies": Spec("agency.manage", lambda x, w: agency_service.import_agencies(
         ACTOR, b"name,kind,statutory\nDental practice,health,no\n", "agencies.csv"), kind="global", write=True),
+    "accounts.own.my_account": Spec((), lambda x, w: own_account.my_account(ACTOR), kind="own"),
+    "accounts.own.recent_sign_ins": Spec((), lambda x, w: own_account.recent_sign_ins(ACTOR), kind="own"),
+    "accounts.own.change_own_password": Spec((), lambda x, w: own_account.change_own_password(
+        ACTOR, DEMO_PASSWORD, "heron-lantern-quarry", "heron-lantern-quarry"), kind="own", write=True),
+    "core.mail.send_test_message": Spec("user.manage", lambda x, w: mail.send_test_message(
+        ACTOR, "someone@example.org", smtp_factory=_FakeSMTP), kind="global", write=True),
+    # --- set-up of a new installation: the demo has users and partnerships, so refused to everyone
+    "accounts.setup.create_first_admin": Spec((), lambda x, w: setup.create_first_admin(
+        ACTOR, username="first.admin", name="First Admin", email="first@example.org",
+        password="a-long-passphrase-6"), kind="global", write=True),
+    "accounts.setup.may_create_first_partnership": Spec((), lambda x, w: setup.may_create_first_partnership(
+        ACTOR) or _refuse(), kind="global"),
+    "accounts.setup.create_first_partnership": Spec((), lambda x, w: setup.create_first_partnership(
+        ACTOR, "ZY", "Zedshire Safeguarding Children Partnership", "Zedshire"), kind="global", write=True),
+    "accounts.setup.checklist": Spec("user.manage", lambda x, w: setup.checklist(ACTOR), kind="global"),
+    "accounts.partnerships.update_partnership": Spec("user.manage", lambda x, w: partnerships.update_partnership(
+        ACTOR, x.pid, "Renamed Safeguarding Children Partnership", "Somewhere"), write=True),
     "accounts.partnerships.create_partnership": Spec("user.manage", lambda x, w: partnerships.create_partnership(
         ACTOR, "ZZ", "Zedland Safeguarding Children Partnership"), kind="global", write=True),
     "core.audit.not_found": Spec((), None, kind="exempt"),  # records a failed lookup; no access of its own
@@ -738,6 +759,9 @@ class _FakeSMTP:
         pass
 
     def quit(self):
+        pass
+
+    def close(self):
         pass
 
 

@@ -320,6 +320,20 @@ def unlock_user(actor: Actor, username: str) -> None:
         audit.record(s, actor, "unlock", "user", user.id, before=before)
 
 
+def account_problems(username: str, name: str, email: str, password: str) -> dict[str, str]:
+    """Messages for the fields of a new account (every account, the first one included)."""
+    errors: dict[str, str] = {}
+    if not USERNAME_RE.match(username or ""):
+        errors["username"] = "Use 2-64 lower-case letters, digits, dots, dashes or underscores."
+    if not (name or "").strip():
+        errors["name"] = "Enter the person's name."
+    if not EMAIL_RE.match(email or ""):
+        errors["email"] = "Enter an e-mail address like name@example.org."
+    if problem := password_problem(password or "", username):
+        errors["password"] = problem
+    return errors
+
+
 def create_user(
     actor: Actor,
     *,
@@ -333,15 +347,7 @@ def create_user(
 ) -> int:
     """memberships: (partnership code, role) pairs. Returns the new user's id."""
     actor.require("user.manage")
-    errors: dict[str, str] = {}
-    if not USERNAME_RE.match(username or ""):
-        errors["username"] = "Use 2-64 lower-case letters, digits, dots, dashes or underscores."
-    if not (name or "").strip():
-        errors["name"] = "Enter the person's name."
-    if not EMAIL_RE.match(email or ""):
-        errors["email"] = "Enter an e-mail address like name@example.org."
-    if problem := password_problem(password or "", username):
-        errors["password"] = problem
+    errors = account_problems(username, name, email, password)
     if not memberships:
         errors["memberships"] = "Give the user at least one role in one partnership."
     for _, role in memberships:

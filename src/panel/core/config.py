@@ -18,7 +18,7 @@ import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,9 +56,19 @@ class Settings(BaseSettings):
     # Pins "today" for tests and demos. panel.core.clock reads the variable itself (it stays free
     # of this module); it is declared here so a malformed date stops start-up too.
     today: date | None = Field(None, validation_alias="PANEL_TODAY")
+    # A demonstration install (`make run`): `panel demo-data --if-empty` fills an empty database
+    # with invented partnerships. A real installation sets PANEL_DEMO=0 so it never does.
+    demo: bool = Field(True, validation_alias="PANEL_DEMO")
     smtp_host: str = Field("localhost", min_length=1, validation_alias="PANEL_SMTP_HOST")
     smtp_port: int = Field(25, ge=1, le=65535, validation_alias="PANEL_SMTP_PORT")
     smtp_sender: str = Field("panel@localhost", validation_alias="PANEL_SMTP_SENDER")
+    # How the mail connection is secured (panel.core.mail): none, starttls (a submission port such
+    # as 587) or ssl (TLS from the first byte, port 465). A password is never sent with none.
+    smtp_security: Literal["none", "starttls", "ssl"] = Field("none", validation_alias="PANEL_SMTP_SECURITY")
+    # Signing in to the mail server: from the environment only, never stored in the database.
+    smtp_username: str = Field("", validation_alias="PANEL_SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(None, validation_alias="PANEL_SMTP_PASSWORD")
+    smtp_timeout: float = Field(30, gt=0, le=600, validation_alias="PANEL_SMTP_TIMEOUT")  # seconds per step
 
     cookie_name: ClassVar[str] = "panel_session"  # not configurable: a constant of the app
 

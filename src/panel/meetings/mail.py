@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Callable
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from sqlmodel import select
 
-from panel.core import audit
+from panel.core import audit, mail
 from panel.core.access import Actor
 from panel.core.config import get_settings
 from panel.core.db import read_session, transaction
@@ -36,7 +34,7 @@ def recipients(actor: Actor, meeting_id: int) -> list[str]:
 
 
 def email_minutes(actor: Actor, meeting_id: int,
-                  smtp_factory: Callable[..., smtplib.SMTP] = smtplib.SMTP) -> list[str]:
+                  smtp_factory: Callable[..., smtplib.SMTP] | None = None) -> list[str]:
     """Send the Word minutes to the attendees; returns who they went to."""
     with read_session() as s:
         m = meeting_for(s, actor, meeting_id)
@@ -46,22 +44,16 @@ def email_minutes(actor: Actor, meeting_id: int,
         raise PanelError("Nobody with a Panel e-mail address was present or sent apologies.")
     settings = get_settings()
     data = minutes_docx(actor, meeting_id)
-    msg = EmailMessage()
-    msg["From"] = settings.smtp_sender
-    msg["To"] = ", ".join(to)
-    msg["Subject"] = f"Panel: minutes of the meeting on {m.held_on:%d %B %Y}"
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=settings.smtp_sender.rpartition("@")[2] or None)
+    msg = mail.new_message(settings, ", ".join(to), f"Panel: minutes of the meeting on {m.held_on:%d %B %Y}")
     msg.set_content("The minutes of the panel meeting are attached. They contain references only; "
                     "open the cases in Panel for details.\n")
     msg.add_attachment(data, maintype=DOCX.split("/")[0], subtype=DOCX.split("/")[1],
                        filename=f"minutes-{m.held_on:%Y-%m-%d}.docx")
     try:
-        with smtp_factory(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        with mail.connection(settings, smtp_factory=smtp_factory) as smtp:
             smtp.send_message(msg, from_addr=settings.smtp_sender, to_addrs=to)
     except (OSError, smtplib.SMTPException) as e:
-        raise PanelError(f"Could not send the minutes: the mail server at {settings.smtp_host}:"
-                         f"{settings.smtp_port} did not accept them ({e.__class__.__name__}).") from e
+        raise mail.MailFailed(f"Could not send the minutes: {mail.failure(e, settings)}.") from e
     with transaction() as s:
         audit.record(s, actor, "export", "meeting", m.id, m.partnership_id,
                      detail=f"minutes e-mailed to {len(to)} attendee(s)")

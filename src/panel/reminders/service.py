@@ -21,17 +21,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from panel.core import audit
+from panel.core import audit, mail
 from panel.core.access import SYSTEM, Actor
 from panel.core.clock import add_working_days
 from panel.core.config import Settings, get_settings
 from panel.core.db import read_session, transaction
-from panel.core.errors import PanelError
 from panel.learning import actions
 from panel.models import (
     Agency,
@@ -48,7 +46,6 @@ from panel.models import (
 from panel.referrals.rules import OPEN_STATUSES, notification_clock
 from panel.reminders.digests import DUE_SOON_WORKING_DAYS, Digest, ReminderItem, build_digests
 
-SMTP_TIMEOUT_SECONDS = 30.0
 REQUEST_KINDS = {
     "chronology": "Chronology",
     "agency_report": "Agency report",
@@ -57,7 +54,7 @@ REQUEST_KINDS = {
 NOTIFICATION_WHAT = "Serious incident notification"
 
 
-class MailServerUnavailable(PanelError):
+class MailServerUnavailable(mail.MailFailed):
     """The mail server could not be reached or refused the mail: the run stopped."""
 
 
@@ -155,14 +152,8 @@ def digests(as_of: date) -> list[Digest]:
     return build_digests(pairs, as_of)
 
 
-def message(digest: Digest, sender: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = digest.recipient
-    msg["Subject"] = digest.subject
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
+def message(digest: Digest, settings: Settings) -> EmailMessage:
+    msg = mail.new_message(settings, digest.recipient, digest.subject)
     # Quoted-printable keeps the message 7-bit (milestone names may hold an en dash) for any relay.
     msg.set_content(digest.body, charset="utf-8", cte="quoted-printable")
     return msg
@@ -185,64 +176,48 @@ def _record_sent(digest: Digest, actor: Actor) -> None:
             audit.record(s, actor, "reminder", "email", None, pid, detail=detail)
 
 
-def _why(e: BaseException) -> str:
-    if isinstance(e, smtplib.SMTPResponseException):
-        text = e.smtp_error.decode("utf-8", "replace") if isinstance(e.smtp_error, bytes) else str(e.smtp_error)
-        return f"{e.smtp_code} {text}".strip()
-    if isinstance(e, OSError) and e.strerror:
-        return e.strerror
-    return str(e) or type(e).__name__
-
-
-def _failure(e: BaseException, where: str, sent: int, left: int) -> MailServerUnavailable:
-    # smtplib's errors are OSErrors too: the server's own answers first.
-    if isinstance(e, smtplib.SMTPConnectError):
-        what = "refused the connection"
-    elif isinstance(e, smtplib.SMTPServerDisconnected) or not isinstance(e, smtplib.SMTPException):
-        what = "is not reachable"
-    else:
-        what = "refused the mail"
+def _failure(e: BaseException, settings: Settings, sent: int, left: int) -> MailServerUnavailable:
     if sent:
         was = "1 digest was" if sent == 1 else f"{sent} digests were"
         rest = "the other was" if left == 1 else f"the other {left} were"
         tail = f"{was} sent and marked as sent before this; {rest} not marked as sent."
     else:
         tail = "Nothing was marked as sent."
-    return MailServerUnavailable(f"Could not send reminders: the mail server at {where} {what} ({_why(e)}). {tail}")
+    return MailServerUnavailable(f"Could not send reminders: {mail.failure(e, settings)}. {tail}")
 
 
 def send(
     to_send: Iterable[Digest],
     settings: Settings | None = None,
     actor: Actor = SYSTEM,
-    timeout: float = SMTP_TIMEOUT_SECONDS,
-    smtp_factory: Callable[..., smtplib.SMTP] = smtplib.SMTP,
+    timeout: float | None = None,
+    smtp_factory: Callable[..., smtplib.SMTP] | None = None,
 ) -> SendResult:
     """E-mail each digest over one SMTP connection; mark each as sent once the server accepts it.
 
     A recipient the server refuses is skipped (and reported in the result); the others still
-    go. If the server cannot be reached, or fails or refuses otherwise, the run stops with
-    MailServerUnavailable: digests already accepted stay marked as sent, no other is.
+    go. If the server cannot be reached, cannot be secured, refuses the sign-in, or fails or
+    refuses otherwise, the run stops with MailServerUnavailable: digests already accepted stay
+    marked as sent, no other is. `timeout` defaults to PANEL_SMTP_TIMEOUT.
     """
     settings = settings or get_settings()
     pending = list(to_send)
     result = SendResult()
     if not pending:
         return result
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
-        with smtp_factory(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
+        with mail.connection(settings, timeout=timeout, smtp_factory=smtp_factory) as smtp:
             for digest in pending:
                 try:
-                    smtp.send_message(message(digest, settings.smtp_sender),
+                    smtp.send_message(message(digest, settings),
                                       from_addr=settings.smtp_sender, to_addrs=[digest.recipient])
                 except smtplib.SMTPRecipientsRefused as e:
-                    reasons = [_why(smtplib.SMTPResponseException(code, msg))
+                    reasons = [mail.reason(smtplib.SMTPResponseException(code, msg))
                                for code, msg in e.recipients.values()]
                     result.refused.append((digest, "; ".join(reasons) or "refused"))
                     continue
                 _record_sent(digest, actor)
                 result.sent.append(digest)
     except (OSError, smtplib.SMTPException) as e:
-        raise _failure(e, where, len(result.sent), len(pending) - len(result.sent)) from e
+        raise _failure(e, settings, len(result.sent), len(pending) - len(result.sent)) from e
     return result

@@ -42,6 +42,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from panel.core.clock import add_months, add_working_days, working_days_between
@@ -105,8 +106,18 @@ def judge(due_on: date, done_on: date | None, as_of: date) -> tuple[str, int | N
     return NOT_YET_DUE, None
 
 
-def _percent(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+def half_up(value: Decimal | int | float, places: int = 1) -> float:
+    """`value` rounded half up (away from zero at .5), as Excel's ROUND and a manager checking by
+    hand would: Python's round() rounds half to even and works on the binary float, so 1 of 16
+    (6.25%) would show 6.2 where the manager expects 6.3."""
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def percent(part: int, whole: int) -> float | None:
+    """part/whole as a percentage to one decimal, worked in exact decimals then rounded half up
+    (docs/domain.md §6.4); None when there is nothing to divide by."""
+    return half_up(Decimal(100 * part) / Decimal(whole)) if whole else None
 
 
 def _counts(outcomes: Iterable[str]) -> dict[str, Any]:
@@ -115,7 +126,7 @@ def _counts(outcomes: Iterable[str]) -> dict[str, Any]:
         n[o] += 1
     total = n[ON_TIME] + n[LATE]
     return {"total": total, "on_time": n[ON_TIME], "late": n[LATE],
-            "percent_on_time": _percent(n[ON_TIME], total), "not_yet_due": n[NOT_YET_DUE]}
+            "percent_on_time": percent(n[ON_TIME], total), "not_yet_due": n[NOT_YET_DUE]}
 
 
 def _key_order(key: Any) -> tuple:
@@ -217,7 +228,7 @@ def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
 
 
 def _median(values: Sequence[int]) -> float | None:
-    return round(float(statistics.median(values)), 1) if values else None
+    return half_up(Decimal(str(statistics.median(values)))) if values else None
 
 
 def _stage_summary(values: Sequence[int]) -> dict[str, Any]:

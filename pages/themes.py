@@ -3,9 +3,10 @@ is kept (a merged theme stays, inactive, pointing at the theme it became)."""
 
 import streamlit as st
 
-from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.core.errors import ValidationFailed
 from panel.themes import service as themes
 from panel.ui.common import actor, empty_state, esc, header
+from panel.ui.forms import refusals, submit
 
 me = actor()
 header("Themes", ":material/label:",
@@ -22,10 +23,6 @@ if msg := st.session_state.pop("themes_msg", None):
 def done(message: str) -> None:
     st.session_state["themes_msg"] = message
     st.rerun()
-
-
-def problem(e: Exception) -> None:
-    st.error(esc("; ".join(e.errors.values()) if isinstance(e, ValidationFailed) else e), icon=":material/error:")
 
 
 show_all = st.toggle("Show merged and retired themes", key="themes_all")
@@ -60,12 +57,9 @@ with add_tab, st.form("theme_add", clear_on_submit=False):
                             format_func=nationals.get, placeholder="Choose a national theme")
     description = st.text_area("Description", max_chars=1000)
     if st.form_submit_button("Add theme", type="primary"):
-        try:
-            themes.add_theme(me, name, kind, national, description)
-        except (ValidationFailed, PermissionDenied) as e:
-            problem(e)
-        else:
-            done(f"Theme “{name.strip()}” added.")
+        submit("theme_add", themes.add_theme, me, name, kind, national, description, rerun=False)
+        done(f"Theme “{name.strip()}” added.")
+    refusals("theme_add")  # beneath the button: why the theme was not added
 
 with rename_tab, st.form("theme_rename"):
     tid = st.selectbox("Theme", list(names), format_func=names.get, index=None, placeholder="Choose a theme",
@@ -74,14 +68,13 @@ with rename_tab, st.form("theme_rename"):
     st.caption("The theme keeps its number, so everything tagged with it keeps the theme under its new name. "
                "The old name stays in the audit history.")
     if st.form_submit_button("Rename theme", type="primary"):
-        try:
+        def rename() -> None:
             if tid is None:
                 raise ValidationFailed({"theme": "Choose the theme to rename."})
             themes.rename_theme(me, tid, new_name)
-        except (ValidationFailed, NotFound, PermissionDenied) as e:
-            problem(e)
-        else:
-            done(f"“{names[tid]}” renamed to “{' '.join(new_name.split())}”.")
+        submit("theme_rename", rename, rerun=False)
+        done(f"“{names[tid]}” renamed to “{' '.join(new_name.split())}”.")
+    refusals("theme_rename")
 
 with merge_tab, st.form("theme_merge"):
     st.caption("Merging moves every tag of the first theme to the second. The first theme is kept, no longer in "
@@ -93,13 +86,12 @@ with merge_tab, st.form("theme_merge"):
                           placeholder="Choose the theme it becomes", key="merge_target")
     sure = st.checkbox("I understand the first theme will no longer be in use", key="merge_sure")
     if st.form_submit_button("Merge themes", type="primary"):
-        try:
+        def merge() -> int:
             if source is None or target is None:
                 raise ValidationFailed({"theme": "Choose both themes."})
             if not sure:
                 raise ValidationFailed({"confirm": "Tick the box to confirm the merge."})
-            moved = themes.merge_themes(me, source, target)
-        except (ValidationFailed, NotFound, PermissionDenied) as e:
-            problem(e)
-        else:
-            done(f"“{names[source]}” merged into “{names[target]}”: {moved} tag(s) moved.")
+            return themes.merge_themes(me, source, target)
+        moved = submit("theme_merge", merge, rerun=False)
+        done(f"“{names[source]}” merged into “{names[target]}”: {moved} tag(s) moved.")
+    refusals("theme_merge")

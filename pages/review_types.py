@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from panel.accounts import service as accounts
-from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.reviews import types_service as review_types
 from panel.reviews.types import ANCHORS, UNITS
-from panel.ui.common import actor, empty_state, esc, header
+from panel.ui.common import actor, empty_state, esc, field_error, header
+from panel.ui.forms import refusals, submit
 
 me = actor()
 header("Review types", ":material/tune:",
@@ -30,9 +30,11 @@ tid = st.selectbox("Review type", list(by_id), format_func=lambda i: f"{by_id[i]
 t = by_id[tid]
 st.caption(f"Statutory: {'yes' if t.statutory else 'no'} · consistent with the criteria routes: {esc(t.routes)}")
 
-errors = st.session_state.get("rt_errors", {})
+MILESTONE_FIELDS = ("key", "name", "offset", "unit", "anchor")
+errors = refusals("rt")
 with st.form(f"rt_{t.id}_{t.version}"):
     name = st.text_input("Name", value=t.name, max_chars=120)
+    field_error(errors, "name")
     description = st.text_area("Description", value=t.description)
     active = st.toggle("In use", value=t.active)
     frame = pd.DataFrame(json.loads(t.milestones))
@@ -47,20 +49,18 @@ with st.form(f"rt_{t.id}_{t.version}"):
             "statutory": st.column_config.CheckboxColumn("Statutory"),
             "help": st.column_config.TextColumn("Why this target"),
         })
-    for field, msg in errors.items():
-        st.error(f"{esc(field)}: {esc(msg)}")
+    for field, msg in errors.items():  # the milestones' problems beneath the table, each named by its row
+        if field.startswith("milestones"):
+            st.error(f"{esc(field)}: {esc(msg)}")
     if st.form_submit_button("Save review type", type="primary"):
         rows = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in edited.to_dict("records")]
         for row in rows:
             row["offset"] = int(row["offset"]) if row.get("offset") is not None else -1
             row["statutory"] = bool(row.get("statutory"))
             row["help"] = row.get("help") or ""
-        try:
-            review_types.update_type(me, t.id, name=name, description=description, milestones=rows,
-                                     active=active, expected_version=t.version)
-        except (ValidationFailed, StaleEdit, NotFound) as e:
-            st.session_state["rt_errors"] = getattr(e, "errors", {"review type": str(e)})
-        else:
-            st.session_state["rt_errors"] = {}
-            st.toast("Review type saved", icon=":material/check:")
+        on_form = {"name", "milestones", *(f"milestones[{i}].{f}" for i in range(len(rows)) for f in MILESTONE_FIELDS)}
+        submit("rt", lambda: review_types.update_type(me, t.id, name=name, description=description, milestones=rows,
+                                                      active=active, expected_version=t.version),
+               fields=on_form, rerun=False)
+        st.toast("Review type saved", icon=":material/check:")
         st.rerun()

@@ -7,8 +7,8 @@ import streamlit as st
 from panel.accounts import service as accounts
 from panel.accounts import users
 from panel.core.access import ROLE_LABELS, ROLES
-from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.ui.common import actor, empty_state, esc, field_error, header
+from panel.ui.forms import refusals, submit
 
 me = actor()
 header("Users", ":material/manage_accounts:",
@@ -22,21 +22,12 @@ names = {p.id: f"{p.name} ({p.code})" for p in parts}
 
 if done := st.session_state.pop("users_done", None):
     st.success(esc(done), icon=":material/check:")
-errors: dict[str, str] = st.session_state.get("users_errors", {})
-new_errors: dict[str, str] = st.session_state.get("users_new_errors", {})
 
 
-def attempt(message: str, fn, *args, form: str = "users_errors", **kwargs) -> None:
-    """Run one service call; keep its field messages for the next run, or say it is done."""
-    try:
-        fn(*args, **kwargs)
-    except ValidationFailed as e:
-        st.session_state[form] = e.errors
-    except (NotFound, PermissionDenied) as e:
-        st.session_state[form] = {"account": str(e)}
-    else:
-        st.session_state[form] = {}
-        st.session_state["users_done"] = message
+def attempt(message: str, fn, *args, form: str = "users", fields: tuple[str, ...] = (), **kwargs) -> None:
+    """Run one service call for `form`; said done at the top of the page when it is."""
+    submit(form, lambda: fn(*args, **kwargs), fields=fields, rerun=False)
+    st.session_state["users_done"] = message
     st.rerun()
 
 
@@ -67,7 +58,7 @@ with manage:
         r = by_name[who]
         st.caption(f"Roles: {esc(r.roles_text)} · {'locked' if r.locked else 'not locked'} · "
                    f"{'disabled' if r.disabled else 'enabled'}")
-        field_error(errors, "account")
+        errors = refusals("users")  # why the last action on this account was refused
         with st.form("users_role"):
             c1, c2 = st.columns(2)
             pid = c1.selectbox("Partnership", list(names), format_func=names.get)
@@ -76,10 +67,10 @@ with manage:
             g, rm = st.columns(2)
             if g.form_submit_button("Give this role"):
                 attempt(f"{who} now has the role {ROLE_LABELS[role]} in {codes[pid]}.",
-                        users.set_role, me, who, pid, role, True)
+                        users.set_role, me, who, pid, role, True, fields=("role",))
             if rm.form_submit_button("Remove this role"):
                 attempt(f"{who} no longer has the role {ROLE_LABELS[role]} in {codes[pid]}.",
-                        users.set_role, me, who, pid, role, False)
+                        users.set_role, me, who, pid, role, False, fields=("role",))
         b1, b2, b3 = st.columns(3)
         if r.disabled:
             if b1.button("Enable account", icon=":material/check_circle:"):
@@ -99,9 +90,10 @@ with manage:
             field_error(errors, "password")
             if st.form_submit_button("Set temporary password"):
                 attempt(f"{who} has a temporary password; their sign-ins have ended.",
-                        accounts.set_password, me, who, temporary)
+                        accounts.set_password, me, who, temporary, fields=("password",))
 
 with create:
+    new_errors = refusals("users_new")
     with st.form("users_create"):
         username = st.text_input("Username", max_chars=64, help="Lower-case letters, digits, dots, dashes.")
         field_error(new_errors, "username")
@@ -118,4 +110,4 @@ with create:
         if st.form_submit_button("Create account", type="primary"):
             attempt(f"Account {username} created.", accounts.create_user, me, username=username.strip(),
                     name=name, email=email.strip(), password=password, memberships=[(codes[pid], role)],
-                    form="users_new_errors")
+                    form="users_new", fields=("username", "name", "email", "memberships", "password"))

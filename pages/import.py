@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from panel import tracker_io
-from panel.core.errors import PanelError
 from panel.tracker_io import service as imports
 from panel.ui.common import actor, empty_state, esc, header, today
+from panel.ui.forms import refusals, submit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MB = tracker_io.MAX_BYTES // 1024 // 1024
@@ -83,12 +83,12 @@ def run_import(data: bytes, name: str, create_agencies: bool) -> None:
 
 
 def check(data: bytes, name: str, digest: str, create_agencies: bool) -> None:
+    # A check the service refuses leaves no report behind: the import stays disabled, and a
+    # refused re-check is not run again on the next run.
+    st.session_state.pop("import_check", None)
     with st.status("Checking every row…", expanded=False) as status:
-        try:
-            checked = imports.check_file(me, data, name, today(), create_agencies=create_agencies)
-        except PanelError as e:
-            status.update(label=str(e), state="error")
-            return
+        checked = submit("import", lambda: imports.check_file(me, data, name, today(), create_agencies=create_agencies),
+                         rerun=False)
         status.update(label=f"Checked {checked.rows:,} rows", state="complete" if checked.ok else "error")
     st.session_state["import_check"] = (digest, create_agencies, checked)
 
@@ -101,6 +101,7 @@ def check_and_import(uploaded) -> None:
         run_import(data, uploaded.name, create)
         return
     stored = st.session_state.get("import_check")
+    refusals("import")  # why the file could not be checked
     if st.button("Check file", icon=":material/rule:"):
         check(data, uploaded.name, digest, create)
     elif stored and stored[0] == digest and stored[1] != create:  # the agencies box changed

@@ -194,3 +194,10 @@ def sign_out(auth: stauth.Authenticate | None = None, reason: str | None = None,
             del st.session_state[key]
     if reason:
         st.session_state["_panel_signout_reason"] = reason
+
+
+def renew_sign_in() -> None:
+    """Carry this sign-in on after the user's own password change, which ended every sign-in
+    made before it: this one counts from now, and its cookie is written again on the next run."""
+    st.session_state["_panel_signed_in_at"] = datetime.now(UTC)
+    st.session_state["_panel_cookie_pending"] = True

@@ -7,13 +7,18 @@ screening page, exports and API all give the same answer with the same reasons.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from panel.core.clock import add_working_days
+from panel.core.clock import add_working_days, rag, working_days_between
 
 REGIME_CUTOVER = date(2018, 6, 29)
+# Working Together 2023 took effect on 15 December 2023; from then the death of a care leaver up
+# to and including age 24 is notified to the Secretary of State and Ofsted (docs/domain.md §4.3).
+CARE_LEAVER_FROM = date(2023, 12, 15)
+CARE_LEAVER_AGES = range(18, 25)
 NOTIFY_WITHIN = 5  # working days after aware_on
 RAPID_REVIEW_WITHIN = 15  # working days after the notification
 
@@ -110,6 +115,12 @@ CRITERIA_HELP: dict[str, str] = {
         "Working Together 2015 only: concern about professional practice, the council's own "
         "practice, or implications for government policy. An extra ground for notifying Ofsted."
     ),
+    "care_leaver": (
+        "The young person who died was a care leaver aged 18 to 24 (up to and including 24). Since "
+        "Working Together 2023 (15 December 2023) the Secretary of State and Ofsted are told; no "
+        "rapid review follows, because the child safeguarding criteria are for children."
+    ),
+    "age_at_death": "The care leaver's age when they died, 18 to 24; asked only for a care leaver.",
     "notified_on": (
         "The day the notification was actually sent. The rapid review's 15 working days run "
         "from it; until it is sent they run from the notification's due date."
@@ -137,7 +148,7 @@ LCSPR_CONSIDERATIONS: list[tuple[str, str]] = [
 
 _REQUIRED = ("aware_on", "abuse_or_neglect", "harm")
 _ENUMS = ("abuse_or_neglect", "harm", "interagency_concerns", "location", "regime")
-_BOOLS = ("custody_death", "looked_after", "media_interest", "practice_concerns")
+_BOOLS = ("custody_death", "looked_after", "media_interest", "practice_concerns", "care_leaver")
 _DATES = ("aware_on", "notified_on")
 _DEFAULTS: dict[str, Any] = {
     "interagency_concerns": "unclear",
@@ -146,6 +157,8 @@ _DEFAULTS: dict[str, Any] = {
     "looked_after": False,
     "media_interest": False,
     "practice_concerns": False,
+    "care_leaver": False,
+    "age_at_death": None,
     "regime": None,
     "notified_on": None,
 }
@@ -158,6 +171,7 @@ _WT18_CH4 = "Working Together 2018 ch.4"
 _SI = "SI 2018/789 / Working Together 2018 ch.4"
 _REG11 = "SI 2018/789 reg.11 / Working Together 2018 ch.4"
 _CUTOVER_RULE = "Children Act 2004 s.16C / SI 2018/789 (from 29 June 2018)"
+_WT23_CARE = "Working Together 2023 ch.5 (from 15 December 2023)"
 _TEXT15 = {
     "a": "abuse or neglect known or suspected",
     "died": "the child died (including by suicide), with abuse or neglect",
@@ -230,7 +244,30 @@ def _validate(facts: Any) -> dict[str, Any]:
         raise ValueError("custody_death: only possible when harm is 'died'")
     if f["notified_on"] is not None and f["notified_on"] < f["aware_on"]:
         raise ValueError("notified_on: earlier than aware_on")
+    _validate_care_leaver(f)
     return f
+
+
+def _validate_care_leaver(f: dict[str, Any]) -> None:
+    age = f["age_at_death"]
+    if not f["care_leaver"]:
+        if age is not None:
+            raise ValueError("age_at_death: only asked when care_leaver is true")
+        return
+    if f["harm"] != "died":
+        raise ValueError("care_leaver: only possible when harm is 'died' (the care leaver's death "
+                         "is what is notified)")
+    if age is None:
+        raise ValueError("age_at_death: required when care_leaver is true (18 to 24)")
+    if isinstance(age, bool) or not isinstance(age, int) or age not in CARE_LEAVER_AGES:
+        raise ValueError(f"age_at_death: a care leaver's death is notified only at age 18 to 24 "
+                         f"(up to and including 24), got {age!r}")
+    if f["looked_after"]:
+        raise ValueError("care_leaver: a care leaver of 18 or over is no longer looked after; "
+                         "answer looked_after false")
+    if f["custody_death"]:
+        raise ValueError("care_leaver: custody_death is the rule for a child's death; a care "
+                         "leaver of 18 or over is not a child")
 
 
 def _line(rule: str, criterion: str, met: bool, note: str = "") -> str:
@@ -293,6 +330,26 @@ def _wt2018(f: dict[str, Any], a: bool, s: bool) -> tuple[str, list[str], list[s
     return route, notify, reasons
 
 
+def _care_leaver(f: dict[str, Any]) -> tuple[str, list[str], list[str]]:
+    """A care leaver aged 18 to 24 died. They are not a child, so the child safeguarding criteria
+    (SCR, notification to the National Panel, rapid review) do not apply; from Working Together
+    2023 the Secretary of State and Ofsted are told. Before it took effect no guidance required a
+    notification, so the engine calls for none and says so: the panel may still tell them."""
+    aware: date = f["aware_on"]
+    duty = aware >= CARE_LEAVER_FROM
+    when = (f"aged {f['age_at_death']}; aware on {aware.isoformat()}" if duty else
+            f"aware on {aware.isoformat()}, before Working Together 2023 took effect on "
+            f"15 December 2023, when no guidance required it; the panel may still tell them")
+    reasons = [
+        _line(_WT23_CARE, "care leaver aged 18 to 24 died: notify the Secretary of State and "
+                          "Ofsted (no rapid review follows)", duty, when),
+        _line(_WT18, "serious child safeguarding case", False,
+              "a care leaver of 18 or over is not a child: no notification to the National "
+              "Panel, no rapid review and no SCR"),
+    ]
+    return "no_review", (["ofsted", "secretary_of_state"] if duty else []), reasons
+
+
 def assess(facts: dict[str, Any]) -> dict[str, Any]:
     """Apply the §4 criteria to one referral's facts; raises ValueError naming a bad key."""
     f = _validate(facts)
@@ -301,8 +358,11 @@ def assess(facts: dict[str, Any]) -> dict[str, Any]:
     regime = f["regime"] or chosen
     a = f["abuse_or_neglect"] in ("known", "suspected")
     s = f["harm"] in ("died", "serious_harm")
-    rule = _wt2018 if regime == "WT2018" else _wt2015
-    route, bodies, reasons = rule(f, a, s)
+    if f["care_leaver"]:
+        route, bodies, reasons = _care_leaver(f)
+    else:
+        rule = _wt2018 if regime == "WT2018" else _wt2015
+        route, bodies, reasons = rule(f, a, s)
     note = f"{regime} applies"
     if f["regime"] is not None and regime != chosen:
         note = f"regime set to {regime} (the date alone would give {chosen})"
@@ -356,3 +416,58 @@ def sign_refusal(signer_id: int | None, conflicted: Iterable[int]) -> str | None
     if signer_id is not None and signer_id in set(conflicted):
         return "You declared a conflict on this decision: another chair must sign it."
     return None
+
+
+# The bodies a route itself calls for (docs/domain.md §4.2, §4.3). A signed decision that departs
+# from that route is the panel deciding those notifications are not due; the others (a
+# looked-after child's death) follow from facts the decision does not change.
+ROUTE_BODIES = {"rapid_review": ("national_panel", "safeguarding_partners"), "scr": ("ofsted",)}
+
+
+@dataclass(frozen=True)
+class NotificationClock:
+    """One body's notification (docs/domain.md §4.5): `running` while it is owed and not sent
+    (`days_left` and `rag` only then), `notified` once recorded (`late_by` working days after
+    `due`, 0 when on time), `none_due` when the panel's signed decision took it off."""
+
+    body: str
+    due: date
+    state: str  # running, notified, none_due
+    sent_on: date | None = None
+    days_left: int | None = None
+    rag: str = "none"
+    late_by: int | None = None
+
+
+def notification_clocks(result: Mapping[str, Any] | None, sent: Mapping[str, tuple[date, date]],
+                        decided_routes: str | Iterable[str] | None, today: date) -> list[NotificationClock]:
+    """Every notification clock of one referral, in the engine's body order.
+
+    `result` is `assess` on the facts as they stand (the referral's own before screening);
+    `sent` maps a body to (sent on, due on) as recorded; `decided_routes` are the routes of the
+    outcome of the current signed decision (None while none is signed). A body gets a clock
+    only when the criteria call for it; a body recorded as notified keeps its record even if
+    later answers no longer call for it."""
+    out: list[NotificationClock] = []
+    called = {n["to"]: date.fromisoformat(n["due"]) for n in (result or {}).get("notify", [])}
+    route = (result or {}).get("route")
+    decided_none: set[str] = set()
+    if decided_routes is not None and route in ROUTE_BODIES and departs_from_criteria(route, decided_routes):
+        decided_none = set(ROUTE_BODIES[route])
+    for body in BODIES:
+        if body in sent:
+            sent_on, due = sent[body]
+            out.append(NotificationClock(body, due, "notified", sent_on=sent_on, rag="done",
+                                         late_by=max(0, working_days_between(due, sent_on))))
+        elif body in called and body in decided_none:
+            out.append(NotificationClock(body, called[body], "none_due"))
+        elif body in called:
+            left = working_days_between(today, called[body])
+            out.append(NotificationClock(body, called[body], "running", days_left=left, rag=rag(left)))
+    return out
+
+
+def running_clock(clocks: Iterable[NotificationClock]) -> NotificationClock | None:
+    """The clock that runs out first, or None when no notification is still owed."""
+    running = [c for c in clocks if c.state == "running"]
+    return min(running, key=lambda c: (c.due, BODIES.index(c.body))) if running else None

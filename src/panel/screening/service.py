@@ -6,6 +6,7 @@ referral's facts and saves what the panel changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,15 +15,14 @@ from sqlmodel import Session, select
 
 from panel.core import audit
 from panel.core.access import Actor
-from panel.core.clock import rag, working_days_between
 from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import StaleEdit, ValidationFailed
 from panel.core.validation import not_after_today
-from panel.models import Notification, Referral, Review, ReviewMilestone, ReviewType
+from panel.models import Decision, Notification, Referral, Review, ReviewMilestone, ReviewType
 from panel.referrals.service import load_referral
 from panel.screening import rules as screening
 from panel.screening.rules import BODY_NAMES as BODIES  # labels, for the pages
-from panel.screening.rules import DIRECTOR_DECISIONS
+from panel.screening.rules import DIRECTOR_DECISIONS, NotificationClock, notification_clocks
 
 FACT_FIELDS = ("abuse_or_neglect", "harm", "interagency_concerns", "custody_death", "looked_after",
                "location", "media_interest", "practice_concerns")
@@ -77,6 +77,27 @@ def assess_facts(facts: dict) -> tuple[dict | None, dict[str, str]]:
         return None, {key: msg}
 
 
+def clocks_of(s: Session, referrals: Sequence[Referral], today: date) -> dict[int, list[NotificationClock]]:
+    """Each referral's notification clocks (docs/domain.md §4.5), from its facts as they stand,
+    its recorded notifications and its current signed decision: what the queue, the referral
+    page, the reminders and the meeting agenda all show. Facts the criteria reject give no
+    clock (the screening page names the problem)."""
+    ids = [r.id for r in referrals]
+    if not ids:
+        return {}
+    sent: dict[int, dict[str, tuple[date, date]]] = {}
+    for n in s.exec(select(Notification).where(Notification.referral_id.in_(ids))):
+        sent.setdefault(n.referral_id, {})[n.body] = (n.sent_on, n.due_on)
+    decided = dict(s.exec(select(Decision.referral_id, ReviewType.routes)
+                          .join(ReviewType, ReviewType.id == Decision.review_type_id)
+                          .where(Decision.referral_id.in_(ids), Decision.status == "signed")).all())
+    out = {}
+    for r in referrals:
+        result, _ = assess_facts(facts_of(r))
+        out[r.id] = notification_clocks(result, sent.get(r.id, {}), decided.get(r.id), today)
+    return out
+
+
 def screen(actor: Actor, reference: str, today: date, overrides: dict | None = None) -> Screening:
     """The criteria applied to the referral's facts, with any unsaved answers in `overrides`."""
     with read_session() as s:
@@ -84,17 +105,17 @@ def screen(actor: Actor, reference: str, today: date, overrides: dict | None = N
         actor.require("referral.read", r.partnership_id)
         notified_on = first_notified_on(s, r.id)
         sent = {n.body: n for n in s.exec(select(Notification).where(Notification.referral_id == r.id))}
+        decided = s.exec(select(ReviewType.routes).join(Decision, Decision.review_type_id == ReviewType.id)
+                         .where(Decision.referral_id == r.id, Decision.status == "signed")).first()
     facts = facts_of(r, notified_on, **(overrides or {}))
     result, error = assess_facts(facts)
     rows = []
     if result:
-        for item in result["notify"]:
-            due = date.fromisoformat(item["due"])
-            n = sent.get(item["to"])
-            left = None if n else working_days_between(today, due)
-            rows.append(NotificationRow(item["to"], due, n.sent_on if n else None,
-                                        n.sent_reference if n else None, left,
-                                        "done" if n else rag(left)))
+        # The same rule as every other clock, applied to the answers on screen.
+        for c in notification_clocks(result, {b: (n.sent_on, n.due_on) for b, n in sent.items()}, decided, today):
+            n = sent.get(c.body)
+            rows.append(NotificationRow(c.body, c.due, c.sent_on, n.sent_reference if n else None,
+                                        c.days_left, c.rag))
     return Screening(referral=r, facts=facts, result=result, error=error, notifications=rows,
                      notified_on=notified_on,
                      can_edit=actor.can("screening.edit", r.partnership_id) and r.status in ("accepted", "decided"))

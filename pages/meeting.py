@@ -4,7 +4,6 @@ attendance, quorum, conflicts, decisions, actions and the minutes. Members and m
 import streamlit as st
 
 from panel.agencies import service as agency_service
-from panel.core.errors import PanelError
 from panel.meetings import attendance as meeting_attendance
 from panel.meetings import items as meeting_items
 from panel.meetings import mail as meeting_mail
@@ -25,7 +24,7 @@ from panel.ui.common import (
     query_id,
     today,
 )
-from panel.ui.forms import load_or_stop, note_done, refusals, submit
+from panel.ui.forms import load_or_stop, note_done, or_none, refusals, submit
 
 me = actor()
 header("Meetings", ":material/groups:",
@@ -192,10 +191,8 @@ with mode:
             st.warning(esc(refusal["quorum"]), icon=":material/how_to_reg:")
         if run and not refusal:
             st.markdown("#### The panel's decision")
-            try:
-                sc = screening.screen(me, it.reference, today(), {})
-            except PanelError:  # the facts cannot be assessed: no outcome is offered
-                sc = None
+            # When the facts cannot be assessed no outcome is offered.
+            sc = or_none(lambda: screening.screen(me, it.reference, today(), {}))
             result = sc.result if sc else None
             types = review_types.list_types(me, m.partnership_id)
             options = [t for t in types if result and t.regime == result["regime"]]

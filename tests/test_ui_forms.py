@@ -3,6 +3,7 @@ one error box, and a record the service does not find stops the page with its pl
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 
@@ -134,3 +135,17 @@ def test_with_labels_the_box_says_where_each_problem_is() -> None:
     box = at.error[0].value.replace("\\", "")
     assert "There is a problem with 2 answer(s)" in box
     assert "- Your name: Enter a name." in box and "- Your age: Enter an age." in box
+
+
+def test_or_none_is_the_answer_or_none_when_the_service_refuses() -> None:
+    from panel.core.errors import NotFound, ValidationFailed
+    from panel.ui.forms import or_none
+
+    def refuse(e: Exception):
+        raise e
+
+    assert or_none(lambda: "answer") == "answer"
+    assert or_none(lambda: refuse(NotFound("No such referral."))) is None
+    assert or_none(lambda: refuse(ValidationFailed({"x": "Wrong."}))) is None
+    with pytest.raises(KeyError):  # a fault is not a refusal: it goes on to the page's error handler
+        or_none(lambda: refuse(KeyError("a fault")))

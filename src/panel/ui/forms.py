@@ -83,6 +83,16 @@ def note_done(key: str, message: str) -> None:
     st.session_state[_DONE.format(key)] = message
 
 
+def or_none(call: Callable[[], T]) -> T | None:
+    """The service's answer, or None when it refuses: for what a page offers only when the service
+    can give it (the meeting's outcomes, when the referral's facts can be assessed). The refusal
+    is not about anything the user did, so nothing is shown for it."""
+    try:
+        return call()
+    except PanelError:
+        return None
+
+
 def load_or_stop(call: Callable[[], T]) -> T:
     """The record a page is about, loaded by its service; when the service says it is not there
     (or not this user's to see: the same answer), the service's plain message and nothing else."""

@@ -3,6 +3,9 @@
 - rules modules (every `rules.py`, and the other pure modules) are plain Python: neither they nor
   anything they import brings in Streamlit, SQLModel/SQLAlchemy, the database module or a service;
 - pages/ and app.py are thin: no SQLModel/SQLAlchemy and no `transaction(`;
+- a service's refusal reaches the user one way: pages, app.py and panel.ui catch no `PanelError`
+  (nor `ValidationFailed`, `NotFound`, `PermissionDenied`, `StaleEdit`) themselves; panel.ui.forms
+  does, and shows it (field messages beneath their fields, the rest in one box);
 - no module reaches into another module's private (`_x`) names;
 - no test module imports from another test module: shared builders live in tests/factories.py
   and fixtures in tests/conftest.py.
@@ -225,3 +228,35 @@ def test_no_test_module_imports_from_another_test_module():
             if name.startswith("tests.") and leaf.startswith("test_"):
                 offenders.append(f"{path.relative_to(ROOT)} imports {name}")
     assert offenders == [], "move shared helpers to tests/factories.py or fixtures to tests/conftest.py"
+
+
+REFUSALS = frozenset({"PanelError", "ValidationFailed", "NotFound", "PermissionDenied", "StaleEdit"})
+FORMS = SRC / "ui" / "forms.py"
+
+
+def refusals_caught(path: Path, root: Path = ROOT) -> list[str]:
+    """Each `except` in `path` that names a service refusal: alone or in a tuple, bare or as an
+    attribute (errors.NotFound)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ExceptHandler) and node.type is not None:
+            for t in node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]:
+                name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else None
+                if name in REFUSALS:
+                    found.append(f"{path.relative_to(root)}:{node.lineno}: except {name}")
+    return found
+
+
+def test_the_refusal_check_sees_each_form(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text("try:\n    a()\nexcept NotFound:\n    pass\n"
+                    "try:\n    b()\nexcept (KeyError, errors.StaleEdit) as e:\n    pass\n"
+                    "try:\n    c()\nexcept AlreadySaved:\n    pass\nexcept Exception:\n    pass\n")
+    assert refusals_caught(page, tmp_path) == ["page.py:3: except NotFound", "page.py:7: except StaleEdit"]
+
+
+def test_pages_leave_service_refusals_to_ui_forms():
+    files = [*_thin_files(), *sorted(p for p in (SRC / "ui").glob("*.py") if p != FORMS)]
+    offenders = [found for path in files for found in refusals_caught(path)]
+    assert offenders == [], "run the service call through panel.ui.forms (submit, load_or_stop, or_none)"
+    assert refusals_caught(FORMS)  # the one place that catches them

@@ -32,6 +32,8 @@ FACT_KEYS = {
     "media_interest",
     "practice_concerns",
     "notified_on",
+    "care_leaver",
+    "age_at_death",
 }
 
 

@@ -415,6 +415,17 @@ def _spare_agency() -> None:
     agency_service.add_agency(SYSTEM, "Spare agency", "other")
 
 
+def _spare_type(pid: int) -> int:
+    """A review type no decision or review uses (so deleting it is allowed to its administrator)."""
+    with read_session() as s:
+        found = s.exec(select(ReviewType).where(ReviewType.partnership_id == pid,
+                                                ReviewType.name == "Spare outcome")).first()
+    if found is not None:
+        return found.id
+    return review_types.add_type(SYSTEM, pid, name="Spare outcome", regime="WT2018", statutory=False,
+                                 routes=["no_review"], creates_review=False, description="", milestones=[])
+
+
 def _type_version(type_id: int) -> int:
     with read_session() as s:
         return s.get(ReviewType, type_id).version
@@ -562,6 +573,11 @@ CALLS: dict[str, Spec] = {
         refusal=(PermissionDenied, NotFound, ValidationFailed), refusal_keys=READER_REFUSAL),
     "reviews.types_service.list_types": Spec(("referral.read", "review_type.manage"), lambda x, w: review_types.list_types(
         ACTOR, x.pid), kind="scope"),
+    "reviews.types_service.add_type": Spec("review_type.manage", lambda x, w: review_types.add_type(
+        ACTOR, x.pid, name="Thematic review", regime="WT2018", statutory=False, routes=["consider_local_review"],
+        creates_review=False, description="", milestones=[]), write=True),
+    "reviews.types_service.delete_type": Spec("review_type.manage", lambda x, w: review_types.delete_type(
+        ACTOR, _spare_type(x.pid)), write=True, setup=lambda x: _spare_type(x.pid)),
     "reviews.types_service.update_type": Spec("review_type.manage", lambda x, w: review_types.update_type(
         ACTOR, x.review_type_id, name="Rapid review (edited)", description="", milestones=_milestones(x.review_type_id),
         active=True, expected_version=_type_version(x.review_type_id)), write=True),

@@ -6,11 +6,13 @@ It only routes. Pages call services; services check permissions on every call.
 import streamlit as st
 
 from panel.accounts import service as accounts
+from panel.accounts import setup
 from panel.ui import a11y, auth
 from panel.ui.account import change_password_form
 from panel.ui.common import NEXT_PAGE, esc, remember_requested_page
 from panel.ui.errors import run_page
 from panel.ui.pages import PAGES, visible_pages
+from panel.ui.setup import first_admin_form
 from panel.ui.startup import require_valid_settings
 
 st.set_page_config(page_title="Panel", page_icon=":material/balance:", layout="wide")
@@ -30,6 +32,9 @@ if actor is None:
               for spec in PAGES if spec.public]
 
     def sign_in_page() -> None:
+        if setup.needs_setup():  # no account at all: the first administrator is made here
+            first_admin_form()
+            return
         auth.login_form()
         for pg in public:
             st.page_link(pg, label=pg.title, icon=pg.icon)  # not user text: PAGES titles
@@ -70,7 +75,8 @@ if actor.must_change_password:
     wanted.run()
     st.stop()
 
-allowed = visible_pages(actor)
+allowed = visible_pages(actor, setting_up=not actor.roles and not actor.is_regional
+                        and setup.may_create_first_partnership(actor))
 pages = {spec.key: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key)
          for spec in allowed}
 

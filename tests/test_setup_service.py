@@ -117,7 +117,8 @@ def test_checklist_says_what_is_missing(db):
     assert not steps["partnerships"].done and "local authority area of NS" in steps["partnerships"].missing
     assert not steps["agencies"].done and steps["review_types"].done
     assert "a panel chair in NS" in steps["users"].missing and "a referrer in NS" in steps["users"].missing
-    assert steps["mail"].missing == "Mail is not configured in this installation."
+    assert steps["mail"].missing == "Send a test message to check the mail settings."
+    assert {s.key: s for s in setup.checklist(ada, mail_checked=None)}["mail"].done is False
     for name, kind in (("Northshire Council", "local_authority"), ("Northshire Police", "police"),
                        ("Northshire ICB", "health")):
         agency_service.add_agency(ada, name, kind, statutory=True)

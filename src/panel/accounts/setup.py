@@ -103,9 +103,19 @@ class Step:
     page: str | None = None  # where it is done later (a page key of panel.ui.pages)
 
 
+def mail_available() -> bool:
+    """Whether this installation can send a test message (panel.core.mail.send_test_message)."""
+    try:
+        from panel.core import mail
+    except ImportError:
+        return False
+    return callable(getattr(mail, "send_test_message", None))
+
+
 def checklist(actor: Actor, mail_checked: bool | None = None) -> list[Step]:
     """What each of the actor's partnerships still needs. `mail_checked`: whether a test message
-    has gone out (None: mail cannot be checked from here)."""
+    has gone out; by default, whether the audit trail holds an accepted one (None when this
+    installation cannot send one)."""
     pids = actor.partnerships_with("user.manage")
     if not pids and not actor.is_system:
         raise PermissionDenied("Only an administrator sees the set-up checklist.")
@@ -117,6 +127,9 @@ def checklist(actor: Actor, mail_checked: bool | None = None) -> list[Step]:
             .group_by(ReviewType.partnership_id)).all())
         roles = {(p, r) for p, r in s.exec(select(Membership.partnership_id, Membership.role).where(
             Membership.partnership_id.in_(pids or [-1])))}
+        if mail_checked is None and mail_available():
+            mail_checked = s.exec(select(AuditEvent.id).where(AuditEvent.action == "mail_test").limit(1)).first() \
+                is not None
         imported = s.exec(select(AuditEvent.id).where(AuditEvent.action == "import", AuditEvent.entity == "tracker")
                           .limit(1)).first() is not None
     no_area = [p.code for p in parts if not (p.local_authority_area or "").strip()]

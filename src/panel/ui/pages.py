@@ -62,6 +62,8 @@ PAGES: list[PageSpec] = [
              ("review_type.manage",)),
     PageSpec("review-types", "pages/review_types.py", "Review types", ":material/tune:", "Administration",
              ("review_type.manage",)),
+    PageSpec("setup", "pages/setup.py", "Set-up checklist", ":material/rocket_launch:", "Administration",
+             ("user.manage",)),
     PageSpec("agencies", "pages/agencies.py", "Agencies", ":material/domain:", "Administration",
              ("agency.manage",)),
     PageSpec("users", "pages/users.py", "Users", ":material/manage_accounts:", "Administration",
@@ -77,7 +79,11 @@ PAGES: list[PageSpec] = [
 ]
 
 
-def visible_pages(actor: Actor) -> list[PageSpec]:
+def visible_pages(actor: Actor, setting_up: bool = False) -> list[PageSpec]:
+    """`setting_up`: the first administrator before any partnership exists (no role yet), who
+    sees the set-up page alone."""
+    if setting_up:
+        return [p for p in PAGES if p.key == "setup"] + [p for p in PAGES if p.public]
     pages = [p for p in PAGES if any(actor.can(perm) for perm in p.permissions)
              or (p.regional and actor.is_regional)]
     if not pages:

@@ -57,8 +57,8 @@ if left:
 else:
     st.success("Everything is set up.", icon=":material/check_circle:")
 for s in steps:
-    mark = ":material/check_circle:" if s.done else ":material/radio_button_unchecked:"
-    st.markdown(f"{mark} **{esc(s.title)}**" + ("" if s.done else f": {esc(s.missing)}"))
+    st.markdown((":material/check_circle:" if s.done else ":material/radio_button_unchecked:")
+                + f" **{esc(s.title)}**" + ("" if s.done else f": {esc(s.missing)}"))
 
 st.divider()
 st.subheader("Partnerships", anchor=False)

@@ -1,5 +1,6 @@
 """Referral queue: open referrals of the user's partnerships, ordered by the statutory clock."""
 
+import pandas as pd
 import streamlit as st
 
 from panel.accounts import service as accounts
@@ -83,7 +84,8 @@ event = st.dataframe(
         "notification_due": st.column_config.DateColumn("Notify by", format="ddd D MMM YYYY"),
         "working_days_left": st.column_config.NumberColumn(
             "Working days left", help="Negative when overdue"),
-        "rag": st.column_config.TextColumn("Clock", help="Overdue, due within 2 working days, on track, or notified"),
+        "rag": st.column_config.TextColumn("Clock", help="Overdue, due within 2 working days, on track, notified, "
+                                            "or - when the criteria call for no notification"),
         "notified_on": st.column_config.DateColumn("Notified on", format="D MMM YYYY"),
         "harm": "Harm",
         "abuse_or_neglect": "Abuse or neglect",
@@ -97,10 +99,14 @@ if rows:
 
 # The same choice without a pointer: the grid is a canvas, so keyboard and screen-reader
 # users open referrals here, listed in the same clock order.
-labels = {row.reference: f"{row.reference} · " + (
-    f"notified {row.notified_on:%a %d %b}" if row.notified_on else
-    f"notify by {row.notification_due:%a %d %b} ({row.working_days_left} working days)") + f" · {row.status}"
-    for row in df.itertuples()}
+def clock_label(row) -> str:
+    """A clock only while it runs (docs/domain.md §4.5)."""
+    if pd.notna(row.notification_due):
+        return f"notify by {row.notification_due:%a %d %b} ({int(row.working_days_left)} working days)"
+    return f"notified {row.notified_on:%a %d %b}" if pd.notna(row.notified_on) else "no notification due"
+
+
+labels = {row.reference: f"{row.reference} · {clock_label(row)} · {row.status}" for row in df.itertuples()}
 c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
 chosen = c1.selectbox("Open a referral", list(labels), index=None, format_func=labels.get,
                       placeholder="Choose a referral from this view", key="queue_open")

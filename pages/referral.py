@@ -15,8 +15,8 @@ from panel.referrals.rules import (
     SEX,
     STATUSES,
     age_band,
-    notification_clock,
 )
+from panel.screening.rules import BODY_NAMES, running_clock
 from panel.ui.common import (
     RAG_LABELS,
     actor,
@@ -56,12 +56,31 @@ versions = st.session_state.setdefault("referral_versions", {})
 versions.setdefault(r.reference, r.version)  # the version this user opened
 
 st.subheader(f"{esc(r.reference)} · {esc(d.partnership_name)}", anchor=False)
-clock = notification_clock(r.aware_on, today())
+# The notification clock shows only while it runs (docs/domain.md §4.5); a referrer sees the status.
+clock = running_clock(d.clocks)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Status", STATUSES[r.status])
-c2.metric("Notify by", clock.due.strftime("%a %d %b %Y"))
-c3.metric("Working days left", int(clock.days_left))
-c4.metric("Clock", RAG_LABELS[clock.rag])
+if clock:
+    c2.metric("Notify by", clock.due.strftime("%a %d %b %Y"), help=f"{BODY_NAMES[clock.body]}, and any other body due")
+    c3.metric("Working days left", int(clock.days_left))
+    c4.metric("Clock", RAG_LABELS[clock.rag])
+for c in d.clocks:
+    if c.state == "notified":
+        when = "on time" if not c.late_by else f"{c.late_by} working day{'s' if c.late_by != 1 else ''} late"
+        st.success(f"Notified on {c.sent_on:%a %d %b %Y}: {BODY_NAMES[c.body]}, {when} (due {c.due:%d %b %Y}).",
+                   icon=":material/send:")
+    elif c.state == "none_due":
+        st.info(f"{BODY_NAMES[c.body]}: no notification due, by the panel's signed decision.", icon=":material/gavel:")
+if d.full_view and not d.clocks:
+    st.caption("No notification clock: the criteria, as they stand, call for no statutory notification.")
+if d.outcome:
+    st.markdown(f"**Decision:** {esc(d.outcome)}, signed (decided {d.decided_on:%d %b %Y}).")
+for review_ref, review_status in d.reviews:
+    st.page_link("pages/review.py", label=esc(f"Review {review_ref} ({review_status})"),
+                 query_params={"ref": review_ref}, icon=":material/assignment:")
+if d.full_view:
+    st.page_link("pages/screening.py", label="Screening and decision", query_params={"ref": r.reference},
+                 icon=":material/fact_check:")
 if r.status_note:
     st.info(f"Panel note: {esc(child_text(r.status_note))}")
 

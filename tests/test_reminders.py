@@ -44,6 +44,8 @@ from panel.reminders.digests import (
     render,
     subject,
 )
+from panel.screening.rules import assess
+from panel.screening.service import facts_of
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 from tests.loopback import SMTPServer, refusing_port
 
@@ -313,11 +315,12 @@ def test_manager_digest_holds_every_due_milestone_request_and_unsent_notificatio
                 .join(Review, Review.id == ReviewMilestone.review_id)
                 .where(Review.partnership_id == nb_id, Review.status == "open",
                        ReviewMilestone.actual_on.is_(None), ReviewMilestone.planned_on <= by_monday))}
-        notified = set(s.exec(select(Notification.referral_id)))
+        sent = {(n.referral_id, n.body) for n in s.exec(select(Notification))}
+        # A clock runs for each body the referral's facts call for and no notification records.
         referrals = [(r.reference, r.aware_on) for r in s.exec(
             select(Referral).where(Referral.partnership_id == nb_id,
-                                   Referral.status.in_(OPEN_STATUSES)))
-            if r.id not in notified]
+                                   Referral.status.in_((*OPEN_STATUSES, "decided"))))
+            if any((r.id, n["to"]) not in sent for n in assess(facts_of(r))["notify"])]
     notifications = {(ref, "Serious incident notification", add_working_days(aware, 5))
                      for ref, aware in referrals if add_working_days(aware, 5) <= by_monday}
     request = (scenario["nb_open"], "Chronology from Police", AS_OF - timedelta(days=7))

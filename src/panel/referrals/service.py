@@ -19,11 +19,14 @@ from panel.core.errors import AlreadySaved, PermissionDenied, StaleEdit, Validat
 from panel.models import (
     Agency,
     AuditEvent,
+    Decision,
     Notification,
     Partnership,
     Referral,
     ReferralAgency,
     ReferralLink,
+    Review,
+    ReviewType,
 )
 from panel.referrals.rules import (
     LINK_KINDS,
@@ -33,11 +36,11 @@ from panel.referrals.rules import (
     TRIAGE_FROM,
     age_band,
     format_reference,
-    notification_clock,
     parse_reference,
     possible_duplicate,
     validate_referral,
 )
+from panel.screening.rules import running_clock
 
 NOT_FOUND = "No referral with that reference is open to you."
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -77,6 +80,10 @@ class ReferralDetail:
     can_triage: bool
     can_screen: bool
     full_view: bool  # False for a referrer looking at their own referral
+    clocks: list = field(default_factory=list)  # screening.rules.NotificationClock, per body
+    outcome: str | None = None  # the signed decision's outcome
+    decided_on: date | None = None
+    reviews: list[tuple[str, str]] = field(default_factory=list)  # (reference, status) it created
 
 
 @dataclass
@@ -90,11 +97,12 @@ def queue(actor: Actor, f: QueueFilter, today: date) -> tuple[pd.DataFrame, int]
     """One page of the queue, ordered by the statutory clock, and the total count.
 
     The notification due date rises with aware-on, so SQL orders by aware_on and pages
-    without computing the clock for rows that are not shown.
+    without computing the clock for rows that are not shown; within the page, referrals whose
+    clock runs (docs/domain.md §4.5) come first.
     """
     pids = actor.partnerships_with("referral.read", f.partnership_ids)
     if not pids:
-        return _queue_frame([], today), 0
+        return _queue_frame([], {}, today), 0
     conds = [Referral.partnership_id.in_(pids)]
     if f.statuses:
         conds.append(Referral.status.in_(f.statuses))
@@ -124,7 +132,23 @@ def queue(actor: Actor, f: QueueFilter, today: date) -> tuple[pd.DataFrame, int]
             .limit(f.limit)
         )
         rows = s.exec(stmt).all()
-    return _queue_frame(rows, today), int(total)
+        clocks = _clocks(s, [r for r, *_ in rows], today)
+    # Whether a clock runs is the criteria's answer, not a column: within the page, referrals
+    # whose clock runs come first, by it; the rest keep the SQL order.
+    order = {row[0].id: n for n, row in enumerate(rows)}
+    def place(row) -> tuple:
+        clock = running_clock(clocks[row[0].id])
+        return (0, clock.due, order[row[0].id]) if clock else (1, order[row[0].id])
+
+    rows = sorted(rows, key=place)
+    return _queue_frame(rows, clocks, today), int(total)
+
+
+def _clocks(s: Session, rows: list[Referral], today: date) -> dict:
+    # Screening's service loads referrals through this module: imported here, not at the top.
+    from panel.screening.service import clocks_of
+
+    return clocks_of(s, rows, today)
 
 
 QUEUE_COLUMNS = [
@@ -133,19 +157,21 @@ QUEUE_COLUMNS = [
 ]
 
 
-def _queue_frame(rows, today: date) -> pd.DataFrame:
+def _queue_frame(rows, clocks: dict, today: date) -> pd.DataFrame:
     records = []
     for r, code, agency, notified_on in rows:
-        clock = notification_clock(r.aware_on, today)
+        mine = clocks.get(r.id, [])
+        clock = running_clock(mine)
         records.append({
             "reference": r.reference,
             "partnership": code,
             "status": STATUSES.get(r.status, r.status),
             "received_on": r.received_on,
             "aware_on": r.aware_on,
-            "notification_due": clock.due,
-            "working_days_left": None if notified_on else clock.days_left,
-            "rag": "done" if notified_on else clock.rag,
+            # Only a clock that runs has a due date and days left (docs/domain.md §4.5).
+            "notification_due": clock.due if clock else None,
+            "working_days_left": clock.days_left if clock else None,
+            "rag": clock.rag if clock else ("done" if any(c.state == "notified" for c in mine) else "none"),
             "notified_on": notified_on,
             "harm": r.harm,
             "abuse_or_neglect": r.abuse_or_neglect,
@@ -220,6 +246,12 @@ def get_referral(actor: Actor, reference: str, today: date, record_view: bool = 
         linked = {link_row["reference"] for link_row in links}
         dupes = [d for d in dupes if d["reference"] not in linked]
         hist = audit.history(s, "referral", r.id) if full else []
+        clocks = _clocks(s, [r], today)[r.id] if full else []
+        signed = s.exec(select(Decision.decided_on, ReviewType.name)
+                        .join(ReviewType, ReviewType.id == Decision.review_type_id)
+                        .where(Decision.referral_id == r.id, Decision.status == "signed")).first() if full else None
+        made = s.exec(select(Review.reference, Review.status).where(Review.referral_id == r.id)
+                      .order_by(Review.id)).all() if full else []
     if record_view:
         with transaction() as s:
             audit.record(s, actor, "view", "referral", r.id, r.partnership_id)
@@ -229,7 +261,8 @@ def get_referral(actor: Actor, reference: str, today: date, record_view: bool = 
         duplicates=dupes, history=hist,
         can_triage=actor.can("referral.triage", r.partnership_id) and r.status in TRIAGE_FROM,
         can_screen=actor.can("screening.edit", r.partnership_id) and r.status == "accepted",
-        full_view=full,
+        full_view=full, clocks=clocks, outcome=signed[1] if signed else None,
+        decided_on=signed[0] if signed else None, reviews=[tuple(x) for x in made],
     )
 
 

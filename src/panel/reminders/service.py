@@ -6,8 +6,8 @@ Who gets what (the digest text is built by `panel.reminders.digests`):
   and every active business manager of the review's partnership;
 - a chronology or agency report asked for an open review, not received: the agency's contact
   (`contact_email`) and the managers;
-- a referral still open (new, awaiting information, accepted) with no notification recorded as
-  sent, whose 5-working-day notification clock has run out or runs out soon: the managers.
+- a referral not closed whose notification clock (docs/domain.md §4.5: the criteria call for a
+  notification not yet recorded nor decided away) has run out or runs out soon: the managers.
 
 Managers get only the items of partnerships where they hold the manager role. A digest is
 marked as sent (a ReminderLog row and an audit row, in one transaction) only after the mail
@@ -35,7 +35,6 @@ from panel.models import (
     Agency,
     AgencyRequest,
     Membership,
-    Notification,
     Partnership,
     Referral,
     ReminderLog,
@@ -43,8 +42,10 @@ from panel.models import (
     ReviewMilestone,
     User,
 )
-from panel.referrals.rules import OPEN_STATUSES, notification_clock
+from panel.referrals.rules import OPEN_STATUSES
 from panel.reminders.digests import DUE_SOON_WORKING_DAYS, Digest, ReminderItem, build_digests
+from panel.screening.rules import running_clock
+from panel.screening.service import clocks_of
 
 REQUEST_KINDS = {
     "chronology": "Chronology",
@@ -52,6 +53,7 @@ REQUEST_KINDS = {
     "agency_summary": "Agency summary",
 }
 NOTIFICATION_WHAT = "Serious incident notification"
+CLOCK_STATUSES = (*OPEN_STATUSES, "decided")  # a closed referral is not for the panel
 
 
 class MailServerUnavailable(mail.MailFailed):
@@ -128,15 +130,15 @@ def assignments(s: Session, as_of: date) -> list[tuple[str, ReminderItem]]:
         what = f"{REQUEST_KINDS.get(kind, kind.replace('_', ' ').capitalize())} from {agency}"
         give(pid, ReminderItem(due_on, reference, what, codes[pid], "agency_request"), contact)
 
-    notified = select(Notification.referral_id)
-    referrals = s.exec(
-        select(Referral.reference, Referral.aware_on, Referral.partnership_id)
-        .where(Referral.status.in_(OPEN_STATUSES), Referral.id.not_in(notified))
-    ).all()
-    for reference, aware_on, pid in referrals:
-        due = notification_clock(aware_on, as_of).due
-        if due < horizon:
-            give(pid, ReminderItem(due, reference, NOTIFICATION_WHAT, codes[pid], "notification"))
+    # The notification clock (docs/domain.md §4.5): only a referral whose criteria call for a
+    # notification not yet recorded nor decided away has one. A decided referral still owes it.
+    referrals = list(s.exec(select(Referral).where(Referral.status.in_(CLOCK_STATUSES))))
+    clocks = clocks_of(s, referrals, as_of)
+    for r in referrals:
+        clock = running_clock(clocks[r.id])
+        if clock is not None and clock.due < horizon:
+            give(r.partnership_id, ReminderItem(clock.due, r.reference, NOTIFICATION_WHAT, codes[r.partnership_id],
+                                                "notification"))
 
     # Learning actions stay open until evidence of impact: overdue ones reach their owner.
     for a in actions.overdue_for_reminders(s, as_of):

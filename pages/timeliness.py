@@ -165,6 +165,7 @@ late = report["notifications"]["late_items"]
 with st.expander(f"Late notifications ({len(late)})", icon=":material/notification_important:"):
     links(late, "pages/referral.py", "referral", lambda i: (
         f"{i['referral']} · {BODY_LABELS.get(i['body'], i['body'])} · due {_day(i['due_on'])} · "
+        + (f"recorded as due {_day(i['recorded_due_on'])} · " if i.get("recorded_due_on") else "")
         + (f"sent {_day(i['sent_on'])}, " if i["sent"] else "not sent, ") + _late_by(i)))
 
 late = report["rapid_reviews"]["late_items"]

@@ -129,15 +129,19 @@ def test_late_notifications_are_listed_oldest_due_first_with_working_days_late()
     assert fig["late_items"] == [
         {"referral": "EM-2025-002", "partnership": "EM", "body": "national_panel",
          "review_type": "lcspr", "aware_on": "2025-08-20", "due_on": "2025-08-28",
+         "recorded_due_on": None,
          "sent_on": "2025-08-29", "sent": True, "working_days_late": 1},
         {"referral": "NB-2025-001", "partnership": "NB", "body": "national_panel",
          "review_type": "rapid_review", "aware_on": "2025-12-23", "due_on": "2026-01-02",
+         "recorded_due_on": None,
          "sent_on": "2026-01-05", "sent": True, "working_days_late": 1},
         {"referral": "EM-2026-001", "partnership": "EM", "body": "national_panel",
          "review_type": None, "aware_on": "2026-01-12", "due_on": "2026-01-19",
+         "recorded_due_on": None,
          "sent_on": None, "sent": False, "working_days_late": 9},
         {"referral": "NB-2026-004", "partnership": "NB", "body": "national_panel",
          "review_type": None, "aware_on": "2026-01-20", "due_on": "2026-01-27",
+         "recorded_due_on": None,
          "sent_on": None, "sent": False, "working_days_late": 3},
     ]
 

@@ -3,14 +3,22 @@ percentages rounded half up, on pure rows with no database."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import openpyxl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
+from panel.core.access import SYSTEM
+from panel.core.db import read_session
+from panel.models import Notification
+from panel.reports import service as reports
 from panel.reports import timeliness
+from tests.factories import book, do_import, example, set_cell, setup_installation
 
 AS_OF = date(2026, 1, 30)
 
@@ -58,3 +66,64 @@ def test_the_report_rounds_half_up():
     assert fig["by_year"][0]["percent_on_time"] == 6.3
     assert fig["by_partnership"][0]["percent_on_time"] == 6.3
     assert timeliness.trend(report)[0]["percent_on_time"] == 6.3
+
+
+# -- statutory figures use the statutory clock ---------------------------------------------------
+
+def test_a_recorded_due_date_is_shown_but_on_time_is_judged_by_the_statute():
+    # Aware Mon 3 Mar 2025: statutory due Mon 10 Mar. A tracker recorded Fri 14 Mar and the
+    # notification went on Wed 12 Mar: on time by the tracker, 2 working days late by the statute.
+    row = {"referral": "NB-2025-900", "partnership": "NB", "body": "national_panel",
+           "aware_on": date(2025, 3, 3), "due_on": date(2025, 3, 14), "sent_on": date(2025, 3, 12)}
+    fig = timeliness.build_report(AS_OF, notifications=[row])["notifications"]
+    assert (fig["on_time"], fig["late"]) == (0, 1)
+    item = fig["late_items"][0]
+    assert (item["due_on"], item["recorded_due_on"], item["working_days_late"]) == (
+        "2025-03-10", "2025-03-14", 2)
+    # An earlier recorded date does not make a notification sent within the statute late.
+    early = {**row, "due_on": date(2025, 3, 5), "sent_on": date(2025, 3, 10)}
+    fig = timeliness.build_report(AS_OF, notifications=[early])["notifications"]
+    assert (fig["on_time"], fig["late"]) == (1, 0)
+    # The statutory date recorded: nothing to show beside it.
+    same = {**row, "due_on": date(2025, 3, 10)}
+    item = timeliness.build_report(AS_OF, notifications=[same])["notifications"]["late_items"][0]
+    assert item["recorded_due_on"] is None
+
+
+def test_an_imported_due_date_off_the_statute_is_kept_flagged_and_judged_by_the_statute(db):
+    setup_installation()
+    rows = set_cell(example(), "notifications", 0, due_on=date(2025, 3, 14),
+                    sent_on=date(2025, 3, 12))
+    report = do_import(book(rows))
+    assert report.imported, report.lines()
+    assert [w.line() for w in report.warnings] == [
+        "notifications row 2, due_on: NB-2025-900 national_panel: the due date 14/03/2025 is not "
+        "the statutory one, 10/03/2025 (5 working days after the authority became aware on "
+        "03/03/2025). It is kept and shown, but the timeliness figures judge on time against the "
+        "statutory date."]
+    with read_session() as s:
+        kept = s.exec(select(Notification).where(Notification.body == "national_panel")).one()
+        assert kept.due_on == date(2025, 3, 14)
+    fig = reports.timeliness(SYSTEM, AS_OF)["notifications"]
+    late = [i for i in fig["late_items"] if i["body"] == "national_panel"]
+    assert [(i["due_on"], i["recorded_due_on"], i["working_days_late"]) for i in late] == [
+        ("2025-03-10", "2025-03-14", 2)]
+
+
+def test_the_statutory_due_date_imports_without_a_warning(db):
+    setup_installation()
+    report = do_import(book(example()))  # the example's due date is the statutory 10 March
+    assert report.imported and report.warnings == []
+
+
+
+def test_the_excel_late_list_shows_the_recorded_due_date_beside_the_statutory_one(db):
+    setup_installation()
+    rows = set_cell(example(), "notifications", 0, due_on=date(2025, 3, 14),
+                    sent_on=date(2025, 3, 12))
+    assert do_import(book(rows)).imported
+    wb = openpyxl.load_workbook(io.BytesIO(reports.timeliness_xlsx(SYSTEM, AS_OF)))
+    sheet = list(wb["Late notifications"].values)
+    row = dict(zip(sheet[0], [r for r in sheet if r[2] == "national_panel"][0], strict=True))
+    assert (row["due_on"].date(), row["recorded_due_on"].date()) == (date(2025, 3, 10),
+                                                                     date(2025, 3, 14))

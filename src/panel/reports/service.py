@@ -258,7 +258,7 @@ def timeliness_xlsx(actor: Actor, as_of: date, partnership_ids: list[int] | None
         "Breakdowns": _frame(breakdown_rows(report), ["figure", "breakdown", "key", *SUMMARY_COLUMNS[1:]]),
         "Late notifications": _frame(late["notifications"], [
             "referral", "partnership", "body", "review_type", "aware_on", "due_on", "sent_on",
-            "working_days_late"]),
+            "working_days_late", "recorded_due_on"]),
         "Late rapid reviews": _frame(late["rapid_reviews"], [
             "review", "referral", "partnership", "notified_on", "due_on", "sent_on",
             "working_days_late"]),

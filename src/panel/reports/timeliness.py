@@ -22,8 +22,9 @@ Input rows (plain dicts; extra keys are ignored):
 
 notifications
     referral (str), partnership (code), body (str or None), review_type (key or None: the
-    outcome of the referral's signed decision), aware_on (date or None), due_on (date),
-    sent_on (date or None).
+    outcome of the referral's signed decision), aware_on (date or None), due_on (date: the due
+    date recorded with the notification), sent_on (date or None). On time is judged against
+    the statutory due date, 5 working days after aware_on, whatever due date was recorded.
 rapid_reviews
     review (str), referral (str), partnership, notified_on (date or None: the rapid review's
     day 0), day0 (date, optional: the clock's start while no notification is recorded),
@@ -157,22 +158,32 @@ def _figure(name: str, judged: list[dict], late_item: Callable[[dict], dict],
     return out
 
 
+def statutory_due(aware_on: date | None, recorded: date | None) -> date | None:
+    """The notification's statutory due date, 5 working days after awareness (docs/domain.md
+    §4.3); the recorded one only when awareness is unknown. A tracker or a typist may have
+    recorded another date, but the return is a statutory figure, so the statute's clock judges it."""
+    return add_working_days(aware_on, NOTIFY_WITHIN) if aware_on is not None else recorded
+
+
 def _notifications(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
     judged = []
     for r in rows:
         if _after(r.get("aware_on"), as_of):
             continue
-        outcome, late_by = judge(r["due_on"], r.get("sent_on"), as_of)
-        judged.append({"outcome": outcome, "late_by": late_by, "due_on": r["due_on"],
+        due = statutory_due(r.get("aware_on"), r["due_on"])
+        outcome, late_by = judge(due, r.get("sent_on"), as_of)
+        judged.append({"outcome": outcome, "late_by": late_by, "due_on": due,
                        "partnership": r["partnership"], "review_type": r.get("review_type"),
                        "sort": (r["referral"], r.get("body") or ""), "row": r})
 
     def item(j: dict) -> dict:
         r = j["row"]
         sent = _by_as_of(r.get("sent_on"), as_of)
+        recorded = r["due_on"] if r["due_on"] != j["due_on"] else None
         return {"referral": r["referral"], "partnership": r["partnership"], "body": r.get("body"),
                 "review_type": r.get("review_type"), "aware_on": _iso(r.get("aware_on")),
-                "due_on": _iso(r["due_on"]), "sent_on": _iso(sent), "sent": sent is not None,
+                "due_on": _iso(j["due_on"]), "recorded_due_on": _iso(recorded),
+                "sent_on": _iso(sent), "sent": sent is not None,
                 "working_days_late": j["late_by"]}
 
     return _figure("notifications", judged, item,

@@ -272,10 +272,15 @@ class RowChecker:
                 else:
                     seen[key] = n
             aware = target.aware_on if target else None
-            if c.get("due_on") is None and aware is not None:
-                due = add_working_days(aware, screening.NOTIFY_WITHIN)
-            else:
-                due = c.get("due_on")
+            statutory = add_working_days(aware, screening.NOTIFY_WITHIN) if aware else None
+            due = c.get("due_on") if c.get("due_on") is not None else statutory
+            if statutory and c.get("due_on") not in (None, statutory) and "due_on" not in e:
+                # Kept as the tracker had it, but the statutory figures use the statute's clock.
+                self.report.warnings.append(Problem("notifications", n, "due_on", (
+                    f"{ref} {body}: the due date {c['due_on']:%d/%m/%Y} is not the statutory "
+                    f"one, {statutory:%d/%m/%Y} (5 working days after the authority became aware "
+                    f"on {aware:%d/%m/%Y}). It is kept and shown, but the timeliness figures judge "
+                    "on time against the statutory date.")))
             sent = c.get("sent_on")
             if "sent_on" not in e:
                 e.update(not_after_today("sent_on", sent, ctx.today))

@@ -86,10 +86,12 @@ with manage:
         with st.form("users_password", clear_on_submit=True):
             temporary = st.text_input("Temporary password", type="password", autocomplete="new-password",
                                       help="12 to 72 characters, not a common password, not the username. "
-                                           "Tell the person by phone; their sign-ins end now.")
+                                           "Tell the person by phone; their sign-ins end now, and they "
+                                           "choose their own password when they next sign in.")
             field_error(errors, "password")
             if st.form_submit_button("Set temporary password"):
-                attempt(f"{who} has a temporary password; their sign-ins have ended.",
+                attempt(f"{who} has a temporary password, to be changed when they next sign in; "
+                        "their sign-ins have ended.",
                         accounts.set_password, me, who, temporary, fields=("password",))
 
 with create:

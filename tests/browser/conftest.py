@@ -45,9 +45,20 @@ def browser():
 def server(demo_db, tmp_path):
     """A private demo database and a Streamlit server on a free loopback port. `demo_db` has set
     PANEL_DATA_DIR (and DATABASE_URL on PostgreSQL): the server and the test share one database."""
+    yield from _serve(tmp_path)
+
+
+@pytest.fixture
+def empty_server(db, tmp_path):
+    """A real installation's first day: an empty migrated database (`db`), PANEL_DEMO=0, and a
+    Streamlit server on it. Pair it with `empty_page`."""
+    yield from _serve(tmp_path, {"PANEL_DEMO": "0"})
+
+
+def _serve(tmp_path, extra: dict[str, str] | None = None):
     port = _free_port()
     env = {**os.environ, "PANEL_DATA_DIR": str(tmp_path), "PANEL_TODAY": TODAY.isoformat(),
-           "PANEL_LOGIN_SLEEP": "0", "PANEL_COOKIE_KEY": "test-only-cookie-key-" + "x" * 20}
+           "PANEL_LOGIN_SLEEP": "0", "PANEL_COOKIE_KEY": "test-only-cookie-key-" + "x" * 20, **(extra or {})}
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
@@ -85,6 +96,16 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def page(browser, server, request):
+    yield from _page(browser, server, request)
+
+
+@pytest.fixture
+def empty_page(browser, empty_server, request):
+    """A browser page on `empty_server`."""
+    yield from _page(browser, empty_server, request)
+
+
+def _page(browser, server, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=server)
     pg = context.new_page()
     pg.set_default_timeout(20_000)
@@ -148,13 +169,13 @@ def open_list(page: Page, box: Locator) -> None:
     expect(box).to_have_attribute("aria-expanded", "true")
 
 
-def sign_in(page: Page, username: str, path: str = "/") -> None:
+def sign_in(page: Page, username: str, path: str = "/", password: str = PASSWORD) -> None:
     """Open `path`, sign in with one submit, and wait until the sign-in cookie is written (a
     component writes it on the run after signing in) and the app is idle."""
     page.goto(path)
     wait_idle(page)
     page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)
     page.wait_for_function("() => document.cookie.includes('panel_session=')", timeout=30_000)

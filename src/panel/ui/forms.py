@@ -42,8 +42,9 @@ def refusals(key: str, labels: Mapping[str, str] | None = None) -> dict[str, str
     label: on a long form the box at the top says where every problem is (the GOV.UK summary)."""
     beside = st.session_state.get(_FIELDS.format(key), {})
     if msg := st.session_state.pop(_BOX.format(key), None):
-        where = "".join(f"\n- {esc(labels.get(f, f))}: {esc(m)}" for f, m in beside.items()) if labels else ""
-        st.error(esc(msg) + (f"\n{where}" if where else ""), icon=":material/error:")
+        st.error(esc(msg) + ("\n" if labels and beside else "")
+                 + "".join(f"\n- {esc(labels.get(f, f))}: {esc(m)}" for f, m in beside.items() if labels),
+                 icon=":material/error:")
     if done := st.session_state.pop(_DONE.format(key), None):
         st.success(esc(done), icon=":material/check:")
     return beside

@@ -42,6 +42,17 @@ def test_changing_needs_the_current_password_and_a_wrong_one_is_audited(demo_db)
     assert actions("member")[-1] == "password_change_failed"
 
 
+def test_wrong_current_passwords_stop_being_checked_after_the_sign_in_limit(demo_db, monkeypatch):
+    monkeypatch.setenv("PANEL_MAX_FAILED_LOGINS", "3")
+    member = accounts.actor_for("member")
+    for _ in range(3):
+        with pytest.raises(ValidationFailed, match="not your current password"):
+            own.change_own_password(member, "not-my-password", NEW, NEW)
+    with pytest.raises(ValidationFailed, match="Too many wrong current passwords"):
+        own.change_own_password(member, DEMO_PASSWORD, NEW, NEW)  # even the right one, for now
+    assert accounts.authenticate("member", DEMO_PASSWORD) is not None
+
+
 @pytest.mark.parametrize(("new", "again", "field", "says"), [
     ("short-one", "short-one", "new", "at least 12"),
     ("Password2025!", "Password2025!", "new", "attackers try first"),

@@ -11,13 +11,15 @@ flag an administrator's temporary password sets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import select
 
 from panel.accounts.service import _password_matches, hash_password, password_problem
 from panel.core import audit
 from panel.core.access import ROLE_LABELS, ROLES, Actor
+from panel.core.config import get_settings
 from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import PermissionDenied, ValidationFailed
 from panel.models import AuditEvent, Membership, Partnership, User
@@ -80,10 +82,21 @@ def change_own_password(actor: Actor, current: str, new: str, again: str) -> dat
     """Replace the actor's password. Returns the time from which sign-ins made earlier are
     refused (every other browser and device); the caller signs itself in again after it.
 
-    A wrong current password is refused and audited, and changes nothing."""
+    A wrong current password is refused and audited, and changes nothing. After as many wrong
+    ones as a sign-in may have (PANEL_MAX_FAILED_LOGINS) within the lockout time, further tries
+    are refused unchecked until it has passed: an unattended signed-in screen is not a way to
+    guess the password."""
+    settings = get_settings()
     with read_session() as s:
         user = _own_user(s, actor)
         user_id, username, stored = user.id, user.username, user.password_hash
+        since = utcnow() - timedelta(minutes=settings.lockout_minutes)
+        wrong = s.exec(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.entity == "user", AuditEvent.entity_id == user_id,
+            AuditEvent.action == "password_change_failed", AuditEvent.at > since)).one()
+    if wrong >= settings.max_failed_logins:
+        raise ValidationFailed({"current": f"Too many wrong current passwords: try again in "
+                                           f"{settings.lockout_minutes} minutes."})
     if not _password_matches(current or "", stored):
         with transaction() as s:
             audit.record(s, actor, "password_change_failed", "user", user_id)

@@ -165,3 +165,31 @@ def test_rules_kind_words():
     assert rules.parse_kind("ICB") == "health"
     assert rules.parse_kind("court") is None
     assert rules.kind_label("probation") == "Probation"
+
+
+def test_agencies_commands(db, tmp_path, capsys):
+    from panel.cli import main
+
+    def run(*argv):
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("agencies", "add", "Northshire Police", "--kind", "police", "--statutory")[0] == 0
+    code, _, err = run("agencies", "add", "northshire police", "--kind", "police")
+    assert code == 2 and "name: There is already an agency called 'Northshire Police'." in err
+    listing = tmp_path / "agencies.csv"
+    listing.write_text("name,kind,statutory\nNorthshire Council,local authority,yes\nSchools,education,no\n"
+                       "Old schools team,education,no\n")
+    code, out, _ = run("agencies", "import", str(listing))
+    assert code == 0 and "Added 3 agencies." in out
+    code, _, err = run("agencies", "import", str(listing))
+    assert code == 2 and "row 2, name: There is already an agency called 'Northshire Council'." in err
+    assert run("agencies", "rename", "schools", "Northshire Schools")[0] == 0
+    code, out, _ = run("agencies", "merge", "Old schools team", "Northshire Schools")
+    assert code == 0 and "Old schools team is retired" in out
+    assert run("agencies", "retire", "Northshire Schools")[0] == 0
+    code, out, _ = run("agencies", "list")
+    assert "Northshire Schools (Education, retired)" in out and "Northshire Police (Police, statutory partner)" in out
+    code, _, err = run("agencies", "retire", "Nobody")
+    assert code == 2 and "No agency named 'Nobody'." in err

@@ -214,3 +214,28 @@ def test_a_case_write_is_audited_with_its_partnership(demo_db):
     row = expect(lambda: referrals.triage(chair, referral.reference, "request_information", "Please send the chronology.",
                                           referral.version), "chair", "triage", "referral", referral.id)
     assert row.partnership_id == nb
+
+
+def test_agency_review_type_and_partnership_writes_are_audited(demo_db):
+    from panel.agencies import service as agency_service
+    from panel.reviews import types_service as review_types
+
+    admin = accounts.actor_for("admin")
+    with read_session() as s:
+        nb = _nb(s)
+    added = expect(lambda: agency_service.add_agency(admin, "Family hubs", "local_authority"),
+                   "admin", "create", "agency").entity_id
+    expect(lambda: agency_service.update_agency(admin, added, name="Family hubs service", kind="local_authority",
+                                                statutory=False), "admin", "update", "agency", added)
+    expect(lambda: agency_service.set_active(admin, added, False), "admin", "retire", "agency", added)
+    expect(lambda: agency_service.set_active(admin, added, True), "admin", "restore", "agency", added)
+    other = agency_service.add_agency(admin, "Family centres", "local_authority")
+    expect(lambda: agency_service.merge_agencies(admin, added, other), "admin", "merge", "agency", added)
+    expect(lambda: agency_service.import_agencies(admin, b"name,kind\nDentists,health\n", "a.csv"),
+           "admin", "create", "agency")
+    type_id = expect(lambda: review_types.add_type(
+        admin, nb, name="Thematic review", regime="WT2018", statutory=False, routes=["no_review"],
+        creates_review=False, description="", milestones=[]), "admin", "create", "review_type").entity_id
+    expect(lambda: review_types.delete_type(admin, type_id), "admin", "delete", "review_type", type_id)
+    expect(lambda: partnerships.update_partnership(admin, nb, "Northbrook SCP", "Northbrook"),
+           "admin", "update", "partnership", nb)

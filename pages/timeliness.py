@@ -59,8 +59,11 @@ for col, key in zip(tiles, timeliness.FIGURES, strict=False):
     fig = report[key]
     pct = "-" if fig["percent_on_time"] is None else f"{fig['percent_on_time']:.1f}%"
     col.metric(f"{SHORT[key]} on time", esc(pct), help=esc(fig["rule"]), border=True)
-    col.caption(f"{CLOCKS[key]}: {int(fig['on_time'])} of {int(fig['total'])} on time · {int(fig['late'])} late · "
-                f"{int(fig['not_yet_due'])} not yet due")
+    held = int(fig.get("withheld", 0))
+    col.caption(esc(f"{CLOCKS[key]}: {int(fig['on_time'])} of {int(fig['total'])} on time · "
+                    f"{int(fig['late'])} late · {int(fig['not_yet_due'])} not yet due"
+                    + (f" · {held} publication{'s' if held != 1 else ''} delayed or withheld, "
+                       "not counted as late" if held else "")))
 od = report["overdue_milestones"]
 tiles[3].metric("Overdue milestones now", int(od["total"]), help=esc(od["rule"]), border=True)
 tiles[3].caption(f"{int(od['statutory'])} statutory · in {int(od['reviews'])} reviews")
@@ -180,6 +183,15 @@ with st.expander(f"Late LCSPRs ({len(late)})", icon=":material/menu_book:"):
         f"{i['review']} · decided {_day(i['decided_on'])} · due {_day(i['due_on'])} · "
         + (f"published {_day(i['published_on'])}, " if i["published"] else "not published, ")
         + _late_by(i)))
+
+held = report["lcsprs"]["withheld_items"]
+with st.expander(f"LCSPR publications delayed or withheld ({len(held)})", icon=":material/pause_circle:"):
+    st.caption("Delayed or withheld with a recorded reason (WT2018 ch.4 allows both): not counted as late.")
+    links(held, "pages/review.py", "review", lambda i: (
+        f"{i['review']} · {i['publication_status']} · due {_day(i['due_on'])} · "
+        + (f"published {_day(i['published_on'])}" if i["published"]
+           else f"expected {_day(i['expected_on'])}" if i["expected_on"] else "no expected date")
+        + f" · {i['reason']}"))
 
 with st.expander(f"Overdue milestones now ({int(od['total'])})", icon=":material/event_busy:"):
     links(od["items"], "pages/review.py", "review", lambda i: (

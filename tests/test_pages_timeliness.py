@@ -120,6 +120,7 @@ def test_manager_sees_trend_breakdowns_stages_and_a_lazy_export(demo_db):
         f"Late notifications ({len(report['notifications']['late_items'])})",
         f"Late rapid reviews ({len(report['rapid_reviews']['late_items'])})",
         f"Late LCSPRs ({len(report['lcsprs']['late_items'])})",
+        f"LCSPR publications delayed or withheld ({report['lcsprs']['withheld']})",
         f"Overdue milestones now ({report['overdue_milestones']['total']})",
     ]
     buttons = at.get("download_button")

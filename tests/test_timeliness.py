@@ -643,7 +643,8 @@ def test_xlsx_has_every_sheet_and_the_late_rows_and_is_logged(service_db):
     data = reports.timeliness_xlsx(actor_for("em.chair"), SERVICE_AS_OF)
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["Summary", "Breakdowns", "Late notifications", "Late rapid reviews",
-                             "Late LCSPRs", "Overdue milestones", "Stage durations"]
+                             "Late LCSPRs", "Withheld LCSPRs", "Overdue milestones",
+                             "Stage durations"]
     rows = list(wb["Late notifications"].values)
     assert rows[0][:3] == ("referral", "partnership", "body")
     assert [(r[0], r[2], r[7]) for r in rows[1:]] == [("EM-2026-001", "national_panel", 9),

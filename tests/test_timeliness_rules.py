@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from panel.cli import main
 from panel.core.access import SYSTEM
 from panel.core.db import read_session
-from panel.models import Notification
+from panel.models import Notification, ReviewMilestone
 from panel.reports import service as reports
 from panel.reports import timeliness
 from tests.factories import book, do_import, example, set_cell, setup_installation
@@ -127,3 +128,65 @@ def test_the_excel_late_list_shows_the_recorded_due_date_beside_the_statutory_on
     row = dict(zip(sheet[0], [r for r in sheet if r[2] == "national_panel"][0], strict=True))
     assert (row["due_on"].date(), row["recorded_due_on"].date()) == (date(2025, 3, 10),
                                                                      date(2025, 3, 14))
+
+
+# -- withheld or delayed publication -------------------------------------------------------------
+
+def lcspr(review: str, **extra) -> dict:
+    # Decided Mon 2 Jun 2025: due to be published by Tue 2 Dec 2025.
+    return {"review": review, "referral": review[:-3], "partnership": "NB", "review_type": "lcspr",
+            "decided_on": date(2025, 6, 2), "published_on": None, **extra}
+
+
+def test_a_publication_held_back_with_a_reason_is_its_own_line_not_late():
+    held = lcspr("NB-2025-001-R2", publication_status="withheld",
+                 publication_reason="  In the interest of the child's siblings.  ",
+                 expected_on=date(2026, 6, 1))
+    delayed = lcspr("NB-2025-002-R2", publication_status="delayed",
+                    publication_reason="Criminal trial listed for spring.", expected_on=None,
+                    published_on=date(2026, 1, 20))
+    no_reason = lcspr("NB-2025-003-R2", publication_status="delayed", publication_reason=" ")
+    late = lcspr("NB-2025-004-R2")
+    on_time = lcspr("NB-2025-005-R2", publication_status="delayed",
+                    publication_reason="Inquest first.", published_on=date(2025, 11, 3))
+    fig = timeliness.build_report(AS_OF, lcsprs=[held, delayed, no_reason, late, on_time])["lcsprs"]
+    assert (fig["total"], fig["on_time"], fig["late"], fig["percent_on_time"], fig["withheld"]) \
+        == (3, 1, 2, 33.3, 2)
+    assert [i["review"] for i in fig["late_items"]] == ["NB-2025-003-R2", "NB-2025-004-R2"]
+    assert fig["withheld_items"] == [
+        {"review": "NB-2025-001-R2", "referral": "NB-2025-001", "partnership": "NB",
+         "review_type": "lcspr", "decided_on": "2025-06-02", "due_on": "2025-12-02",
+         "published_on": None, "published": False, "publication_status": "withheld",
+         "reason": "In the interest of the child's siblings.", "expected_on": "2026-06-01"},
+        {"review": "NB-2025-002-R2", "referral": "NB-2025-002", "partnership": "NB",
+         "review_type": "lcspr", "decided_on": "2025-06-02", "due_on": "2025-12-02",
+         "published_on": "2026-01-20", "published": True, "publication_status": "delayed",
+         "reason": "Criminal trial listed for spring.", "expected_on": None}]
+    assert sum(g["total"] for g in fig["by_year"]) == 3  # the held ones are in no group's count
+
+
+def test_an_imported_delayed_lcspr_reaches_the_report_the_summary_and_excel(db, capsys):
+    setup_installation()
+    rows = example()
+    rows["reviews"].append({"review_reference": "NB-2025-900-R2", "referral_reference": "NB-2025-900",
+                            "review_type_key": "lcspr", "started_on": date(2025, 3, 28),
+                            "status": "open", "publication_status": "delayed",
+                            "publication_reason": "Criminal proceedings against a parent."})
+    assert do_import(book(rows)).imported
+    report = reports.timeliness(SYSTEM, AS_OF)
+    fig = report["lcsprs"]
+    assert (fig["late"], fig["withheld"]) == (0, 1)
+    with read_session() as s:
+        planned = s.exec(select(ReviewMilestone.planned_on).where(
+            ReviewMilestone.key == "publication")).one()
+    item = fig["withheld_items"][0]
+    assert (item["review"], item["reason"], item["expected_on"]) == (
+        "NB-2025-900-R2", "Criminal proceedings against a parent.", planned.isoformat())
+    summary = {r["figure"]: r for r in reports.summary_rows(report)}
+    assert summary[reports.WITHHELD_LINE]["total"] == 1
+    wb = openpyxl.load_workbook(io.BytesIO(reports.timeliness_xlsx(SYSTEM, AS_OF)))
+    sheet = list(wb["Withheld LCSPRs"].values)
+    assert [r[0] for r in sheet[1:]] == ["NB-2025-900-R2"]
+    assert main(["report", "timeliness", "--as-of", AS_OF.isoformat()]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "LCSPRs published" in x)
+    assert line.endswith("late 0, not yet due 0, withheld or delayed 1")

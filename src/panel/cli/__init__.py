@@ -141,8 +141,10 @@ def _report_timeliness(args) -> int:
     print(f"Timeliness as of {report['as_of']} ({scope})")
     for row in reports.summary_rows(report)[:3]:
         pct = "-" if row["percent_on_time"] is None else f"{row['percent_on_time']:.1f}%"
+        held = (f", withheld or delayed {report['lcsprs']['withheld']}"
+                if row["figure"] == report["lcsprs"]["title"] and report["lcsprs"]["withheld"] else "")
         print(f"  {row['figure']:<64} {row['on_time']:>4}/{row['total']:<4} {pct:>6}"
-              f"  late {row['late']}, not yet due {row['not_yet_due']}")
+              f"  late {row['late']}, not yet due {row['not_yet_due']}{held}")
     od = report["overdue_milestones"]
     print(f"  Overdue milestones now: {od['total']} ({od['statutory']} statutory) in {od['reviews']} reviews")
     return 0

@@ -121,7 +121,8 @@ def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = No
         reviews = s.exec(
             select(Review.id, Review.reference, Review.partnership_id, Review.referral_id,
                    Review.status, Review.started_on, Review.notified_on,
-                   Review.sent_to_national_panel_on, ReviewType.key.label("type_key"),
+                   Review.sent_to_national_panel_on, Review.publication_status,
+                   Review.publication_reason, ReviewType.key.label("type_key"),
                    Referral.reference.label("referral"))
             .join(ReviewType, ReviewType.id == Review.review_type_id)
             .join(Referral, Referral.id == Review.referral_id)
@@ -168,10 +169,11 @@ def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = No
                 for rid, have in recorded.items() if any(b in SIN_BODIES for b in have)}
 
     by_review: dict[int, dict] = {rv["id"]: rv for rv in reviews}
-    milestone_rows, actual = [], {}
+    milestone_rows, actual, planned = [], {}, {}
     for m in milestones:
         rv = by_review[m["review_id"]]
         actual[(rv["id"], m["key"])] = m["actual_on"]
+        planned[(rv["id"], m["key"])] = m["planned_on"]
         milestone_rows.append({
             "review": rv["reference"], "referral": rv["referral"],
             "partnership": code[rv["partnership_id"]], "review_type": rv["type_key"],
@@ -191,7 +193,10 @@ def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = No
                 "sent_on": rv["sent_to_national_panel_on"] or actual.get((rv["id"], SENT_KEY))})
         elif rv["type_key"] == LCSPR:
             lcspr_rows.append({**common, "decided_on": rv["started_on"],
-                               "published_on": actual.get((rv["id"], PUBLICATION_KEY))})
+                               "published_on": actual.get((rv["id"], PUBLICATION_KEY)),
+                               "publication_status": rv["publication_status"],
+                               "publication_reason": rv["publication_reason"],
+                               "expected_on": planned.get((rv["id"], PUBLICATION_KEY))})
 
     return figures.build_report(
         as_of, notifications=notification_rows, rapid_reviews=rapid_rows, lcsprs=lcspr_rows,
@@ -201,12 +206,15 @@ def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = No
 
 # -- Excel ------------------------------------------------------------------------------------
 
+WITHHELD_LINE = "LCSPR publications delayed or withheld, with a reason (not counted as late)"
 SUMMARY_COLUMNS = ["figure", "on_time", "total", "percent_on_time", "late", "not_yet_due"]
 
 
 def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [{"figure": report[f]["title"], **{c: report[f][c] for c in SUMMARY_COLUMNS[1:]}}
             for f in figures.FIGURES]
+    rows.append({"figure": WITHHELD_LINE, "on_time": None, "total": report["lcsprs"]["withheld"],
+                 "percent_on_time": None, "late": None, "not_yet_due": None})
     od = report["overdue_milestones"]
     rows.append({"figure": "Overdue milestones now", "on_time": None, "total": od["total"],
                  "percent_on_time": None, "late": od["total"], "not_yet_due": None})
@@ -265,6 +273,9 @@ def timeliness_xlsx(actor: Actor, as_of: date, partnership_ids: list[int] | None
         "Late LCSPRs": _frame(late["lcsprs"], [
             "review", "referral", "partnership", "decided_on", "due_on", "published_on",
             "working_days_late"]),
+        "Withheld LCSPRs": _frame(report["lcsprs"]["withheld_items"], [
+            "review", "referral", "partnership", "decided_on", "due_on", "publication_status",
+            "reason", "expected_on", "published_on"]),
         "Overdue milestones": _frame(od, [
             "review", "referral", "partnership", "review_type", "milestone", "name", "statutory",
             "planned_on", "working_days_overdue"]),

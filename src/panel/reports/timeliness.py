@@ -30,7 +30,9 @@ rapid_reviews
     day 0), day0 (date, optional: the clock's start while no notification is recorded),
     sent_on (date or None: sent to the National Panel).
 lcsprs
-    review, referral, partnership, decided_on (date), published_on (date or None).
+    review, referral, partnership, decided_on (date), published_on (date or None);
+    optionally publication_status ("planned", "delayed", "withheld"), publication_reason (str)
+    and expected_on (date: the publication milestone's planned date).
 milestones
     every milestone of the reviews in scope: review, referral, partnership, review_type,
     review_status ("open" or "closed"), key, name, position (int), statutory (bool),
@@ -80,6 +82,11 @@ RULES = {
 }
 
 ON_TIME, LATE, NOT_YET_DUE = "on_time", "late", "not_yet_due"
+# An LCSPR whose publication is delayed or withheld with a recorded reason (WT2018 ch.4 allows
+# both, e.g. for criminal proceedings or in the interest of the child or siblings): its own line,
+# neither late nor counted in the percentage, unless it was published on time.
+WITHHELD = "withheld"
+HELD_STATUSES = ("delayed", "withheld")
 
 
 def _iso(day: date | None) -> str | None:
@@ -122,9 +129,9 @@ def percent(part: int, whole: int) -> float | None:
 
 
 def _counts(outcomes: Iterable[str]) -> dict[str, Any]:
-    n = {ON_TIME: 0, LATE: 0, NOT_YET_DUE: 0}
+    n = {ON_TIME: 0, LATE: 0, NOT_YET_DUE: 0, WITHHELD: 0}
     for o in outcomes:
-        n[o] += 1
+        n[o] += 1  # WITHHELD is reported on its own line by the LCSPR figure
     total = n[ON_TIME] + n[LATE]
     return {"total": total, "on_time": n[ON_TIME], "late": n[LATE],
             "percent_on_time": percent(n[ON_TIME], total), "not_yet_due": n[NOT_YET_DUE]}
@@ -222,6 +229,8 @@ def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
             continue
         due = add_months(r["decided_on"], LCSPR_WITHIN_MONTHS)
         outcome, late_by = judge(due, r.get("published_on"), as_of)
+        if outcome != ON_TIME and is_held(r):
+            outcome, late_by = WITHHELD, None
         judged.append({"outcome": outcome, "late_by": late_by, "due_on": due,
                        "partnership": r["partnership"], "review_type": r.get("review_type", "lcspr"),
                        "sort": r["review"], "row": r})
@@ -235,7 +244,22 @@ def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
                 "published_on": _iso(published), "published": published is not None,
                 "working_days_late": j["late_by"]}
 
-    return _figure("lcsprs", judged, item)
+    out = _figure("lcsprs", judged, item)
+    held = sorted((j for j in judged if j["outcome"] == WITHHELD),
+                  key=lambda j: (j["due_on"], j["sort"]))
+    out["withheld"] = len(held)
+    out["withheld_items"] = [{**item(j), "publication_status": j["row"]["publication_status"],
+                              "reason": j["row"]["publication_reason"].strip(),
+                              "expected_on": _iso(j["row"].get("expected_on"))} for j in held]
+    for it in out["withheld_items"]:
+        it.pop("working_days_late")
+    return out
+
+
+def is_held(row: Mapping[str, Any]) -> bool:
+    """Publication delayed or withheld, with a reason recorded for it."""
+    return (row.get("publication_status") in HELD_STATUSES
+            and bool((row.get("publication_reason") or "").strip()))
 
 
 def _median(values: Sequence[int]) -> float | None:
@@ -370,7 +394,8 @@ def build_report(
 
 def is_empty(report: Mapping[str, Any]) -> bool:
     """True when there is nothing to report: no clocks at all and no milestones done or late."""
-    counted = sum(report[f]["total"] + report[f]["not_yet_due"] for f in FIGURES)
+    counted = sum(report[f]["total"] + report[f]["not_yet_due"] + report[f].get("withheld", 0)
+                  for f in FIGURES)
     return (counted == 0 and not report["stage_durations"]["stages"]
             and report["overdue_milestones"]["total"] == 0)
 

@@ -13,8 +13,9 @@ from panel.meetings import service as svc
 from panel.reviews import types_service as review_types
 from panel.screening import decisions
 from panel.screening import service as screening
-from panel.screening.rules import departs_from_criteria, sign_refusal
+from panel.screening.rules import BODY_NAMES, ROUTE_NAMES, departs_from_criteria, sign_refusal
 from panel.ui.common import (
+    RAG_LABELS,
     actor,
     empty_state,
     esc,
@@ -72,6 +73,43 @@ if mid is None:
     st.error(svc.NOT_FOUND, icon=":material/search_off:")
     st.stop()
 v = load_or_stop(lambda: svc.get_meeting(me, mid))
+cases = load_or_stop(lambda: svc.item_cases(me, mid, today()))
+
+
+def show_case(case) -> None:
+    """What the panel decides on: the item's case from the live record."""
+    if case is None:
+        return
+    if case.kind == "referral":
+        if case.result:
+            notify = ", ".join(BODY_NAMES[n["to"]] for n in case.result["notify"]) or "none"
+            st.markdown(f"**Criteria ({esc(case.result['regime'])}):** {ROUTE_NAMES[case.result['route']]}. "
+                        f"**Notifications due:** {esc(notify)}.")
+        elif case.problem:
+            st.warning("The criteria cannot answer on these facts: " + esc(case.problem), icon=":material/error:")
+        for c in case.clocks:
+            if c.state == "running":
+                st.markdown(f"- {BODY_NAMES[c.body]}: notify by {c.due:%a %d %b %Y}, "
+                            f"{RAG_LABELS[c.rag].lower()} ({int(c.days_left)} working days left)")
+            elif c.state == "notified":
+                when = f"{int(c.late_by)} working days late" if c.late_by else "on time"
+                st.markdown(f"- {BODY_NAMES[c.body]}: notified on {c.sent_on:%a %d %b %Y}, {esc(when)}")
+            else:
+                st.markdown(f"- {BODY_NAMES[c.body]}: no notification due, by the panel's decision")
+        if not case.clocks:
+            st.caption("No notification clock: the criteria call for no statutory notification.")
+        for message in case.themes:
+            st.warning(esc(message), icon=":material/repeat:")
+        st.page_link("pages/screening.py", label=f"Screening: {esc(case.reference)}",
+                     query_params={"ref": case.reference}, icon=":material/fact_check:")
+    elif case.stage:
+        st.markdown(f"**{esc(case.review_type)}:** next {esc(case.stage)}"
+                    + (f", due {case.due:%a %d %b %Y}" if case.due else "")
+                    + (f". Report: {esc(case.publication)}." if case.kind == "sign_off" else "."))
+        st.page_link("pages/review.py", label=f"Review {esc(case.reference)}",
+                     query_params={"ref": case.reference}, icon=":material/assignment:")
+
+
 m = v.meeting
 run = v.can_run
 names = {mm.id: mm.name + (f" ({v.agency_names[mm.id]})" if mm.id in v.agency_names else "") for mm in v.members}
@@ -156,6 +194,7 @@ with mode:
             st.rerun()
         st.title(esc(it.title), anchor=False)
         st.markdown(f"### {rules.ITEM_STATUSES[it.status]}")
+        show_case(cases.get(it.id))
         iq = v.quorum(it.id)
         (st.success if iq.met else st.error)("For this item: " + iq.message(), icon=":material/how_to_reg:")
         conflicted = v.conflicts.get(it.id, [])

@@ -67,7 +67,7 @@ if clock:
 for c in d.clocks:
     if c.state == "notified":
         when = "on time" if not c.late_by else f"{c.late_by} working day{'s' if c.late_by != 1 else ''} late"
-        st.success(f"Notified on {c.sent_on:%a %d %b %Y}: {BODY_NAMES[c.body]}, {when} (due {c.due:%d %b %Y}).",
+        st.success(f"Notified on {c.sent_on:%a %d %b %Y}: {BODY_NAMES[c.body]}, {esc(when)} (due {c.due:%d %b %Y}).",
                    icon=":material/send:")
     elif c.state == "none_due":
         st.info(f"{BODY_NAMES[c.body]}: no notification due, by the panel's signed decision.", icon=":material/gavel:")

@@ -696,6 +696,7 @@ CALLS: dict[str, Spec] = {
         ACTOR, x.pid, TODAY + timedelta(days=14), [], TODAY), write=True),
     "meetings.service.list_meetings": Spec("referral.read", lambda x, w: meetings.list_meetings(ACTOR), kind="listing"),
     "meetings.service.get_meeting": Spec("referral.read", lambda x, w: meetings.get_meeting(ACTOR, x.meeting_id)),
+    "meetings.service.item_cases": Spec("referral.read", lambda x, w: meetings.item_cases(ACTOR, x.meeting_id, TODAY)),
     "meetings.service.partnership_names": Spec("referral.read", lambda x, w: meetings.partnership_names(ACTOR),
                                        kind="listing"),
     "screening.decision_log.outcome_names": Spec("referral.read", lambda x, w: decision_log.outcome_names(ACTOR) or _refuse(),

@@ -111,3 +111,30 @@ def test_referral_page_shows_the_signed_outcome_and_links_to_its_review(demo_db)
     assert "**Decision:** Rapid review, signed" in texts(at)
     links = {shown(el.proto.label): el.proto.page for el in at.get("page_link")}
     assert links[f"Review {review_ref} (open)"] == "review"
+
+
+# --- the meeting item ----------------------------------------------------------------------
+
+
+def test_a_meeting_referral_item_shows_the_criteria_result_and_its_clock(demo_db):
+    chair = actor("chair")
+    owed = accepted()
+    quiet = accepted(harm="other", abuse_or_neglect="no")
+    mid = meetings.create_meeting(chair, nb_id(), TODAY, [chair.user_id], TODAY)
+    items = meetings.get_meeting(chair, mid).items
+    cases = meetings.item_cases(chair, mid, TODAY)
+    by_ref = {it.reference: cases[it.id] for it in items}
+    assert by_ref[owed].result["route"] == "rapid_review" and by_ref[owed].clocks[0].due == NOTIFY_DUE
+    assert by_ref[quiet].result["route"] == "no_review" and by_ref[quiet].clocks == []
+    at = signed_in("chair", "pages/meeting.py", query={"meeting": str(mid)})
+    while owed not in shown(at.title[-1].value):
+        next(b for b in at.button if b.label == "Next").click().run()
+    assert not at.exception
+    page = texts(at)
+    assert "**Criteria (WT2018):** Rapid review." in page
+    assert "National Child Safeguarding Practice Review Panel, Safeguarding partners" in page
+    assert "National Child Safeguarding Practice Review Panel: notify by Fri 27 Nov 2026, on track (4 working days left)" in page
+    assert any(shown(el.proto.label) == f"Screening: {owed}" for el in at.get("page_link"))
+    while quiet not in shown(at.title[-1].value):
+        next(b for b in at.button if b.label == "Next").click().run()
+    assert "No notification clock" in texts(at) and "notify by" not in shown(at.title[-1].value)

@@ -14,13 +14,18 @@ from panel.meetings import service as svc
 from panel.models import Agency, AuditEvent, Partnership
 from panel.reviews import types_service as review_types
 from panel.screening import service as screening
-from tests.apptest import shown, texts
+from tests.apptest import shown, signed_in, texts
 from tests.conftest import TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(username: str, page: str, query: dict | None = None) -> AppTest:
+    """The page as `username` sees it. Through the app (its navigation resolves the items' links
+    to screening and reviews) for anyone it registers the page for; a referrer, who has no such
+    page, runs it alone to see what it refuses."""
+    if username != "referrer":
+        return signed_in(username, f"pages/{page}", query)
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=60)
     at.session_state["actor"] = accounts.actor_for(username)
     for k, v in (query or {}).items():

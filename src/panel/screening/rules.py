@@ -31,6 +31,9 @@ BODY_NAMES = {
     "ofsted": "Ofsted",
     "secretary_of_state": "Secretary of State (DfE)",
 }
+# Each route as the pages show it.
+ROUTE_NAMES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
+               "consider_local_review": "Consider a local review", "no_review": "No statutory review"}
 # The director's route for a case before (or instead of) the panel.
 DIRECTOR_DECISIONS = {
     "notify": "Notify (serious incident notification)",

@@ -31,7 +31,7 @@ header("Timeliness", ":material/timer:",
        "published within 6 months of the decision, and milestones overdue now.")
 
 parts = accounts.partnerships(me, "report.timeliness")
-c1, c2 = st.columns([1, 3])
+c1, c3, c2 = st.columns([1, 1, 2])
 as_of = c1.date_input("As of", value=today(), format="DD/MM/YYYY",
                       help="Every clock is judged as it stood on this date.")
 chosen = None
@@ -40,11 +40,24 @@ if len(parts) > 1:
     chosen = c2.multiselect("Partnership", list(names), format_func=names.get,
                             placeholder="All your partnerships")
 report = cached.timeliness(me, as_of, chosen or None)
+# The trend (by_year) has every year whatever the period, so the default report lists them.
+years = sorted({g["key"] for k in timeliness.FIGURES for g in report[k]["by_year"]}, reverse=True)
+periods = {timeliness.LAST_12_MONTHS: "Last 12 months", timeliness.ALL_TIME: "All time",
+           **{str(y): str(y) for y in years}}
+period = c3.selectbox("Period", list(periods), format_func=periods.get,
+                      help="The period the headline figures, breakdowns and lists cover, by due "
+                           "date. The trend by year always shows every year.")
+if period != timeliness.DEFAULT_PERIOD:
+    report = cached.timeliness(me, as_of, chosen or None, period)
 types = report["review_types"]
 
 
 def type_name(key) -> str:
     return "No decision yet" if key is None else types.get(key, key)
+
+
+def _day(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%a %d %b %Y") if iso else "-"
 
 
 if timeliness.is_empty(report):
@@ -54,6 +67,12 @@ if timeliness.is_empty(report):
     st.stop()
 
 # -- the three statutory figures and the overdue milestones ----------------------------------
+held_total = int(report["lcsprs"]["withheld"])
+st.subheader(esc(f"Headline: {report['period']['label']}"), anchor=False)
+st.caption(esc(f"Clocks due {'from ' + _day(report['period']['from']) + ' ' if report['period']['from'] else ''}"
+               f"to {_day(report['period']['to'])}, judged as at {_day(report['as_of'])}"
+               + (f"; {held_total} LCSPR publication{'s' if held_total != 1 else ''} delayed or "
+                  "withheld with a reason, not counted as late" if held_total else "") + "."))
 tiles = st.columns(4)
 for col, key in zip(tiles, timeliness.FIGURES, strict=False):
     fig = report[key]
@@ -144,10 +163,6 @@ with tabs[3]:
 st.subheader("Late and overdue", anchor=False)
 
 
-def _day(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%a %d %b %Y") if iso else "-"
-
-
 def _late_by(item: dict) -> str:
     n = item["working_days_late"]
     return f"{n} working day{'s' if n != 1 else ''} late"
@@ -212,6 +227,6 @@ else:
     st.caption(esc(report["stage_durations"]["rule"]))
 
 st.caption("The export has every figure, breakdown and late item; exports are logged.")
-st.download_button("Export Excel", data=lambda: reports.timeliness_xlsx(me, as_of, chosen or None),
+st.download_button("Export Excel", data=lambda: reports.timeliness_xlsx(me, as_of, chosen or None, period),
                    file_name=f"timeliness-{as_of.isoformat()}.xlsx", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -104,8 +104,9 @@ def test_manager_sees_trend_breakdowns_stages_and_a_lazy_export(demo_db):
     caption = next(shown(c.value) for c in at.caption if c.value.startswith("Chart: percentage on time"))
     last = [g for g in report["notifications"]["by_year"] if g["total"]][-1]
     assert f"{last['percent_on_time']:.1f}% in {last['key']}" in caption
-    assert [s.value for s in at.subheader] == ["Trend by year", "Breakdowns", "Late and overdue",
-                                               "Median working days per stage"]
+    assert [shown(s.value) for s in at.subheader] == [
+        f"Headline: {report['period']['label']}", "Trend by year", "Breakdowns", "Late and overdue",
+        "Median working days per stage"]
     assert [t.label for t in at.tabs] == ["By review type", "By partnership", "By year",
                                           "Notifications by body"]
     # by type: every figure's groups; the stage table has every stage.
@@ -184,3 +185,22 @@ def test_empty_state_when_there_is_nothing_to_report(db):
     at = open_as("newmanager")
     assert "There is nothing to report yet" in texts(at)
     assert not at.metric and not at.get("download_button")
+
+
+def test_the_headline_states_its_period_and_another_can_be_chosen(demo_db):
+    at = open_as("manager")
+    me = actor_for("manager")
+    default = reports.timeliness(me, TODAY)
+    assert shown(at.subheader[0].value) == f"Headline: 12 months to {TODAY:%-d %B %Y}"
+    period = next(s for s in at.selectbox if s.label == "Period")
+    years = sorted({g["key"] for g in default["notifications"]["by_year"]}, reverse=True)
+    assert period.options[:2] == ["Last 12 months", "All time"]
+    assert [str(y) for y in years] == [o for o in period.options[2:] if o in {str(y) for y in years}]
+    period.set_value("all").run()
+    assert not at.exception, at.exception
+    every = reports.timeliness(me, TODAY, period="all")
+    assert shown(at.subheader[0].value) == f"Headline: all time to {TODAY:%-d %B %Y}"
+    assert metrics(at) == expected_tiles(every)
+    assert every["notifications"]["total"] > default["notifications"]["total"]
+    # The trend is the same whichever period the headline covers.
+    assert every["notifications"]["by_year"] == default["notifications"]["by_year"]

@@ -362,10 +362,10 @@ def full_report(as_of=AS_OF) -> dict:
 
 def test_report_is_json_with_a_stable_top_level():
     report = full_report()
-    assert list(report) == ["schema_version", "as_of", "partnerships", "review_types",
+    assert list(report) == ["schema_version", "as_of", "period", "partnerships", "review_types",
                             "notifications", "rapid_reviews", "lcsprs", "stage_durations",
                             "overdue_milestones"]
-    assert report["schema_version"] == 1 and report["as_of"] == "2026-01-30"
+    assert report["schema_version"] == 2 and report["as_of"] == "2026-01-30"
     assert report["partnerships"] == [{"code": "EM", "name": "Eastmere"},
                                       {"code": "NB", "name": "Northbrook"}]
     assert json.loads(json.dumps(report)) == report  # plain JSON: dates are ISO strings

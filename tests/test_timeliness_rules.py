@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -190,3 +191,68 @@ def test_an_imported_delayed_lcspr_reaches_the_report_the_summary_and_excel(db, 
     assert main(["report", "timeliness", "--as-of", AS_OF.isoformat()]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "LCSPRs published" in x)
     assert line.endswith("late 0, not yet due 0, withheld or delayed 1")
+
+
+# -- the headline's period -----------------------------------------------------------------------
+
+def sent_late(due: date) -> dict:
+    return {"referral": f"R-{due}", "partnership": "NB", "body": "national_panel",
+            "aware_on": due - timedelta(days=7), "due_on": due, "sent_on": due + timedelta(days=1)}
+
+
+def sent_on_time(due: date) -> dict:
+    return {**sent_late(due), "referral": f"T-{due}", "sent_on": due}
+
+
+# Due dates around the 12 months to Fri 30 Jan 2026 (from Fri 31 Jan 2025).
+ROWS = [sent_late(date(2024, 5, 1)), sent_on_time(date(2025, 1, 30)),
+        sent_late(date(2025, 1, 31)), sent_on_time(date(2025, 6, 2)),
+        sent_on_time(date(2026, 1, 30))]
+
+
+def test_the_headline_is_the_12_months_to_the_as_of_date_and_says_so():
+    report = timeliness.build_report(AS_OF, notifications=ROWS)
+    assert report["period"] == {"key": "12m", "label": "12 months to 30 January 2026",
+                                "from": "2025-01-31", "to": "2026-01-30"}
+    fig = report["notifications"]
+    assert (fig["on_time"], fig["late"], fig["total"], fig["percent_on_time"]) == (2, 1, 3, 66.7)
+    assert [i["due_on"] for i in fig["late_items"]] == ["2025-01-31"]
+    # The trend has every year, the headline's or not.
+    assert [(g["key"], g["on_time"], g["late"]) for g in fig["by_year"]] == [
+        (2024, 0, 1), (2025, 2, 1), (2026, 1, 0)]
+
+
+def test_a_year_or_all_time_can_be_asked_for():
+    year = timeliness.build_report(AS_OF, notifications=ROWS, period="2025")
+    assert year["period"] == {"key": "2025", "label": "due in 2025", "from": "2025-01-01",
+                              "to": "2025-12-31"}
+    assert (year["notifications"]["on_time"], year["notifications"]["late"]) == (2, 1)
+    every = timeliness.build_report(AS_OF, notifications=ROWS, period="all")
+    assert every["period"]["from"] is None and every["period"]["label"] == "all time to 30 January 2026"
+    assert (every["notifications"]["on_time"], every["notifications"]["late"]) == (3, 2)
+    with pytest.raises(ValueError, match="period"):
+        timeliness.build_report(AS_OF, period="last year")
+
+
+def test_an_older_year_alone_is_still_a_report_with_a_trend():
+    report = timeliness.build_report(AS_OF, notifications=[sent_late(date(2023, 3, 1))])
+    assert report["notifications"]["total"] == 0 and not timeliness.is_empty(report)
+    assert timeliness.trend(report)[0]["year"] == 2023
+
+
+def test_the_command_states_the_period_and_takes_another(db, capsys):
+    setup_installation()
+    assert do_import(book(example())).imported  # notified 6 March 2025, due 10 March 2025
+    assert main(["report", "timeliness", "--as-of", "2026-03-31"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Timeliness as of 2026-03-31 (EM, NB, WV), 12 months to 31 March 2026"
+    line = next(x for x in out.splitlines() if "Notifications sent" in x)
+    assert "0/0" in line  # due in March 2025: before the 12 months
+    assert main(["report", "timeliness", "--as-of", "2026-03-31", "--period", "2025"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].endswith(", due in 2025")
+    line = next(x for x in out.splitlines() if "Notifications sent" in x)
+    assert "1/2" in line and "50.0%" in line  # the partners' notification was never sent
+    with pytest.raises(SystemExit) as e:
+        main(["report", "timeliness", "--as-of", "2026-03-31", "--period", "fy25"])
+    assert e.value.code == 2 and "'fy25' is not a period" in capsys.readouterr().err

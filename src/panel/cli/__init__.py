@@ -125,6 +125,21 @@ def _reset_password(args) -> int:
     return 0
 
 
+def _period(value: str) -> str:
+    """--period: 12m, all or a four-digit year; anything else is argparse's error and exit 2."""
+    from datetime import date
+
+    from panel.reports.timeliness import period_bounds
+
+    try:
+        period_bounds(value.strip().lower(), date(2000, 1, 1))  # any date: only the form is checked
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a period: use 12m (the 12 months to --as-of), all, or a year "
+            "such as 2025") from None
+    return value.strip().lower()
+
+
 def _report_timeliness(args) -> int:
     """The timeliness figures as JSON (the documented schema) or a short table."""
     import json
@@ -133,12 +148,12 @@ def _report_timeliness(args) -> int:
     from panel.reports import service as reports
 
     pids = reports.partnership_ids_for_codes(args.partnership) if args.partnership else None
-    report = reports.timeliness(SYSTEM, args.as_of, pids)
+    report = reports.timeliness(SYSTEM, args.as_of, pids, args.period)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
     scope = ", ".join(p["code"] for p in report["partnerships"]) or "no partnerships"
-    print(f"Timeliness as of {report['as_of']} ({scope})")
+    print(f"Timeliness as of {report['as_of']} ({scope}), {report['period']['label']}")
     for row in reports.summary_rows(report)[:3]:
         pct = "-" if row["percent_on_time"] is None else f"{row['percent_on_time']:.1f}%"
         held = (f", withheld or delayed {report['lcsprs']['withheld']}"
@@ -201,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="judge every clock as of this date")
     t.add_argument("--partnership", action="append", metavar="CODE",
                    help="only this partnership, e.g. NB (repeatable; default all)")
+    t.add_argument("--period", type=_period, default="12m", metavar="12m|all|YYYY",
+                   help="the headline's period: 12m, the 12 months to --as-of (default); all; or "
+                        "a calendar year such as 2025 (the trend by year always has every year)")
     t.add_argument("--json", action="store_true", help="print the report as JSON")
     t.set_defaults(fn=_report_timeliness)
     return p

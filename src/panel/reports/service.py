@@ -86,14 +86,20 @@ def _required_notifications(referral: dict) -> list[tuple[str, date]]:
     return [(n["to"], date.fromisoformat(n["due"])) for n in result["notify"]]
 
 
-def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = None) -> dict[str, Any]:
-    """Every timeliness figure for the actor's partnerships (optionally some of them) as of a date.
+def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = None,
+               period: str = figures.DEFAULT_PERIOD) -> dict[str, Any]:
+    """Every timeliness figure for the actor's partnerships (optionally some of them) as of a date,
+    the headline over `period` ("12m": the 12 months to the date; "all"; or a year "YYYY").
 
     The dict is the documented schema of `docs/timeliness-report.md`.
     """
+    try:
+        figures.period_bounds(period, as_of)
+    except ValueError as e:
+        raise ValidationFailed({"period": str(e)}) from None
     pids = _scope(actor, partnership_ids)
     if not pids:
-        return figures.build_report(as_of)
+        return figures.build_report(as_of, period=period)
     with read_session() as s:
         parts = s.exec(select(Partnership.id, Partnership.code, Partnership.name)
                        .where(Partnership.id.in_(pids))).all()
@@ -201,7 +207,8 @@ def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = No
     return figures.build_report(
         as_of, notifications=notification_rows, rapid_reviews=rapid_rows, lcsprs=lcspr_rows,
         milestones=milestone_rows,
-        partnerships=[{"code": c, "name": n} for _, c, n in parts], review_types=names)
+        partnerships=[{"code": c, "name": n} for _, c, n in parts], review_types=names,
+        period=period)
 
 
 # -- Excel ------------------------------------------------------------------------------------
@@ -251,15 +258,17 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return df
 
 
-def timeliness_xlsx(actor: Actor, as_of: date, partnership_ids: list[int] | None = None) -> bytes:
+def timeliness_xlsx(actor: Actor, as_of: date, partnership_ids: list[int] | None = None,
+                    period: str = figures.DEFAULT_PERIOD) -> bytes:
     """The report as a workbook: a summary, the breakdowns, each late list, the overdue
     milestones and the stage medians. An export is a disclosure, so it is logged."""
-    report = timeliness(actor, as_of, partnership_ids)
+    report = timeliness(actor, as_of, partnership_ids, period)
     late = {f: report[f]["late_items"] for f in figures.FIGURES}
     od = report["overdue_milestones"]["items"]
     scope = ", ".join(p["code"] for p in report["partnerships"]) or "none"
     summary = _frame(summary_rows(report), SUMMARY_COLUMNS)
-    summary = pd.concat([summary, _frame([{"figure": f"As of {report['as_of']}; partnerships: {scope}"}],
+    summary = pd.concat([summary, _frame([{"figure": f"As of {report['as_of']}; period: "
+                                                     f"{report['period']['label']}; partnerships: {scope}"}],
                                          SUMMARY_COLUMNS)], ignore_index=True)
     sheets = {
         "Summary": summary,
@@ -286,6 +295,7 @@ def timeliness_xlsx(actor: Actor, as_of: date, partnership_ids: list[int] | None
     data = exports.to_xlsx_sheets(sheets)
     with transaction() as s:
         audit.record(s, actor, "export", "timeliness_report",
-                     detail=f"xlsx: as of {report['as_of']}; partnerships {scope}; "
+                     detail=f"xlsx: as of {report['as_of']}; period {report['period']['key']}; "
+                            f"partnerships {scope}; "
                             f"{sum(len(v) for v in late.values())} late items, {len(od)} overdue milestones")
     return data

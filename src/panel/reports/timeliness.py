@@ -44,14 +44,14 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from panel.core.clock import add_months, add_working_days, working_days_between
 from panel.screening.rules import NOTIFY_WITHIN, RAPID_REVIEW_WITHIN
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the headline counts cover `period`; by_year still covers every year
 LCSPR_WITHIN_MONTHS = 6
 FIGURES = ("notifications", "rapid_reviews", "lcsprs")
 BREAKDOWNS = ("by_review_type", "by_year", "by_partnership")
@@ -82,6 +82,10 @@ RULES = {
 }
 
 ON_TIME, LATE, NOT_YET_DUE = "on_time", "late", "not_yet_due"
+# The headline's period: the 12 months to the as-of date unless a calendar year or all time is
+# asked for. A figure quoted without its period cannot be checked against a return.
+LAST_12_MONTHS, ALL_TIME = "12m", "all"
+DEFAULT_PERIOD = LAST_12_MONTHS
 # An LCSPR whose publication is delayed or withheld with a recorded reason (WT2018 ch.4 allows
 # both, e.g. for criminal proceedings or in the interest of the child or siblings): its own line,
 # neither late nor counted in the percentage, unless it was published on time.
@@ -149,13 +153,48 @@ def _groups(judged: Sequence[dict], key: Callable[[dict], Any]) -> list[dict[str
     return [{"key": k, **_counts(buckets[k])} for k in sorted(buckets, key=_key_order)]
 
 
-def _figure(name: str, judged: list[dict], late_item: Callable[[dict], dict],
-            extra_breakdowns: Mapping[str, Callable[[dict], Any]] | None = None) -> dict[str, Any]:
-    """One statutory figure: counts, breakdowns and the late items, in the schema's shape."""
+def period_bounds(period: str, as_of: date) -> tuple[date | None, date | None]:
+    """(first, last) due date the headline counts, None meaning open-ended: "12m" is the 12
+    months to `as_of` (the day after the same date a year before, onwards: clocks not yet due
+    are in it, as `as_of` already limits which clocks have started); "all" is every due date;
+    "YYYY" is that calendar year. ValueError for anything else."""
+    if period == LAST_12_MONTHS:
+        return add_months(as_of, -12) + timedelta(days=1), None
+    if period == ALL_TIME:
+        return None, None
+    if len(period) == 4 and period.isdigit() and int(period) >= 1900:
+        return date(int(period), 1, 1), date(int(period), 12, 31)
+    raise ValueError(f"period: expected 12m, all or a year such as 2025, got {period!r}")
+
+
+def describe_period(period: str, as_of: date) -> dict[str, Any]:
+    """The headline's period as the report states it."""
+    first, last = period_bounds(period, as_of)
+    if period == LAST_12_MONTHS:
+        label = f"12 months to {as_of:%-d %B %Y}"
+    elif period == ALL_TIME:
+        label = f"all time to {as_of:%-d %B %Y}"
+    else:
+        label = f"due in {period}"
+    return {"key": period, "label": label, "from": _iso(first), "to": _iso(last or as_of)}
+
+
+def _in_period(due: date, bounds: tuple[date | None, date | None]) -> bool:
+    first, last = bounds
+    return (first is None or due >= first) and (last is None or due <= last)
+
+
+def _figure(name: str, every: list[dict], late_item: Callable[[dict], dict],
+            extra_breakdowns: Mapping[str, Callable[[dict], Any]] | None = None,
+            bounds: tuple[date | None, date | None] = (None, None)) -> dict[str, Any]:
+    """One statutory figure: counts, breakdowns and the late items, in the schema's shape. The
+    headline, the breakdowns and the lists cover the items due in the period (`bounds`); the
+    trend, `by_year`, covers every year."""
+    judged = [j for j in every if _in_period(j["due_on"], bounds)]
     out: dict[str, Any] = {"title": FIGURE_TITLES[name], **RULES[name]}
     out.update(_counts(j["outcome"] for j in judged))
     out["by_review_type"] = _groups(judged, lambda j: j["review_type"])
-    out["by_year"] = _groups(judged, lambda j: j["due_on"].year)
+    out["by_year"] = _groups(every, lambda j: j["due_on"].year)
     out["by_partnership"] = _groups(judged, lambda j: j["partnership"])
     for label, fn in (extra_breakdowns or {}).items():
         out[label] = _groups(judged, fn)
@@ -172,7 +211,7 @@ def statutory_due(aware_on: date | None, recorded: date | None) -> date | None:
     return add_working_days(aware_on, NOTIFY_WITHIN) if aware_on is not None else recorded
 
 
-def _notifications(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
+def _notifications(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple[date | None, date | None]) -> dict[str, Any]:
     judged = []
     for r in rows:
         if _after(r.get("aware_on"), as_of):
@@ -194,10 +233,10 @@ def _notifications(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, 
                 "working_days_late": j["late_by"]}
 
     return _figure("notifications", judged, item,
-                   {"by_body": lambda j: j["row"].get("body")})
+                   {"by_body": lambda j: j["row"].get("body")}, bounds)
 
 
-def _rapid_reviews(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
+def _rapid_reviews(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple[date | None, date | None]) -> dict[str, Any]:
     judged = []
     for r in rows:
         day0 = r.get("notified_on") or r.get("day0")
@@ -219,10 +258,10 @@ def _rapid_reviews(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, 
                 "sent_on": _iso(sent), "sent": sent is not None,
                 "working_days_late": j["late_by"]}
 
-    return _figure("rapid_reviews", judged, item)
+    return _figure("rapid_reviews", judged, item, bounds=bounds)
 
 
-def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
+def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple[date | None, date | None]) -> dict[str, Any]:
     judged = []
     for r in rows:
         if r["decided_on"] > as_of:
@@ -244,8 +283,8 @@ def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, Any]:
                 "published_on": _iso(published), "published": published is not None,
                 "working_days_late": j["late_by"]}
 
-    out = _figure("lcsprs", judged, item)
-    held = sorted((j for j in judged if j["outcome"] == WITHHELD),
+    out = _figure("lcsprs", judged, item, bounds=bounds)
+    held = sorted((j for j in judged if j["outcome"] == WITHHELD and _in_period(j["due_on"], bounds)),
                   key=lambda j: (j["due_on"], j["sort"]))
     out["withheld"] = len(held)
     out["withheld_items"] = [{**item(j), "publication_status": j["row"]["publication_status"],
@@ -372,21 +411,26 @@ def build_report(
     milestones: Iterable[Mapping[str, Any]] = (),
     partnerships: Iterable[Mapping[str, Any]] = (),
     review_types: Mapping[str, str] | None = None,
+    period: str = DEFAULT_PERIOD,
 ) -> dict[str, Any]:
-    """Every timeliness figure as of `as_of`, as a JSON-serialisable dict (schema version 1).
+    """Every timeliness figure as of `as_of`, as a JSON-serialisable dict (schema version 2).
 
+    The headline counts, breakdowns and lists cover the clocks due in `period` ("12m", the
+    default: the 12 months to `as_of`; "all"; or a year "YYYY"); `by_year` covers every year.
     `partnerships` ({code, name}) and `review_types` ({key: name}) are echoed for labelling.
     """
     ms = list(milestones)
+    bounds = period_bounds(period, as_of)
     return {
         "schema_version": SCHEMA_VERSION,
         "as_of": as_of.isoformat(),
+        "period": describe_period(period, as_of),
         "partnerships": [{"code": p["code"], "name": p["name"]}
                          for p in sorted(partnerships, key=lambda p: p["code"])],
         "review_types": dict(sorted((review_types or {}).items())),
-        "notifications": _notifications(notifications, as_of),
-        "rapid_reviews": _rapid_reviews(rapid_reviews, as_of),
-        "lcsprs": _lcsprs(lcsprs, as_of),
+        "notifications": _notifications(notifications, as_of, bounds),
+        "rapid_reviews": _rapid_reviews(rapid_reviews, as_of, bounds),
+        "lcsprs": _lcsprs(lcsprs, as_of, bounds),
         "stage_durations": _stages(ms, as_of),
         "overdue_milestones": _overdue(ms, as_of),
     }
@@ -394,8 +438,10 @@ def build_report(
 
 def is_empty(report: Mapping[str, Any]) -> bool:
     """True when there is nothing to report: no clocks at all and no milestones done or late."""
-    counted = sum(report[f]["total"] + report[f]["not_yet_due"] + report[f].get("withheld", 0)
-                  for f in FIGURES)
+    # Every year's clocks, not only the headline period's: an earlier year is still a trend.
+    counted = sum(g["total"] + g["not_yet_due"] for f in FIGURES for g in report[f]["by_year"])
+    counted += sum(report[f]["total"] + report[f]["not_yet_due"] + report[f].get("withheld", 0)
+                   for f in FIGURES)
     return (counted == 0 and not report["stage_durations"]["stages"]
             and report["overdue_milestones"]["total"] == 0)
 

@@ -127,13 +127,15 @@ def tracker_timeline(actor: Actor, f: tracker.TrackerFilter, today: date, refere
 # Timeliness: every figure over every notification, decision and review of the partnerships.
 
 @_cache
-def _timeliness(key: tuple, gen: int, as_of: date, partnership_ids: tuple | None, _actor: Actor) -> dict:
-    return reports.timeliness(_actor, as_of, list(partnership_ids) if partnership_ids else None)
+def _timeliness(key: tuple, gen: int, as_of: date, partnership_ids: tuple | None, period: str,
+                _actor: Actor) -> dict:
+    return reports.timeliness(_actor, as_of, list(partnership_ids) if partnership_ids else None, period)
 
 
-def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = None) -> dict:
+def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = None,
+               period: str = "12m") -> dict:
     ids = tuple(partnership_ids) if partnership_ids else None
-    return _timeliness(scope(actor, "report.timeliness"), generation(), as_of, ids, actor)
+    return _timeliness(scope(actor, "report.timeliness"), generation(), as_of, ids, period, actor)
 
 
 # Screening: the referral's themes that recur in its partnership (reg.11), over every review's tags.

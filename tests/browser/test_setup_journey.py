@@ -154,7 +154,7 @@ def test_first_day_without_the_demo(empty_page, tmp_path, capsys, monkeypatch):
     choose(page, "Referrer's agency", "Northshire Schools")
     choose(page, "How the case was identified", "Member of staff, partner agency or the community")
     page.get_by_label("Child's initials").fill("QJ")
-    page.get_by_label("Child's age (years)").fill("8")
+    page.get_by_role("spinbutton", name="Child's age (years)", exact=True).fill("8")
     choose(page, "Child's sex", "Female")
     choose(page, "Child's ethnicity", "White")
     fill_date(page, "Date of the incident", "19112026")

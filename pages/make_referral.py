@@ -40,6 +40,7 @@ LABELS = {
     "child_sex": "Child's sex", "child_ethnicity": "Child's ethnicity", "incident_date": "Date of the incident",
     "incident_summary": "What happened", "harm": "Harm", "abuse_or_neglect": "Abuse or neglect",
     "location": "Where it happened", "agencies_involved": "Agencies involved with the child or family",
+    "care_leaver": "A care leaver (aged 18 to 24) who died",
 }
 ON_FORM = [k for k in LABELS if k != "partnership_id"]  # each message is drawn beneath its field
 FORM_KEYS = [f"mr_{k}" for k in LABELS] + ["mr_looked_after", "mr_child_protection_plan", "mr_known_to_csc"]
@@ -93,7 +94,7 @@ errors = refusals("mr", LABELS)  # the box at the top lists every problem and wh
 def collect() -> tuple[int, dict]:
     g = st.session_state.get
     data = {k: g(f"mr_{k}") for k in LABELS if k != "partnership_id"}
-    for flag in ("looked_after", "child_protection_plan", "known_to_csc"):
+    for flag in ("looked_after", "child_protection_plan", "known_to_csc", "care_leaver"):
         data[flag] = bool(g(f"mr_{flag}"))
     data["agencies_involved"] = g("mr_agencies_involved") or []
     pid = g("mr_partnership_id") or parts[0].id
@@ -182,7 +183,8 @@ with st.form("make_referral", clear_on_submit=False, enter_to_submit=False):
         st.text_input(LABELS["child_initials"], max_chars=4, key="mr_child_initials", placeholder="e.g. AB")
         field_error(errors, "child_initials")
     with c2:
-        st.number_input(LABELS["child_age_years"], min_value=0, max_value=17, value=None, step=1, key="mr_child_age_years")
+        st.number_input(LABELS["child_age_years"], min_value=0, max_value=24, value=None, step=1, key="mr_child_age_years",
+                        help="0 to 17; 18 to 24 only for a care leaver who died.")
         field_error(errors, "child_age_years")
     with c3:
         st.date_input(LABELS["child_dob"], value=None, max_value=today(), format="DD/MM/YYYY", key="mr_child_dob",
@@ -201,6 +203,10 @@ with st.form("make_referral", clear_on_submit=False, enter_to_submit=False):
     c1.checkbox("Looked after", key="mr_looked_after")
     c2.checkbox("Child protection plan", key="mr_child_protection_plan")
     c3.checkbox("Known to children's social care", key="mr_known_to_csc")
+    st.checkbox(LABELS["care_leaver"], key="mr_care_leaver",
+                help="A care leaver aged 18 to 24 who died: enter their age (18 to 24) above. "
+                     "Since Working Together 2023 the Secretary of State and Ofsted are told.")
+    field_error(errors, "care_leaver")
 
     st.subheader("About the incident")
     c1, c2 = st.columns(2)

@@ -89,6 +89,9 @@ class Referral(SQLModel, table=True):
     looked_after: bool = False
     child_protection_plan: bool = False
     known_to_csc: bool = False
+    # A care leaver aged 18 to 24 who died (docs/domain.md §4.3): the age fields then hold the
+    # young person's age, and the engine calls for notifying the Secretary of State and Ofsted.
+    care_leaver: bool = False
 
     incident_date: date
     incident_summary: str = Field(sa_column=Column(Text, nullable=False))

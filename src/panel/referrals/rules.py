@@ -11,6 +11,7 @@ from datetime import date
 
 from panel.core.clock import add_working_days, rag, working_days_between
 from panel.core.validation import not_after_today
+from panel.screening.rules import CARE_LEAVER_AGES
 
 NOTIFY_WITHIN_WORKING_DAYS = 5
 
@@ -189,6 +190,7 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
         errors["child_initials"] = "Enter initials only: 1 to 4 letters, no full names."
     clean["child_initials"] = initials or None
     clean["child_dob"] = _as_date(data.get("child_dob"), "child_dob", errors, required=False)
+    care_leaver = clean["care_leaver"] = bool(data.get("care_leaver", False))
     age = data.get("child_age_years")
     clean["child_age_years"] = None
     if age not in (None, ""):
@@ -197,7 +199,10 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
         except (TypeError, ValueError, OverflowError):
             errors["child_age_years"] = "Enter the age in whole years."
         else:
-            if not 0 <= age <= 17:
+            if care_leaver and age not in CARE_LEAVER_AGES:
+                errors["child_age_years"] = ("A care leaver's death is notified at age 18 to 24: "
+                                             "enter their age then.")
+            elif not care_leaver and not 0 <= age <= 17:
                 errors["child_age_years"] = "A child's age is 0 to 17 years."
             else:
                 clean["child_age_years"] = age
@@ -210,7 +215,9 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
         years = (clean["incident_date"] - clean["child_dob"]).days / 365.25
         if years < 0:
             errors["child_dob"] = "The date of birth is after the incident."
-        elif years >= 18:
+        elif care_leaver and age_at(clean["child_dob"], clean["incident_date"]) not in CARE_LEAVER_AGES:
+            errors["child_dob"] = "A care leaver's death is notified at age 18 to 24: check the date of birth."
+        elif not care_leaver and years >= 18:
             errors["child_dob"] = "The child was 18 or over at the incident: not a child case."
     clean["child_sex"] = _choice(data, "child_sex", SEX, errors, "the child's sex")
     clean["child_ethnicity"] = _choice(data, "child_ethnicity", ETHNICITY, errors, "the child's ethnicity")
@@ -223,6 +230,11 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
     clean["harm"] = _choice(data, "harm", HARM, errors, "the harm")
     clean["abuse_or_neglect"] = _choice(data, "abuse_or_neglect", ABUSE_OR_NEGLECT, errors, "whether abuse or neglect is known or suspected")
     clean["location"] = _choice(data, "location", LOCATION, errors, "where it happened")
+    if care_leaver and clean["harm"] not in (None, "died"):
+        errors["care_leaver"] = "A care leaver is recorded only when the young person died."
+    elif care_leaver and clean["looked_after"]:
+        errors["care_leaver"] = ("A care leaver of 18 to 24 is no longer looked after: untick "
+                                 "Looked after or Care leaver.")
     involved = data.get("agencies_involved") or []
     try:
         involved_ids = sorted({int(a) for a in involved})
@@ -233,6 +245,24 @@ def validate_referral(data: dict, today: date, agency_ids: set[int]) -> tuple[di
         errors["agencies_involved"] = "Choose the agencies from the list."
     clean["agencies_involved"] = involved_ids
     return clean, errors
+
+
+def age_at(dob: date, day: date) -> int:
+    """Whole years of age on `day`."""
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def care_leaver_facts(care_leaver: bool, age_years: int | None, dob: date | None,
+                      incident_date: date | None) -> dict:
+    """The screening engine's care-leaver facts for a referral (docs/domain.md §5.1): none unless
+    it records a care leaver; then `care_leaver` and `age_at_death`, from the age recorded or
+    else from the date of birth at the incident (the death)."""
+    if not care_leaver:
+        return {}
+    age = age_years
+    if age is None and dob is not None and incident_date is not None:
+        age = age_at(dob, incident_date)
+    return {"care_leaver": True, "age_at_death": age}
 
 
 def possible_duplicate(a: dict, b: dict) -> bool:

@@ -49,7 +49,7 @@ DETAIL_FIELDS = (
     "reference", "status", "status_note", "received_on", "aware_on", "referrer_name",
     "identified_by", "referrer_view", "child_initials", "child_dob", "child_age_years",
     "child_sex", "child_ethnicity", "looked_after", "child_protection_plan", "known_to_csc",
-    "incident_date", "incident_summary", "harm", "abuse_or_neglect", "location",
+    "care_leaver", "incident_date", "incident_summary", "harm", "abuse_or_neglect", "location",
     "interagency_concerns", "custody_death", "media_interest", "practice_concerns",
 )
 

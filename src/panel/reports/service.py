@@ -29,6 +29,7 @@ from panel.models import (
     ReviewMilestone,
     ReviewType,
 )
+from panel.referrals.rules import care_leaver_facts
 from panel.reports import timeliness as figures
 from panel.reviews.types import PUBLICATION_KEY
 from panel.screening import rules as screening
@@ -78,7 +79,9 @@ def _body_order(body: str) -> tuple[int, str]:
 
 def _required_notifications(referral: dict) -> list[tuple[str, date]]:
     """(body, due date) for each notification the criteria call for on the referral's facts."""
-    facts = {"aware_on": referral["aware_on"].isoformat(), **{k: referral[k] for k in FACT_FIELDS}}
+    facts = {"aware_on": referral["aware_on"].isoformat(), **{k: referral[k] for k in FACT_FIELDS},
+             **care_leaver_facts(referral["care_leaver"], referral["child_age_years"],
+                                 referral["child_dob"], referral["incident_date"])}
     try:
         result = screening.assess(facts)
     except ValueError:
@@ -109,7 +112,9 @@ def timeliness(actor: Actor, as_of: date, partnership_ids: list[int] | None = No
         notified = select(Notification.referral_id)
         referrals = s.exec(
             select(Referral.id, Referral.reference, Referral.partnership_id, Referral.status,
-                   Referral.aware_on, *(getattr(Referral, f) for f in FACT_FIELDS))
+                   Referral.aware_on, Referral.care_leaver, Referral.child_age_years,
+                   Referral.child_dob, Referral.incident_date,
+                   *(getattr(Referral, f) for f in FACT_FIELDS))
             .where(Referral.partnership_id.in_(pids),
                    or_(Referral.harm.in_(NOTIFIABLE_HARM), Referral.id.in_(notified)))
         ).mappings().all()

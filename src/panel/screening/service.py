@@ -19,6 +19,7 @@ from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import StaleEdit, ValidationFailed
 from panel.core.validation import not_after_today
 from panel.models import Decision, Notification, Referral, Review, ReviewMilestone, ReviewType
+from panel.referrals.rules import care_leaver_facts
 from panel.referrals.service import load_referral
 from panel.screening import rules as screening
 from panel.screening.rules import BODY_NAMES as BODIES  # labels, for the pages
@@ -50,7 +51,8 @@ class Screening:
 
 
 def facts_of(r: Referral, notified_on: date | None = None, **overrides) -> dict:
-    facts = {"aware_on": r.aware_on.isoformat(), **{k: getattr(r, k) for k in FACT_FIELDS}}
+    facts = {"aware_on": r.aware_on.isoformat(), **{k: getattr(r, k) for k in FACT_FIELDS},
+             **care_leaver_facts(r.care_leaver, r.child_age_years, r.child_dob, r.incident_date)}
     if notified_on:
         facts["notified_on"] = notified_on.isoformat()
     facts.update(overrides)

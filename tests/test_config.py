@@ -14,6 +14,7 @@ import pytest
 from panel.core import config
 from panel.core.config import ConfigError, Settings, get_settings
 from panel.ui import startup
+from tests.apptest import shown
 
 PANEL = Path(sys.executable).with_name("panel")
 
@@ -151,8 +152,8 @@ def test_the_app_stops_with_one_line_on_a_malformed_setting(clean_env, monkeypat
     with pytest.raises(SystemExit):
         startup.require_valid_settings()
     assert page.stopped and len(page.errors) == 1
-    assert page.errors[0].startswith("Configuration error: PANEL_LOCKOUT_MINUTES='-1'")
-    assert capsys.readouterr().err.strip() == page.errors[0]  # the server log says the same
+    assert shown(page.errors[0]).startswith("Configuration error: PANEL_LOCKOUT_MINUTES='-1'")
+    assert capsys.readouterr().err.strip() == shown(page.errors[0])  # the server log says the same
 
 
 def test_the_app_starts_on_valid_settings(clean_env, monkeypatch):

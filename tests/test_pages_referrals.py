@@ -27,13 +27,13 @@ def test_each_role_sees_only_its_pages(demo_db, username):
     at = signed_in(username)
     assert menu(at)[: len(MENUS[username])] == MENUS[username]
     if username == "referrer":
-        assert menu(at) == MENUS[username] + ["Accessibility statement"]  # open to everyone
+        assert menu(at) == MENUS[username] + ["My account", "Accessibility statement"]  # open to everyone
     assert "Referral queue" in at.title[0].value or "Make a referral" in at.title[0].value
 
 
 def test_regional_account_gets_the_learning_explorer_only(demo_db):
     at = signed_in("regional")
-    assert menu(at) == ["Learning explorer", "Accessibility statement"]
+    assert menu(at) == ["Learning explorer", "My account", "Accessibility statement"]
     assert at.title[0].value.endswith("Learning explorer")
     with pytest.raises(ValueError):  # no case page is registered for it
         at.switch_page("pages/queue.py").run()

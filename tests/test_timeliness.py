@@ -629,7 +629,7 @@ def test_cli_table_and_bad_input(service_db, capsys):
     with pytest.raises(SystemExit) as e:
         main(["report", "timeliness", "--as-of", "30/01/2026"])
     assert e.value.code == 2
-    assert "use a date like 2026-03-31, not '30/01/2026'" in capsys.readouterr().err
+    assert "'30/01/2026' is not a date like 2026-11-23" in capsys.readouterr().err
 
 
 # -- Excel -----------------------------------------------------------------------------------------

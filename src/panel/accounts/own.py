@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from panel.accounts.service import _password_matches, hash_password, password_problem
+from panel.accounts.service import hash_password, password_matches, password_problem
 from panel.core import audit
 from panel.core.access import ROLE_LABELS, ROLES, Actor
 from panel.core.config import get_settings
@@ -97,7 +97,7 @@ def change_own_password(actor: Actor, current: str, new: str, again: str) -> dat
     if wrong >= settings.max_failed_logins:
         raise ValidationFailed({"current": f"Too many wrong current passwords: try again in "
                                            f"{settings.lockout_minutes} minutes."})
-    if not _password_matches(current or "", stored):
+    if not password_matches(current or "", stored):
         with transaction() as s:
             audit.record(s, actor, "password_change_failed", "user", user_id)
         raise ValidationFailed({"current": "That is not your current password."})

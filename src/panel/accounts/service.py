@@ -75,7 +75,7 @@ def hash_password(password: str) -> str:
 _TIMING_HASH: list[bytes] = []
 
 
-def _password_matches(password: str, password_hash: str | None) -> bool:
+def password_matches(password: str, password_hash: str | None) -> bool:
     """bcrypt check; an unknown account is checked against a throwaway hash so it takes as
     long as a known one (timing must not reveal which usernames exist)."""
     if not _TIMING_HASH:
@@ -170,7 +170,7 @@ def authenticate(username: str, password: str) -> Actor | None:
     # Reads first, then transactions that start with their write: on SQLite a transaction that
     # reads and then writes fails at once when another sign-in committed in between.
     if slot is None:
-        _password_matches(password, None)  # as slow as a real check: the refusal reveals nothing
+        password_matches(password, None)  # as slow as a real check: the refusal reveals nothing
         with read_session() as s:
             user = s.exec(select(User).where(User.username == username)).first()
         with transaction() as s:
@@ -184,7 +184,7 @@ def authenticate(username: str, password: str) -> Actor | None:
         return None
     user_id, name, password_hash, attempt, held_lock = slot
     who = Actor(user_id=user_id, username=username, name=name)
-    matches = _password_matches(password, password_hash)
+    matches = password_matches(password, password_hash)
     with transaction() as s:
         if not matches:
             detail = f"wrong password, attempt {attempt}"

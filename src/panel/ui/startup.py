@@ -7,6 +7,7 @@ import sys
 import streamlit as st
 
 from panel.core.config import check_settings
+from panel.ui.common import esc
 
 
 def require_valid_settings() -> None:
@@ -18,5 +19,5 @@ def require_valid_settings() -> None:
     if problem is None:
         return
     print(problem, file=sys.stderr)
-    st.error(problem, icon=":material/settings:")
+    st.error(esc(problem), icon=":material/settings:")
     st.stop()

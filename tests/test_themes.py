@@ -28,7 +28,7 @@ AS_OF = date(2026, 11, 23)
 
 # -- the default taxonomy -----------------------------------------------------------------------
 
-def test_default_taxonomy_has_the_national_list_and_the_seed_002_themes():
+def test_default_taxonomy_has_the_national_list_and_the_bracknell_forest_themes():
     national = [t.name for t in rules.DEFAULT_THEMES if t.kind == "national"]
     local = {t.name: t.national for t in rules.DEFAULT_THEMES if t.kind == "local"}
     assert len(national) == 24  # the national themes of docs/domain.md §7.2

@@ -4,6 +4,7 @@ notifications and the panel's decision. The criteria engine is panel.screening.a
 import json
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from panel.referrals import service as referrals
@@ -61,8 +62,11 @@ if not ref:
         empty_state("No referrals are waiting for screening.",
                     "Accept a referral for screening from the **Referral queue** first.")
         st.stop()
-    labels = {r.reference: f"{r.reference} · notify by {r.notification_due:%a %d %b} · {child_text(r.child)}"
-              for r in df.itertuples()}
+    def _label(r) -> str:
+        clock = f"notify by {r.notification_due:%a %d %b}" if pd.notna(r.notification_due) else "no notification clock"
+        return f"{r.reference} · {clock} · {child_text(r.child)}"
+
+    labels = {r.reference: _label(r) for r in df.itertuples()}
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     chosen = c1.selectbox("Referral to screen", list(labels), index=None, format_func=labels.get,
                           placeholder=f"{int(total)} referral(s) accepted for screening, most urgent first")

@@ -19,7 +19,7 @@ from panel.meetings import service as svc
 from panel.models import Agency, Partnership, Referral
 from panel.referrals import service as referrals
 from panel.ui.common import esc
-from tests.apptest import shown
+from tests.apptest import shown, signed_in
 from tests.conftest import TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,10 +84,7 @@ def test_referral_note_and_referrer_name_render_literally(demo_db):
         r = s.exec(select(Referral).where(Referral.reference == ref)).one()
         r.status_note, r.referrer_name = f"Triage note {IMAGE}", f"Referrer {LINK} {NASTY}"
         s.add(r)
-    at = AppTest.from_file(str(ROOT / "pages" / "referral.py"), default_timeout=60)
-    at.session_state["actor"] = chair
-    at.query_params["ref"] = ref
-    at.run()
+    at = signed_in("chair", "pages/referral.py", query={"ref": ref})  # through app.py: its links need the menu
     assert not at.exception, at.exception
     _assert_literal(at, f"Triage note {IMAGE}", f"Referrer {LINK} {NASTY}")
 

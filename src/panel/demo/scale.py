@@ -263,7 +263,7 @@ def _referral_row(rng: random.Random, setup: Setup, pid: int, aware: date, statu
         "known_to_csc": rng.random() < 0.6, "incident_date": incident, "incident_summary": summary,
         "harm": harm, "abuse_or_neglect": abuse,
         "location": rng.choice(["in_area"] * 8 + ["elsewhere", "resident_outside_england"]),
-        "interagency_concerns": rng.choice(["yes", "unclear", "no"]), "custody_death": False,
+        "interagency_concerns": rng.choice(["yes", "unclear", "no"]), "custody_death": False, "care_leaver": False,
         "media_interest": rng.random() < 0.05, "practice_concerns": rng.random() < 0.2,
         "director_decision": None, "dcs_informed_on": None,
         "created_at": at(received, 10), "updated_at": at(min(today, received + timedelta(days=10)), 16),

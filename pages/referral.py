@@ -23,14 +23,11 @@ from panel.ui.common import (
     child_text,
     esc,
     field_error,
-    first_view,
     header,
-    mark_viewed,
-    query_given,
     query_ref,
     today,
 )
-from panel.ui.forms import load_or_stop, refusals, submit
+from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
 
 me = actor()
 ref = query_ref("ref")  # None when absent or malformed
@@ -41,16 +38,12 @@ with st.form("open_ref", border=False):
     if c2.form_submit_button("Open"):
         st.query_params["ref"] = typed.strip().upper()
         st.rerun()
-if ref is None and query_given("ref"):
-    st.error(referrals.NOT_FOUND, icon=":material/search_off:")
-    st.stop()
+stop_if_malformed("ref", referrals.NOT_FOUND)
 if not ref:
     st.info("Choose a referral in the **Referral queue**, or type its reference above.")
     st.stop()
 
-# A rerun of the same page is not a new view: audit once per referral per session.
-d = load_or_stop(lambda: referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref)))
-mark_viewed("referral", ref)
+d = load_viewed("referral", ref, lambda first: referrals.get_referral(me, ref, today(), record_view=first))
 r = d.referral
 versions = st.session_state.setdefault("referral_versions", {})
 versions.setdefault(r.reference, r.version)  # the version this user opened

@@ -13,14 +13,11 @@ from panel.ui.common import (
     actor,
     esc,
     field_error,
-    first_view,
     header,
-    mark_viewed,
-    query_given,
     query_ref,
     today,
 )
-from panel.ui.forms import load_or_stop, refusals, submit
+from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
 
 STATUS_LABELS = {"done": "Done", "done_late": "Done late", "overdue": "Overdue", "due_soon": "Due soon",
                  "pending": "Not yet due"}
@@ -28,14 +25,11 @@ STATUS_LABELS = {"done": "Done", "done_late": "Done late", "overdue": "Overdue",
 me = actor()
 header("Review", ":material/timeline:")
 ref = query_ref("ref")  # None when absent or malformed
-if ref is None and query_given("ref"):
-    st.error(reviews.NOT_FOUND, icon=":material/search_off:")
-    st.stop()
+stop_if_malformed("ref", reviews.NOT_FOUND)
 if not ref:
     st.info("Open a review from its referral's screening page.")
     st.stop()
-v = load_or_stop(lambda: reviews.get_review(me, ref, today(), record_view=first_view("review", ref)))
-mark_viewed("review", ref)
+v = load_viewed("review", ref, lambda first: reviews.get_review(me, ref, today(), record_view=first))
 rv = v.review
 st.subheader(f"{esc(rv.reference)} · {esc(v.type_name)} · {esc(v.partnership_name)}", anchor=False)
 c1, c2 = st.columns(2)

@@ -24,14 +24,11 @@ from panel.ui.common import (
     empty_state,
     esc,
     field_error,
-    first_view,
     header,
-    mark_viewed,
-    query_given,
     query_ref,
     today,
 )
-from panel.ui.forms import load_or_stop, refusals, submit
+from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
 
 ATTENDANCE = {"present": "Present", "apologies": "Apologies", "absent": "Absent"}
 ROUTES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
@@ -52,9 +49,7 @@ header("Screening", ":material/fact_check:",
        "Walk the statutory criteria with the panel. The result updates as you answer; "
        "save the answers, record notifications, then record and sign the decision.")
 ref = query_ref("ref")  # None when absent or malformed
-if ref is None and query_given("ref"):
-    st.error(referrals.NOT_FOUND, icon=":material/search_off:")
-    st.stop()
+stop_if_malformed("ref", referrals.NOT_FOUND)
 
 if not ref:
     df, total = referrals.queue(me, referrals.QueueFilter(statuses=("accepted",)), today())
@@ -75,8 +70,7 @@ if not ref:
         st.rerun()
     st.stop()
 
-detail = load_or_stop(lambda: referrals.get_referral(me, ref, today(), record_view=first_view("referral", ref)))
-mark_viewed("referral", ref)
+detail = load_viewed("referral", ref, lambda first: referrals.get_referral(me, ref, today(), record_view=first))
 r = detail.referral
 key = f"sc_{r.reference}"
 overrides = {f: st.session_state[f"{key}_{f}"] for f, _, _ in QUESTIONS if f"{key}_{f}" in st.session_state}

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from panel.core.errors import NotFound, PanelError, ValidationFailed
-from panel.ui.common import esc
+from panel.ui.common import esc, first_view, mark_viewed, query_given, query_ref
 
 T = TypeVar("T")
 
@@ -103,3 +103,18 @@ def load_or_stop(call: Callable[[], T]) -> T:
         st.error(esc(e), icon=":material/search_off:")
         st.stop()
 
+
+def stop_if_malformed(name: str, message: str) -> None:
+    """An address that names the parameter with a malformed reference asks for a record that
+    cannot exist: the service's "not found" message, not the page's start for no reference."""
+    if query_given(name) and query_ref(name) is None:
+        st.error(esc(message), icon=":material/search_off:")
+        st.stop()
+
+
+def load_viewed(kind: str, reference: str, load: Callable[[bool], T]) -> T:
+    """The record a page is about, as load_or_stop; `load` is told whether to audit the view,
+    which it should only the first time in this session (a rerun is not a new view)."""
+    found = load_or_stop(lambda: load(first_view(kind, reference)))
+    mark_viewed(kind, reference)
+    return found

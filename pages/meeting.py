@@ -25,7 +25,7 @@ from panel.ui.common import (
     query_id,
     today,
 )
-from panel.ui.forms import load_or_stop, note_done, or_none, refusals, submit
+from panel.ui.forms import decision_fields, load_or_stop, note_done, or_none, refusals, submit
 
 me = actor()
 header("Meetings", ":material/groups:",
@@ -240,14 +240,7 @@ with mode:
                          "the criteria" for t in options}
             errs = refusals(f"mt_decide_{it.id}")
             with st.form(f"mt_decide_{it.id}"):
-                outcome = st.selectbox("Outcome", list(fmt), index=None, format_func=fmt.get,
-                                       placeholder="Choose the outcome")
-                field_error(errs, "review_type_id")
-                rationale = st.text_area("Rationale", help="The panel's reasons, citing the criteria.")
-                field_error(errs, "rationale")
-                departure = st.text_area("Departs from the criteria because…",
-                                         help="Required only when the outcome departs from what the criteria say.")
-                field_error(errs, "departure_rationale")
+                outcome, rationale, departure = decision_fields(fmt, errs)
                 conflicted_users = [mm.user_id for mm in v.members if mm.id in conflicted and mm.user_id]
                 st.caption("Present and apologies come from the attendance list; members with a conflict on this "
                            "item are recorded as excluded. "

@@ -28,7 +28,7 @@ from panel.ui.common import (
     query_ref,
     today,
 )
-from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
+from panel.ui.forms import decision_fields, load_viewed, refusals, stop_if_malformed, submit
 
 ATTENDANCE = {"present": "Present", "apologies": "Apologies", "absent": "Absent"}
 ROUTES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
@@ -251,13 +251,7 @@ with st.expander("Amend the signed decision" if signed else "Record the decision
                  "the criteria" for t in options}
     errs = refusals(f"{key}_decision")  # how many parts are wrong, and any problem not about one part
     with st.form(f"{key}_decision"):
-        outcome = st.selectbox("Outcome", list(fmt), index=None, format_func=fmt.get, placeholder="Choose the outcome")
-        field_error(errs, "review_type_id")
-        rationale = st.text_area("Rationale", help="The panel's reasons, citing the criteria.")
-        field_error(errs, "rationale")
-        departure = st.text_area("Departs from the criteria because…",
-                                 help="Required only when the outcome departs from what the criteria say.")
-        field_error(errs, "departure_rationale")
+        outcome, rationale, departure = decision_fields(fmt, errs)
         # One answer per person: a single list with its own "Select all" recorded everyone in one
         # click. Nobody is present until the chair says so.
         st.markdown("**Attendance**")

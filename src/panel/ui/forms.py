@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from panel.core.errors import NotFound, PanelError, ValidationFailed
-from panel.ui.common import esc, first_view, mark_viewed, query_given, query_ref
+from panel.ui.common import esc, field_error, first_view, mark_viewed, query_given, query_ref
 
 T = TypeVar("T")
 
@@ -118,3 +118,16 @@ def load_viewed(kind: str, reference: str, load: Callable[[bool], T]) -> T:
     found = load_or_stop(lambda: load(first_view(kind, reference)))
     mark_viewed(kind, reference)
     return found
+
+
+def decision_fields(fmt: Mapping[Any, str], errs: dict[str, str]) -> tuple[Any, str, str]:
+    """The outcome, rationale and departure of a panel decision, inside the caller's form: the
+    screening page and the meeting's agenda item record the same decision."""
+    outcome = st.selectbox("Outcome", list(fmt), index=None, format_func=fmt.get, placeholder="Choose the outcome")
+    field_error(errs, "review_type_id")
+    rationale = st.text_area("Rationale", help="The panel's reasons, citing the criteria.")
+    field_error(errs, "rationale")
+    departure = st.text_area("Departs from the criteria because…",
+                             help="Required only when the outcome departs from what the criteria say.")
+    field_error(errs, "departure_rationale")
+    return outcome, rationale, departure

@@ -128,6 +128,16 @@ def decision_rationale(rtype: ReviewType, r: Referral) -> str:
             f"about how agencies worked together: a {rtype.name.lower()} will capture it.")
 
 
+def notification_sent_on(rng: random.Random, due: date, aware_on: date, today: date) -> date:
+    """The day a demo notification went: some late, the rest a few working days early but never
+    before the partnership knew of the incident, and none after today."""
+    if rng.random() < LATE_NOTIFICATION_RATE:
+        sent = add_working_days(due, rng.randint(1, 4))
+    else:
+        sent = max(aware_on, subtract_working_days(due, rng.randint(0, 3)))
+    return min(sent, today)
+
+
 def milestone_progress(rng, planned: list[date], today: date, recent: date) -> list[date | None]:
     """Actual dates: done (mostly on time) up to today, unless the review stalled recently.
     Shared by the demo and the scale demo, so both draw the same shape of history."""
@@ -186,11 +196,7 @@ class _History:
         day0 = None
         for item in result["notify"]:
             due = date.fromisoformat(item["due"])
-            if self.rng.random() < LATE_NOTIFICATION_RATE:
-                sent = add_working_days(due, self.rng.randint(1, 4))
-            else:
-                sent = max(r.aware_on, subtract_working_days(due, self.rng.randint(0, 3)))
-            sent = min(sent, self.today)
+            sent = notification_sent_on(self.rng, due, r.aware_on, self.today)
             body = item["to"]
             self.s.add(Notification(
                 referral_id=r.id, body=body, due_on=due, sent_on=sent,

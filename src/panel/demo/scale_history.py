@@ -16,7 +16,6 @@ from panel.demo.history import (
     DEPARTURE_RATE,
     DEPARTURES,
     DISAGREE_NOTE,
-    LATE_NOTIFICATION_RATE,
     LCSPR_RATE,
     LEAD_REVIEWER_TYPES,
     RECENT_WORKING_DAYS,
@@ -26,6 +25,7 @@ from panel.demo.history import (
     considerations,
     decision_rationale,
     milestone_progress,
+    notification_sent_on,
 )
 from panel.demo.scale_rows import at
 from panel.models import Decision, Notification, Review, ReviewMilestone, ReviewType
@@ -80,11 +80,7 @@ class History:
         day0 = None
         for item in result["notify"]:
             due = date.fromisoformat(item["due"])
-            if self.rng.random() < LATE_NOTIFICATION_RATE:
-                sent = add_working_days(due, self.rng.randint(1, 4))
-            else:
-                sent = max(r["aware_on"], subtract_working_days(due, self.rng.randint(0, 3)))
-            sent = min(sent, self.today)
+            sent = notification_sent_on(self.rng, due, r["aware_on"], self.today)
             self.notification(r, item["to"], due, sent)
             if item["to"] in ("national_panel", "ofsted"):
                 day0 = sent if day0 is None else min(day0, sent)

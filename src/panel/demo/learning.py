@@ -62,6 +62,17 @@ from panel.themes.rules import window_start
 from panel.themes.service import seed_taxonomy
 
 
+def incident_themes(summary: str, per_match: int | None = None) -> list[str]:
+    """The themes an incident summary's words point to, once each in the order found; at most
+    `per_match` from each matching phrase (all of them when None)."""
+    low = summary.lower()
+    themes: list[str] = []
+    for words, names in INCIDENT_THEMES:
+        if words in low:
+            themes += [n for n in names[:per_match] if n not in themes]
+    return themes
+
+
 class _Learning:
     def __init__(self, s: Session, rng: random.Random, today: date, parts: dict[str, Partnership]):
         self.s, self.rng, self.today = s, rng, today
@@ -160,13 +171,7 @@ class _Learning:
 
     # -- reviews ------------------------------------------------------------------------------
     def review_themes(self, summary: str) -> list[str]:
-        low = summary.lower()
-        themes: list[str] = []
-        for words, names in INCIDENT_THEMES:
-            if words in low:
-                themes += [n for n in names if n not in themes]
-        if not themes:
-            themes = ["information sharing", "professional curiosity"]
+        themes = incident_themes(summary) or ["information sharing", "professional curiosity"]
         if DA not in themes and self.rng.random() < 0.3:
             themes.append(DA)
         if self.rng.random() < 0.4:
@@ -239,12 +244,7 @@ class _Learning:
                                .order_by(Referral.id)).all()
             plans = []
             for r in live:
-                low = r.incident_summary.lower()
-                themes = []
-                for words, names in INCIDENT_THEMES:
-                    if words in low:
-                        themes += [n for n in names[:2] if n not in themes]
-                plans.append((r, themes))
+                plans.append((r, incident_themes(r.incident_summary, per_match=2)))
             if code == RECURRING_IN:
                 have = sum(DA in t for _, t in plans)
                 for _, themes in plans:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from panel.demo.learning import incident_themes
 from panel.demo.scale_rows import at
 from panel.demo.texts import (
     ACTIONS,
@@ -21,7 +22,6 @@ from panel.demo.texts import (
     FINDINGS,
     GENERIC_FINDING,
     GENERIC_REC,
-    INCIDENT_THEMES,
     NOTES,
     OTHER_SOURCES,
     RECS,
@@ -119,16 +119,8 @@ class Learning:
                                    "by_id": by, "text": text})
 
     # -- per partnership ----------------------------------------------------------------------
-    def incident_themes(self, summary: str, per_match: int = 3) -> list[str]:
-        low = summary.lower()
-        themes: list[str] = []
-        for words, names in INCIDENT_THEMES:
-            if words in low:
-                themes += [n for n in names[:per_match] if n not in themes]
-        return themes
-
     def review_themes(self, summary: str) -> list[str]:
-        themes = self.incident_themes(summary) or ["information sharing", "professional curiosity"]
+        themes = incident_themes(summary, per_match=3) or ["information sharing", "professional curiosity"]
         if DA not in themes and self.rng.random() < 0.3:
             themes.append(DA)
         if self.rng.random() < 0.6:
@@ -161,7 +153,7 @@ class Learning:
                 self.finding(pid, rv["id"], min(self.today, end), picked, closed)
         self.other_sources(pid, min((r["aware_on"] for r in referrals), default=self.today))
         for r in referrals:  # themes read from the incident, so recurring themes show on screening
-            self.tag("referral", r["id"], self.incident_themes(r["incident_summary"], per_match=2))
+            self.tag("referral", r["id"], incident_themes(r["incident_summary"], per_match=2))
 
     def ensure_recurring(self, planned: list) -> None:
         """As the small demo: domestic abuse in at least RECURRING_REVIEWS recent reviews."""

@@ -42,30 +42,18 @@ def generation() -> int:
     return audit.high_water()
 
 
-def _cache(fn):
-    return st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)(fn)
+def _cache(fn=None, *, entries: int = MAX_ENTRIES):
+    def wrap(fn):
+        return st.cache_data(ttl=TTL, max_entries=entries, show_spinner=False)(fn)
+    return wrap if fn is None else wrap(fn)
 
 
-# Learning explorer: SQL aggregates over every finding, recommendation and theme tag.
-
-@_cache
-def _theme_by_year(key: tuple, gen: int, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
-    return learning.theme_by_year(_actor, f)
-
-
-@_cache
-def _theme_by_review_type(key: tuple, gen: int, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
-    return learning.theme_by_review_type(_actor, f)
-
-
-@_cache
-def _theme_by_agency(key: tuple, gen: int, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
-    return learning.theme_by_agency(_actor, f)
-
-
-@_cache
-def _cooccurrence(key: tuple, gen: int, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
-    return learning.cooccurrence(_actor, f)
+# Learning explorer: SQL aggregates over every finding, recommendation and theme tag. Its four
+# frames share one function, each entry keyed by the frame's name too, holding as many entries
+# as four functions would.
+@_cache(entries=4 * MAX_ENTRIES)
+def _learning_frame(key: tuple, gen: int, frame: str, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
+    return getattr(learning, frame)(_actor, f)
 
 
 @_cache
@@ -79,19 +67,19 @@ def _years(key: tuple, gen: int, partnership_ids: tuple | None, _actor: Actor) -
 
 
 def theme_by_year(actor: Actor, f: learning.LearningFilter) -> pd.DataFrame:
-    return _theme_by_year(scope(actor, "learning.read"), generation(), f, actor)
+    return _learning_frame(scope(actor, "learning.read"), generation(), "theme_by_year", f, actor)
 
 
 def theme_by_review_type(actor: Actor, f: learning.LearningFilter) -> pd.DataFrame:
-    return _theme_by_review_type(scope(actor, "learning.read"), generation(), f, actor)
+    return _learning_frame(scope(actor, "learning.read"), generation(), "theme_by_review_type", f, actor)
 
 
 def theme_by_agency(actor: Actor, f: learning.LearningFilter) -> pd.DataFrame:
-    return _theme_by_agency(scope(actor, "learning.read"), generation(), f, actor)
+    return _learning_frame(scope(actor, "learning.read"), generation(), "theme_by_agency", f, actor)
 
 
 def cooccurrence(actor: Actor, f: learning.LearningFilter) -> pd.DataFrame:
-    return _cooccurrence(scope(actor, "learning.read"), generation(), f, actor)
+    return _learning_frame(scope(actor, "learning.read"), generation(), "cooccurrence", f, actor)
 
 
 def totals(actor: Actor, f: learning.LearningFilter, today: date):

@@ -12,6 +12,17 @@ from panel.screening.rules import ROUTES
 from panel.ui.common import actor, empty_state, esc, field_error, header
 from panel.ui.forms import refusals, submit
 
+# One milestone table, whether editing a review type or adding one.
+MILESTONE_COLUMNS = {
+    "key": st.column_config.TextColumn("Key", required=True, help="snake_case, unique"),
+    "name": st.column_config.TextColumn("Milestone", required=True),
+    "offset": st.column_config.NumberColumn("Offset", min_value=0, step=1, required=True),
+    "unit": st.column_config.SelectboxColumn("Unit", options=list(UNITS), required=True),
+    "anchor": st.column_config.SelectboxColumn("Counted from", options=list(ANCHORS), required=True),
+    "statutory": st.column_config.CheckboxColumn("Statutory"),
+    "help": st.column_config.TextColumn("Why this target"),
+}
+
 me = actor()
 header("Review types", ":material/tune:",
        "The outcomes the panel can decide and each review's milestones with target offsets. "
@@ -42,15 +53,7 @@ with st.form(f"rt_{t.id}_{t.version}"):
     frame = pd.DataFrame(json.loads(t.milestones))
     edited = st.data_editor(
         frame, num_rows="dynamic", hide_index=True, width="stretch", key=f"rt_editor_{t.id}",
-        column_config={
-            "key": st.column_config.TextColumn("Key", required=True, help="snake_case, unique"),
-            "name": st.column_config.TextColumn("Milestone", required=True),
-            "offset": st.column_config.NumberColumn("Offset", min_value=0, step=1, required=True),
-            "unit": st.column_config.SelectboxColumn("Unit", options=list(UNITS), required=True),
-            "anchor": st.column_config.SelectboxColumn("Counted from", options=list(ANCHORS), required=True),
-            "statutory": st.column_config.CheckboxColumn("Statutory"),
-            "help": st.column_config.TextColumn("Why this target"),
-        })
+        column_config=MILESTONE_COLUMNS)
     for field, msg in errors.items():  # the milestones' problems beneath the table, each named by its row
         if field.startswith("milestones"):
             st.error(f"{esc(field)}: {esc(msg)}")
@@ -99,15 +102,7 @@ with st.form(f"rt_add_{pid}"):
     new_frame = pd.DataFrame(columns=["key", "name", "offset", "unit", "anchor", "statutory", "help"])
     new_milestones = st.data_editor(
         new_frame, num_rows="dynamic", hide_index=True, width="stretch", key=f"rt_add_editor_{pid}",
-        column_config={
-            "key": st.column_config.TextColumn("Key", required=True, help="snake_case, unique"),
-            "name": st.column_config.TextColumn("Milestone", required=True),
-            "offset": st.column_config.NumberColumn("Offset", min_value=0, step=1, required=True),
-            "unit": st.column_config.SelectboxColumn("Unit", options=list(UNITS), required=True),
-            "anchor": st.column_config.SelectboxColumn("Counted from", options=list(ANCHORS), required=True),
-            "statutory": st.column_config.CheckboxColumn("Statutory"),
-            "help": st.column_config.TextColumn("Why this target"),
-        })
+        column_config=MILESTONE_COLUMNS)
     for field, msg in add_errors.items():  # each milestone's problem, named by its row
         if field.startswith("milestones"):
             st.error(f"{esc(field)}: {esc(msg)}")

@@ -211,6 +211,17 @@ def statutory_due(aware_on: date | None, recorded: date | None) -> date | None:
     return add_working_days(aware_on, NOTIFY_WITHIN) if aware_on is not None else recorded
 
 
+def _review_item(j: dict, start_key: str, start: date | None, done: str, done_on: date | None) -> dict:
+    """One review in a figure's list: every review clock lists the same fields, named for the
+    day its clock starts (`start_key`) and what ends it (`done`: `<done>_on` and `<done>`)."""
+    r = j["row"]
+    return {"review": r["review"], "referral": r.get("referral"),
+            "partnership": r["partnership"], "review_type": j["review_type"],
+            start_key: _iso(start), "due_on": _iso(j["due_on"]),
+            f"{done}_on": _iso(done_on), done: done_on is not None,
+            "working_days_late": j["late_by"]}
+
+
 def _notifications(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple[date | None, date | None]) -> dict[str, Any]:
     judged = []
     for r in rows:
@@ -251,12 +262,7 @@ def _rapid_reviews(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple
 
     def item(j: dict) -> dict:
         r = j["row"]
-        sent = _by_as_of(r.get("sent_on"), as_of)
-        return {"review": r["review"], "referral": r.get("referral"),
-                "partnership": r["partnership"], "review_type": j["review_type"],
-                "notified_on": _iso(r.get("notified_on")), "due_on": _iso(j["due_on"]),
-                "sent_on": _iso(sent), "sent": sent is not None,
-                "working_days_late": j["late_by"]}
+        return _review_item(j, "notified_on", r.get("notified_on"), "sent", _by_as_of(r.get("sent_on"), as_of))
 
     return _figure("rapid_reviews", judged, item, bounds=bounds)
 
@@ -276,12 +282,7 @@ def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple[date |
 
     def item(j: dict) -> dict:
         r = j["row"]
-        published = _by_as_of(r.get("published_on"), as_of)
-        return {"review": r["review"], "referral": r.get("referral"),
-                "partnership": r["partnership"], "review_type": j["review_type"],
-                "decided_on": _iso(r["decided_on"]), "due_on": _iso(j["due_on"]),
-                "published_on": _iso(published), "published": published is not None,
-                "working_days_late": j["late_by"]}
+        return _review_item(j, "decided_on", r["decided_on"], "published", _by_as_of(r.get("published_on"), as_of))
 
     out = _figure("lcsprs", judged, item, bounds=bounds)
     held = sorted((j for j in judged if j["outcome"] == WITHHELD and _in_period(j["due_on"], bounds)),

@@ -6,8 +6,7 @@ referral's facts and saves what the panel changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -124,22 +123,14 @@ def screen(actor: Actor, reference: str, today: date, overrides: dict | None = N
                      can_edit=actor.can("screening.edit", r.partnership_id) and r.status in ("accepted", "decided"))
 
 
-@contextmanager
-def _changing(actor: Actor, reference: str, permission: str) -> Iterator[tuple[Session, Referral]]:
-    """The referral in one transaction, once the actor may do `permission` in its partnership:
-    every screening change checks the same way before it writes."""
-    with transaction() as s:
-        r = load_referral(s, actor, reference)
-        actor.require(permission, r.partnership_id)
-        yield s, r
-
-
 def save_facts(actor: Actor, reference: str, answers: dict, expected_version: int) -> None:
     """Save the panel's answers to the referral; refused whole if the criteria reject them."""
     unknown = set(answers) - set(FACT_FIELDS)
     if unknown:
         raise ValidationFailed({k: "Not a screening question." for k in unknown})
-    with _changing(actor, reference, "screening.edit") as (s, r):
+    with transaction() as s:
+        r = load_referral(s, actor, reference)
+        actor.require("screening.edit", r.partnership_id)
         _, error = assess_facts(facts_of(r, first_notified_on(s, r.id), **answers))
         if error:
             raise ValidationFailed(error)
@@ -168,7 +159,9 @@ def record_notification(actor: Actor, reference: str, body: str, sent_on: date |
         errors["sent_reference"] = "Keep the reference to 100 characters."
     if errors:
         raise ValidationFailed(errors)
-    with _changing(actor, reference, "notification.record") as (s, r):
+    with transaction() as s:
+        r = load_referral(s, actor, reference)
+        actor.require("notification.record", r.partnership_id)
         if sent_on < r.aware_on:
             raise ValidationFailed({"sent_on": "A notification cannot be sent before the authority became aware."})
         result, error = assess_facts(facts_of(r))
@@ -218,7 +211,9 @@ def record_director_route(actor: Actor, reference: str, director_decision: str |
         errors["dcs_informed_on"] = "The DCS is told of every notification: enter when."
     if errors:
         raise ValidationFailed(errors)
-    with _changing(actor, reference, "screening.edit") as (s, r):
+    with transaction() as s:
+        r = load_referral(s, actor, reference)
+        actor.require("screening.edit", r.partnership_id)
         before = {"director_decision": r.director_decision, "dcs_informed_on": r.dcs_informed_on}
         r.director_decision, r.dcs_informed_on = director_decision, dcs_informed_on
         r.version += 1

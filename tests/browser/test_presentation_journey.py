@@ -107,7 +107,7 @@ def test_presentation_mode_holds_on_every_page_by_every_way(page):
     hidden("a queue row chosen", "Referral")
 
     # the screening picker
-    page.get_by_role("link", name="Screening").click()
+    page.get_by_role("link", name="Screening", exact=True).click()
     hidden("menu: Screening", "Screening")
     page.get_by_label("Referral to screen").click()
     page.get_by_role("option", name=ref, exact=False).click()

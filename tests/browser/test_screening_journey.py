@@ -67,7 +67,7 @@ def press(page, name: str, done) -> None:
 
 def test_chair_screens_decides_and_opens_the_rapid_review(page, reference):
     sign_in(page, "chair")
-    navigate(page, page.get_by_role("link", name="Screening").click, "/screening")
+    navigate(page, page.get_by_role("link", name="Screening", exact=True).click, "/screening")
     expect(page.get_by_role("heading", name="Screening")).to_be_visible()
     choose(page, "Referral to screen", re.compile(reference))
     wait_idle(page)

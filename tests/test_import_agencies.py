@@ -4,43 +4,17 @@ not have are listed in the check report and, when confirmed, created in the impo
 
 from __future__ import annotations
 
-import argparse
-import copy
-
 import pytest
 from sqlmodel import select
 
-from panel import tracker_io
 from panel.agencies import service as agency_service
-from panel.cli import imports as cli_import
 from panel.core.access import SYSTEM
 from panel.core.db import read_session
 from panel.core.errors import PermissionDenied
 from panel.models import Agency, AuditEvent, Referral
 from panel.tracker_io import service as imports
 from tests.conftest import TODAY
-
-
-def example() -> dict[str, list[dict]]:
-    return copy.deepcopy(tracker_io.example_rows("NB", "Children's social care"))
-
-
-def book(rows: dict[str, list[dict]]) -> bytes:
-    return tracker_io.write_workbook(rows)
-
-
-def set_cell(rows, sheet, index, **values):
-    rows[sheet][index].update(values)
-    return rows
-
-
-def cli(capsys, *argv):
-    parser = argparse.ArgumentParser(prog="panel")
-    cli_import.add_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(list(argv))
-    code = args.fn(args)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.factories import book, cli, example, set_cell
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ chromium. No downloaded browser: if /usr/bin/chromium is missing these tests fai
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -185,3 +186,51 @@ def sign_in(page: Page, username: str, path: str = "/", password: str = PASSWORD
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+
+
+def choose(page: Page, label: str, option: str, key: str | None = None) -> None:
+    """Pick `option` in the select labelled `label` (or the one whose widget key is `key`)."""
+    box = page.locator(f".st-key-{key}").get_by_role("combobox") if key else page.get_by_role("combobox", name=label)
+    open_list(page, box)
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_idle(page)
+
+
+def fill_date(page: Page, label: str, ddmmyyyy: str) -> None:
+    """Streamlit's date input is three spin buttons (day, month, year) that advance as you type."""
+    page.get_by_role("spinbutton", name=f"day, {label}").click()
+    page.keyboard.type(ddmmyyyy)
+
+
+def make_referral(page: Page, agency: str, code: str) -> str:
+    """Fill in and save the referral form (a child seriously harmed, abuse known) as a referrer
+    of partnership `code`; the saved referral's reference."""
+    page.get_by_role("link", name="Make a referral").click()
+    wait_idle(page)
+    fill_date(page, "Date the local authority became aware", "20112026")
+    page.get_by_label("Referrer's name and role").fill("Designated safeguarding lead")
+    choose(page, "Referrer's agency", agency)
+    choose(page, "How the case was identified", "Member of staff, partner agency or the community")
+    page.get_by_label("Child's initials").fill("QJ")
+    page.get_by_role("spinbutton", name="Child's age (years)", exact=True).fill("8")
+    choose(page, "Child's sex", "Female")
+    choose(page, "Child's ethnicity", "White")
+    fill_date(page, "Date of the incident", "19112026")
+    page.get_by_role("textbox", name="What happened").fill("Pupil arrived with burns and disclosed being hurt at home.")
+    page.get_by_text("Child seriously harmed").click()
+    page.get_by_text("Known", exact=True).click()
+    page.get_by_role("button", name="Check and save referral").click()
+    wait_idle(page)
+    saved = page.get_by_text(re.compile(rf"Referral {code}-2026-\d{{3}} saved"))
+    expect(saved).to_be_visible()
+    return re.search(rf"{code}-2026-\d{{3}}", saved.inner_text()).group(0)
+
+
+def change_temporary_password(page: Page, current: str, new: str) -> None:
+    """The form a temporary password leads to, before anything else is shown."""
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    page.get_by_label("Current password").fill(current)
+    page.get_by_label("New password", exact=True).fill(new)
+    page.get_by_label("New password again").fill(new)
+    page.get_by_role("button", name="Change password").click()
+    wait_idle(page)

@@ -6,45 +6,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_list, sign_in, sign_out, wait_idle
+from tests.browser.conftest import make_referral, sign_in, sign_out, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-def choose(page, label: str, option: str) -> None:
-    open_list(page, page.get_by_role("combobox", name=label))
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def fill_date(page, label: str, ddmmyyyy: str) -> None:
-    """Streamlit's date input is three spin buttons (day, month, year) that advance as you type."""
-    page.get_by_role("spinbutton", name=f"day, {label}").click()
-    page.keyboard.type(ddmmyyyy)
 
 
 def test_referral_from_submission_to_accepted(page):
     sign_in(page, "referrer")
     expect(page.get_by_role("link", name="Referral queue")).to_have_count(0)
-    page.get_by_role("link", name="Make a referral").click()
-    wait_idle(page)
-
-    fill_date(page, "Date the local authority became aware", "20112026")
-    page.get_by_label("Referrer's name and role").fill("Designated safeguarding lead")
-    choose(page, "Referrer's agency", "Schools and education")
-    choose(page, "How the case was identified", "Member of staff, partner agency or the community")
-    page.get_by_label("Child's initials").fill("QJ")
-    page.get_by_role("spinbutton", name="Child's age (years)", exact=True).fill("8")
-    choose(page, "Child's sex", "Female")
-    choose(page, "Child's ethnicity", "White")
-    fill_date(page, "Date of the incident", "19112026")
-    page.get_by_role("textbox", name="What happened").fill("Pupil arrived with burns and disclosed being hurt at home.")
-    page.get_by_text("Child seriously harmed").click()
-    page.get_by_text("Known", exact=True).click()
-    page.get_by_role("button", name="Check and save referral").click()
-    wait_idle(page)
-    saved = page.get_by_text(re.compile(r"Referral NB-2026-\d{3} saved"))
-    expect(saved).to_be_visible()
-    reference = re.search(r"NB-2026-\d{3}", saved.inner_text()).group(0)
+    reference = make_referral(page, "Schools and education", "NB")
     sign_out(page)
 
     sign_in(page, "chair")

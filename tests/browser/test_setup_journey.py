@@ -15,7 +15,16 @@ from panel.cli import main
 from panel.core.db import read_session
 from panel.models import Agency, Membership, Partnership, Referral, ReviewType, User
 from panel.reviews.types import DEFAULT_REVIEW_TYPES
-from tests.browser.conftest import open_list, sign_in, sign_out, until, wait_idle
+from tests.browser.conftest import (
+    change_temporary_password,
+    choose,
+    make_referral,
+    open_list,
+    sign_in,
+    sign_out,
+    until,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,19 +33,6 @@ CHAIR_PW = "harbour-kestrel-maple-17"
 REFERRER_PW = "meadow-copper-falcon-58"
 REFERRER_OWN_PW = "granite-willow-heron-93"
 NEW_AGENCY = "Northshire Hospitals NHS Trust"
-
-
-def choose(page: Page, label: str, option: str, key: str | None = None) -> None:
-    """Pick `option` in the select labelled `label` (or the one whose widget key is `key`)."""
-    box = page.locator(f".st-key-{key}").get_by_role("combobox") if key else page.get_by_role("combobox", name=label)
-    open_list(page, box)
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_idle(page)
-
-
-def fill_date(page: Page, label: str, ddmmyyyy: str) -> None:
-    page.get_by_role("spinbutton", name=f"day, {label}").click()
-    page.keyboard.type(ddmmyyyy)
 
 
 def rows(model, *where):
@@ -141,42 +137,14 @@ def test_first_day_without_the_demo(empty_page, tmp_path, capsys, monkeypatch):
     # The referrer's first sign-in (choosing their own password if the temporary one must go).
     sign_in(page, "rita.referrer", password=REFERRER_PW)
     if rows(User, User.username == "rita.referrer")[0].must_change_password:
-        expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
-        page.get_by_label("Current password").fill(REFERRER_PW)
-        page.get_by_label("New password", exact=True).fill(REFERRER_OWN_PW)
-        page.get_by_label("New password again").fill(REFERRER_OWN_PW)
-        page.get_by_role("button", name="Change password").click()
-        wait_idle(page)
-    page.get_by_role("link", name="Make a referral").click()
-    wait_idle(page)
-    fill_date(page, "Date the local authority became aware", "20112026")
-    page.get_by_label("Referrer's name and role").fill("Designated safeguarding lead")
-    choose(page, "Referrer's agency", "Northshire Schools")
-    choose(page, "How the case was identified", "Member of staff, partner agency or the community")
-    page.get_by_label("Child's initials").fill("QJ")
-    page.get_by_role("spinbutton", name="Child's age (years)", exact=True).fill("8")
-    choose(page, "Child's sex", "Female")
-    choose(page, "Child's ethnicity", "White")
-    fill_date(page, "Date of the incident", "19112026")
-    page.get_by_role("textbox", name="What happened").fill("Pupil arrived with burns and disclosed being hurt at home.")
-    page.get_by_text("Child seriously harmed").click()
-    page.get_by_text("Known", exact=True).click()
-    page.get_by_role("button", name="Check and save referral").click()
-    wait_idle(page)
-    saved = page.get_by_text(re.compile(r"Referral NS-2026-\d{3} saved"))
-    expect(saved).to_be_visible()
-    reference = re.search(r"NS-2026-\d{3}", saved.inner_text()).group(0)
+        change_temporary_password(page, REFERRER_PW, REFERRER_OWN_PW)
+    reference = make_referral(page, "Northshire Schools", "NS")
     sign_out(page)
 
     # The chair sees it in the queue.
     sign_in(page, "chris.chair", password=CHAIR_PW)
     if rows(User, User.username == "chris.chair")[0].must_change_password:
-        expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
-        page.get_by_label("Current password").fill(CHAIR_PW)
-        page.get_by_label("New password", exact=True).fill(REFERRER_OWN_PW)
-        page.get_by_label("New password again").fill(REFERRER_OWN_PW)
-        page.get_by_role("button", name="Change password").click()
-        wait_idle(page)
+        change_temporary_password(page, CHAIR_PW, REFERRER_OWN_PW)
     expect(page.get_by_role("heading", name="Referral queue")).to_be_visible()
     open_list(page, page.get_by_role("combobox", name="Open a referral"))
     options = [o.split(" ")[0] for o in page.get_by_role("option").all_inner_texts()]

@@ -47,3 +47,23 @@ def texts(at: AppTest) -> str:
     for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text"):
         parts += [getattr(e, "value", "") or "" for e in getattr(at, kind)]
     return "\n".join(shown(str(p)) for p in parts)
+
+
+def page_as(path: Path | str, username: str) -> AppTest:
+    """The page file run on its own for `username` (as app.py leaves the signed-in Actor in the
+    session), checked to have raised nothing."""
+    from panel.accounts import service as accounts
+
+    at = AppTest.from_file(str(path), default_timeout=60)
+    at.session_state["actor"] = accounts.actor_for(username)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def press(at: AppTest, label: str) -> AppTest:
+    """Press the button labelled `label` and run the page again, checked to have raised nothing."""
+    next(b for b in at.button if b.label == label).click()
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -7,27 +7,18 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.core.access import SYSTEM
-from tests.apptest import menu, shown, signed_in, texts
+from tests import apptest
+from tests.apptest import menu, press, shown, signed_in, texts
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "agencies.py"
 
 
 def page_as(username: str) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state["actor"] = accounts.actor_for(username)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return apptest.page_as(PAGE, username)
 
 
-def press(at: AppTest, label: str) -> AppTest:
-    next(b for b in at.button if b.label == label).click()
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_only_administrators_have_the_page(demo_db):

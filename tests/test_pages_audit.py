@@ -18,6 +18,7 @@ from panel.core.access import SYSTEM
 from panel.core.db import read_session, transaction
 from panel.core.errors import PermissionDenied
 from panel.models import AuditEvent, Partnership, Referral
+from tests import apptest
 from tests.apptest import signed_in, texts
 from tests.conftest import TODAY
 
@@ -26,11 +27,7 @@ NOT_ADMINS = ("chair", "manager", "member", "referrer", "regional", "chair.em", 
 
 
 def page_as(username: str) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state["actor"] = accounts.actor_for(username)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return apptest.page_as(PAGE, username)
 
 
 def rows(action: str) -> list[AuditEvent]:

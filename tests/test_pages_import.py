@@ -12,17 +12,14 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from panel.accounts import service as accounts
+from tests import apptest
 from tests.apptest import shown, texts
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "import.py"
 
 
 def page_as(username: str) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state["actor"] = accounts.actor_for(username)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return apptest.page_as(PAGE, username)
 
 
 def labels(at: AppTest, kind: str) -> list[str]:

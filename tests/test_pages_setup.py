@@ -9,14 +9,7 @@ from streamlit.testing.v1 import AppTest
 from panel.accounts import setup
 from panel.core.db import read_session
 from panel.models import Membership, Partnership, User
-from tests.apptest import APP, menu, shown, signed_in, texts
-
-
-def press(at: AppTest, label: str) -> AppTest:
-    next(b for b in at.button if b.label == label).click()
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from tests.apptest import APP, menu, press, shown, signed_in, texts
 
 
 def test_empty_database_shows_the_set_up_page_and_makes_the_first_administrator(db, monkeypatch):

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from panel.accounts import service as accounts
 from panel.core.db import read_session
 from panel.models import AuditEvent
+from tests import apptest
 from tests.apptest import menu, shown, signed_in, texts
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "users.py"
@@ -19,11 +20,7 @@ NOT_ADMINS = ("chair", "manager", "member", "referrer", "regional", "chair.em", 
 
 
 def page_as(username: str) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state["actor"] = accounts.actor_for(username)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return apptest.page_as(PAGE, username)
 
 
 def click(at: AppTest, label: str) -> AppTest:

@@ -118,3 +118,11 @@ def test_a_decision_departing_from_the_rapid_review_stops_those_clocks_only():
     consistent = notification_clocks(result, {}, "rapid_review,consider_local_review", date(2026, 2, 1))
     assert {c.state for c in consistent} == {"running"}
     assert set(BODIES) == set(clocks)
+
+
+def test_sent_the_weekend_after_a_friday_deadline_is_one_day_late():
+    from panel.screening.rules import late_by_working_days
+
+    assert late_by_working_days(date(2010, 1, 8), date(2010, 1, 9)) == 1  # Fri due, sent Sat
+    assert late_by_working_days(date(2010, 1, 8), date(2010, 1, 8)) == 0
+    assert late_by_working_days(date(2010, 1, 8), date(2010, 1, 12)) == 2  # Tue: Mon and Tue

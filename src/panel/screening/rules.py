@@ -461,7 +461,7 @@ def notification_clocks(result: Mapping[str, Any] | None, sent: Mapping[str, tup
         if body in sent:
             sent_on, due = sent[body]
             out.append(NotificationClock(body, due, "notified", sent_on=sent_on, rag="done",
-                                         late_by=max(0, working_days_between(due, sent_on))))
+                                         late_by=late_by_working_days(due, sent_on)))
         elif body in called and body in decided_none:
             out.append(NotificationClock(body, called[body], "none_due"))
         elif body in called:
@@ -474,3 +474,11 @@ def running_clock(clocks: Iterable[NotificationClock]) -> NotificationClock | No
     """The clock that runs out first, or None when no notification is still owed."""
     running = [c for c in clocks if c.state == "running"]
     return min(running, key=lambda c: (c.due, BODIES.index(c.body))) if running else None
+
+
+def late_by_working_days(due: date, sent_on: date) -> int:
+    """Working days a notification came after its due date; at least 1 once it is after the date
+    at all (sent on the Saturday after a Friday deadline is late, though no working day passed)."""
+    if sent_on <= due:
+        return 0
+    return max(1, working_days_between(due, sent_on))

@@ -238,6 +238,10 @@ class Review(SQLModel, table=True):
     sent_to_national_panel_on: date | None = None
     national_panel_response: str | None = Field(default=None, max_length=20)  # agrees, disagrees
     national_panel_note: str | None = Field(default=None, sa_column=Column(Text))
+    # An LCSPR started by a rapid review's decision points back at that rapid review (both stay
+    # counted; docs/domain.md §6). Closing needs the closure milestone and every action settled.
+    rapid_review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    closed_on: date | None = None
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -252,6 +256,40 @@ class ReviewMilestone(SQLModel, table=True):
     statutory: bool = False
     planned_on: date = Field(index=True)
     actual_on: date | None = None
+
+
+class ParallelProcess(SQLModel, table=True):
+    """A process running beside a review that shapes it: a police investigation, criminal
+    proceedings, an inquest, a child death review, a domestic homicide review or another review.
+    One may be cited as the reason publication is delayed (docs/domain.md §6)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    kind: str = Field(max_length=30)  # panel.reviews.rules.PROCESS_KINDS
+    reference: str | None = Field(default=None, max_length=100)  # e.g. the CDOP reference
+    status: str = Field(default="ongoing", max_length=20)  # ongoing, concluded
+    started_on: date | None = None  # e.g. the date of charge
+    next_event: str | None = Field(default=None, max_length=200)  # e.g. "Trial"
+    next_on: date | None = None
+    concluded_on: date | None = None
+    outcome: str | None = Field(default=None, sa_column=Column(Text))  # e.g. the verdict
+    delays_publication: bool = False
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class FamilyInvolvement(SQLModel, table=True):
+    """One step in how the family took part in a review: invited, met, declined, views recorded,
+    draft shared. Seen only by those who run the review (docs/domain.md §6)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    family_member: str = Field(max_length=100)  # the relationship, e.g. "Mother"; never a name
+    event: str = Field(max_length=30)  # panel.reviews.rules.FAMILY_EVENTS
+    happened_on: date
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
 
 
 class ReviewDelay(SQLModel, table=True):
@@ -337,14 +375,20 @@ class Action(SQLModel, table=True):
     __table_args__ = (Index("ix_action_register", "partnership_id", "status", "due_on"),)
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id")
-    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
-    owner_agency_id: int = Field(foreign_key="agency.id", index=True)
+    # From a review's recommendation, or agreed at a meeting (then the agenda item it came from).
+    recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
+    meeting_item_id: int | None = Field(default=None, foreign_key="agendaitem.id", index=True)
+    # Every new action names an agency; only actions moved from older meeting records may lack one.
+    owner_agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     owner_name: str = Field(max_length=200)
     owner_email: str | None = Field(default=None, max_length=254)
     text: str = Field(sa_column=Column(Text, nullable=False))
     due_on: date
-    status: str = Field(default="open", max_length=20)  # open, in_progress, completed, closed
+    status: str = Field(default="open", max_length=20)  # open, in_progress, completed, closed, carried
     evidence_of_impact: str | None = Field(default=None, sa_column=Column(Text))
+    # Carried beyond the review's closure: to whom, and why (docs/domain.md §6).
+    carried_to: str | None = Field(default=None, max_length=200)
+    carried_reason: str | None = Field(default=None, sa_column=Column(Text))
     closed_on: date | None = None
     closed_by_id: int | None = Field(default=None, foreign_key="user.id")
     version: int = 1

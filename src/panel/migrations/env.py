@@ -36,10 +36,24 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    """On SQLite, foreign keys are off while migrating: batch mode changes a table by copying it,
+    and dropping the old copy of a table others refer to would fail (or empty them). Every key is
+    checked before the migration commits, so nothing dangling is ever committed."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only outside a transaction
+        connection.commit()
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                       include_name=include_name)
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                raise RuntimeError(f"migration left rows whose foreign keys point nowhere: {broken[:5]}")
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -10,3 +10,22 @@ from __future__ import annotations
 LCSPR_DECISIONS = {"lcspr": "Hold an LCSPR", "no_lcspr": "No LCSPR"}
 RESPONSES = {"agrees": "Agrees", "disagrees": "Disagrees"}
 PUBLICATION_STATUSES = {"planned": "As planned", "delayed": "Delayed", "withheld": "Withheld"}
+
+# Processes that run beside a review and shape it (docs/domain.md §6): each with dates and status.
+PROCESS_KINDS = {
+    "police_investigation": "Police investigation",
+    "criminal_proceedings": "Criminal proceedings",
+    "inquest": "Coroner's inquest",
+    "child_death_review": "Child death review (CDOP)",
+    "domestic_homicide_review": "Domestic homicide review",
+    "other_review": "Another agency's review",
+}
+PROCESS_STATUSES = {"ongoing": "Ongoing", "concluded": "Concluded"}
+# How the family took part (docs/domain.md §6).
+FAMILY_EVENTS = {
+    "invited": "Invited to take part",
+    "met": "Met the reviewer",
+    "declined": "Declined to take part",
+    "views_recorded": "Views recorded",
+    "draft_shared": "Draft shared with them",
+}

@@ -18,6 +18,7 @@ from panel.ui.common import (
     today,
 )
 from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
+from panel.ui.review_context import family_involvement, parallel_processes
 
 STATUS_LABELS = {"done": "Done", "done_late": "Done late", "overdue": "Overdue", "due_soon": "Due soon",
                  "pending": "Not yet due"}
@@ -93,6 +94,9 @@ if pub.planned_on or pub.published_on:
                  "before publication.", icon=":material/warning:")
     if pub.status != "planned":
         st.warning(f"Publication {review_record.PUBLICATION_STATUSES[pub.status].lower()}: {esc(pub.reason)}")
+
+parallel_processes(me, rv, today())
+family_involvement(me, rv, today())
 
 with st.expander("Lead reviewer and publication status", icon=":material/person:"):
     with st.form(f"{key}_details"):

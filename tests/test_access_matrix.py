@@ -91,6 +91,7 @@ from panel.models import (
 from panel.referrals import service as referrals
 from panel.reports import service as reports
 from panel.retention import service as retention
+from panel.reviews import context as review_context
 from panel.reviews import record as review_record
 from panel.reviews import service as reviews
 from panel.reviews import tracker
@@ -571,6 +572,17 @@ CALLS: dict[str, Spec] = {
     "reviews.record.mark_received": Spec("review.edit", lambda x, w: review_record.mark_received(
         ACTOR, x.lcspr_ref, x.request_id, TODAY, TODAY), write=True, audited=True,
         refusal=(PermissionDenied, NotFound, ValidationFailed), refusal_keys=READER_REFUSAL),
+    "reviews.context.processes": Spec("review.read", lambda x, w: review_context.processes(ACTOR, x.lcspr_ref),
+                                      audited=True),
+    "reviews.context.record_process": Spec("review.edit", lambda x, w: review_context.record_process(
+        ACTOR, x.lcspr_ref, review_context.ProcessForm(kind="inquest", status="ongoing", next_event="Hearing",
+                                                       next_on=TODAY + timedelta(days=30)), TODAY),
+        write=True, audited=True),
+    "reviews.context.family_log": Spec("family.read", lambda x, w: review_context.family_log(ACTOR, x.lcspr_ref),
+                                       audited=True),
+    "reviews.context.record_family_step": Spec("family.record", lambda x, w: review_context.record_family_step(
+        ACTOR, x.lcspr_ref, family_member="Mother", event="invited", happened_on=TODAY, note="", today=TODAY),
+        write=True, audited=True),
     "reviews.types_service.list_types": Spec(("referral.read", "review_type.manage"), lambda x, w: review_types.list_types(
         ACTOR, x.pid), kind="scope"),
     "reviews.types_service.add_type": Spec("review_type.manage", lambda x, w: review_types.add_type(

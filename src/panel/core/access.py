@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "decision.sign": frozenset({"chair"}),
     "review.read": PANEL,
     "review.edit": frozenset({"chair", "manager"}),
+    "family.read": frozenset({"chair", "manager"}),  # the family's involvement: those who run reviews
+    "family.record": frozenset({"chair", "manager"}),
     "review_type.manage": frozenset({"admin"}),
     "report.timeliness": PANEL,
     "learning.read": PANEL,

@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import data, machine, pages, report, server
+from bench import data, machine, pages, report
+from tests.streamlit_server import streamlit
 
 RESULTS = data.ROOT / "bench" / "results.md"
 
@@ -42,8 +43,8 @@ async def in_browser(data_dir: Path, scale: str, quick: bool, reps: int, session
 
     refs = data.refs(data_dir)
     env = data.env_for(data_dir)
-    with server.streamlit(data.ROOT / "app.py", env, logs / "app.log") as (app, pid), \
-            server.streamlit(data.ROOT / "bench" / "bare_page.py", env, logs / "bare.log") as (bare, _):
+    with streamlit(data.ROOT / "app.py", env, logs / "app.log") as (app, pid), \
+            streamlit(data.ROOT / "bench" / "bare_page.py", env, logs / "bare.log") as (bare, _):
         async with async_playwright() as pw:
             b = await browser.launch(pw)
             print(f"bench: b. pages in chromium, {scale} scale", flush=True)

@@ -6,27 +6,18 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from tests.conftest import TODAY
+from tests.streamlit_server import DidNotStart, streamlit
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PANEL_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "panel-demo-2025"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -57,34 +48,15 @@ def empty_server(db, tmp_path):
 
 
 def _serve(tmp_path, extra: dict[str, str] | None = None):
-    port = _free_port()
     env = {**os.environ, "PANEL_DATA_DIR": str(tmp_path), "PANEL_TODAY": TODAY.isoformat(),
            "PANEL_LOGIN_SLEEP": "0", "PANEL_COOKIE_KEY": "test-only-cookie-key-" + "x" * 20, **(extra or {})}
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text())
-    yield url
-    proc.terminate()
+    log = tmp_path / "streamlit.log"
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    text = (tmp_path / "streamlit.log").read_text()
+        with streamlit(ROOT / "app.py", env, log) as (url, _pid):
+            yield url
+    except DidNotStart as e:
+        pytest.fail(str(e))
+    text = log.read_text()
     assert "Traceback" not in text, text
 
 

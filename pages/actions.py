@@ -1,5 +1,6 @@
-"""Action register: every open action from the partnership's reviews, overdue first, and one
-action's record: progress notes, and closing it with the evidence that practice changed."""
+"""Action register: every open action from the partnership's reviews and panel meetings, overdue
+first, and one action's record: progress notes, and closing it with the evidence that practice
+changed."""
 
 import math
 
@@ -28,7 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 me = actor()
 header("Action register", ":material/checklist:",
-       "Open actions from reviews by agency and owner: overdue first. Red is overdue, amber is due within "
+       "Open actions from reviews and panel meetings by agency and owner: overdue first. Red is overdue, amber is due within "
        f"{actions.AMBER_WITHIN} working days. An action closes only with evidence that practice changed.")
 parts = accounts.partnerships(me, "learning.read")
 if not parts:
@@ -65,8 +66,8 @@ if wanted is None and query_given("id"):
     st.error(actions.NOT_FOUND, icon=":material/search_off:")
 rows: list[int] = []
 if counts["actions"] == 0:
-    empty_state("No actions match.", "Actions are agreed for a review's recommendations; widen the filters "
-                "(status, agency, owner) to see more.")
+    empty_state("No actions match.", "Actions are agreed for a review's recommendations or at a panel "
+                "meeting; widen the filters (status, agency, owner) to see more.")
     if wanted is None:
         st.stop()
     df = None
@@ -140,21 +141,29 @@ c3.metric("Clock", RAG_LABELS.get(d.rag, "-") if a.status != "closed" else "Clos
           delta_color="off", delta_arrow="off")
 st.caption(f"Owner: {esc(a.owner_name)} ({esc(d.owner_agency)})" + (f" · {esc(a.owner_email)}" if a.owner_email else ""))
 linked = False
-if d.review_reference and me.can("review.read", a.partnership_id):
-    try:
+try:  # to the review, or to the meeting whose agenda and minutes record the action
+    if d.review_reference and me.can("review.read", a.partnership_id):
         st.page_link("pages/review.py", label=f"From review {esc(d.review_reference)}",
                      query_params={"ref": d.review_reference}, icon=":material/timeline:")
         linked = True
-    except StreamlitPageNotFoundError:  # the page run on its own, outside app.py's navigation
-        pass
+    elif d.meeting_id and me.can("referral.read", a.partnership_id):
+        st.page_link("pages/meeting.py", label=f"{esc(d.source)}: agenda and minutes",
+                     query_params={"meeting": str(d.meeting_id)}, icon=":material/groups:")
+        linked = True
+except StreamlitPageNotFoundError:  # the page run on its own, outside app.py's navigation
+    pass
 if not linked:
     st.caption(f"From: {esc(d.source)}")
 with st.container(border=True):
     st.markdown("**The action**")
     st.text(a.text)
-    st.markdown("**Recommendation**" + (f" (for {esc(', '.join(d.recommendation_agencies))})"
-                                        if d.recommendation_agencies else ""))
-    st.text(d.recommendation.text)
+    if d.meeting_item:
+        st.markdown("**Agenda item**")
+        st.text(d.meeting_item)
+    if d.recommendation is not None:
+        st.markdown("**Recommendation**" + (f" (for {esc(', '.join(d.recommendation_agencies))})"
+                                            if d.recommendation_agencies else ""))
+        st.text(d.recommendation.text)
     if d.finding is not None:
         st.markdown("**Finding**")
         st.text(d.finding.text)

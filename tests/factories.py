@@ -24,9 +24,11 @@ from panel.demo import small as demo
 from panel.models import (
     Action,
     Agency,
+    AgendaItem,
     AuditEvent,
     Decision,
     Finding,
+    Meeting,
     Notification,
     Partnership,
     Recommendation,
@@ -118,6 +120,31 @@ def plant_learning(owner: str = OWNER) -> Planted:
             em_overdue=add("em", police, TODAY - timedelta(days=40), "Eastmere: audit attendance."),
         )
     return ids
+
+
+MEETING_DAY = date(2026, 11, 2)  # a closed NB meeting the tests plant
+MEETING_OWNER = "Morgan Meetingowner"  # no demo action has this owner
+
+
+def plant_meeting_action(agency: str | None = "Police", due_on: date = TODAY - timedelta(days=3),
+                         text: str = "Ask the school for its attendance records.",
+                         owner_email: str | None = "morgan.owner@example.org") -> int:
+    """An action agreed at a closed NB meeting (no recommendation), as its capture stores it; with
+    `agency` None, one moved from an older meeting record that named no agency. Its id."""
+    with transaction() as s:
+        pid = s.exec(select(Partnership.id).where(Partnership.code == "NB")).one()
+        m = Meeting(partnership_id=pid, held_on=MEETING_DAY, status="closed")
+        s.add(m)
+        s.flush()
+        item = AgendaItem(meeting_id=m.id, kind="other", title="Attendance at school", status="discussed")
+        s.add(item)
+        s.flush()
+        a = Action(partnership_id=pid, meeting_item_id=item.id, owner_name=MEETING_OWNER, owner_email=owner_email,
+                   owner_agency_id=s.exec(select(Agency.id).where(Agency.name == agency)).one() if agency else None,
+                   text=text, due_on=due_on)
+        s.add(a)
+        s.flush()
+        return a.id
 
 
 # -- referrals, screening and the panel's decision, built through the services -------------------

@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from panel.accounts import service as accounts
 from panel.core.db import read_session
-from panel.models import Action, ActionNote, AuditEvent, Referral, Review
-from tests.apptest import shown, texts
-from tests.factories import EVIDENCE, OWNER, plant_learning
+from panel.models import Action, ActionNote, AgendaItem, AuditEvent, Referral, Review
+from tests.apptest import shown, signed_in, texts
+from tests.factories import EVIDENCE, OWNER, plant_learning, plant_meeting_action
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEF_REF = "NB-2022-003-R1"
@@ -141,6 +141,21 @@ def test_other_partnerships_action_by_link_is_not_found(demo_db):
     assert any("No action with that number" in e.value for e in at.error)
     at = page("pages/actions.py", "chair.em", query={"id": str(planted.em_overdue)})
     assert "Eastmere: audit attendance." in [t.value for t in at.text]
+
+
+def test_a_meeting_action_shows_its_meeting_and_links_to_its_agenda_and_minutes(demo_db):
+    agreed, old = plant_meeting_action(), plant_meeting_action(agency=None, text="Check the chronology.")
+    at = signed_in("member", "pages/actions.py", {"id": str(agreed)})
+    with read_session() as s:
+        meeting_id = s.get(AgendaItem, s.get(Action, agreed).meeting_item_id).meeting_id
+    links = {shown(el.proto.label): el.proto for el in at.get("page_link")}
+    link = links["Agreed at the meeting of 02 Nov 2026: agenda and minutes"]
+    assert link.page == "meeting" and f"meeting={meeting_id}" in link.query_string
+    page_text = texts(at)
+    assert "Attendance at school" in page_text and "Recommendation" not in page_text
+    assert "Ask the school for its attendance records." in [x.value for x in at.text]
+    at = signed_in("member", "pages/actions.py", {"id": str(old)})
+    assert f"Action {old} · Agency not recorded · NB" in texts(at)
 
 
 def test_referrer_sees_an_empty_state_on_both_pages(demo_db):

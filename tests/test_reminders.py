@@ -47,6 +47,7 @@ from panel.reminders.digests import (
 from panel.screening.rules import assess
 from panel.screening.service import facts_of
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
+from tests.factories import plant_meeting_action
 from tests.loopback import SMTPServer, refusing_port
 
 AS_OF = TODAY  # Monday 23 November 2026
@@ -538,3 +539,16 @@ def test_overdue_learning_actions_reach_their_owner_and_the_managers(demo_db):
     assert "Brief all response officers" in sent["di.owner@example.org"]
     assert "Brief all response officers" in sent["manager@example.org"]
     assert "Brief all response officers" not in sent.get("manager.em@example.org", "")
+
+
+def test_a_meeting_action_reaches_its_owner_and_the_managers(demo_db):
+    """An action agreed at a meeting is an action like any other (docs/domain.md §6.3): overdue or
+    due soon, it is in its owner's and the partnership's managers' digests, named by its meeting."""
+    overdue = plant_meeting_action()
+    soon = plant_meeting_action(due_on=add_working_days(TODAY, 2), text="Share the safety plan with the GP.")
+    sent = {d.recipient: d.body.splitlines() for d in service.digests(TODAY)}
+    for who in ("morgan.owner@example.org", "manager@example.org"):
+        line = next(x for x in sent[who] if f"Action {overdue} for Police: Ask the school" in x)
+        assert line.startswith("Meeting 02 Nov 2026 ") and line.endswith("- 1 working day late")
+        assert any(f"Action {soon} for Police: Share the safety plan with the GP." in x for x in sent[who])
+    assert not any("Ask the school" in x for who in ("manager.em@example.org", EM_MANAGER) for x in sent.get(who, []))

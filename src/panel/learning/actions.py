@@ -1,6 +1,6 @@
-"""The action register: what each agency promised to do after a review, and whether practice
-changed (docs/domain.md §7). An action stays open until a chair or business manager closes it with the
-evidence of impact; a member records progress.
+"""The action register: what each agency promised to do after a review or at a panel meeting, and
+whether practice changed (docs/domain.md §7, §6.3). An action stays open until a chair or business
+manager closes it with the evidence of impact; a member records progress.
 
 Walls as everywhere: an action of another partnership is NotFound, never "forbidden". Every
 change checks the action's version (two people never silently overwrite each other) and writes
@@ -22,11 +22,14 @@ from panel.core.access import Actor
 from panel.core.clock import add_working_days, rag, working_days_between
 from panel.core.db import escape_like, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.learning import action_source
 from panel.models import (
     Action,
     ActionNote,
     Agency,
+    AgendaItem,
     Finding,
+    Meeting,
     Partnership,
     Recommendation,
     RecommendationAgency,
@@ -68,18 +71,20 @@ class ActionDetail:
     action: Action
     partnership_code: str
     partnership_name: str
-    owner_agency: str
-    recommendation: Recommendation
+    owner_agency: str  # or "Agency not recorded" (older meeting actions)
+    recommendation: Recommendation | None  # None for an action agreed at a meeting
     recommendation_agencies: list[str]
     finding: Finding | None
     review_reference: str | None
-    source: str  # the review reference, or the other learning source's title
+    source: str  # the review reference, the other learning source's title, or the meeting
     notes: list[dict] = field(default_factory=list)  # {"at", "by", "text"}, oldest first
     closed_by: str | None = None
     working_days_left: int | None = None
     rag: str = "none"
     can_edit: bool = False
     can_close: bool = False
+    meeting_id: int | None = None  # the meeting that agreed it, and the agenda item's title
+    meeting_item: str | None = None
 
 
 def short(text: str | None, n: int = SHORT) -> str:
@@ -105,18 +110,11 @@ def _conditions(pids: list[int], f: RegisterFilter, today: date) -> list:
     return conds
 
 
-def _source(review_ref: str | None, finding: Finding | None) -> str:
-    if review_ref:
-        return review_ref
-    if finding is not None:
-        return finding.source_title or finding.source_kind.replace("_", " ").capitalize()
-    return "-"
-
-
 def register(actor: Actor, f: RegisterFilter, today: date) -> tuple[pd.DataFrame, int]:
     """One page of the register and the total count: open actions of the actor's partnerships,
-    overdue first, then by owner agency, owner and due date. RAG: red overdue, amber due within
-    10 working days, green otherwise. A closed action (when asked for) has no RAG ("none")."""
+    from reviews and from meetings, overdue first, then by owner agency (none recorded last),
+    owner and due date. RAG: red overdue, amber due within 10 working days, green otherwise. A
+    closed action (when asked for) has no RAG ("none")."""
     pids = actor.partnerships_with("learning.read", f.partnership_ids)
     if not pids:
         return pd.DataFrame(columns=COLUMNS), 0
@@ -125,14 +123,9 @@ def register(actor: Actor, f: RegisterFilter, today: date) -> tuple[pd.DataFrame
     with read_session() as s:
         total = s.exec(select(func.count()).select_from(Action).where(*conds)).one()
         rows = s.exec(
-            select(Action, Partnership.code, Agency.name, Recommendation.text, Review.reference, Finding)
-            .join(Partnership, Partnership.id == Action.partnership_id)
-            .join(Agency, Agency.id == Action.owner_agency_id)
-            .join(Recommendation, Recommendation.id == Action.recommendation_id)
-            .outerjoin(Review, Review.id == Recommendation.review_id)
-            .outerjoin(Finding, Finding.id == Recommendation.finding_id)
-            .where(*conds)
-            .order_by(case((Action.status == "closed", 1), else_=0), overdue_first, Agency.name,
+            action_source.with_source().where(*conds)
+            .order_by(case((Action.status == "closed", 1), else_=0), overdue_first,
+                      case((Agency.name.is_(None), 1), else_=0), Agency.name,
                       func.lower(Action.owner_name), Action.due_on, Action.id)
             .offset(f.offset).limit(f.limit)
         ).all()
@@ -150,11 +143,12 @@ def _clock(a: Action, today: date) -> tuple[int | None, str]:
 
 def _frame(rows, today: date) -> pd.DataFrame:
     out = []
-    for a, code, agency, rec_text, review_ref, finding in rows:
+    for a, code, agency, rec_text, review_ref, finding, _, held_on in rows:
         left, colour = _clock(a, today)
         out.append({
-            "id": a.id, "partnership": code, "review": _source(review_ref, finding),
-            "recommendation": short(rec_text), "action": a.text, "owner_agency": agency,
+            "id": a.id, "partnership": code,
+            "review": action_source.source(review_ref, finding, held_on, a.recommendation_id is not None),
+            "recommendation": short(rec_text), "action": a.text, "owner_agency": action_source.agency(agency),
             "owner": a.owner_name, "due": a.due_on, "working_days_left": left,
             "status": STATUSES.get(a.status, a.status), "rag": colour,
         })
@@ -212,29 +206,35 @@ def _load(s: Session, actor: Actor, action_id: int) -> Action:
 
 
 def get_action(actor: Actor, action_id: int, today: date | None = None) -> ActionDetail:
-    """One action with its recommendation, finding, review reference and progress notes."""
+    """One action with its recommendation, finding and review reference (or the meeting that
+    agreed it) and its progress notes."""
     with read_session() as s:
         a = _load(s, actor, action_id)
         p = s.get(Partnership, a.partnership_id)
-        rec = s.get(Recommendation, a.recommendation_id)
-        finding = s.get(Finding, rec.finding_id) if rec.finding_id else None
-        review_id = rec.review_id or (finding.review_id if finding else None)
+        rec = s.get(Recommendation, a.recommendation_id) if a.recommendation_id else None
+        finding = s.get(Finding, rec.finding_id) if rec and rec.finding_id else None
+        review_id = (rec.review_id if rec else None) or (finding.review_id if finding else None)
         review_ref = s.get(Review, review_id).reference if review_id else None
         targets = list(s.exec(select(Agency.name)
                               .join(RecommendationAgency, RecommendationAgency.agency_id == Agency.id)
-                              .where(RecommendationAgency.recommendation_id == rec.id).order_by(Agency.name)))
+                              .where(RecommendationAgency.recommendation_id == rec.id).order_by(Agency.name))
+                       ) if rec else []
+        item = s.get(AgendaItem, a.meeting_item_id) if a.meeting_item_id else None
+        meeting = s.get(Meeting, item.meeting_id) if item else None
         notes = [{"at": n.at, "by": name or "System", "text": n.text} for n, name in s.exec(
             select(ActionNote, User.name).outerjoin(User, User.id == ActionNote.by_id)
             .where(ActionNote.action_id == a.id).order_by(ActionNote.at, ActionNote.id))]
         closed_by = s.get(User, a.closed_by_id).name if a.closed_by_id else None
-        agency = s.get(Agency, a.owner_agency_id).name
+        agency = s.get(Agency, a.owner_agency_id).name if a.owner_agency_id else None
     left, colour = _clock(a, today) if today else (None, "none")
     return ActionDetail(
-        action=a, partnership_code=p.code, partnership_name=p.name, owner_agency=agency,
+        action=a, partnership_code=p.code, partnership_name=p.name, owner_agency=action_source.agency(agency),
         recommendation=rec, recommendation_agencies=targets, finding=finding, review_reference=review_ref,
-        source=_source(review_ref, finding), notes=notes, closed_by=closed_by, working_days_left=left,
+        source=action_source.source(review_ref, finding, meeting.held_on if meeting else None, rec is not None),
+        notes=notes, closed_by=closed_by, working_days_left=left,
         rag=colour, can_edit=actor.can("learning.edit", a.partnership_id) and a.status != "closed",
         can_close=actor.can("action.close", a.partnership_id) and a.status != "closed",
+        meeting_id=meeting.id if meeting else None, meeting_item=item.title if item else None,
     )
 
 
@@ -346,14 +346,16 @@ def recommendations_for(actor: Actor, review_reference: str) -> list[dict]:
 
 
 def overdue_for_reminders(session: Session, as_of: date) -> list[dict]:
-    """Open actions that are overdue or due within 5 working days on `as_of`, for the reminder
-    digests (panel.reminders.service). No permission check: the caller is the system job.
+    """Open actions, from reviews and from meetings, that are overdue or due within 5 working days
+    on `as_of`, for the reminder digests (panel.reminders.service). No permission check: the
+    caller is the system job.
 
     Each item is a plain dict:
       action_id (int), partnership_id (int), partnership (code, e.g. "NB"),
       owner_email (str | None, as stored; the digest builder normalises and may drop it),
-      owner_name (str), owner_agency (str),
-      reference (the review reference, or the learning source's title when not from a review),
+      owner_name (str), owner_agency (str, "Agency not recorded" when none is),
+      reference (the review reference, the learning source's title when not from a review, or
+        "Meeting 12 Mar 2026" when agreed at a meeting),
       what (str, e.g. "Action 12 for Police: Audit strategy meeting minutes…", text cut to 60),
       due_on (date), status ("overdue" | "due_soon"),
       working_days (int: working days late when overdue, left when due soon; 0 = due today).
@@ -361,23 +363,20 @@ def overdue_for_reminders(session: Session, as_of: date) -> list[dict]:
     """
     horizon = _due_soon_before(as_of, REMINDER_DUE_SOON)
     rows = session.exec(
-        select(Action, Partnership.code, Agency.name, Review.reference, Finding)
-        .join(Partnership, Partnership.id == Action.partnership_id)
-        .join(Agency, Agency.id == Action.owner_agency_id)
-        .join(Recommendation, Recommendation.id == Action.recommendation_id)
-        .outerjoin(Review, Review.id == Recommendation.review_id)
-        .outerjoin(Finding, Finding.id == Recommendation.finding_id)
-        .where(Action.status.in_(OPEN_STATUSES), Action.due_on < horizon)
+        action_source.with_source().where(Action.status.in_(OPEN_STATUSES), Action.due_on < horizon)
         .order_by(Action.partnership_id, Action.owner_email, Action.due_on, Action.id)
     ).all()
     out = []
-    for a, code, agency, review_ref, finding in rows:
+    for a, code, agency, _, review_ref, finding, _, held_on in rows:
         overdue = a.due_on < as_of
         days = working_days_between(a.due_on, as_of) if overdue else working_days_between(as_of, a.due_on)
+        reference = (f"Meeting {held_on:%d %b %Y}" if held_on and a.recommendation_id is None else
+                     action_source.source(review_ref, finding, held_on, a.recommendation_id is not None))
         out.append({
             "action_id": a.id, "partnership_id": a.partnership_id, "partnership": code,
-            "owner_email": a.owner_email, "owner_name": a.owner_name, "owner_agency": agency,
-            "reference": _source(review_ref, finding), "what": f"Action {a.id} for {agency}: {short(a.text, 60)}",
+            "owner_email": a.owner_email, "owner_name": a.owner_name, "owner_agency": action_source.agency(agency),
+            "reference": reference, "what": f"Action {a.id}" + (f" for {agency}" if agency else "")
+            + f": {short(a.text, 60)}",
             "due_on": a.due_on, "status": "overdue" if overdue else "due_soon", "working_days": max(days, 0),
         })
     return out

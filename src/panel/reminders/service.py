@@ -7,7 +7,9 @@ Who gets what (the digest text is built by `panel.reminders.digests`):
 - a chronology or agency report asked for an open review, not received: the agency's contact
   (`contact_email`) and the managers;
 - a referral not closed whose notification clock (docs/domain.md §4.5: the criteria call for a
-  notification not yet recorded nor decided away) has run out or runs out soon: the managers.
+  notification not yet recorded nor decided away) has run out or runs out soon: the managers;
+- an open action, from a review's recommendation or agreed at a panel meeting (docs/domain.md
+  §6.3): its owner (`owner_email`) and the managers.
 
 Managers get only the items of partnerships where they hold the manager role. A digest is
 marked as sent (a ReminderLog row and an audit row, in one transaction) only after the mail

@@ -73,6 +73,42 @@ def incident_themes(summary: str, per_match: int | None = None) -> list[str]:
     return themes
 
 
+# How an action's status depends on how long ago it fell due: (older than N days, weights for
+# closed / completed / in progress / open); newer ones are open, in progress or completed.
+STATUSES = ("closed", "completed", "in_progress", "open")
+SMALL_AGES = ((90, (75, 10, 10, 5)), (0, (40, 20, 30, 10)))
+
+
+def action_status(rng: random.Random, age: int, ages: tuple[tuple[int, tuple[float, ...]], ...]) -> str:
+    for older_than, weights in ages:
+        if age > older_than:
+            return rng.choices(STATUSES, weights)[0]
+    return rng.choices(["open", "in_progress", "completed"], [40, 50, 10])[0]
+
+
+def closed_with_evidence(rng: random.Random, recorded_on: date, due: date, today: date) -> tuple[date, str]:
+    """When a closed action closed, and its evidence of impact (an audit's numbers, a month before)."""
+    closed_on = min(today, max(recorded_on + timedelta(days=30), due + timedelta(days=rng.randint(-45, 40))))
+    month = closed_on - timedelta(days=rng.randint(5, 40))
+    base = rng.randint(20, 55)
+    evidence = rng.choice(EVIDENCE).format(n=rng.choice([12, 20, 25, 30]), month=f"{month:%B %Y}",
+                                           pct=rng.randint(base + 20, 98), base=base)
+    return closed_on, evidence
+
+
+def review_themes(rng: random.Random, summary: str, *, cross_cutting: float, per_match: int | None = None) -> list[str]:
+    """A review's themes: what its incident points to, domestic abuse now and then, and sometimes a
+    cross-cutting theme (a larger share at scale, where reviews are longer)."""
+    themes = incident_themes(summary, per_match) or ["information sharing", "professional curiosity"]
+    if DA not in themes and rng.random() < 0.3:
+        themes.append(DA)
+    if rng.random() < cross_cutting:
+        extra = rng.choice(CROSS_CUTTING)
+        if extra not in themes:
+            themes.append(extra)
+    return themes
+
+
 class _Learning:
     def __init__(self, s: Session, rng: random.Random, today: date, parts: dict[str, Partnership]):
         self.s, self.rng, self.today = s, rng, today
@@ -134,24 +170,14 @@ class _Learning:
     def action(self, r: Recommendation, agency: str) -> None:
         rng, today = self.rng, self.today
         due = r.recorded_on + timedelta(days=rng.randint(60, 420))
-        age = (today - due).days
-        if age > 90:
-            status = rng.choices(["closed", "completed", "in_progress", "open"], [75, 10, 10, 5])[0]
-        elif age > 0:
-            status = rng.choices(["closed", "completed", "in_progress", "open"], [40, 20, 30, 10])[0]
-        else:
-            status = rng.choices(["open", "in_progress", "completed"], [40, 50, 10])[0]
+        status = action_status(rng, (today - due).days, SMALL_AGES)
         role = rng.choice(ROLES.get(agency, ["Safeguarding lead"]))
         code = self.codes[r.partnership_id].lower()
         a = Action(partnership_id=r.partnership_id, recommendation_id=r.id, owner_agency_id=self.agencies[agency],
                    owner_name=role, owner_email=f"{slug(role)}.{code}@example.org", text=rng.choice(ACTIONS),
                    due_on=due, status=status)
         if status == "closed":
-            a.closed_on = min(today, max(r.recorded_on + timedelta(days=30), due + timedelta(days=rng.randint(-45, 40))))
-            month = a.closed_on - timedelta(days=rng.randint(5, 40))
-            base = rng.randint(20, 55)
-            a.evidence_of_impact = rng.choice(EVIDENCE).format(n=rng.choice([12, 20, 25, 30]), month=f"{month:%B %Y}",
-                                                               pct=rng.randint(base + 20, 98), base=base)
+            a.closed_on, a.evidence_of_impact = closed_with_evidence(rng, r.recorded_on, due, today)
             closers = self.closers.get(r.partnership_id, [])
             a.closed_by_id = closers[rng.randrange(len(closers))] if closers else None
         self.s.add(a)
@@ -171,14 +197,7 @@ class _Learning:
 
     # -- reviews ------------------------------------------------------------------------------
     def review_themes(self, summary: str) -> list[str]:
-        themes = incident_themes(summary) or ["information sharing", "professional curiosity"]
-        if DA not in themes and self.rng.random() < 0.3:
-            themes.append(DA)
-        if self.rng.random() < 0.4:
-            extra = self.rng.choice(CROSS_CUTTING)
-            if extra not in themes:
-                themes.append(extra)
-        return themes
+        return review_themes(self.rng, summary, cross_cutting=0.4)
 
     def reviews(self) -> None:
         pids = [p.id for p in self.parts.values()]

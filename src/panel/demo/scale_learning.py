@@ -12,13 +12,11 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from panel.demo.learning import incident_themes
+from panel.demo.learning import action_status, closed_with_evidence, incident_themes, review_themes
 from panel.demo.scale_rows import at
 from panel.demo.texts import (
     ACTIONS,
-    CROSS_CUTTING,
     DA,
-    EVIDENCE,
     FINDINGS,
     GENERIC_FINDING,
     GENERIC_REC,
@@ -32,6 +30,9 @@ from panel.demo.texts import (
 )
 from panel.models import Action, ActionNote, Finding, Recommendation, RecommendationAgency, ThemeTag
 from panel.themes.rules import window_start
+
+# Long past, nearly every action is closed and a few are left behind (docs/scale-data.md).
+SCALE_AGES = ((730, (97, 1.5, 1, 0.5)), (90, (80, 8, 8, 4)), (0, (40, 20, 30, 10)))
 
 
 class Learning:
@@ -83,15 +84,7 @@ class Learning:
     def action(self, r: dict, agency: str) -> None:
         rng, today = self.rng, self.today
         due = r["recorded_on"] + timedelta(days=rng.randint(60, 420))
-        age = (today - due).days
-        if age > 730:  # long past: nearly all closed, a few left behind
-            status = rng.choices(["closed", "completed", "in_progress", "open"], [97, 1.5, 1, 0.5])[0]
-        elif age > 90:
-            status = rng.choices(["closed", "completed", "in_progress", "open"], [80, 8, 8, 4])[0]
-        elif age > 0:
-            status = rng.choices(["closed", "completed", "in_progress", "open"], [40, 20, 30, 10])[0]
-        else:
-            status = rng.choices(["open", "in_progress", "completed"], [40, 50, 10])[0]
+        status = action_status(rng, (today - due).days, SCALE_AGES)
         role = rng.choice(ROLES.get(agency, ["Safeguarding lead"]))
         pid = r["partnership_id"]
         a = {"id": self.ids.take(Action), "partnership_id": pid, "recommendation_id": r["id"],
@@ -100,12 +93,7 @@ class Learning:
              "due_on": due, "status": status, "evidence_of_impact": None, "closed_on": None, "closed_by_id": None,
              "version": 1 if status == "open" else 2}
         if status == "closed":
-            closed_on = min(today, max(r["recorded_on"] + timedelta(days=30), due + timedelta(days=rng.randint(-45, 40))))
-            month = closed_on - timedelta(days=rng.randint(5, 40))
-            base = rng.randint(20, 55)
-            a["closed_on"] = closed_on
-            a["evidence_of_impact"] = rng.choice(EVIDENCE).format(
-                n=rng.choice([12, 20, 25, 30]), month=f"{month:%B %Y}", pct=rng.randint(base + 20, 98), base=base)
+            a["closed_on"], a["evidence_of_impact"] = closed_with_evidence(rng, r["recorded_on"], due, today)
             a["closed_by_id"] = rng.choice(self.closers) if self.closers else None
         self.rows.add(Action, a)
         if status in ("in_progress", "completed", "closed"):
@@ -120,14 +108,7 @@ class Learning:
 
     # -- per partnership ----------------------------------------------------------------------
     def review_themes(self, summary: str) -> list[str]:
-        themes = incident_themes(summary, per_match=3) or ["information sharing", "professional curiosity"]
-        if DA not in themes and self.rng.random() < 0.3:
-            themes.append(DA)
-        if self.rng.random() < 0.6:
-            extra = self.rng.choice(CROSS_CUTTING)
-            if extra not in themes:
-                themes.append(extra)
-        return themes
+        return review_themes(self.rng, summary, cross_cutting=0.6, per_match=3)
 
     def partnership(self, pid: int, code: str, referrals: list[dict], reviews: list[tuple]) -> None:
         self.code = code

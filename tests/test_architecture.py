@@ -26,7 +26,7 @@ TESTS = ROOT / "tests"
 PURE = [
     "core.clock", "core.presentation", "core.anonymise",
     "reviews.types", "reviews.lifecycle",
-    "reports.timeliness", "reminders.digests",
+    "reports.timeliness", "reports.milestones", "reminders.digests",
     "meetings.minutes", "learning.briefing",
     "tracker_io.report", "tracker_io.format", "tracker_io.parse", "tracker_io.checks",
     "tracker_io.template",

@@ -16,6 +16,7 @@ from panel.referrals.rules import (
     STATUSES,
     age_band,
 )
+from panel.reviews import service as reviews
 from panel.screening.rules import BODY_NAMES, running_clock
 from panel.ui.common import (
     RAG_LABELS,
@@ -68,9 +69,12 @@ if d.full_view and not d.clocks:
     st.caption("No notification clock: the criteria, as they stand, call for no statutory notification.")
 if d.outcome:
     st.markdown(f"**Decision:** {esc(d.outcome)}, signed (decided {d.decided_on:%d %b %Y}).")
-for review_ref, review_status in d.reviews:
-    st.page_link("pages/review.py", label=esc(f"Review {review_ref} ({review_status})"),
-                 query_params={"ref": review_ref}, icon=":material/assignment:")
+# Each review with the one it is linked to: a rapid review and the LCSPR it started (docs/domain.md §6.3).
+for link in reviews.for_referral(me, r.reference) if d.full_view else []:
+    joined = (f" · LCSPR {link['lcspr']}" if link["lcspr"] else "") + (
+        f" · started by rapid review {link['rapid_review']}" if link["rapid_review"] else "")
+    st.page_link("pages/review.py", label=esc(f"Review {link['reference']} ({link['status']}){joined}"),
+                 query_params={"ref": link["reference"]}, icon=":material/assignment:")
 if d.full_view:
     st.page_link("pages/screening.py", label="Screening and decision", query_params={"ref": r.reference},
                  icon=":material/fact_check:")

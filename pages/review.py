@@ -38,6 +38,13 @@ c1.page_link("pages/screening.py", label=f"Referral {esc(v.referral_reference)}:
              query_params={"ref": v.referral_reference}, icon=":material/fact_check:")
 c2.page_link("pages/briefing.py", label="Write its 7-minute briefing", query_params={"ref": rv.reference},
              icon=":material/article:")
+# The rapid review and the LCSPR its decision started link to each other (docs/domain.md §6.3).
+if v.lcspr_ref:
+    st.page_link("pages/review.py", label=f"LCSPR: {esc(v.lcspr_ref)}", query_params={"ref": v.lcspr_ref},
+                 icon=":material/link:")
+if v.rapid_review_ref:
+    st.page_link("pages/review.py", label=f"Started by rapid review {esc(v.rapid_review_ref)}",
+                 query_params={"ref": v.rapid_review_ref}, icon=":material/link:")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Status", esc(rv.status.capitalize()))
 c2.metric("Next milestone", esc(next((m["name"] for m in v.milestones if m["key"] == v.status["next_key"]), "None")))
@@ -188,6 +195,10 @@ if v.type_key == "rapid_review":
         lcspr = st.radio("Decision", decisions, format_func=reviews.LCSPR_DECISIONS.get, horizontal=True,
                          index=decisions.index(rv.lcspr_decision) if rv.lcspr_decision else None, disabled=not v.can_edit)
         field_error(errs, "lcspr_decision")
+        decided = st.date_input("Decision made on", value=v.lcspr_decided_on or today(), max_value=today(),
+                                format="DD/MM/YYYY", disabled=not v.can_edit,
+                                help="Deciding to hold an LCSPR opens it, planned from this date.")
+        field_error(errs, "decided_on")
         sent = st.date_input("Sent to the National Panel on", value=rv.sent_to_national_panel_on, max_value=today(),
                              format="DD/MM/YYYY", disabled=not v.can_edit)
         field_error(errs, "sent_on")
@@ -199,10 +210,12 @@ if v.type_key == "rapid_review":
         note = st.text_area("National Panel's note", value=rv.national_panel_note or "", disabled=not v.can_edit)
         field_error(errs, "response_note")
         if st.form_submit_button("Save the rapid review outcome", type="primary", disabled=not v.can_edit):
-            submit(f"rr_{rv.reference}", lambda: reviews.record_rapid_review_outcome(
+            opened = submit(f"rr_{rv.reference}", lambda: reviews.record_rapid_review_outcome(
                 me, rv.reference, considerations=answers, lcspr_decision=lcspr, sent_on=sent,
-                response=response, response_note=note, expected_version=rv.version, today=today()),
+                response=response, response_note=note, expected_version=rv.version, today=today(),
+                decided_on=decided),
                 fields=[f"consideration_{k}" for k, _ in LCSPR_CONSIDERATIONS]
-                + ["lcspr_decision", "sent_on", "response", "response_note"], rerun=False)
-            st.toast("Rapid review outcome saved", icon=":material/check:")
+                + ["lcspr_decision", "decided_on", "sent_on", "response", "response_note"], rerun=False)
+            st.toast(f"Rapid review outcome saved; LCSPR {esc(opened)}" if opened else "Rapid review outcome saved",
+                     icon=":material/check:")
             st.rerun()

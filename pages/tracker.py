@@ -76,7 +76,10 @@ event = st.dataframe(
     view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"]), hide_index=True, width="stretch",
     on_select="rerun", selection_mode="single-row", key="tracker_table",
     column_config={
-        "reference": "Review", "partnership": "Partnership", "type": "Type", "lead_reviewer": "Lead reviewer",
+        "reference": "Review", "partnership": "Partnership", "type": "Type",
+        "linked": st.column_config.TextColumn(
+            "Linked review", help="A rapid review's LCSPR, or the rapid review whose decision started an LCSPR."),
+        "lead_reviewer": "Lead reviewer",
         "started_on": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
         "next_milestone": "Next milestone", "due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
         "working_days_left": st.column_config.NumberColumn("Working days left", help="Negative when overdue"),
@@ -85,7 +88,8 @@ rows = event.selection.rows if event and event.selection else []
 if rows:
     st.switch_page("pages/review.py", query_params={"ref": df.iloc[rows[0]]["reference"]})
 c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-pick = c1.selectbox("Open a review", df["reference"].tolist(), index=None, placeholder="Choose a review from this view",
+linked = [ref for ref in dict.fromkeys(df["linked"]) if ref and ref not in set(df["reference"])]  # outside the filters
+pick = c1.selectbox("Open a review", df["reference"].tolist() + linked, index=None, placeholder="Choose a review from this view",
                     key="tracker_open")
 if c2.button("Open review", disabled=pick is None, icon=":material/open_in_new:"):
     st.switch_page("pages/review.py", query_params={"ref": pick})

@@ -205,6 +205,19 @@ def accepted(**overrides) -> str:
     return ref
 
 
+def empty_nb() -> int:
+    """One partnership, Northbrook, with nothing in it yet: its default review types, the demo's
+    agencies, and a chair, member and manager under the demo's usernames (so `actor("chair")`,
+    `accepted()` and `decision_form()` work as on the demo). Returns its id."""
+    pid = create_partnership(SYSTEM, "NB", "Northbrook Safeguarding Children Partnership")
+    with transaction() as s:
+        s.add_all([Agency(name=n, kind=k) for n, k in demo.AGENCIES])
+    for role in ("chair", "member", "manager"):
+        accounts.create_user(SYSTEM, username=role, name=f"Northbrook {role}", email=f"{role}@example.org",
+                             password="a long test password", memberships=[("NB", role)])
+    return pid
+
+
 def decision_form(outcome: str = "rapid_review", **kw) -> decisions.DecisionForm:
     values = {
         "review_type_id": type_id(outcome), "rationale": "A serious child safeguarding case: known abuse, serious harm.",

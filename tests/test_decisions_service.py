@@ -312,7 +312,7 @@ def test_member_records_chair_signs_and_the_rapid_review_opens_with_its_mileston
     assert expected["sent_to_national_panel"] == date.fromisoformat(
         screening.screen(actor("chair"), ref, TODAY).result["rapid_review_due"])
     assert reviews.for_referral(actor("manager"), ref) == [
-        {"reference": review_ref, "type": "Rapid review", "status": "open"}]
+        {"reference": review_ref, "type": "Rapid review", "status": "open", "rapid_review": None, "lcspr": None}]
     with read_session() as s:
         signed = s.exec(select(AuditEvent).where(AuditEvent.action == "decision_signed",
                                                  AuditEvent.entity_id == referral(ref).id)).one()

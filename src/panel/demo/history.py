@@ -285,8 +285,9 @@ class _History:
                 self.rng.choice(mine)[3].lcspr_decision = "lcspr"
         for r, p, d, review, decided_on in self.rapid:
             review.lcspr_considerations = considerations(self.rng, r.location, review.lcspr_decision == "lcspr")
-            if review.lcspr_decision == "lcspr":
-                self.review(r, d, p.types["lcspr"], 2, decided_on, review.notified_on)
+            if review.lcspr_decision == "lcspr":  # the LCSPR, linked to its rapid review (docs/domain.md §6.3)
+                lcspr, _ = self.review(r, d, p.types["lcspr"], 2, decided_on, review.notified_on)
+                lcspr.rapid_review_id = review.id
         candidates = [x[3] for x in self.rapid
                       if x[3].lcspr_decision == "no_lcspr" and x[3].national_panel_response]
         for review in self.rng.sample(candidates, min(DISAGREEMENTS, len(candidates))):

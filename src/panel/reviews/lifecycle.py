@@ -248,3 +248,13 @@ def check_dates_in_order(
         if latest is None or day > latest[0]:
             latest = (day, key)
     return errors
+
+
+def survives_amendment(lcspr_decision: str | None, started_by_rapid_review: bool,
+                       milestones_done: Sequence[bool]) -> bool:
+    """True when an amended screening decision must leave this running review as it is
+    (docs/domain.md §6.3): a rapid review whose partners have made their LCSPR decision, an LCSPR
+    a rapid review started (it answers to that decision, not the screening one), or a review
+    with every milestone recorded. Such a review is never superseded, so it stays in the figures."""
+    complete = bool(milestones_done) and all(milestones_done)
+    return bool(lcspr_decision) or started_by_rapid_review or complete

@@ -1,5 +1,6 @@
 """The review progress tracker: every review's next milestone and clock, for the managers who
-answer for timeliness. Two queries per call (reviews, then their milestones), whatever the size."""
+answer for timeliness. Three queries per call (reviews, their milestones, the reviews they are
+linked to), whatever the size."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
+from sqlalchemy import or_
 from sqlmodel import select
 
 from panel.core.access import Actor
@@ -14,7 +16,7 @@ from panel.core.db import read_session
 from panel.models import Partnership, Review, ReviewMilestone, ReviewType
 from panel.reviews import lifecycle
 
-COLUMNS = ["reference", "partnership", "type", "lead_reviewer", "started_on", "next_milestone", "due",
+COLUMNS = ["reference", "partnership", "type", "linked", "lead_reviewer", "started_on", "next_milestone", "due",
            "working_days_left", "rag", "overdue", "status"]
 
 
@@ -30,7 +32,7 @@ class TrackerFilter:
 def _load(actor: Actor, f: TrackerFilter):
     pids = actor.partnerships_with("review.read", f.partnership_ids)
     if not pids:
-        return [], {}
+        return [], {}, {}
     conds = [Review.partnership_id.in_(pids)]
     if f.statuses:
         conds.append(Review.status.in_(f.statuses))
@@ -45,23 +47,38 @@ def _load(actor: Actor, f: TrackerFilter):
                       .where(*conds).order_by(Review.started_on.desc()).limit(f.limit)).all()
         ids = [r.id for r, _, _ in rows]
         milestones: dict[int, list[ReviewMilestone]] = {}
+        links: dict[int, str] = {}
         if ids:
             for m in s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id.in_(ids))
                             .order_by(ReviewMilestone.review_id, ReviewMilestone.position)):
                 milestones.setdefault(m.review_id, []).append(m)
-    return rows, milestones
+            links = _links(s, [r for r, _, _ in rows], pids)
+    return rows, milestones, links
+
+
+def _links(s, shown: list[Review], pids: list[int]) -> dict[int, str]:
+    """Review id -> the reference of the review it is linked to: a rapid review's LCSPR, or the
+    rapid review that started an LCSPR (docs/domain.md §6.3)."""
+    ids = [rv.id for rv in shown]
+    parents = [rv.rapid_review_id for rv in shown if rv.rapid_review_id]
+    found = s.exec(select(Review.id, Review.reference, Review.rapid_review_id).where(
+        Review.partnership_id.in_(pids), or_(Review.id.in_(parents), Review.rapid_review_id.in_(ids)))).all()
+    refs = {rid: ref for rid, ref, _ in found}
+    out = {rapid: ref for _, ref, rapid in found if rapid in ids}
+    out.update({rv.id: refs[rv.rapid_review_id] for rv in shown if rv.rapid_review_id in refs})
+    return out
 
 
 def reviews(actor: Actor, f: TrackerFilter, today: date) -> pd.DataFrame:
     """One row per review, most urgent first: red, then amber, then by next due date."""
-    rows, milestones = _load(actor, f)
+    rows, milestones, links = _load(actor, f)
     out = []
     for rv, type_name, code in rows:
         ms = milestones.get(rv.id, [])
         st = lifecycle.review_status([{"key": m.key, "planned": m.planned_on, "actual": m.actual_on} for m in ms], today)
         names = {m.key: m.name for m in ms}
         out.append({
-            "reference": rv.reference, "partnership": code, "type": type_name,
+            "reference": rv.reference, "partnership": code, "type": type_name, "linked": links.get(rv.id, ""),
             "lead_reviewer": rv.lead_reviewer or "", "started_on": rv.started_on,
             "next_milestone": names.get(st["next_key"], ""), "due": st["next_due"],
             "working_days_left": st["days_left"], "rag": st["rag"],
@@ -77,7 +94,7 @@ def reviews(actor: Actor, f: TrackerFilter, today: date) -> pd.DataFrame:
 
 def timeline(actor: Actor, f: TrackerFilter, today: date, references: list[str]) -> pd.DataFrame:
     """Milestones of the given reviews for the chart: planned and actual dates and status."""
-    rows, milestones = _load(actor, f)
+    rows, milestones, _ = _load(actor, f)
     wanted = set(references)
     out = []
     for rv, type_name, _ in rows:

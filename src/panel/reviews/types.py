@@ -27,6 +27,7 @@ UNITS = ("working_days", "months")
 ANCHORS = ("decision", "notification")
 COPY_KEY = "copy_to_national_panel"  # lifecycle keeps it ≥7 working days before PUBLICATION_KEY
 PUBLICATION_KEY = "publication"
+LCSPR_DECISION_KEY = "lcspr_decision_recorded"  # the rapid review's decision on an LCSPR (its date)
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
@@ -163,7 +164,7 @@ agency_summaries_requested | Agency summaries requested (day 1) | 1 wd | {_RR}
 agency_summaries_due | Agency summaries due (day 10) | 10 wd | {_RR}
 panel_analysis | Panel analysis (days 10–12) | 12 wd | {_RR}
 sent_to_national_panel | Partner sign-off and sent to the National Panel (day 15) | {RAPID_REVIEW_WITHIN} wd statutory | Within 15 working days of the notification.
-lcspr_decision_recorded | LCSPR decision recorded (day 15) | {RAPID_REVIEW_WITHIN} wd | SI 2018/789 reg.11: the partners decide whether to hold an LCSPR.
+{LCSPR_DECISION_KEY} | LCSPR decision recorded (day 15) | {RAPID_REVIEW_WITHIN} wd | SI 2018/789 reg.11: the partners decide whether to hold an LCSPR.
 """, anchor="notification")
 
 _NONE = "The panel decides no further review is needed; the referral is closed with reasons."

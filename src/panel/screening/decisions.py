@@ -18,7 +18,7 @@ from panel.core.validation import not_after_today
 from panel.models import Decision, Membership, Referral, Review, ReviewMilestone, ReviewType, User
 from panel.referrals.service import load_referral
 from panel.reviews import lifecycle
-from panel.reviews.types_service import spec_of
+from panel.reviews.opening import open_review
 from panel.screening.rules import decision_refusal, departs_from_criteria, sign_refusal
 from panel.screening.service import assess_facts, facts_of, first_notified_on
 
@@ -170,31 +170,21 @@ def sign_decision(actor: Actor, decision_id: int, today: date, *, attendance_con
 
 
 def _open_review(s: Session, r: Referral, d: Decision, rtype: ReviewType, superseded: list[int]) -> str | None:
-    current = s.exec(select(Review).where(Review.referral_id == r.id, Review.status == "open",
-                                          Review.decision_id.in_(superseded))).first() if superseded else None
-    if current is not None and current.review_type_id == rtype.id:
-        current.decision_id = d.id  # same review goes on under the amended decision
-        s.add(current)
-        return current.reference
-    if current is not None:
-        current.status = "superseded"
-        s.add(current)
+    """The review the signed decision runs: the same review goes on under an amended decision of
+    the same outcome; otherwise the replaced one is superseded, unless it has already done its
+    work (lifecycle.survives_amendment: it stays, and stays in the figures), and a new one opens."""
+    running = list(s.exec(select(Review).where(Review.referral_id == r.id, Review.status == "open",
+                                               Review.decision_id.in_(superseded)).order_by(Review.id))) if superseded else []
+    same = next((rv for rv in running if rv.review_type_id == rtype.id), None)
+    if same is not None:
+        same.decision_id = d.id
+        s.add(same)
+        return same.reference
+    for rv in running:
+        done = [m.actual_on is not None for m in s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id))]
+        if not lifecycle.survives_amendment(rv.lcspr_decision, rv.rapid_review_id is not None, done):
+            rv.status = "superseded"
+            s.add(rv)
     if not rtype.creates_review:
         return None
-    n = s.exec(select(func.count()).select_from(Review).where(Review.referral_id == r.id)).one() + 1
-    notified_on = first_notified_on(s, r.id)
-    spec = spec_of(rtype)
-    anchor = notified_on
-    if anchor is None and any(m.anchor == "notification" for m in spec.milestones):
-        result, _ = assess_facts(facts_of(r))
-        due = [date.fromisoformat(x["due"]) for x in (result or {}).get("notify", [])]
-        anchor = min(due) if due else d.decided_on
-    planned = lifecycle.planned_dates(spec, d.decided_on, anchor)
-    review = Review(reference=f"{r.reference}-R{n}", partnership_id=r.partnership_id, referral_id=r.id,
-                    decision_id=d.id, review_type_id=rtype.id, started_on=d.decided_on, notified_on=notified_on)
-    s.add(review)
-    s.flush()
-    for i, m in enumerate(spec.milestones):
-        s.add(ReviewMilestone(review_id=review.id, key=m.key, name=m.name, position=i,
-                              statutory=m.statutory, planned_on=planned[m.key]))
-    return review.reference
+    return open_review(s, r, d, rtype, d.decided_on).reference

@@ -208,7 +208,8 @@ with mode:
         if it.summary:
             st.markdown(f"**Discussion:** {esc(it.summary)}")
         for a in v.actions.get(it.id, []):
-            st.markdown(f"- Action: {esc(a.text)} — {esc(a.owner_name)}, due {a.due_on:%d %b %Y}")
+            st.markdown(f"- Action: {esc(a.text)} — {esc(a.owner_name)} ({esc(v.action_agencies[a.id])}), "
+                        f"due {a.due_on:%d %b %Y}")
 
         if run and it.status != "decided":
             with st.expander("Conflicts of interest on this item", icon=":material/block:"):
@@ -267,17 +268,22 @@ with mode:
                 aerr = refusals(f"mt_act_{it.id}")
                 agencies = agency_service.names(me, include_retired=False)  # a form: active agencies
                 with st.form(f"mt_act_{it.id}", clear_on_submit=True):
+                    st.caption("It goes on the action register: reminded to its owner and the business managers "
+                               "until it is closed with evidence of impact.")
                     text = st.text_area("Action")
                     field_error(aerr, "text")
-                    a1, a2, a3 = st.columns(3)
+                    a1, a2, a3, a4 = st.columns(4)
                     agency = a1.selectbox("Owning agency", list(agencies), index=None, format_func=agencies.get)
                     owner = a2.text_input("Owner")
-                    due = a3.date_input("Due", value=None, min_value=today(), format="DD/MM/YYYY")
-                    for f in ("owner_agency_id", "owner_name", "due_on"):
+                    email = a3.text_input("Owner's e-mail (optional)")
+                    due = a4.date_input("Due", value=None, min_value=today(), format="DD/MM/YYYY")
+                    fields = ("owner_agency_id", "owner_name", "owner_email", "due_on")
+                    for f in fields:
                         field_error(aerr, f)
                     if st.form_submit_button("Add action"):
-                        submit(f"mt_act_{it.id}", lambda: meeting_items.add_action(me, it.id, text, agency, owner, due, today()),
-                               fields=("text", "owner_agency_id", "owner_name", "due_on"))
+                        submit(f"mt_act_{it.id}", lambda: meeting_items.add_action(me, it.id, text, agency, owner, due,
+                                                                                    today(), owner_email=email),
+                               fields=("text", *fields))
 
 with close:
     decided = sum(1 for i in v.items if i.status == "decided")

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
-from sqlmodel import select
+from sqlmodel import func, select
 
 from panel.accounts import service as accounts
 from panel.core import clock
-from panel.core.db import read_session
+from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
+from panel.learning import actions
 from panel.meetings import attendance as meeting_attendance
 from panel.meetings import items as meeting_items
 from panel.meetings import mail as meeting_mail
@@ -303,6 +305,48 @@ def test_closing_carries_undecided_items_and_minutes_hold_every_decision(demo_db
     with read_session() as s:
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.entity == "meeting")).first()
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "meeting_closed")).first()
+
+
+def test_an_action_agreed_in_the_meeting_is_an_action_of_the_register(demo_db):
+    """Capture needs what, who, an active agency and a due date, each refused beside its field;
+    what it writes is an action of the register (docs/domain.md §6.3), not a meeting-only row."""
+    chair, pid, mid = _meeting(demo_db)
+    item = meeting_items.add_item(chair, mid, "Attendance at school")
+    with pytest.raises(ValidationFailed) as e:
+        meeting_items.add_action(chair, item, "Ask the school for its records.", None, " ", None, TODAY)
+    assert e.value.errors == {"owner_agency_id": "Choose the owning agency.", "owner_name": "Name the owner.",
+                              "due_on": "Enter the due date."}
+    with pytest.raises(ValidationFailed) as e:
+        meeting_items.add_action(chair, item, "Ask.", _health_agency(), "Dr Hana Health", TODAY - timedelta(days=1),
+                                 TODAY, owner_email="not an address")
+    assert set(e.value.errors) == {"text", "due_on", "owner_email"}
+    with transaction() as s:
+        retired = Agency(name="Former primary care trust", kind="health", active=False)
+        s.add(retired)
+        s.flush()
+        retired = retired.id
+    with pytest.raises(ValidationFailed) as e:
+        meeting_items.add_action(chair, item, "Ask the school for its records.", retired, "Dr Hana Health",
+                                 TODAY, TODAY)
+    assert set(e.value.errors) == {"owner_agency_id"}
+    with read_session() as s:
+        assert s.exec(select(func.count()).select_from(Action).where(Action.meeting_item_id == item)).one() == 0
+
+    aid = meeting_items.add_action(chair, item, "Ask the school for its records.", _health_agency(), "Dr Hana Health",
+                                   TODAY + timedelta(days=10), TODAY, owner_email="hana@example.org")
+    with read_session() as s:
+        a = s.get(Action, aid)
+        audit_row = s.exec(select(AuditEvent).where(AuditEvent.action == "action_add",
+                                                    AuditEvent.entity_id == aid)).one()
+    assert (a.partnership_id, a.meeting_item_id, a.recommendation_id, a.owner_agency_id, a.owner_email,
+            a.status, a.version) == (pid, item, None, _health_agency(), "hana@example.org", "open", 1)
+    assert (audit_row.entity, json.loads(audit_row.after)["meeting_id"]) == ("action", mid)
+    df, _ = actions.register(accounts.actor_for("member"), actions.RegisterFilter(owner="Dr Hana Health"), TODAY)
+    assert df.set_index("id").loc[aid, "review"] == "Agreed at the meeting of 23 Nov 2026"
+    v = svc.get_meeting(chair, mid)
+    assert [x.id for x in v.actions[item]] == [aid] and v.action_agencies[aid] == "Integrated care board"
+    with pytest.raises(ValidationFailed):
+        meeting_items.remove_item(chair, item)
 
 
 def test_carried_items_attach_to_an_existing_planned_meeting(demo_db):

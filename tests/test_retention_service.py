@@ -13,12 +13,13 @@ from panel.core.access import SYSTEM
 from panel.core.db import read_session, transaction
 from panel.core.errors import PermissionDenied
 from panel.models import (
+    Action,
+    ActionNote,
     AgendaItem,
     AuditEvent,
     Decision,
     ItemConflict,
     Meeting,
-    MeetingAction,
     MeetingMember,
     Membership,
     Notification,
@@ -166,16 +167,17 @@ def test_anonymising_redacts_the_childs_initials_in_the_decision(demo_db):
     assert d.rationale == "[removed] was known to services; the panel agreed a review."
 
 
-def _meeting(s, held_on: date, status: str = "closed") -> tuple[int, int]:
-    m = Meeting(partnership_id=1, held_on=held_on, status=status)
+def _meeting(s, held_on: date, status: str = "closed", reference: str | None = None,
+             action: str = "Do it", pid: int = 1) -> tuple[int, int]:
+    m = Meeting(partnership_id=pid, held_on=held_on, status=status)
     s.add(m)
     s.flush()
     mm = MeetingMember(meeting_id=m.id, name="Guest from health")
-    item = AgendaItem(meeting_id=m.id, kind="other", title="Item", status="carried")
+    item = AgendaItem(meeting_id=m.id, kind="other", title="Item", status="carried", reference=reference)
     s.add_all([mm, item])
     s.flush()
     s.add_all([ItemConflict(item_id=item.id, member_id=mm.id),
-               MeetingAction(item_id=item.id, text="Do it", owner_name="Someone", due_on=held_on)])
+               Action(partnership_id=pid, meeting_item_id=item.id, text=action, owner_name="Someone", due_on=held_on)])
     return m.id, item.id
 
 
@@ -194,11 +196,29 @@ def test_old_meetings_deleted_with_their_rows_and_carried_items_kept(demo_db):
     assert after["agendaitem"] == before["agendaitem"] - 1
     assert after["meetingmember"] == before["meetingmember"] - 1
     assert after["itemconflict"] == before["itemconflict"] - 1
-    assert after["meetingaction"] == before["meetingaction"] - 1
     assert fk_problems() == []
     with read_session() as s:
         carried = s.exec(select(AgendaItem).where(AgendaItem.title == "Carried")).one()
         assert carried.carried_from_id is None and s.get(Meeting, new) is not None
+        # The action agreed at it is learning, kept: unlinked from the deleted item, with a note.
+        kept = s.exec(select(Action).where(Action.text == "Do it", Action.due_on == date(2019, 1, 10))).one()
+        assert (kept.meeting_item_id, kept.status, kept.version) == (None, "open", 2)
+        note = s.exec(select(ActionNote).where(ActionNote.action_id == kept.id)).one()
+        assert note.text.startswith("Agreed at the meeting of 10 Jan 2019, whose record was deleted")
+    assert after["action"] == before["action"] and after["actionnote"] == before["actionnote"] + 1
+    done = next(r for r in retention_audit() if r.entity == "meeting")
+    assert '"actions_kept": 1' in done.after
+
+
+def test_anonymising_redacts_the_childs_initials_in_an_action_agreed_at_a_meeting(demo_db):
+    item = next(i for i in service.due(SYSTEM, FAR) if i.record_type == "referral_with_review")
+    with transaction() as s:
+        r = s.get(Referral, item.entity_id)
+        _meeting(s, date(2026, 1, 5), reference=r.reference, action=f"Ask the GP about {r.child_initials}'s weight.",
+                 pid=r.partnership_id)
+    service.apply(SYSTEM, FAR, ["referral_with_review"])
+    with read_session() as s:
+        assert s.exec(select(Action).where(Action.text == "Ask the GP about [removed]'s weight.")).one()
 
 
 def test_reminder_log_and_disabled_user(demo_db):

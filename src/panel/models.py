@@ -375,7 +375,8 @@ class Action(SQLModel, table=True):
     __table_args__ = (Index("ix_action_register", "partnership_id", "status", "due_on"),)
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id")
-    # From a review's recommendation, or agreed at a meeting (then the agenda item it came from).
+    # From a review's recommendation, or agreed at a meeting (then the agenda item it came from,
+    # and no recommendation: docs/domain.md §6.3).
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
     meeting_item_id: int | None = Field(default=None, foreign_key="agendaitem.id", index=True)
     # Every new action names an agency; only actions moved from older meeting records may lack one.
@@ -460,12 +461,3 @@ class ItemConflict(SQLModel, table=True):
     item_id: int = Field(foreign_key="agendaitem.id", index=True)
     member_id: int = Field(foreign_key="meetingmember.id")
     user_id: int | None = Field(default=None, foreign_key="user.id")
-
-
-class MeetingAction(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="agendaitem.id", index=True)
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    owner_agency_id: int | None = Field(default=None, foreign_key="agency.id")
-    owner_name: str = Field(max_length=200)
-    due_on: date

@@ -1,6 +1,6 @@
 """What happens to each agenda item: added, reordered, removed, decided (through the screening
 decision service, with the meeting's quorum and conflicts), summarised for the minutes, and
-the actions agreed on it."""
+the actions agreed on it (actions of the register, docs/domain.md §6.3)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ from panel.core import audit
 from panel.core.access import Actor
 from panel.core.db import read_session, transaction
 from panel.core.errors import ValidationFailed
+from panel.learning.actions import EMAIL_RE
 from panel.meetings import rules
 from panel.meetings.service import runnable, runnable_item, touch
 from panel.models import (
+    Action,
     Agency,
     AgendaItem,
     Decision,
     ItemConflict,
     Meeting,
-    MeetingAction,
     MeetingMember,
     Referral,
 )
@@ -71,7 +72,7 @@ def add_item(actor: Actor, meeting_id: int, title: str, kind: str = "other", ref
 def remove_item(actor: Actor, item_id: int) -> None:
     with transaction() as s:
         it, m = runnable_item(s, actor, item_id)
-        if it.status == "decided" or s.exec(select(MeetingAction).where(MeetingAction.item_id == it.id)).first():
+        if it.status == "decided" or s.exec(select(Action).where(Action.meeting_item_id == it.id)).first():
             raise ValidationFailed({"item": "This item has a decision or actions recorded: it cannot be removed."})
         for c in s.exec(select(ItemConflict).where(ItemConflict.item_id == it.id)):
             s.delete(c)
@@ -146,12 +147,20 @@ def record_summary(actor: Actor, item_id: int, summary: str, status: str | None 
 
 
 def add_action(actor: Actor, item_id: int, text: str, owner_agency_id: int | None, owner_name: str,
-               due_on: date | None, today: date) -> int:
+               due_on: date | None, today: date, owner_email: str | None = None) -> int:
+    """An action agreed on this item: an open action of the register with the item, the meeting's
+    partnership and no recommendation (docs/domain.md §6.3), so it is listed, reminded and closed
+    with evidence of impact like any other. It needs what, who, an active agency and a due date."""
     errors = {}
     if len((text or "").strip()) < 5:
         errors["text"] = "Say what is to be done."
     if len((owner_name or "").strip()) < 2:
         errors["owner_name"] = "Name the owner."
+    elif len(owner_name.strip()) > 200:
+        errors["owner_name"] = "Keep the name to 200 characters."
+    email = (owner_email or "").strip()
+    if email and not EMAIL_RE.match(email):
+        errors["owner_email"] = "Enter an e-mail address like name@example.org."
     if owner_agency_id is None:
         errors["owner_agency_id"] = "Choose the owning agency."
     if due_on is None:
@@ -162,13 +171,15 @@ def add_action(actor: Actor, item_id: int, text: str, owner_agency_id: int | Non
         raise ValidationFailed(errors)
     with transaction() as s:
         it, m = runnable_item(s, actor, item_id)
-        if s.get(Agency, owner_agency_id) is None:
-            raise ValidationFailed({"owner_agency_id": "Choose the owning agency."})
-        a = MeetingAction(item_id=it.id, text=text.strip(), owner_agency_id=owner_agency_id,
-                          owner_name=owner_name.strip(), due_on=due_on)
+        agency = s.get(Agency, owner_agency_id)
+        if agency is None or not agency.active:  # a retired agency owns nothing new
+            raise ValidationFailed({"owner_agency_id": "Choose the owning agency from the list."})
+        a = Action(partnership_id=m.partnership_id, meeting_item_id=it.id, owner_agency_id=agency.id,
+                   owner_name=owner_name.strip(), owner_email=email or None, text=text.strip(), due_on=due_on)
         s.add(a)
         s.flush()
         touch(s, m)
-        audit.record(s, actor, "meeting_action", "meeting", m.id, m.partnership_id,
-                     after={"item": it.id, "action": a.id, "owner": a.owner_name, "due_on": due_on})
+        audit.record(s, actor, "action_add", "action", a.id, m.partnership_id,
+                     after={"meeting_id": m.id, "meeting_item_id": it.id, "owner_agency_id": agency.id,
+                            "owner_name": a.owner_name, "due_on": due_on, "text": a.text})
         return a.id

@@ -1,5 +1,6 @@
 """The Word minutes of a meeting: attendance, quorum, each item's conflicts, decisions, summary and
-actions. Producing them is a disclosure, so it is audited like an export."""
+the actions agreed on it (the action register's, with their owner agency). Producing them is a
+disclosure, so it is audited like an export."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def minutes_docx(actor: Actor, meeting_id: int) -> bytes:
             "decisions": [{"outcome": v.outcome_names.get(d.id, ""), "rationale": d.rationale,
                            "departure": d.departure_rationale or "", "status": d.status,
                            "decided_on": d.decided_on} for d in v.decisions.get(it.id, [])],
-            "actions": [{"text": a.text, "owner": a.owner_name, "due_on": a.due_on} for a in v.actions.get(it.id, [])],
+            "actions": [{"text": a.text, "owner": f"{a.owner_name} ({v.action_agencies[a.id]})", "due_on": a.due_on}
+                        for a in v.actions.get(it.id, [])],
         })
     data = minutes.build({"partnership": v.partnership_name, "held_on": m.held_on, "chair": v.chair_name,
                           "status": m.status, "quorum": v.quorum().message()}, people, items)

@@ -16,6 +16,7 @@ from panel.core import audit, clock
 from panel.core.access import Actor
 from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import PermissionDenied, ValidationFailed
+from panel.learning.action_source import agency as agency_label
 from panel.learning.actions import OPEN_STATUSES
 from panel.meetings import rules
 from panel.models import (
@@ -25,7 +26,6 @@ from panel.models import (
     Decision,
     ItemConflict,
     Meeting,
-    MeetingAction,
     MeetingMember,
     Partnership,
     Referral,
@@ -58,9 +58,10 @@ class MeetingView:
     agency_names: dict[int, str]  # member id -> agency name
     items: list[AgendaItem]
     conflicts: dict[int, list[int]]  # item id -> member ids
-    actions: dict[int, list[MeetingAction]]
+    actions: dict[int, list[Action]]  # item id -> the actions agreed on it (docs/domain.md §6.3)
     decisions: dict[int, list[Decision]]  # item id -> decisions recorded at this meeting
     outcome_names: dict[int, str] = field(default_factory=dict)
+    action_agencies: dict[int, str] = field(default_factory=dict)  # action id -> owner agency's name
     can_run: bool = False
 
     def attendees(self) -> list[rules.Attendee]:
@@ -302,9 +303,9 @@ def get_meeting(actor: Actor, meeting_id) -> MeetingView:
         conflicts: dict[int, list[int]] = {}
         for c in s.exec(select(ItemConflict).where(ItemConflict.item_id.in_(ids))):
             conflicts.setdefault(c.item_id, []).append(c.member_id)
-        actions: dict[int, list[MeetingAction]] = {}
-        for a in s.exec(select(MeetingAction).where(MeetingAction.item_id.in_(ids)).order_by(MeetingAction.id)):
-            actions.setdefault(a.item_id, []).append(a)
+        actions: dict[int, list[Action]] = {}
+        for a in s.exec(select(Action).where(Action.meeting_item_id.in_(ids)).order_by(Action.id)):
+            actions.setdefault(a.meeting_item_id, []).append(a)
         by_ref: dict[str, list[Decision]] = {}
         outcome_names = {}
         for d, ref, tname in s.exec(select(Decision, Referral.reference, ReviewType.name)
@@ -321,6 +322,8 @@ def get_meeting(actor: Actor, meeting_id) -> MeetingView:
             agency_kinds={mm.id: agencies[mm.agency_id].kind for mm in members if mm.agency_id in agencies},
             agency_names={mm.id: agencies[mm.agency_id].name for mm in members if mm.agency_id in agencies},
             items=items, conflicts=conflicts, actions=actions, decisions=decided, outcome_names=outcome_names,
+            action_agencies={a.id: agency_label(agencies[a.owner_agency_id].name if a.owner_agency_id in agencies
+                                                else None) for acts in actions.values() for a in acts},
             can_run=actor.can("meeting.run", m.partnership_id) and m.status != "closed")
 
 

@@ -28,13 +28,14 @@ from panel.core.config import get_settings
 from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import PermissionDenied
 from panel.models import (
+    Action,
+    ActionNote,
     AgendaItem,
     AuditEvent,
     Decision,
     Finding,
     ItemConflict,
     Meeting,
-    MeetingAction,
     MeetingMember,
     Membership,
     Notification,
@@ -264,6 +265,8 @@ def _anonymise_case(s: Session, rid: int) -> dict:
     texts += _redact_all(s, s.exec(select(Finding).where(Finding.review_id.in_(review_ids))), ("text",), ids)
     texts += _redact_all(s, s.exec(select(Recommendation).where(Recommendation.review_id.in_(review_ids))),
                          ("text",), ids)
+    texts += _redact_all(s, s.exec(select(Action).where(or_(*_case_actions(s, r, review_ids)))),
+                         ("text", "evidence_of_impact"), ids)
     links = s.execute(delete(ReferralLink).where(or_(ReferralLink.referral_id == rid,
                                                   ReferralLink.linked_id == rid))).rowcount
     s.execute(update(Referral).where(Referral.id == rid).values(
@@ -274,17 +277,34 @@ def _anonymise_case(s: Session, rid: int) -> dict:
     return {"referrals": 1, "links": links, "texts_redacted": texts}
 
 
+def _case_actions(s: Session, r: Referral, review_ids: list[int]) -> list:
+    """Conditions for the case's actions: on its reviews' recommendations, or agreed at a meeting
+    on an agenda item about the referral or one of its reviews."""
+    refs = [r.reference, *s.exec(select(Review.reference).where(Review.id.in_(review_ids)))]
+    items = (select(AgendaItem.id).join(Meeting, Meeting.id == AgendaItem.meeting_id)
+             .where(Meeting.partnership_id == r.partnership_id, AgendaItem.reference.in_(refs)))
+    recs = select(Recommendation.id).where(Recommendation.review_id.in_(review_ids))
+    return [Action.meeting_item_id.in_(items), Action.recommendation_id.in_(recs)]
+
+
 def _delete_meeting(s: Session, mid: int) -> dict:
+    """The meeting's own rows go; the actions agreed at it are learning (kept under its rule,
+    docs/retention.md): each loses its link to the deleted agenda item and gains a note saying
+    where it was agreed."""
     m = s.get(Meeting, mid)
     if m is None:
         raise LookupError("gone")
     items = list(s.exec(select(AgendaItem.id).where(AgendaItem.meeting_id == mid)))
     members = list(s.exec(select(MeetingMember.id).where(MeetingMember.meeting_id == mid)))
+    kept = list(s.exec(select(Action.id).where(Action.meeting_item_id.in_(items))))
+    s.add_all(ActionNote(action_id=a, text=f"Agreed at the meeting of {m.held_on:%d %b %Y}, whose record was "
+                                           "deleted under the retention policy.") for a in kept)
     counts = {
         "carried_links_cleared": s.execute(update(AgendaItem).where(AgendaItem.carried_from_id.in_(items),
                                                                 AgendaItem.meeting_id != mid)
                                         .values(carried_from_id=None)).rowcount,
-        "meeting_actions": s.execute(delete(MeetingAction).where(MeetingAction.item_id.in_(items))).rowcount,
+        "actions_kept": s.execute(update(Action).where(Action.id.in_(kept))
+                                  .values(meeting_item_id=None, version=Action.version + 1)).rowcount,
         "conflicts": s.execute(delete(ItemConflict).where(or_(ItemConflict.item_id.in_(items),
                                                            ItemConflict.member_id.in_(members)))).rowcount,
     }

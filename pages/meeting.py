@@ -1,10 +1,13 @@
 """Panel meetings: the chair runs the meeting from the screen, one agenda item at a time, with
 attendance, quorum, conflicts, decisions, actions and the minutes. Members and managers follow."""
 
+from datetime import date
+
 import streamlit as st
 
 from panel.agencies import service as agency_service
 from panel.meetings import attendance as meeting_attendance
+from panel.meetings import cases as meeting_cases
 from panel.meetings import items as meeting_items
 from panel.meetings import mail as meeting_mail
 from panel.meetings import minutes_service as meeting_minutes
@@ -21,6 +24,7 @@ from panel.ui.common import (
     esc,
     field_error,
     header,
+    presenting,
     query_given,
     query_id,
     today,
@@ -73,7 +77,7 @@ if mid is None:
     st.error(svc.NOT_FOUND, icon=":material/search_off:")
     st.stop()
 v = load_or_stop(lambda: svc.get_meeting(me, mid))
-cases = load_or_stop(lambda: svc.item_cases(me, mid, today()))
+cases = load_or_stop(lambda: meeting_cases.item_cases(me, mid, today()))
 
 
 def show_case(case) -> None:
@@ -81,10 +85,17 @@ def show_case(case) -> None:
     if case is None:
         return
     if case.kind == "referral":
-        if case.result:
-            notify = ", ".join(BODY_NAMES[n["to"]] for n in case.result["notify"]) or "none"
-            st.markdown(f"**Criteria ({esc(case.result['regime'])}):** {ROUTE_NAMES[case.result['route']]}. "
-                        f"**Notifications due:** {esc(notify)}.")
+        if res := case.result:
+            notify = ", ".join(BODY_NAMES[n["to"]] for n in res["notify"]) or "none"
+            st.markdown(f"**Criteria ({esc(res['regime'])}):** {ROUTE_NAMES[res['route']]}. "
+                        f"**Notifications due:** {esc(notify)}."
+                        + (f" **Rapid review due:** {date.fromisoformat(res['rapid_review_due']):%a %d %b %Y}."
+                           if res.get("rapid_review_due") else ""))
+            with st.expander("Why: the criteria line by line", icon=":material/rule:"):
+                if presenting():  # a care leaver's line states the young person's age
+                    st.caption("Hidden in presentation mode: the reasons can state the child's age.")
+                else:
+                    st.markdown("\n".join(f"- {esc(line)}" for line in res["reasons"]))
         elif case.problem:
             st.warning("The criteria cannot answer on these facts: " + esc(case.problem), icon=":material/error:")
         for c in case.clocks:
@@ -104,8 +115,13 @@ def show_case(case) -> None:
                      query_params={"ref": case.reference}, icon=":material/fact_check:")
     elif case.stage:
         st.markdown(f"**{esc(case.review_type)}:** next {esc(case.stage)}"
-                    + (f", due {case.due:%a %d %b %Y}" if case.due else "")
-                    + (f". Report: {esc(case.publication)}." if case.kind == "sign_off" else "."))
+                    + (f", due {case.due:%a %d %b %Y}." if case.due else "."))
+        if case.kind == "sign_off":
+            st.markdown(f"**The report** (publication {esc(case.publication.lower())}):")
+            for step in case.report:
+                when = step.actual or step.planned
+                st.markdown(f"- {esc(step.name)}: {meeting_cases.STEP_LABELS[step.status]}"
+                            + (f" {when:%a %d %b %Y}" if when else ""))
         st.page_link("pages/review.py", label=f"Review {esc(case.reference)}",
                      query_params={"ref": case.reference}, icon=":material/assignment:")
 

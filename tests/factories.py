@@ -21,6 +21,7 @@ from panel.core.access import SYSTEM, Actor
 from panel.core.clock import add_working_days
 from panel.core.db import read_session, transaction
 from panel.demo import small as demo
+from panel.meetings import service as meetings
 from panel.models import (
     Action,
     Agency,
@@ -216,6 +217,36 @@ def empty_nb() -> int:
         accounts.create_user(SYSTEM, username=role, name=f"Northbrook {role}", email=f"{role}@example.org",
                              password="a long test password", memberships=[("NB", role)])
     return pid
+
+
+@dataclass
+class AgendaCases:
+    meeting_id: int
+    referral: str  # awaiting screening
+    rapid_review: str  # awaiting its LCSPR decision
+    lcspr: str  # its draft report done (and everything before), panel sign-off next
+
+
+def meeting_with_cases() -> AgendaCases:
+    """On an empty NB (`empty_nb` first): a referral awaiting screening, a rapid review awaiting
+    its LCSPR decision and an LCSPR whose report awaits panel sign-off, each decided and signed
+    through the services; then a meeting today, whose agenda the record builds with the three."""
+    owed = accepted()
+    reviews = {}
+    for outcome in ("rapid_review", "lcspr"):
+        did = decisions.record_decision(actor("member"), accepted(), decision_form(outcome), TODAY)
+        reviews[outcome] = decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
+    with transaction() as s:
+        rv = s.exec(select(Review).where(Review.reference == reviews["lcspr"])).one()
+        ms = list(s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id)))
+        sign_off = next(m for m in ms if m.key == "panel_sign_off")
+        for m in ms:
+            if m.position < sign_off.position:
+                m.actual_on = TODAY
+                s.add(m)
+    chair = actor("chair")
+    mid = meetings.create_meeting(chair, nb_id(), TODAY, [chair.user_id], TODAY)
+    return AgendaCases(mid, owed, reviews["rapid_review"], reviews["lcspr"])
 
 
 def decision_form(outcome: str = "rapid_review", **kw) -> decisions.DecisionForm:

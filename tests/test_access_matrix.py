@@ -66,6 +66,7 @@ from panel.learning import regional as learning_regional
 from panel.learning import search as learning_search
 from panel.learning import service as learning
 from panel.meetings import attendance as meeting_attendance
+from panel.meetings import cases as meeting_cases
 from panel.meetings import items as meeting_items
 from panel.meetings import mail as meeting_mail
 from panel.meetings import minutes_service as meeting_minutes
@@ -708,7 +709,7 @@ CALLS: dict[str, Spec] = {
         ACTOR, x.pid, TODAY + timedelta(days=14), [], TODAY), write=True),
     "meetings.service.list_meetings": Spec("referral.read", lambda x, w: meetings.list_meetings(ACTOR), kind="listing"),
     "meetings.service.get_meeting": Spec("referral.read", lambda x, w: meetings.get_meeting(ACTOR, x.meeting_id)),
-    "meetings.service.item_cases": Spec("referral.read", lambda x, w: meetings.item_cases(ACTOR, x.meeting_id, TODAY)),
+    "meetings.cases.item_cases": Spec("referral.read", lambda x, w: meeting_cases.item_cases(ACTOR, x.meeting_id, TODAY)),
     "meetings.service.partnership_names": Spec("referral.read", lambda x, w: meetings.partnership_names(ACTOR),
                                        kind="listing"),
     "screening.decision_log.outcome_names": Spec("referral.read", lambda x, w: decision_log.outcome_names(ACTOR) or _refuse(),

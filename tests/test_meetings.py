@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from docx import Document
@@ -18,6 +18,7 @@ from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.learning import actions
 from panel.meetings import attendance as meeting_attendance
+from panel.meetings import cases as meeting_cases
 from panel.meetings import items as meeting_items
 from panel.meetings import mail as meeting_mail
 from panel.meetings import minutes_service as meeting_minutes
@@ -38,9 +39,10 @@ from panel.models import (
 )
 from panel.reviews import types_service as review_types
 from panel.screening import decision_log, decisions
-from panel.screening.rules import assess
+from panel.screening.rules import assess, notification_clocks
 from panel.screening.service import facts_of
 from tests.conftest import TODAY
+from tests.factories import empty_nb, meeting_with_cases
 
 A = meetings.Attendee
 
@@ -347,6 +349,41 @@ def test_an_action_agreed_in_the_meeting_is_an_action_of_the_register(demo_db):
     assert [x.id for x in v.actions[item]] == [aid] and v.action_agencies[aid] == "Integrated care board"
     with pytest.raises(ValidationFailed):
         meeting_items.remove_item(chair, item)
+
+
+def test_each_agenda_item_carries_what_the_panel_decides_on(db):
+    """A referral: the criteria's result with its reasons and the one notification clock; a rapid
+    review: its next stage and due date; a report awaiting sign-off: its draft, sign-offs and
+    publication, each with its status (docs/domain.md §6.3)."""
+    empty_nb()
+    c = meeting_with_cases()
+    chair = _chair()
+    items = {it.reference: it for it in svc.get_meeting(chair, c.meeting_id).items}
+    assert [items[r].kind for r in (c.referral, c.rapid_review, c.lcspr)] == ["referral", "rapid_review", "sign_off"]
+    cases = meeting_cases.item_cases(chair, c.meeting_id, TODAY)
+
+    referral = cases[items[c.referral].id]
+    assert (referral.result["regime"], referral.result["route"]) == ("WT2018", "rapid_review")
+    assert referral.result["reasons"][0].endswith("WT2018 applies") and referral.problem is None
+    with read_session() as s:
+        r = s.exec(select(Referral).where(Referral.reference == c.referral)).one()
+    assert referral.clocks == notification_clocks(assess(facts_of(r)), {}, None, TODAY)
+    assert [(x.body, x.state, x.due) for x in referral.clocks][0] == ("national_panel", "running", date(2026, 11, 27))
+
+    with read_session() as s:  # the rapid review's next milestone, worked out from its rows
+        rv = s.exec(select(Review).where(Review.reference == c.rapid_review)).one()
+        nxt = min(s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id,
+                                                       ReviewMilestone.actual_on.is_(None))),
+                  key=lambda x: (x.planned_on, x.position))
+    rapid = cases[items[c.rapid_review].id]
+    assert (rapid.stage, rapid.due, rapid.report) == (nxt.name, nxt.planned_on, [])
+
+    sign_off = cases[items[c.lcspr].id]
+    assert (sign_off.stage, sign_off.publication) == ("Panel sign-off", "As planned")
+    assert [(x.key, x.status) for x in sign_off.report] == [
+        ("draft_report", "done"), ("panel_sign_off", "pending"), ("partnership_sign_off", "pending"),
+        ("publication", "pending")]
+    assert sign_off.report[0].actual == TODAY and sign_off.report[1].planned == sign_off.due
 
 
 def test_carried_items_attach_to_an_existing_planned_meeting(demo_db):

@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 
+from panel.meetings import cases as meeting_cases
 from panel.meetings import service as meetings
 from panel.referrals import service as referrals
 from panel.reminders import service as reminders
@@ -122,7 +123,7 @@ def test_a_meeting_referral_item_shows_the_criteria_result_and_its_clock(demo_db
     quiet = accepted(harm="other", abuse_or_neglect="no")
     mid = meetings.create_meeting(chair, nb_id(), TODAY, [chair.user_id], TODAY)
     items = meetings.get_meeting(chair, mid).items
-    cases = meetings.item_cases(chair, mid, TODAY)
+    cases = meeting_cases.item_cases(chair, mid, TODAY)
     by_ref = {it.reference: cases[it.id] for it in items}
     assert by_ref[owed].result["route"] == "rapid_review" and by_ref[owed].clocks[0].due == NOTIFY_DUE
     assert by_ref[quiet].result["route"] == "no_review" and by_ref[quiet].clocks == []

@@ -10,12 +10,14 @@ from streamlit.testing.v1 import AppTest
 from panel.accounts import service as accounts
 from panel.core.db import read_session
 from panel.meetings import attendance as meeting_attendance
+from panel.meetings import cases as meeting_cases
 from panel.meetings import service as svc
 from panel.models import Agency, AuditEvent, Partnership
 from panel.reviews import types_service as review_types
 from panel.screening import service as screening
 from tests.apptest import shown, signed_in, texts
 from tests.conftest import TODAY
+from tests.factories import empty_nb, meeting_with_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,3 +130,42 @@ def test_chair_decides_an_item_and_carries_another_through_the_page(demo_db):
     after = svc.get_meeting(chair, mid)
     assert after.items[0].status == "decided" and after.items[1].status == "carried"
     assert after.meeting.status == "closed"
+
+
+def test_meeting_mode_shows_each_items_case_and_hides_the_reasons_when_presenting(db):
+    empty_nb()
+    c = meeting_with_cases()
+    chair = accounts.actor_for("chair")
+    order = [it.reference for it in svc.get_meeting(chair, c.meeting_id).items]
+    case = meeting_cases.item_cases(chair, c.meeting_id, TODAY)
+    rapid = next(case[it.id] for it in svc.get_meeting(chair, c.meeting_id).items if it.reference == c.rapid_review)
+    at = signed_in("chair", "pages/meeting.py", {"meeting": str(c.meeting_id)})
+
+    def show(reference: str) -> str:
+        at.session_state[f"mt_{c.meeting_id}_idx"] = order.index(reference)
+        at.run()
+        assert not at.exception, at.exception
+        assert reference in shown(at.title[-1].value)
+        return texts(at)
+
+    page = show(c.referral)
+    assert "**Criteria (WT2018):** Rapid review. **Notifications due:** National Child Safeguarding Practice " in page
+    assert "**Rapid review due:** Fri 18 Dec 2026." in page
+    assert "National Child Safeguarding Practice Review Panel: notify by Fri 27 Nov 2026" in page
+    assert "- Children Act 2004 s.16C / SI 2018/789 (from 29 June 2018): aware on 2026-11-20" in page
+    assert any(shown(el.proto.label) == f"Screening: {c.referral}" for el in at.get("page_link"))
+
+    page = show(c.rapid_review)
+    assert f"next {rapid.stage}, due {rapid.due:%a %d %b %Y}." in page
+
+    page = show(c.lcspr)
+    assert "next Panel sign-off, due " in page and "**The report** (publication as planned):" in page
+    assert f"- Draft report: done {TODAY:%a %d %b %Y}" in page and "- Panel sign-off: planned for " in page
+    assert "- Publication: planned for " in page
+    assert any(shown(el.proto.label) == f"Review {c.lcspr}" for el in at.get("page_link"))
+
+    accounts.set_presentation_mode(chair, True)
+    at.session_state["actor"] = accounts.actor_for("chair")  # as app.py reads it on every run
+    page = show(c.referral)
+    assert "**Criteria (WT2018):** Rapid review." in page and "aware on 2026-11-20" not in page
+    assert "Hidden in presentation mode: the reasons can state the child's age." in page

@@ -35,12 +35,9 @@ from panel.models import (
     User,
 )
 from panel.reviews import lifecycle
-from panel.reviews.rules import PUBLICATION_STATUSES
 from panel.screening import decisions
-from panel.screening import service as screening_service
-from panel.screening.rules import NotificationClock, running_clock
+from panel.screening.rules import running_clock
 from panel.screening.service import clocks_of
-from panel.themes import recurrence as theme_recurrence
 
 NOT_FOUND = "No meeting with that number is open to you."
 MILESTONES_WITHIN = 10  # working days: milestones due this soon (or overdue) go on the agenda
@@ -158,63 +155,6 @@ def build_agenda(s: Session, partnership_id: int, today: date) -> list[dict]:
     if n:
         items.append({"kind": "actions", "reference": None, "due": None, "title": f"Overdue actions: {n} open past their due date"})
     return rules.agenda_order(items)
-
-
-@dataclass
-class ItemCase:
-    """What the panel needs to decide on an agenda item, from the live record."""
-
-    kind: str
-    reference: str | None
-    result: dict | None = None  # referral: the criteria's answer (regime, route, notify)
-    problem: str | None = None  # referral: why the criteria cannot answer on its facts
-    clocks: list[NotificationClock] = field(default_factory=list)
-    themes: list[str] = field(default_factory=list)  # referral: its recurring themes' messages
-    stage: str | None = None  # review: the next milestone
-    due: date | None = None
-    publication: str | None = None  # sign-off: the report's publication status
-    review_type: str | None = None
-
-
-def item_cases(actor: Actor, meeting_id, today: date) -> dict[int, ItemCase]:
-    """Each agenda item's case (item id -> ItemCase): for a referral, the criteria's result,
-    route, notifications and their clocks, and its recurring themes; for a rapid review or a
-    milestone item, its stage and due date; for a sign-off, the report's status too."""
-    with read_session() as s:
-        m = meeting_for(s, actor, meeting_id)
-        items = list(s.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id)))
-        refs = {i.reference for i in items if i.reference}
-        referrals = list(s.exec(select(Referral).where(Referral.partnership_id == m.partnership_id,
-                                                       Referral.reference.in_(refs or {""}))))
-        clocks = clocks_of(s, referrals, today)
-        by_ref = {r.reference: r for r in referrals}
-        reviews = {rv.reference: (rv, name) for rv, name in s.exec(
-            select(Review, ReviewType.name).join(ReviewType, ReviewType.id == Review.review_type_id)
-            .where(Review.partnership_id == m.partnership_id, Review.reference.in_(refs or {""})))}
-        milestones: dict[int, list[ReviewMilestone]] = {}
-        for ms in s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id.in_(
-                [rv.id for rv, _ in reviews.values()] or [-1])).order_by(ReviewMilestone.position)):
-            milestones.setdefault(ms.review_id, []).append(ms)
-    out: dict[int, ItemCase] = {}
-    for it in items:
-        case = ItemCase(it.kind, it.reference)
-        if it.kind == "referral" and it.reference in by_ref:
-            r = by_ref[it.reference]
-            case.result, problem = screening_service.assess_facts(screening_service.facts_of(r))
-            case.problem = next(iter(problem.values()), None)
-            case.clocks = clocks[r.id]
-            case.themes = [t.message for t in theme_recurrence.referral_recurring_themes(actor, r.reference, today)]
-        elif it.reference in reviews:
-            rv, type_name = reviews[it.reference]
-            mine = milestones.get(rv.id, [])
-            st = lifecycle.review_status([{"key": x.key, "planned": x.planned_on, "actual": x.actual_on}
-                                          for x in mine], today)
-            names = {x.key: x.name for x in mine}
-            case.stage = names.get(st["next_key"]) or "All milestones done"
-            case.due, case.review_type = st["next_due"], type_name
-            case.publication = PUBLICATION_STATUSES.get(rv.publication_status, rv.publication_status)
-        out[it.id] = case
-    return out
 
 
 def agenda_preview(actor: Actor, partnership_id: int, today: date) -> list[dict]:

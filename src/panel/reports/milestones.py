@@ -13,7 +13,23 @@ from decimal import Decimal
 from typing import Any
 
 from panel.core.clock import working_days_between
-from panel.reports.rules import by_as_of, half_up, iso, key_order
+from panel.reports.rules import after, by_as_of, half_up, iso, key_order, review_state
+
+
+def standing(milestones: Iterable[Mapping[str, Any]], as_of: date) -> list[dict[str, Any]]:
+    """The milestones of the reviews that existed at the end of `as_of`, each with its review's
+    state then (`review_status`): a review decided later has none yet, and a superseded review's
+    drop out from the decision that replaced it (docs/domain.md §6.4). Rows may give the
+    review's dates as review_started_on, review_closed_on and review_superseded_on."""
+    out = []
+    for m in milestones:
+        if after(m.get("review_started_on"), as_of):
+            continue
+        state = review_state(m.get("review_status", "open"), m.get("review_closed_on"),
+                             m.get("review_superseded_on"), as_of)
+        if state != "superseded":
+            out.append({**m, "review_status": state})
+    return out
 
 
 def _median(values: Sequence[int]) -> float | None:
@@ -35,15 +51,15 @@ def stage_rows(milestones: Iterable[Mapping[str, Any]], as_of: date) -> list[dic
     out = []
     for review in sorted(by_review):
         ordered = sorted(by_review[review], key=lambda m: (m.get("position", 0), m["key"]))
-        for before, after in zip(ordered, ordered[1:], strict=False):
-            start = by_as_of(before.get("actual_on"), as_of)
-            end = by_as_of(after.get("actual_on"), as_of)
+        for first, then in zip(ordered, ordered[1:], strict=False):
+            start = by_as_of(first.get("actual_on"), as_of)
+            end = by_as_of(then.get("actual_on"), as_of)
             if start is None or end is None:
                 continue
-            out.append({"review": review, "partnership": after["partnership"],
-                        "review_type": after["review_type"], "from_milestone": before["key"],
-                        "to_milestone": after["key"], "to_name": after.get("name") or after["key"],
-                        "position": after.get("position", 0), "from_on": start, "to_on": end,
+            out.append({"review": review, "partnership": then["partnership"],
+                        "review_type": then["review_type"], "from_milestone": first["key"],
+                        "to_milestone": then["key"], "to_name": then.get("name") or then["key"],
+                        "position": then.get("position", 0), "from_on": start, "to_on": end,
                         "working_days": working_days_between(start, end)})
     return out
 
@@ -79,13 +95,11 @@ def stages(milestones: Sequence[Mapping[str, Any]], as_of: date) -> dict[str, An
 
 
 def is_overdue(m: Mapping[str, Any], as_of: date) -> bool:
-    """Planned before `as_of` and not done by then, in a review still running."""
-    if m.get("review_status", "open") == "superseded":
-        return False
-    done = m.get("actual_on")
-    if done is None and m.get("review_status", "open") != "open":
-        return False  # a closed review's skipped milestone is not outstanding
-    return m["planned_on"] < as_of and by_as_of(done, as_of) is None
+    """Planned before `as_of` and not done by then, in a review still running then
+    (`review_status` as `standing` gives it for the date)."""
+    if m.get("review_status", "open") != "open":
+        return False  # superseded, or closed by then: what it skipped is not outstanding
+    return m["planned_on"] < as_of and by_as_of(m.get("actual_on"), as_of) is None
 
 
 def overdue(milestones: Sequence[Mapping[str, Any]], as_of: date) -> dict[str, Any]:

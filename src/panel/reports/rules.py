@@ -5,10 +5,10 @@ percentage. Plain Python, so the figures, the page and the tests share one readi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from panel.core.clock import add_months, add_working_days, working_days_between
 from panel.screening.rules import NOTIFY_WITHIN
@@ -36,6 +36,64 @@ def by_as_of(day: date | None, as_of: date) -> date | None:
 
 def after(day: date | None, as_of: date) -> bool:
     return day is not None and day > as_of
+
+
+def first_by(as_of: date, *days: date | None) -> date | None:
+    """The first of `days` (in order of preference) that had happened by the end of `as_of`:
+    one event recorded in two places (a review's own date and its milestone's) is taken from
+    whichever record says it had happened by then."""
+    return next((d for d in days if d is not None and d <= as_of), None)
+
+
+T = TypeVar("T")
+
+
+def latest_by(dated: Iterable[tuple[date | None, T]], as_of: date, default: T | None = None) -> T | None:
+    """The value of the last entry (in the order given) dated on or before `as_of`; an entry dated
+    None holds from the start. A referral's outcome is its latest decision by then, a publication's
+    status the last one set by then (docs/domain.md §6.4)."""
+    found = default
+    for on, value in dated:
+        if on is None or on <= as_of:
+            found = value
+    return found
+
+
+def review_state(status: str, closed_on: date | None, superseded_on: date | None, as_of: date) -> str:
+    """"open", "closed" or "superseded" as the review stood at the end of `as_of`: closed from its
+    closing date, superseded from the decision that replaced it (docs/domain.md §6.4). A status
+    with no date to it (older rows) is taken to hold throughout."""
+    if by_as_of(superseded_on, as_of) or (superseded_on is None and status == "superseded"):
+        return "superseded"
+    if by_as_of(closed_on, as_of) or (closed_on is None and status == "closed"):
+        return "closed"
+    return "open"
+
+
+def outcome_by(row: Mapping[str, Any], as_of: date) -> str | None:
+    """A referral's review type as of `as_of`: the outcome of its latest decision made by then
+    (`outcomes`, (decided_on, key) in version order), else the `review_type` given."""
+    if "outcomes" in row:
+        return latest_by(row["outcomes"], as_of)
+    return row.get("review_type")
+
+
+def publication_by(row: Mapping[str, Any], as_of: date) -> dict[str, Any]:
+    """An LCSPR's publication status and reason as they stood at the end of `as_of`: the last
+    entry of `publication_history` ((from, status, reason); from None: since the start) set by
+    then, else the status and reason given."""
+    if row.get("publication_history"):
+        status, reason = latest_by(((on, (st, why)) for on, st, why in row["publication_history"]),
+                                   as_of, ("planned", None))
+    else:
+        status, reason = row.get("publication_status"), row.get("publication_reason")
+    return {"publication_status": status, "publication_reason": reason}
+
+
+def is_held(row: Mapping[str, Any]) -> bool:
+    """Publication delayed or withheld, with a reason recorded for it."""
+    return (row.get("publication_status") in HELD_STATUSES
+            and bool((row.get("publication_reason") or "").strip()))
 
 
 def judge(due_on: date, done_on: date | None, as_of: date) -> tuple[str, int | None]:

@@ -6,10 +6,12 @@ which selects the rows and calls it. The dict it returns is the documented, stab
 (`docs/timeliness-report.md`, `SCHEMA_VERSION`): change it only by adding fields, or bump the
 version.
 
-Everything is judged *as of* a date, so a return run later for an earlier date gives the same
-answer it would have given then: an event dated after `as_of` (a notification sent, a milestone
-reached, a report published) is treated as not having happened yet, and a clock that starts
-after `as_of` (aware on, notified on, decided on) is left out altogether.
+Everything is judged as it stood at the end of `as_of` (docs/domain.md §6.4), so a return run
+later for an earlier date gives the same answer it gave then: an event dated after `as_of` (a
+notification sent, a milestone reached, a report published, a decision, a closure) has not
+happened yet, and a referral or review that starts after it (aware on, decided on) does not
+exist yet. The rules are in `panel.reports.rules`; the milestone figures in
+`panel.reports.milestones`.
 
 For each statutory clock an item is
 - **on time** when it happened by `as_of`, on or before its due date;
@@ -18,24 +20,31 @@ For each statutory clock an item is
 - **not yet due** (excluded from the percentage) when it has not happened and is due on or after
   `as_of`.
 
-Input rows (plain dicts; extra keys are ignored):
+Input rows (plain dicts; extra keys are ignored; the optional dates default to "no such event"):
 
 notifications
-    referral (str), partnership (code), body (str or None), review_type (key or None: the
-    outcome of the referral's signed decision), aware_on (date or None), due_on (date: the due
-    date recorded with the notification), sent_on (date or None). On time is judged against
-    the statutory due date, 5 working days after aware_on, whatever due date was recorded.
+    referral (str), partnership (code), body (str or None), aware_on (date or None), due_on
+    (date: the due date recorded with the notification), sent_on (date or None); review_type
+    (key or None) or outcomes ([(decided_on, key)] in version order: the outcome is the latest
+    made by `as_of`); called (bool, default True: the criteria call for it; one they do not
+    counts only once sent); closed_on (date: closed at triage, after which an unsent one no
+    longer counts). On time is judged against the statutory due date, 5 working days after
+    aware_on, whatever due date was recorded.
 rapid_reviews
-    review (str), referral (str), partnership, notified_on (date or None: the rapid review's
-    day 0), day0 (date, optional: the clock's start while no notification is recorded),
-    sent_on (date or None: sent to the National Panel).
+    review (str), referral (str), partnership, started_on, superseded_on, notified_on (the
+    review's record of its notification), referral_notified_on (the referral's first to the
+    National Panel or Ofsted), aware_on (day 0 before a notification: its statutory due date;
+    or day0, given), sent_on and milestone_sent_on (sent to the National Panel, as recorded on
+    the review and on its milestone).
 lcsprs
-    review, referral, partnership, decided_on (date), published_on (date or None);
-    optionally publication_status ("planned", "delayed", "withheld"), publication_reason (str)
-    and expected_on (date: the publication milestone's planned date).
+    review, referral, partnership, decided_on (date), superseded_on, published_on (date or None);
+    optionally publication_status ("planned", "delayed", "withheld") and publication_reason (str)
+    as they stand, or publication_history ([(from or None, status, reason)]), and expected_on
+    (date: the publication milestone's planned date).
 milestones
     every milestone of the reviews in scope: review, referral, partnership, review_type,
-    review_status ("open" or "closed"), key, name, position (int), statutory (bool),
+    review_status ("open", "closed" or "superseded", as it stands), review_started_on,
+    review_closed_on, review_superseded_on, key, name, position (int), statutory (bool),
     planned_on (date), actual_on (date or None).
 """
 
@@ -47,11 +56,10 @@ from datetime import date
 from typing import Any
 
 from panel.core.clock import add_months, add_working_days
-from panel.reports.milestones import is_overdue, overdue, stage_rows, stages
+from panel.reports.milestones import is_overdue, overdue, stage_rows, stages, standing
 from panel.reports.rules import (
     ALL_TIME,
     DEFAULT_PERIOD,
-    HELD_STATUSES,
     LAST_12_MONTHS,
     LATE,
     NOT_YET_DUE,
@@ -61,20 +69,24 @@ from panel.reports.rules import (
     by_as_of,
     counts,
     describe_period,
+    first_by,
     half_up,
     in_period,
+    is_held,
     iso,
     judge,
     key_order,
+    outcome_by,
     percent,
     period_bounds,
+    publication_by,
     statutory_due,
 )
 from panel.screening.rules import NOTIFY_WITHIN, RAPID_REVIEW_WITHIN
 
 # Importable from here, where the pages, the command and the tests have always found them.
 __all__ = [
-    "ALL_TIME", "BREAKDOWNS", "DEFAULT_PERIOD", "FIGURES", "FIGURE_TITLES", "HELD_STATUSES",
+    "ALL_TIME", "BREAKDOWNS", "DEFAULT_PERIOD", "FIGURES", "FIGURE_TITLES",
     "LAST_12_MONTHS", "LATE", "NOT_YET_DUE", "ON_TIME", "RULES", "SCHEMA_VERSION", "WITHHELD",
     "build_report", "describe_period", "half_up", "is_empty", "is_held", "is_overdue", "judge",
     "percent", "period_bounds", "stage_rows", "statutory_due", "trend",
@@ -149,23 +161,29 @@ def _review_item(j: dict, start_key: str, start: date | None, done: str, done_on
             "working_days_late": j["late_by"]}
 
 
-def _notifications(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple[date | None, date | None]) -> dict[str, Any]:
+Bounds = tuple[date | None, date | None]
+
+
+def _notifications(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: Bounds) -> dict[str, Any]:
     judged = []
     for r in rows:
         if after(r.get("aware_on"), as_of):
-            continue
+            continue  # the authority was not aware yet
+        sent = by_as_of(r.get("sent_on"), as_of)
+        if sent is None and (not r.get("called", True) or by_as_of(r.get("closed_on"), as_of)):
+            continue  # recorded only later, or closed at triage by then: no clock (docs/domain.md §6.4)
         due = statutory_due(r.get("aware_on"), r["due_on"])
-        outcome, late_by = judge(due, r.get("sent_on"), as_of)
-        judged.append({"outcome": outcome, "late_by": late_by, "due_on": due,
-                       "partnership": r["partnership"], "review_type": r.get("review_type"),
+        outcome, late_by = judge(due, sent, as_of)
+        judged.append({"outcome": outcome, "late_by": late_by, "due_on": due, "sent": sent,
+                       "partnership": r["partnership"], "review_type": outcome_by(r, as_of),
                        "sort": (r["referral"], r.get("body") or ""), "row": r})
 
     def item(j: dict) -> dict:
-        r = j["row"]
-        sent = by_as_of(r.get("sent_on"), as_of)
-        recorded = r["due_on"] if r["due_on"] != j["due_on"] else None
+        r, sent = j["row"], j["sent"]
+        # The due date recorded with the notification, once it had been recorded.
+        recorded = r["due_on"] if sent is not None and r["due_on"] != j["due_on"] else None
         return {"referral": r["referral"], "partnership": r["partnership"], "body": r.get("body"),
-                "review_type": r.get("review_type"), "aware_on": iso(r.get("aware_on")),
+                "review_type": j["review_type"], "aware_on": iso(r.get("aware_on")),
                 "due_on": iso(j["due_on"]), "recorded_due_on": iso(recorded),
                 "sent_on": iso(sent), "sent": sent is not None,
                 "working_days_late": j["late_by"]}
@@ -174,59 +192,65 @@ def _notifications(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple
                    {"by_body": lambda j: j["row"].get("body")}, bounds)
 
 
-def _rapid_reviews(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple[date | None, date | None]) -> dict[str, Any]:
+def _running(r: Mapping[str, Any], start: date | None, as_of: date) -> bool:
+    """A review counts once decided and until the decision that replaced it (docs/domain.md §6.4)."""
+    return not after(start, as_of) and not by_as_of(r.get("superseded_on"), as_of)
+
+
+def _rapid_reviews(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: Bounds) -> dict[str, Any]:
     judged = []
     for r in rows:
-        day0 = r.get("notified_on") or r.get("day0")
+        if not _running(r, r.get("started_on"), as_of):
+            continue
+        # Day 0 is the notification (the review's record of it, else the referral's first to
+        # the National Panel or Ofsted) sent by then; before that, its statutory due date
+        # (docs/domain.md §4.5, §6.4).
+        notified = first_by(as_of, r.get("notified_on"), r.get("referral_notified_on"))
+        day0 = notified or statutory_due(r.get("aware_on"), r.get("day0"))
         if day0 is None or day0 > as_of:
             continue  # no clock to judge against (yet)
         due = add_working_days(day0, RAPID_REVIEW_WITHIN)
-        outcome, late_by = judge(due, r.get("sent_on"), as_of)
-        judged.append({"outcome": outcome, "late_by": late_by, "due_on": due,
-                       "partnership": r["partnership"],
+        sent = first_by(as_of, r.get("sent_on"), r.get("milestone_sent_on"))
+        outcome, late_by = judge(due, sent, as_of)
+        judged.append({"outcome": outcome, "late_by": late_by, "due_on": due, "sent": sent,
+                       "notified": notified, "partnership": r["partnership"],
                        "review_type": r.get("review_type", "rapid_review"),
                        "sort": r["review"], "row": r})
 
     def item(j: dict) -> dict:
-        r = j["row"]
-        return _review_item(j, "notified_on", r.get("notified_on"), "sent", by_as_of(r.get("sent_on"), as_of))
+        return _review_item(j, "notified_on", j["notified"], "sent", j["sent"])
 
     return _figure("rapid_reviews", judged, item, bounds=bounds)
 
 
-def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: tuple[date | None, date | None]) -> dict[str, Any]:
+def _lcsprs(rows: Iterable[Mapping[str, Any]], as_of: date, bounds: Bounds) -> dict[str, Any]:
     judged = []
     for r in rows:
-        if r["decided_on"] > as_of:
+        if not _running(r, r["decided_on"], as_of):
             continue
         due = add_months(r["decided_on"], LCSPR_WITHIN_MONTHS)
-        outcome, late_by = judge(due, r.get("published_on"), as_of)
-        if outcome != ON_TIME and is_held(r):
+        published = by_as_of(r.get("published_on"), as_of)
+        outcome, late_by = judge(due, published, as_of)
+        publication = publication_by(r, as_of)
+        if outcome != ON_TIME and is_held(publication):
             outcome, late_by = WITHHELD, None
-        judged.append({"outcome": outcome, "late_by": late_by, "due_on": due,
-                       "partnership": r["partnership"], "review_type": r.get("review_type", "lcspr"),
-                       "sort": r["review"], "row": r})
+        judged.append({"outcome": outcome, "late_by": late_by, "due_on": due, "published": published,
+                       "publication": publication, "partnership": r["partnership"],
+                       "review_type": r.get("review_type", "lcspr"), "sort": r["review"], "row": r})
 
     def item(j: dict) -> dict:
-        r = j["row"]
-        return _review_item(j, "decided_on", r["decided_on"], "published", by_as_of(r.get("published_on"), as_of))
+        return _review_item(j, "decided_on", j["row"]["decided_on"], "published", j["published"])
 
     out = _figure("lcsprs", judged, item, bounds=bounds)
     held = sorted((j for j in judged if j["outcome"] == WITHHELD and in_period(j["due_on"], bounds)),
                   key=lambda j: (j["due_on"], j["sort"]))
     out["withheld"] = len(held)
-    out["withheld_items"] = [{**item(j), "publication_status": j["row"]["publication_status"],
-                              "reason": j["row"]["publication_reason"].strip(),
+    out["withheld_items"] = [{**item(j), "publication_status": j["publication"]["publication_status"],
+                              "reason": j["publication"]["publication_reason"].strip(),
                               "expected_on": iso(j["row"].get("expected_on"))} for j in held]
     for it in out["withheld_items"]:
         it.pop("working_days_late")
     return out
-
-
-def is_held(row: Mapping[str, Any]) -> bool:
-    """Publication delayed or withheld, with a reason recorded for it."""
-    return (row.get("publication_status") in HELD_STATUSES
-            and bool((row.get("publication_reason") or "").strip()))
 
 
 def build_report(
@@ -246,7 +270,7 @@ def build_report(
     default: the 12 months to `as_of`; "all"; or a year "YYYY"); `by_year` covers every year.
     `partnerships` ({code, name}) and `review_types` ({key: name}) are echoed for labelling.
     """
-    ms = list(milestones)
+    ms = standing(milestones, as_of)
     bounds = period_bounds(period, as_of)
     return {
         "schema_version": SCHEMA_VERSION,

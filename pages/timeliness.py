@@ -33,7 +33,9 @@ header("Timeliness", ":material/timer:",
 parts = accounts.partnerships(me, "report.timeliness")
 c1, c3, c2 = st.columns([1, 1, 2])
 as_of = c1.date_input("As of", value=today(), format="DD/MM/YYYY",
-                      help="Every clock is judged as it stood on this date.")
+                      help="Every clock is judged as it stood at the end of this date: anything "
+                           "dated later (a notification, a milestone, a decision, a closure) "
+                           "has not happened yet.")
 chosen = None
 if len(parts) > 1:
     names = {p.id: f"{p.name} ({p.code})" for p in parts}

@@ -213,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep_sub = rep.add_subparsers(dest="report", required=True)
     t = rep_sub.add_parser("timeliness", help="statutory timeliness figures (docs/timeliness-report.md)")
     t.add_argument("--as-of", required=True, type=iso_date, metavar="YYYY-MM-DD",
-                   help="judge every clock as of this date")
+                   help="judge every clock as it stood at the end of this date (later events "
+                        "are left out)")
     t.add_argument("--partnership", action="append", metavar="CODE",
                    help="only this partnership, e.g. NB (repeatable; default all)")
     t.add_argument("--period", type=_period, default="12m", metavar="12m|all|YYYY",

@@ -9,7 +9,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
-from panel.learning import actions
+from panel.learning import actions, carry
 from panel.ui.common import (
     RAG_LABELS,
     RAG_STYLES,
@@ -167,6 +167,8 @@ with st.container(border=True):
     if d.finding is not None:
         st.markdown("**Finding**")
         st.text(d.finding.text)
+if a.status == "carried":
+    st.info(f"Carried to {esc(a.carried_to)}: {esc(a.carried_reason)}", icon=":material/forward:")
 if a.status == "closed":
     st.success(f"Closed on {a.closed_on:%d %b %Y}" + (f" by {esc(d.closed_by)}" if d.closed_by else "") + ".",
                icon=":material/verified:")
@@ -206,5 +208,16 @@ if d.can_close:
         if st.form_submit_button("Close action"):
             attempt(actions.close_action, "Action closed", ("evidence_of_impact",), evidence_of_impact=evidence,
                     expected_version=seen_version, today=today())
+    with st.form(f"{key}_carry"):  # so its review can close (docs/domain.md §6.3)
+        st.markdown("**Carry to a named owner**")
+        st.caption("When the review closes with this action still to do: name who takes it on (a person, a group "
+                   "or a plan) and why. It stays on the register until closed with evidence of impact.")
+        carried_to = st.text_input("Carried to", key=f"{key}_carried_to")
+        field_error(errs, "carried_to")
+        why = st.text_area("Why it is carried", key=f"{key}_carried_reason")
+        field_error(errs, "carried_reason")
+        if st.form_submit_button("Carry action"):
+            attempt(carry.carry_action, "Action carried", ("carried_to", "carried_reason"), carried_to=carried_to,
+                    reason=why, expected_version=seen_version)
 elif d.can_edit:
     st.caption("The panel chair or the business manager closes an action, with the evidence of impact.")

@@ -6,7 +6,7 @@ import streamlit as st
 from panel.agencies import service as agency_service
 from panel.reviews import record as review_record
 from panel.reviews import service as reviews
-from panel.reviews.lifecycle import RAG
+from panel.reviews.lifecycle import RAG, REVIEW_STATES
 from panel.screening.rules import LCSPR_CONSIDERATIONS
 from panel.ui.common import (
     RAG_LABELS,
@@ -18,6 +18,7 @@ from panel.ui.common import (
     today,
 )
 from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
+from panel.ui.review_closure import close_section
 from panel.ui.review_context import family_involvement, parallel_processes
 
 STATUS_LABELS = {"done": "Done", "done_late": "Done late", "overdue": "Overdue", "due_soon": "Due soon",
@@ -46,7 +47,7 @@ if v.rapid_review_ref:
     st.page_link("pages/review.py", label=f"Started by rapid review {esc(v.rapid_review_ref)}",
                  query_params={"ref": v.rapid_review_ref}, icon=":material/link:")
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Status", esc(rv.status.capitalize()))
+c1.metric("State", REVIEW_STATES[v.state])
 c2.metric("Next milestone", esc(next((m["name"] for m in v.milestones if m["key"] == v.status["next_key"]), "None")))
 c3.metric("Due", f"{v.status['next_due']:%a %d %b %Y}" if v.status["next_due"] else "-")
 c4.metric("Overall", RAG_LABELS.get(v.status["rag"], esc(v.status["rag"])))
@@ -219,3 +220,5 @@ if v.type_key == "rapid_review":
             st.toast(f"Rapid review outcome saved; LCSPR {esc(opened)}" if opened else "Rapid review outcome saved",
                      icon=":material/check:")
             st.rerun()
+
+close_section(me, rv, today())

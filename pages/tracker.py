@@ -6,6 +6,7 @@ import streamlit as st
 
 from panel.accounts import service as accounts
 from panel.reviews import tracker
+from panel.reviews.lifecycle import REVIEW_STATES, RUNNING_STATES
 from panel.ui import cached
 from panel.ui.a11y import chart_table
 from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, header, today
@@ -24,14 +25,15 @@ parts = accounts.partnerships(me, "review.read")
 with st.expander("Filters", icon=":material/filter_list:"):
     c1, c2, c3, c4 = st.columns(4)
     types = c1.multiselect("Review type", tracker.type_names(me))
-    status = c2.segmented_control("Status", ["open", "closed", "superseded"], default=["open"],
-                                  selection_mode="multi", format_func=str.capitalize)
+    states = c2.segmented_control("State", list(REVIEW_STATES), default=list(RUNNING_STATES), selection_mode="multi",
+                                  format_func=REVIEW_STATES.get,
+                                  help="Closed, published and withheld are different states. None chosen: every review.")
     reviewer = c3.text_input("Lead reviewer contains")
     chosen = None
     if len(parts) > 1:
         chosen = c4.multiselect("Partnership", [p.id for p in parts], format_func={p.id: p.name for p in parts}.get)
 
-f = tracker.TrackerFilter(partnership_ids=chosen or None, type_names=types, statuses=tuple(status or ()),
+f = tracker.TrackerFilter(partnership_ids=chosen or None, type_names=types, states=tuple(states or ()),
                           reviewer=reviewer)
 with st.spinner("Working out every review's clock…"):
     df = cached.tracker_reviews(me, f, today())
@@ -71,7 +73,7 @@ if not tl.empty:
         "review": "Review", "milestone": "Milestone", "planned": "Target", "actual": "Happened",
         "status_name": "Status"})
 
-view = df.assign(rag=df["rag"].map(RAG_LABELS))
+view = df.assign(rag=df["rag"].map(RAG_LABELS), state=df["state"].map(REVIEW_STATES))
 event = st.dataframe(
     view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"]), hide_index=True, width="stretch",
     on_select="rerun", selection_mode="single-row", key="tracker_table",
@@ -83,7 +85,7 @@ event = st.dataframe(
         "started_on": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
         "next_milestone": "Next milestone", "due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
         "working_days_left": st.column_config.NumberColumn("Working days left", help="Negative when overdue"),
-        "rag": "Clock", "overdue": st.column_config.NumberColumn("Overdue milestones"), "status": "Status"})
+        "rag": "Clock", "overdue": st.column_config.NumberColumn("Overdue milestones"), "state": "State"})
 rows = event.selection.rows if event and event.selection else []
 if rows:
     st.switch_page("pages/review.py", query_params={"ref": df.iloc[rows[0]]["reference"]})

@@ -60,7 +60,7 @@ from panel.core.access import PERMISSIONS, ROLES, SYSTEM, Actor
 from panel.core.db import dispose_engine, get_engine, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.demo.small import DEMO_PASSWORD
-from panel.learning import actions, briefings
+from panel.learning import actions, briefings, carry
 from panel.learning import explore as learning_explore
 from panel.learning import regional as learning_regional
 from panel.learning import search as learning_search
@@ -92,6 +92,7 @@ from panel.models import (
 from panel.referrals import service as referrals
 from panel.reports import service as reports
 from panel.retention import service as retention
+from panel.reviews import closing as review_closing
 from panel.reviews import context as review_context
 from panel.reviews import record as review_record
 from panel.reviews import service as reviews
@@ -433,6 +434,26 @@ def _type_version(type_id: int) -> int:
         return s.get(ReviewType, type_id).version
 
 
+def _review_version(reference: str) -> int:
+    with read_session() as s:
+        return _one(s, select(Review).where(Review.reference == reference)).version
+
+
+def _closable(x: Side) -> None:
+    """The LCSPR ready to close: its closure milestone recorded and every action on it carried."""
+    with read_session() as s:
+        rv = _one(s, select(Review).where(Review.reference == x.lcspr_ref))
+        done = _one(s, select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id,
+                                                     ReviewMilestone.key == "closure")).actual_on
+    if done is None:
+        review_record.record_milestone(SYSTEM, x.lcspr_ref, "closure", TODAY, rv.version, TODAY)
+    for a in review_closing.closure(SYSTEM, x.lcspr_ref).actions:
+        if not a["settled"]:
+            with read_session() as s:
+                version = s.get(Action, a["id"]).version
+            carry.carry_action(SYSTEM, a["id"], "Learning sub-group", "It outlives the review's closure.", version)
+
+
 P = PERMISSIONS
 # review_record's documented refusal for a reader who does not keep the record (chair, manager):
 # a message on the page's "review" field (tests/test_review_record.py); others get NotFound.
@@ -584,6 +605,11 @@ CALLS: dict[str, Spec] = {
     "reviews.context.record_family_step": Spec("family.record", lambda x, w: review_context.record_family_step(
         ACTOR, x.lcspr_ref, family_member="Mother", event="invited", happened_on=TODAY, note="", today=TODAY),
         write=True, audited=True),
+    "reviews.closing.closure": Spec("review.read", lambda x, w: review_closing.closure(ACTOR, x.lcspr_ref),
+                                    audited=True),
+    "reviews.closing.close_review": Spec("review.edit", lambda x, w: review_closing.close_review(
+        ACTOR, x.lcspr_ref, TODAY, _review_version(x.lcspr_ref), TODAY), write=True, audited=True,
+        setup=_closable),
     "reviews.types_service.list_types": Spec(("referral.read", "review_type.manage"), lambda x, w: review_types.list_types(
         ACTOR, x.pid), kind="scope"),
     "reviews.types_service.add_type": Spec("review_type.manage", lambda x, w: review_types.add_type(
@@ -669,6 +695,9 @@ CALLS: dict[str, Spec] = {
     "learning.actions.close_action": Spec("action.close", lambda x, w: actions.close_action(
         ACTOR, x.action_id, "A re-audit of 40 cases found information shared within a day in 38 of them.",
         x.action_version, TODAY), write=True),
+    "learning.carry.carry_action": Spec("action.close", lambda x, w: carry.carry_action(
+        ACTOR, x.action_id, "Learning and improvement sub-group", "The work runs on past the review's closure.",
+        x.action_version), write=True),
     # --- 7-minute briefings
     "learning.briefings.choices": Spec("learning.read", lambda x, w: briefings.choices(ACTOR), kind="listing"),
     "learning.briefings.identifiers_for_review": Spec("learning.read", lambda x, w: briefings.identifiers_for_review(

@@ -1,5 +1,5 @@
 """The review page, the tracker and the referral page through AppTest, from an empty partnership:
-a rapid review's LCSPR decision and the link it makes (docs/domain.md §6.3)."""
+a rapid review's LCSPR decision and the link it makes, and closing a review (docs/domain.md §6.3)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from datetime import date
 
 import pytest
 
+from panel.learning import actions
+from panel.learning import service as learning
+from panel.reviews import closing
+from panel.reviews import record as review_record
 from panel.screening import decisions
 from panel.screening.rules import LCSPR_CONSIDERATIONS
 from tests.apptest import press, shown, signed_in, texts
 from tests.conftest import TODAY
-from tests.factories import accepted, actor, decision_form, empty_nb, review_row
+from tests.factories import accepted, actor, agency_id, decision_form, empty_nb, review_row
 
 DECIDED = date(2026, 11, 20)
 
@@ -77,3 +81,61 @@ def test_the_tracker_shows_the_linked_review(nb):
     tracker = signed_in("manager", "pages/tracker.py")
     df = next(d.value for d in tracker.dataframe if "linked" in d.value.columns)
     assert dict(zip(df["reference"], df["linked"], strict=True)) == {rapid: f"{ref}-R2", f"{ref}-R2": rapid}
+
+
+def lcspr_with_an_action() -> tuple[str, int]:
+    ref = accepted()
+    did = decisions.record_decision(actor("member"), ref, decision_form("lcspr"), TODAY)
+    review_ref = decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
+    me, police = actor("manager"), agency_id("Police")
+    rec = learning.add_recommendation(me, "Police attend every strategy meeting.", TODAY, [police],
+                                      review_reference=review_ref, today=TODAY)
+    return review_ref, actions.add_action(me, rec, police, "Dana Owner", None, "Audit strategy meeting attendance.",
+                                          date(2027, 1, 29))
+
+
+def test_the_close_section_lists_what_blocks_it_then_closes_the_review(nb):
+    ref, action_id = lcspr_with_an_action()
+    at = signed_in("manager", "pages/review.py", query={"ref": ref})
+    shown_text = texts(at)
+    assert "Close the review" in shown_text and "Closure has not been recorded." in shown_text
+    assert "Dana Owner" in shown_text and f"Action {action_id}: close it or carry it" in links(at)
+    press(at, "Close the review")
+    assert any("The review cannot close yet." in shown(e.value) for e in at.error)
+    assert review_row(ref).status == "open"
+
+    review_record.record_milestone(actor("manager"), ref, "closure", TODAY, review_row(ref).version, TODAY)
+    actions.close_action(actor("chair"), action_id, "A re-audit found the police at all 20 strategy meetings.",
+                         1, TODAY)
+    at = signed_in("manager", "pages/review.py", query={"ref": ref})
+    assert "Nothing stops it closing." in texts(at)
+    press(at, "Close the review")
+    assert review_row(ref).status == "closed" and review_row(ref).closed_on == TODAY
+    assert f"closed on {TODAY:%d %b %Y}" in texts(at)
+    assert labelled(at.metric, "State").value == "Closed"
+    assert not [b for b in at.button if b.label in ("Close the review", "Save date")]
+
+
+def test_a_member_sees_the_blockers_but_cannot_close(nb):
+    ref, _ = lcspr_with_an_action()
+    at = signed_in("member", "pages/review.py", query={"ref": ref})
+    assert "Closure has not been recorded." in texts(at)
+    assert not [b for b in at.button if b.label == "Close the review"]
+
+
+def test_the_tracker_filters_by_state(nb):
+    ref, action_id = lcspr_with_an_action()
+    other, _ = lcspr_with_an_action()
+    review_record.record_milestone(actor("manager"), ref, "closure", TODAY, review_row(ref).version, TODAY)
+    actions.close_action(actor("chair"), action_id, "A re-audit found the police at all 20 strategy meetings.",
+                         1, TODAY)
+    closing.close_review(actor("manager"), ref, TODAY, review_row(ref).version, TODAY)
+    at = signed_in("manager", "pages/tracker.py")
+
+    def table():
+        return next(d.value for d in at.dataframe if "state" in d.value.columns)
+
+    assert list(table()["reference"]) == [other] and set(table()["state"]) == {"Open"}
+    at.segmented_control[0].set_value(["closed"]).run()
+    assert not at.exception
+    assert list(table()["reference"]) == [ref] and set(table()["state"]) == {"Closed"}

@@ -135,8 +135,8 @@ def test_tracker_lists_own_partnership_most_urgent_first(demo_db):
     assert set(everyone["partnership"]) == {"NB", "EM", "WV"}
     order = {"red": 0, "amber": 1, "green": 2}
     assert list(everyone["rag"].map(order)) == sorted(everyone["rag"].map(order))
-    closed = tracker.reviews(several, tracker.TrackerFilter(statuses=("closed",)), TODAY)
-    assert len(closed) > len(everyone) and set(closed["status"]) == {"closed"}
+    closed = tracker.reviews(several, tracker.TrackerFilter(states=("closed",)), TODAY)
+    assert len(closed) > len(everyone) and set(closed["state"]) == {"closed"}
     tl = tracker.timeline(several, tracker.TrackerFilter(), TODAY, everyone["reference"].head(3).tolist())
     assert set(tl["review"]) == set(everyone["reference"].head(3))
     assert tracker.reviews(actor("referrer"), tracker.TrackerFilter(), TODAY).empty

@@ -39,9 +39,10 @@ from panel.models import (
 
 NOT_FOUND = "No action with that number is open to you."
 STATUSES = {"open": "Open", "in_progress": "In progress", "completed": "Completed, awaiting evidence",
-            "closed": "Closed"}
-OPEN_STATUSES = ("open", "in_progress", "completed")  # everything not yet closed with evidence
-PROGRESS_STATUSES = OPEN_STATUSES  # closing is its own step, with evidence of impact
+            "carried": "Carried to a named owner", "closed": "Closed"}
+PROGRESS_STATUSES = ("open", "in_progress", "completed")  # closing is its own step, with evidence of impact
+# Everything not yet closed with evidence; a carried action (panel.learning.carry) is still to do.
+OPEN_STATUSES = (*PROGRESS_STATUSES, "carried")
 AMBER_WITHIN = 10  # working days: "due soon" on the register
 REMINDER_DUE_SOON = 5  # working days: matches the reminder digests (panel.reminders)
 EVIDENCE_MIN_CHARS = 20

@@ -120,7 +120,8 @@ def _review_closures(s: Session, pids) -> dict[int, tuple[int, date | None, bool
     for rv in s.exec(select(Review).where(Review.partnership_id.in_(pids))):
         n, done, last = stats.get(rv.id, (0, 0, None))
         closed = rv.status in ("closed", "superseded") or (n > 0 and done == n)
-        out[rv.id] = (rv.referral_id, (last or rv.started_on) if closed else None, rv.id in published)
+        # A review closed under docs/domain.md §6.3 has its day; an older one, its last milestone.
+        out[rv.id] = (rv.referral_id, (rv.closed_on or last or rv.started_on) if closed else None, rv.id in published)
     return out
 
 

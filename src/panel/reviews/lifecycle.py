@@ -14,6 +14,7 @@ from typing import Any
 
 from panel.core.clock import add_months, add_working_days, is_working_day, working_days_between
 from panel.reviews.types import (
+    CLOSURE_KEY,
     COPY_KEY,
     DEFAULT_REVIEW_TYPES,
     PUBLICATION_KEY,
@@ -25,6 +26,10 @@ from panel.reviews.types import (
 COPY_BEFORE_PUBLICATION = 7  # working days (WT2018 ch.4; docs/domain.md §4)
 WEBSITE_MONTHS = 12  # published reports stay on the website at least this long (Tameside, docs/domain.md §6.2)
 STATUSES = ("done", "done_late", "overdue", "due_soon", "pending")
+# A review's state (docs/domain.md §6.3): closed, published and withheld are different things.
+REVIEW_STATES = {"open": "Open", "published": "Published", "withheld": "Withheld", "closed": "Closed",
+                 "superseded": "Superseded"}
+RUNNING_STATES = ("open", "published", "withheld")  # the review's status is still "open"
 RAG = {
     "done": "green",
     "done_late": "amber",
@@ -258,3 +263,50 @@ def survives_amendment(lcspr_decision: str | None, started_by_rapid_review: bool
     with every milestone recorded. Such a review is never superseded, so it stays in the figures."""
     complete = bool(milestones_done) and all(milestones_done)
     return bool(lcspr_decision) or started_by_rapid_review or complete
+
+
+def review_state(status: str, publication_status: str | None, published_on: date | None,
+                 closed_on: date | None) -> str:
+    """One of REVIEW_STATES. Superseded and closed are the review's own status, whatever its
+    publication (a closed review was usually published first); a review still running is
+    withheld when its publication is withheld, published once publication is recorded, otherwise
+    open. Delayed publication is still open: it is expected."""
+    if status == "superseded":
+        return "superseded"
+    if status == "closed" or closed_on is not None:
+        return "closed"
+    if publication_status == "withheld":
+        return "withheld"
+    return "published" if published_on is not None else "open"
+
+
+def action_settled(status: str, carried_to: str | None, carried_reason: str | None) -> bool:
+    """An action no longer keeps its review open: closed with evidence of impact, or carried to a
+    named owner with a reason (docs/domain.md §6.3, §7)."""
+    if status == "closed":
+        return True
+    return status == "carried" and bool((carried_to or "").strip()) and bool((carried_reason or "").strip())
+
+
+def closure_blockers(milestones: Sequence[Mapping[str, Any]], actions: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What stops a review closing, one sentence each; [] when it may close (docs/domain.md §6.3).
+
+    `milestones`: dicts with key, name, actual. The closure milestone must be recorded; a type
+    without one (the rapid review) needs every milestone recorded instead. `actions`: every
+    action on the review's recommendations, dicts with id, text, agency, owner, status,
+    carried_to, carried_reason; each must be settled (`action_settled`).
+    """
+    out = []
+    closure = next((m for m in milestones if m["key"] == CLOSURE_KEY), None)
+    if closure is not None and closure.get("actual") is None:
+        out.append(f"{closure['name']} has not been recorded.")
+    missing = [m["name"] for m in milestones if m.get("actual") is None]
+    if closure is None and missing:
+        out.append(f"Not every milestone has been recorded ({', '.join(missing)}).")
+    for a in actions:
+        if not action_settled(a["status"], a.get("carried_to"), a.get("carried_reason")):
+            text = " ".join((a.get("text") or "").split())
+            text = text if len(text) <= 60 else text[:59].rstrip() + "…"
+            out.append(f"Action {a['id']} for {a.get('agency') or 'no agency'} ({a.get('owner') or 'no owner'}), "
+                       f"\"{text}\", is neither closed with evidence of impact nor carried to a named owner.")
+    return out

@@ -21,7 +21,7 @@ from panel.referrals.service import load_referral
 from panel.reviews import lifecycle
 from panel.reviews.opening import open_review
 from panel.reviews.rules import LCSPR_DECISIONS, RESPONSES
-from panel.reviews.types import LCSPR_DECISION_KEY
+from panel.reviews.types import LCSPR_DECISION_KEY, PUBLICATION_KEY
 from panel.screening.rules import LCSPR_CONSIDERATIONS
 
 NOT_FOUND = "No review with that reference is open to you."
@@ -42,6 +42,7 @@ class ReviewView:
     rapid_review_ref: str | None = None  # an LCSPR: the rapid review whose decision started it
     lcspr_ref: str | None = None  # a rapid review: the LCSPR its decision started
     lcspr_decided_on: date | None = None  # a rapid review: when the partners made the decision
+    state: str = "open"  # lifecycle.REVIEW_STATES: closed, published and withheld are different
 
 
 def for_referral(actor: Actor, reference: str) -> list[dict]:
@@ -98,6 +99,7 @@ def get_review(actor: Actor, reference: str, today: date, record_view: bool = Tr
                    "statutory": m.statutory,
                    "status": lifecycle.milestone_status(m.planned_on, m.actual_on, today)} for m in rows]
     status = lifecycle.review_status(milestones, today)
+    published = next((m["actual"] for m in milestones if m["key"] == PUBLICATION_KEY), None)
     if record_view:
         with transaction() as s:
             audit.record(s, actor, "view", "review", rv.id, rv.partnership_id)
@@ -106,7 +108,8 @@ def get_review(actor: Actor, reference: str, today: date, record_view: bool = Tr
                       considerations=json.loads(rv.lcspr_considerations or "{}"),
                       can_edit=actor.can("review.edit", rv.partnership_id) or actor.can("screening.edit", rv.partnership_id),
                       rapid_review_ref=rapid.reference if rapid else None, lcspr_ref=lcspr.reference if lcspr else None,
-                      lcspr_decided_on=next((m.actual_on for m in rows if m.key == LCSPR_DECISION_KEY), None))
+                      lcspr_decided_on=next((m.actual_on for m in rows if m.key == LCSPR_DECISION_KEY), None),
+                      state=lifecycle.review_state(rv.status, rv.publication_status, published, rv.closed_on))
 
 
 LCSPR_STAYS = ("The LCSPR {ref} was opened from this decision, so the decision stays \"Hold an LCSPR\": "

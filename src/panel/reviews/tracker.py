@@ -8,25 +8,50 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import or_
+from sqlalchemy import exists, false, func, or_
 from sqlmodel import select
 
 from panel.core.access import Actor
 from panel.core.db import read_session
 from panel.models import Partnership, Review, ReviewMilestone, ReviewType
 from panel.reviews import lifecycle
+from panel.reviews.types import PUBLICATION_KEY
 
 COLUMNS = ["reference", "partnership", "type", "linked", "lead_reviewer", "started_on", "next_milestone", "due",
-           "working_days_left", "rag", "overdue", "status"]
+           "working_days_left", "rag", "overdue", "state"]
 
 
 @dataclass
 class TrackerFilter:
     partnership_ids: list[int] | None = None
     type_names: list[str] = field(default_factory=list)
-    statuses: tuple[str, ...] = ("open",)
+    states: tuple[str, ...] = lifecycle.RUNNING_STATES  # lifecycle.REVIEW_STATES; empty: every state
     reviewer: str = ""
     limit: int = 500
+
+
+def _published():
+    return exists().where(ReviewMilestone.review_id == Review.id, ReviewMilestone.key == PUBLICATION_KEY,
+                          ReviewMilestone.actual_on.is_not(None))
+
+
+def _running():
+    return (Review.status == "open") & Review.closed_on.is_(None)
+
+
+def _withheld():
+    return func.coalesce(Review.publication_status, "") == "withheld"
+
+
+# lifecycle.review_state as SQL, so the filter and the limit apply in the database (a test checks
+# that every row a state's filter returns is in that state).
+_STATE_SQL = {
+    "superseded": lambda: Review.status == "superseded",
+    "closed": lambda: (Review.status == "closed") | ((Review.status == "open") & Review.closed_on.is_not(None)),
+    "withheld": lambda: _running() & _withheld(),
+    "published": lambda: _running() & ~_withheld() & _published(),
+    "open": lambda: _running() & ~_withheld() & ~_published(),
+}
 
 
 def _load(actor: Actor, f: TrackerFilter):
@@ -34,8 +59,8 @@ def _load(actor: Actor, f: TrackerFilter):
     if not pids:
         return [], {}, {}
     conds = [Review.partnership_id.in_(pids)]
-    if f.statuses:
-        conds.append(Review.status.in_(f.statuses))
+    if f.states:
+        conds.append(or_(false(), *(_STATE_SQL[s]() for s in f.states if s in _STATE_SQL)))
     if f.type_names:
         conds.append(ReviewType.name.in_(f.type_names))
     if f.reviewer.strip():
@@ -77,12 +102,14 @@ def reviews(actor: Actor, f: TrackerFilter, today: date) -> pd.DataFrame:
         ms = milestones.get(rv.id, [])
         st = lifecycle.review_status([{"key": m.key, "planned": m.planned_on, "actual": m.actual_on} for m in ms], today)
         names = {m.key: m.name for m in ms}
+        published = next((m.actual_on for m in ms if m.key == PUBLICATION_KEY), None)
+        state = lifecycle.review_state(rv.status, rv.publication_status, published, rv.closed_on)
         out.append({
             "reference": rv.reference, "partnership": code, "type": type_name, "linked": links.get(rv.id, ""),
             "lead_reviewer": rv.lead_reviewer or "", "started_on": rv.started_on,
             "next_milestone": names.get(st["next_key"], ""), "due": st["next_due"],
             "working_days_left": st["days_left"], "rag": st["rag"],
-            "overdue": st["counts"].get("overdue", 0), "status": rv.status,
+            "overdue": st["counts"].get("overdue", 0), "state": state,
         })
     df = pd.DataFrame(out, columns=COLUMNS)
     if not df.empty:

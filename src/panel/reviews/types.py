@@ -27,6 +27,7 @@ UNITS = ("working_days", "months")
 ANCHORS = ("decision", "notification")
 COPY_KEY = "copy_to_national_panel"  # lifecycle keeps it ≥7 working days before PUBLICATION_KEY
 PUBLICATION_KEY = "publication"
+CLOSURE_KEY = "closure"  # recorded, with every action settled, the review may close (docs/domain.md §6.3)
 LCSPR_DECISION_KEY = "lcspr_decision_recorded"  # the rapid review's decision on an LCSPR (its date)
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 

@@ -157,6 +157,8 @@ def sign_in(page: Page, username: str, path: str = "/", password: str = PASSWORD
 
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
+    wait_idle(page)  # the sign-out takes more than one run (the cookie's deletion)
+    expect(page.get_by_role("textbox", name="Username")).to_have_count(1)
     expect(page.get_by_role("textbox", name="Username")).to_be_visible()
 
 

@@ -136,10 +136,15 @@ def restore() -> Actor | None:
 
 def login_form() -> None:
     """The sign-in page body. One message for every refusal (no account enumeration)."""
-    authenticator()
-    delete_cookie_if_pending()
-    if msg := st.session_state.pop("_panel_signout_reason", None):
-        st.info(esc(msg), icon=":material/info:")
+    # The cookie components and the note sit in containers drawn on every run, so the form keeps
+    # its place in the page when they come and go: otherwise the run after a sign-out draws a
+    # second form beside the first run's, until the run ends.
+    with st.container():
+        authenticator()
+        delete_cookie_if_pending()
+    with st.container():
+        if msg := st.session_state.pop("_panel_signout_reason", None):
+            st.info(esc(msg), icon=":material/info:")
     with st.form("login"):
         st.subheader("Sign in", anchor=False)
         username = st.text_input("Username", autocomplete="username")

@@ -77,7 +77,7 @@ def parallel_processes(me: Actor, rv: Review, today: date) -> None:
     processes = context.processes(me, rv.reference)
     waiting = [p for p in processes if p.delays_publication and p.status == "ongoing"]
     label = f"Parallel processes ({len(processes)})" + (" · publication waits" if waiting else "")
-    with st.expander(label, icon=":material/gavel:", expanded=bool(waiting)):
+    with st.expander(label, icon=":material/gavel:", expanded=bool(waiting)):  # not user text: a count and fixed words
         if processes:
             st.dataframe(process_rows(processes), hide_index=True, width="stretch", column_config={
                 "started": st.column_config.DateColumn("Started", format="D MMM YYYY"),

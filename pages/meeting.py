@@ -116,6 +116,10 @@ def show_case(case) -> None:
     elif case.stage:
         st.markdown(f"**{esc(case.review_type)}:** next {esc(case.stage)}"
                     + (f", due {case.due:%a %d %b %Y}." if case.due else "."))
+        for line in case.processes:
+            st.markdown(f":material/gavel: {esc(line)}")
+        if case.family:
+            st.markdown("**The family:** " + esc("; ".join(case.family)))
         if case.kind == "sign_off":
             st.markdown(f"**The report** (publication {esc(case.publication.lower())}):")
             for step in case.report:

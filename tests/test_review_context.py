@@ -17,13 +17,16 @@ from panel.reviews.rules import check_family_step, check_process
 from panel.screening import decisions
 from tests.apptest import signed_in, texts
 from tests.conftest import TODAY
-from tests.factories import accepted, actor, decision_form
+from panel.meetings import cases as meeting_cases
+from panel.meetings import service as meetings
+from tests.factories import accepted, actor, decision_form, empty_nb, meeting_with_cases
 
 LATER = TODAY + timedelta(days=60)
 
 
 def new_review() -> str:
-    """A rapid review of a new referral, through the services (the demo's other reviews aside)."""
+    """A rapid review of a new referral on an empty partnership, through the services."""
+    empty_nb()
     ref = accepted()
     did = decisions.record_decision(actor("member"), ref, decision_form("rapid_review"), TODAY)
     return decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
@@ -61,7 +64,7 @@ def test_a_family_step_names_a_relationship_and_views_need_a_note():
 
 # -- services -------------------------------------------------------------------------------------
 
-def test_a_process_is_added_updated_and_audited(demo_db):
+def test_a_process_is_added_updated_and_audited(db):
     ref = new_review()
     manager = actor("manager")
     pid = context.record_process(manager, ref, process(delays_publication=True), TODAY)
@@ -76,7 +79,7 @@ def test_a_process_is_added_updated_and_audited(demo_db):
     assert [r.username for r in rows] == ["manager", "manager"] and '"Trial"' in rows[1].before
 
 
-def test_a_bad_process_is_refused_whole_and_a_member_cannot_record_one(demo_db):
+def test_a_bad_process_is_refused_whole_and_a_member_cannot_record_one(db):
     ref = new_review()
     with pytest.raises(ValidationFailed) as e:
         context.record_process(actor("manager"), ref, process(kind=None, next_event=""), TODAY)
@@ -86,7 +89,7 @@ def test_a_bad_process_is_refused_whole_and_a_member_cannot_record_one(demo_db):
     assert context.processes(actor("manager"), ref) == []
 
 
-def test_the_family_log_is_kept_by_and_shown_to_the_chair_and_manager_only(demo_db):
+def test_the_family_log_is_kept_by_and_shown_to_the_chair_and_manager_only(db):
     ref = new_review()
     context.record_family_step(actor("manager"), ref, family_member="Mother", event="invited",
                                happened_on=TODAY, note="", today=TODAY)
@@ -110,7 +113,7 @@ def test_the_family_log_is_kept_by_and_shown_to_the_chair_and_manager_only(demo_
 
 # -- the review page ------------------------------------------------------------------------------
 
-def test_the_manager_adds_a_process_and_a_family_step_on_the_review_page(demo_db):
+def test_the_manager_adds_a_process_and_a_family_step_on_the_review_page(db):
     ref = new_review()
     at = signed_in("manager", "pages/review.py", query={"ref": ref})
     assert "None recorded" in texts(at)
@@ -134,7 +137,7 @@ def test_the_manager_adds_a_process_and_a_family_step_on_the_review_page(demo_db
     assert [s.family_member for s in context.family_log(actor("manager"), ref)] == ["Grandmother"]
 
 
-def test_a_member_sees_processes_but_not_the_family_section(demo_db):
+def test_a_member_sees_processes_but_not_the_family_section(db):
     ref = new_review()
     context.record_process(actor("manager"), ref, process(), TODAY)
     at = signed_in("member", "pages/review.py", query={"ref": ref})
@@ -143,3 +146,23 @@ def test_a_member_sees_processes_but_not_the_family_section(demo_db):
     assert any(label.startswith("Parallel processes (1)") for label in labels)
     assert not any("family" in label.lower() for label in labels)
     assert not [b for b in at.button if b.label in ("Add process", "Record")]
+
+
+def test_the_agenda_item_of_a_review_carries_its_processes_and_for_the_chair_the_family(db):
+    empty_nb()
+    made = meeting_with_cases()
+    context.record_process(actor("manager"), made.lcspr, process(delays_publication=True), TODAY)
+    context.record_family_step(actor("manager"), made.lcspr, family_member="Mother", event="invited",
+                               happened_on=TODAY, note="", today=TODAY)
+    [case] = [c for c in meeting_cases.item_cases(actor("chair"), made.meeting_id, TODAY).values()
+              if c.reference == made.lcspr]
+    assert case.processes == [f"Criminal proceedings (T2026 0142): ongoing, Trial on {LATER:%d %b %Y}; "
+                              "publication waits for it"]
+    assert case.family == [f"Invited to take part: mother, {TODAY:%d %b %Y}"]
+    order = [it.reference for it in meetings.get_meeting(actor("chair"), made.meeting_id).items]
+    at = signed_in("chair", "pages/meeting.py", query={"meeting": str(made.meeting_id)})
+    at.session_state[f"mt_{made.meeting_id}_idx"] = order.index(made.lcspr)  # the LCSPR's item
+    at.run()
+    assert not at.exception
+    shown_text = texts(at)
+    assert "Criminal proceedings (T2026 0142)" in shown_text and "Invited to take part: mother" in shown_text

@@ -16,7 +16,8 @@ from panel.core.db import read_session
 from panel.meetings.service import meeting_for
 from panel.models import AgendaItem, Referral, Review, ReviewMilestone, ReviewType
 from panel.reviews import lifecycle
-from panel.reviews.rules import PUBLICATION_STATUSES
+from panel.reviews.context import family_in, processes_in
+from panel.reviews.rules import FAMILY_EVENTS, PROCESS_KINDS, PROCESS_STATUSES, PUBLICATION_STATUSES
 from panel.reviews.types import PUBLICATION_KEY
 from panel.screening import service as screening_service
 from panel.screening.rules import NotificationClock
@@ -57,6 +58,20 @@ class ItemCase:
     publication: str | None = None  # review: its publication status
     review_type: str | None = None
     report: list[ReportStep] = field(default_factory=list)  # sign-off: draft, sign-off, publication
+    processes: list[str] = field(default_factory=list)  # review: its parallel processes, one line each
+    family: list[str] = field(default_factory=list)  # review: the family's involvement (chair, manager)
+
+
+def process_line(p) -> str:
+    """A parallel process in one line, as the panel would say it: kind, reference, status, next event."""
+    line = PROCESS_KINDS.get(p.kind, p.kind) + (f" ({p.reference})" if p.reference else "")
+    if p.status == "concluded":
+        line += f": concluded {p.concluded_on:%d %b %Y}" + (f", {p.outcome}" if p.outcome else "")
+    else:
+        line += f": {PROCESS_STATUSES['ongoing'].lower()}"
+        if p.next_event and p.next_on:
+            line += f", {p.next_event} on {p.next_on:%d %b %Y}"
+    return line + ("; publication waits for it" if p.delays_publication and p.status == "ongoing" else "")
 
 
 def item_cases(actor: Actor, meeting_id, today: date) -> dict[int, ItemCase]:
@@ -76,6 +91,9 @@ def item_cases(actor: Actor, meeting_id, today: date) -> dict[int, ItemCase]:
         reviews = {rv.reference: (rv, name) for rv, name in s.exec(
             select(Review, ReviewType.name).join(ReviewType, ReviewType.id == Review.review_type_id)
             .where(Review.partnership_id == m.partnership_id, Review.reference.in_(refs or {""})))}
+        review_ids = [rv.id for rv, _ in reviews.values()]
+        processes = processes_in(s, review_ids)
+        family = family_in(s, review_ids) if actor.can("family.read", m.partnership_id) else {}
         milestones: dict[int, list[ReviewMilestone]] = {}
         for ms in s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id.in_(
                 [rv.id for rv, _ in reviews.values()] or [-1])).order_by(ReviewMilestone.position)):
@@ -99,6 +117,9 @@ def item_cases(actor: Actor, meeting_id, today: date) -> dict[int, ItemCase]:
             case.stage = names.get(st["next_key"]) or "All milestones done"
             case.due, case.review_type = st["next_due"], type_name
             case.publication = PUBLICATION_STATUSES.get(rv.publication_status, rv.publication_status)
+            case.processes = [process_line(p) for p in processes.get(rv.id, [])]
+            case.family = [f"{FAMILY_EVENTS.get(f.event, f.event)}: {f.family_member.lower()}, {f.happened_on:%d %b %Y}"
+                           for f in family.get(rv.id, [])]
             if it.kind == "sign_off":
                 steps = sorted((x for x in mine if x.key in REPORT_KEYS), key=lambda x: REPORT_KEYS.index(x.key))
                 case.report = [ReportStep(x.key, x.name, x.planned_on, x.actual_on, st["statuses"][x.key])

@@ -65,6 +65,17 @@ def processes_in(s: Session, review_ids: list[int]) -> dict[int, list[ParallelPr
     return out
 
 
+def family_in(s: Session, review_ids: list[int]) -> dict[int, list[FamilyInvolvement]]:
+    """The family's involvement for several reviews, for a service that has already checked the
+    actor holds `family.read` in their partnership (the meeting agenda, for the chair)."""
+    out: dict[int, list[FamilyInvolvement]] = {}
+    if review_ids:
+        for f in s.exec(select(FamilyInvolvement).where(FamilyInvolvement.review_id.in_(review_ids))
+                        .order_by(FamilyInvolvement.happened_on, FamilyInvolvement.id)):
+            out.setdefault(f.review_id, []).append(f)
+    return out
+
+
 def record_process(actor: Actor, reference: str, form: ProcessForm, today: date,
                    process_id: int | None = None) -> int:
     """Add a process, or update one (`process_id`): its status and next date change over months."""

@@ -341,26 +341,100 @@ class Theme(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
+class LearningSource(SQLModel, table=True):
+    """Learning that did not come from a case review: a multi-agency case file audit, child death
+    review learning, a child protection incident review, a local learning review, an inspection,
+    a section 11 or agency self-audit. Holds findings and recommendations as a review does
+    (docs/domain.md §7.1)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    kind: str = Field(max_length=30)  # panel.learning.sources.SOURCE_KINDS
+    title: str = Field(max_length=200)
+    reference: str | None = Field(default=None, max_length=100)  # e.g. the CDOP reference
+    topic: str | None = Field(default=None, sa_column=Column(Text))  # an audit's topic, an inspection's scope
+    inspectorate: str | None = Field(default=None, max_length=40)  # inspections: Ofsted, JTAI, CQC, HMICFRS
+    cases_sampled: int | None = None  # audits
+    started_on: date | None = None
+    completed_on: date | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class SourceAgency(SQLModel, table=True):
+    """An agency in a learning source, with its grade where the source grades agencies (an audit)."""
+
+    source_id: int = Field(foreign_key="learningsource.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    grade: str | None = Field(default=None, max_length=30)
+
+
 class Finding(SQLModel, table=True):
-    """What a review (or other learning source) found."""
+    """What a review (or other learning source) found: a concern, or good practice to spread."""
 
     __table_args__ = (Index("ix_finding_partnership_year", "partnership_id", "recorded_on"),)
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id")
     review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
-    source_kind: str = Field(default="review", max_length=30)  # review, child_death_review, case_file_audit, cpir
+    # Older rows name their source by kind and title only; newer ones point at a LearningSource.
+    source_kind: str = Field(default="review", max_length=30)  # review, child_death_review, case_file_audit, cpir, ...
     source_title: str | None = Field(default=None, max_length=200)
+    source_id: int | None = Field(default=None, foreign_key="learningsource.id", index=True)
+    nature: str = Field(default="concern", max_length=20, sa_column_kwargs={"server_default": "concern"})
     recorded_on: date
     text: str = Field(sa_column=Column(Text, nullable=False))
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class FindingAgency(SQLModel, table=True):
+    """An agency a finding concerns."""
+
+    finding_id: int = Field(foreign_key="finding.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
 
 
 class Recommendation(SQLModel, table=True):
+    """What the review asks agencies to do, SMART: the outcome sought, how it is measured, when.
+    Accepted by the partnership, it is locked: a change is a new version with a reason, the old
+    one kept as a RecommendationRevision (docs/domain.md §7.1)."""
+
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
-    finding_id: int | None = Field(default=None, foreign_key="finding.id", index=True)
+    finding_id: int | None = Field(default=None, foreign_key="finding.id", index=True)  # older rows: one finding
     review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    source_id: int | None = Field(default=None, foreign_key="learningsource.id", index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     recorded_on: date
+    outcome_sought: str | None = Field(default=None, sa_column=Column(Text))
+    measure: str | None = Field(default=None, sa_column=Column(Text))
+    due_on: date | None = None
+    status: str = Field(default="draft", max_length=20, sa_column_kwargs={"server_default": "draft"})  # draft, accepted
+    accepted_on: date | None = None
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class RecommendationFinding(SQLModel, table=True):
+    """A finding a recommendation answers (several each)."""
+
+    recommendation_id: int = Field(foreign_key="recommendation.id", primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", primary_key=True)
+
+
+class RecommendationRevision(SQLModel, table=True):
+    """An accepted recommendation as it stood before a change, with the change's reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    version: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    outcome_sought: str | None = Field(default=None, sa_column=Column(Text))
+    measure: str | None = Field(default=None, sa_column=Column(Text))
+    due_on: date | None = None
+    agency_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    changed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=utcnow)
 
 
 class RecommendationAgency(SQLModel, table=True):
@@ -390,6 +464,12 @@ class Action(SQLModel, table=True):
     # Carried beyond the review's closure: to whom, and why (docs/domain.md §6).
     carried_to: str | None = Field(default=None, max_length=200)
     carried_reason: str | None = Field(default=None, sa_column=Column(Text))
+    # Impact follow-up (docs/domain.md §7.1): a date to check the change held (e.g. a re-audit in six
+    # months), and its result, which may be a learning source of its own (the re-audit).
+    follow_up_on: date | None = None
+    follow_up_done_on: date | None = None
+    follow_up_result: str | None = Field(default=None, sa_column=Column(Text))
+    follow_up_source_id: int | None = Field(default=None, foreign_key="learningsource.id")
     closed_on: date | None = None
     closed_by_id: int | None = Field(default=None, foreign_key="user.id")
     version: int = 1
@@ -414,6 +494,69 @@ class ThemeTag(SQLModel, table=True):
     theme_id: int = Field(foreign_key="theme.id", index=True)
     entity: str = Field(max_length=20)  # review, finding, recommendation
     entity_id: int
+
+
+class Briefing(SQLModel, table=True):
+    """A 7-minute briefing, kept in the partnership's library as versions (BriefingVersion)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    source_id: int | None = Field(default=None, foreign_key="learningsource.id", index=True)
+    title: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class BriefingVersion(SQLModel, table=True):
+    """One version of a briefing: a draft, approved once the anonymisation check is clear, then
+    published to every partner user of the partnership (docs/domain.md §7.1)."""
+
+    __table_args__ = (UniqueConstraint("briefing_id", "version_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    briefing_id: int = Field(foreign_key="briefing.id", index=True)
+    version_no: int = 1
+    status: str = Field(default="draft", max_length=20)  # draft, approved, published, withdrawn
+    sections: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: section key -> text
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    approved_at: datetime | None = None
+    published_at: datetime | None = None
+
+
+class LearningEvent(SQLModel, table=True):
+    """A learning event or bitesize session where learning was shared with practitioners."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    held_on: date
+    kind: str = Field(max_length=30)  # panel.learning.dissemination.EVENT_KINDS
+    topic: str = Field(max_length=200)
+    audience: str | None = Field(default=None, sa_column=Column(Text))
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class LearningEventLink(SQLModel, table=True):
+    """What an event shared: a review, a briefing, a recommendation or a learning source."""
+
+    __table_args__ = (UniqueConstraint("event_id", "entity", "entity_id"),
+                      Index("ix_learningeventlink_entity", "entity", "entity_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="learningevent.id", index=True)
+    entity: str = Field(max_length=20)  # review, briefing, recommendation, source
+    entity_id: int
+
+
+class LearningEventAttendance(SQLModel, table=True):
+    """How many attended an event from one agency in one role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="learningevent.id", index=True)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    role: str = Field(max_length=100)
+    attended: int
 
 
 class Meeting(SQLModel, table=True):

@@ -166,8 +166,9 @@ def _service_reads(start: str) -> None:
         assert rv is not None
     if REVISIONS.index(start) >= REVISIONS.index("0004"):
         frame, n = actions.register(chair, actions.RegisterFilter(), TODAY)
-        # Since 0006 a meeting action of the chair's partnership too, moved into the register by 0015.
-        met = REVISIONS.index(start) >= REVISIONS.index("0006")
+        # From 0006 to 0014 a meeting action of the chair's partnership too, moved into the register
+        # by 0015 (from 0015 on, the rows inserted are the register's own).
+        met = REVISIONS.index("0006") <= REVISIONS.index(start) < REVISIONS.index("0015")
         assert n == 1 + met
         assert ("Agreed at the meeting of 01 Mar 2020" in set(frame["review"])) == met
     report = reports.timeliness(SYSTEM, TODAY)

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from panel.core.clock import add_months, add_working_days, is_working_day, rag, working_days_between
+from panel.core.clock import (
+    add_months,
+    add_working_days,
+    is_working_day,
+    late_by_working_days,
+    rag,
+    working_days_between,
+)
 
 D = date.fromisoformat
 
@@ -91,6 +98,16 @@ def test_working_days_between_negative_and_zero() -> None:
     assert working_days_between(D("2025-01-13"), D("2025-01-06")) == -5
     assert working_days_between(D("2025-01-06"), D("2025-01-06")) == 0
     assert working_days_between(D("2025-01-10"), D("2025-01-12")) == 0  # Fri to Sun
+
+
+def test_late_by_working_days_is_at_least_one_once_past_the_due_date() -> None:
+    # Due Thu 24 Dec 2026: Fri 25 Christmas Day, Sat 26 Boxing Day, Mon 28 its substitute day.
+    due = D("2026-12-24")
+    assert late_by_working_days(due, D("2026-12-22")) == 0  # early
+    assert late_by_working_days(due, due) == 0
+    assert late_by_working_days(due, D("2026-12-28")) == 1  # no working day passed, still late
+    assert late_by_working_days(due, D("2026-12-29")) == 1  # Tue 29 is the first working day
+    assert late_by_working_days(due, D("2026-12-30")) == 2
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from panel.reports import service as reports
 from panel.reports import timeliness
 from panel.reviews import lifecycle
 from panel.reviews.types import get_type
+from panel.screening.rules import assess, notification_clocks
 
 AS_OF = date(2026, 1, 30)  # a Friday
 D = date
@@ -169,10 +170,23 @@ def test_a_clock_that_starts_after_the_as_of_date_is_left_out():
     assert rapid["total"] + rapid["not_yet_due"] == 4  # NB-2026-006-R1 (23 Jan) not yet started
 
 
-def test_sent_on_the_weekend_after_the_due_date_is_late_by_no_working_days():
+def test_sent_on_the_saturday_after_a_friday_deadline_is_one_working_day_late_as_on_the_referral():
+    # Aware Fri 23 Jan, due Fri 30 Jan, sent Sat 31 Jan: late, and by 1 working day (no working
+    # day passed, but a late item never reads 0), as the referral page says (docs/domain.md §4.4).
     row = n("NB-2026-009", "NB", "national_panel", None, D(2026, 1, 23), D(2026, 1, 30), D(2026, 1, 31))
     fig = timeliness.build_report(D(2026, 2, 2), notifications=[row])["notifications"]
-    assert (fig["late"], fig["late_items"][0]["working_days_late"]) == (1, 0)
+    assert (fig["late"], fig["late_items"][0]["working_days_late"]) == (1, 1)
+    page = notification_clocks(assess({"aware_on": "2026-01-23", "abuse_or_neglect": "known",
+                                       "harm": "died"}), {"national_panel": (D(2026, 1, 31), D(2026, 1, 30))},
+                               None, D(2026, 2, 2))
+    assert page[0].late_by == fig["late_items"][0]["working_days_late"]
+    # Still unsent at the end of that Saturday: late by 1 as well, and so is a milestone.
+    unsent = {**row, "sent_on": None}
+    fig = timeliness.build_report(D(2026, 1, 31), notifications=[unsent])["notifications"]
+    assert (fig["late"], fig["late_items"][0]["working_days_late"]) == (1, 1)
+    sat = timeliness.build_report(D(2026, 1, 31), milestones=[
+        ms(G, "EM", "rapid_review", 3, "sent_to_national_panel", D(2026, 1, 30), None, statutory=True)])
+    assert sat["overdue_milestones"]["items"][0]["working_days_overdue"] == 1
 
 
 # -- rapid reviews --------------------------------------------------------------------------------

@@ -63,6 +63,15 @@ def working_days_between(start: date, end: date) -> int:
     return sign * (weekdays - holidays_in)
 
 
+def late_by_working_days(due: date, day: date) -> int:
+    """Working days `day` came after `due`, the one count of lateness (docs/domain.md §4.4): at
+    least 1 once it is after the date at all, so nothing late reads "0 working days late" (sent
+    on the Saturday after a Friday deadline is 1 late, though no working day passed)."""
+    if day <= due:
+        return 0
+    return max(1, working_days_between(due, day))
+
+
 def _weekdays_upto(day: date) -> int:
     """Mondays to Fridays from 1 Jan 1 (a Monday) up to and including `day`."""
     n = day.toordinal()

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from panel.core.clock import working_days_between
+from panel.core.clock import late_by_working_days, working_days_between
 from panel.reports.rules import after, by_as_of, half_up, iso, key_order, review_state
 
 
@@ -128,6 +128,6 @@ def overdue(milestones: Sequence[Mapping[str, Any]], as_of: date) -> dict[str, A
                    "partnership": m["partnership"], "review_type": m["review_type"],
                    "milestone": m["key"], "name": m.get("name") or m["key"],
                    "statutory": bool(m.get("statutory")), "planned_on": iso(m["planned_on"]),
-                   "working_days_overdue": working_days_between(m["planned_on"], as_of)}
+                   "working_days_overdue": late_by_working_days(m["planned_on"], as_of)}
                   for m in rows],
     }

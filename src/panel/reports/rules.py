@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
-from panel.core.clock import add_months, add_working_days, working_days_between
+from panel.core.clock import add_months, add_working_days, late_by_working_days
 from panel.screening.rules import NOTIFY_WITHIN
 
 ON_TIME, LATE, NOT_YET_DUE = "on_time", "late", "not_yet_due"
@@ -97,14 +97,16 @@ def is_held(row: Mapping[str, Any]) -> bool:
 
 
 def judge(due_on: date, done_on: date | None, as_of: date) -> tuple[str, int | None]:
-    """(outcome, working days late) for one clock; working days late is None unless late."""
+    """(outcome, working days late) for one clock; working days late is None unless late, and
+    counted as the referral page counts a late notification (`late_by_working_days`), so the
+    report and the page never disagree."""
     done = by_as_of(done_on, as_of)
     if done is not None:
         if done <= due_on:
             return ON_TIME, None
-        return LATE, working_days_between(due_on, done)
+        return LATE, late_by_working_days(due_on, done)
     if due_on < as_of:
-        return LATE, working_days_between(due_on, as_of)
+        return LATE, late_by_working_days(due_on, as_of)
     return NOT_YET_DUE, None
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from panel.core.clock import add_working_days, rag, working_days_between
+from panel.core.clock import add_working_days, late_by_working_days, rag, working_days_between
 
 REGIME_CUTOVER = date(2018, 6, 29)
 # Working Together 2023 took effect on 15 December 2023; from then the death of a care leaver up
@@ -474,11 +474,3 @@ def running_clock(clocks: Iterable[NotificationClock]) -> NotificationClock | No
     """The clock that runs out first, or None when no notification is still owed."""
     running = [c for c in clocks if c.state == "running"]
     return min(running, key=lambda c: (c.due, BODIES.index(c.body))) if running else None
-
-
-def late_by_working_days(due: date, sent_on: date) -> int:
-    """Working days a notification came after its due date; at least 1 once it is after the date
-    at all (sent on the Saturday after a Friday deadline is late, though no working day passed)."""
-    if sent_on <= due:
-        return 0
-    return max(1, working_days_between(due, sent_on))

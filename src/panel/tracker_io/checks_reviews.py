@@ -8,7 +8,7 @@ from datetime import date
 from panel.core.validation import not_after_today
 from panel.reviews import lifecycle
 from panel.reviews.record import EMAIL_RE, GATES
-from panel.reviews.types import PUBLICATION_KEY
+from panel.reviews.types import CLOSURE_KEY, PUBLICATION_KEY
 from panel.screening import rules as screening
 from panel.tracker_io.checks import CheckedRow, KnownReferral, RowChecker, dates_out_of_order
 from panel.tracker_io.context import Context, TypeInfo
@@ -123,6 +123,21 @@ class _Checker(RowChecker):
                 e.setdefault("national_panel_response", "Give sent_to_national_panel_on before the response.")
             if c.get("national_panel_response") == "disagrees" and not c.get("national_panel_note"):
                 e.setdefault("national_panel_note", "Say what the National Panel disagreed with.")
+            # Only a closed review has a closing date (an open one with a date would read as closed,
+            # and a superseded one never closes); a closed one without it is read as closed all the
+            # same, as a tracker kept before the date was recorded has it (docs/domain.md §6.3).
+            closed = c.get("closed_on")
+            if closed and "closed_on" not in e:
+                e.update(not_after_today("closed_on", closed, ctx.today))
+                if c.get("status") and c["status"] != "closed":
+                    e.setdefault("closed_on", f"Only a closed review has a closing date: the status is {c['status']!r}.")
+                elif c.get("started_on"):
+                    e.update({k: v for k, v in dates_out_of_order(
+                        {"started_on": c["started_on"], "closed_on": closed}, ["started_on", "closed_on"],
+                        {"closed_on": "The closing date"}).items() if k not in e})
+            link = c["rapid_review_reference"] = (c.get("rapid_review_reference") or "").upper() or None
+            if link and info is not None and info.spec.key != "lcspr":
+                e.setdefault("rapid_review_reference", "Only an LCSPR is started by a rapid review's decision.")
             existing = ctx.reviews.get(ref) if ref else None
             record = {**c, "_row": row, "_target": target, "_type": info, "_pid": pid, "_new": False}
             if existing is not None and "review_reference" not in e:
@@ -136,6 +151,51 @@ class _Checker(RowChecker):
                 self.file_reviews[ref] = (row, record)
             else:
                 self.extra_review_rows.append(row)
+        self._links()
+
+    def _links(self) -> None:
+        """Each LCSPR's rapid review, once every review row is read (it may come later in the file)."""
+        started: dict[str, str] = {}  # rapid review -> the LCSPR naming it first
+        for ref, (row, record) in self.file_reviews.items():
+            link = record.get("rapid_review_reference")
+            if link and "rapid_review_reference" not in row.errors:
+                if msg := self._link_problem(ref, record, link, started):
+                    row.errors["rapid_review_reference"] = msg
+
+    def _link_problem(self, ref: str, record: dict, link: str, started: dict[str, str]) -> str | None:
+        """Why `link` cannot be this LCSPR's rapid review: it must be a rapid review of the same
+        referral, in this file or the database, that decided to hold an LCSPR no later than the
+        LCSPR started and started no other (docs/domain.md §6.3)."""
+        referral = record.get("referral_reference")
+        m = REVIEW_REF_RE.match(link)
+        if m is None:
+            return f"{link[:40]!r} is not a review reference: give the rapid review's, like {referral or 'NB-2025-014'}-R1."
+        if referral and m["referral"] != referral:
+            return f"{link} is a review of {m['referral']}: name a rapid review of the same referral, {referral}."
+        existing = self.ctx.reviews.get(link)
+        if existing is not None and not self.ctx.may_import(existing["_pid"]):
+            existing = None
+        if link in self.file_reviews:
+            facts = self.file_reviews[link][1]
+            if facts["_type"] is None:
+                return None  # its own row reports why
+        elif existing is not None:
+            facts = existing
+        else:
+            return f"No review {link} in this file or in the partnerships you can import into."
+        spec = facts["_type"].spec
+        if spec.key != "rapid_review":
+            return f"{link} is a {spec.name}, not a rapid review: only a rapid review's decision starts an LCSPR."
+        if facts.get("lcspr_decision") != "lcspr":
+            return (f"Rapid review {link} did not decide to hold an LCSPR: give its lcspr_decision as lcspr "
+                    "or leave this blank.")
+        if facts.get("started_on") and record.get("started_on") and record["started_on"] < facts["started_on"]:
+            day = facts["started_on"]
+            return f"The LCSPR cannot start before its rapid review {link} ({day.day} {day:%b %Y})."
+        other = (existing or {}).get("_lcspr") or started.setdefault(link, ref)
+        if other != ref:
+            return f"Rapid review {link} already started the LCSPR {other}: it starts one only."
+        return None
 
     def milestones(self) -> list[dict]:
         """Milestone rows, then every new review's full milestone list and its date order."""
@@ -207,6 +267,10 @@ class _Checker(RowChecker):
             gates = [m.key for m in spec.milestones if m.key in GATES]
             for key, msg in dates_out_of_order(actual, gates, labels).items():
                 mine[key].errors.setdefault("actual_on", msg)
+            closure, closed = actual.get(CLOSURE_KEY), record.get("closed_on")
+            if closure and closed and closed < closure:
+                rrow.errors.setdefault("closed_on", f"The closure milestone was recorded on {closure.day} "
+                                                    f"{closure:%b %Y}: the review cannot close before.")
             if actual.get(PUBLICATION_KEY) and record.get("publication_status") == "withheld":
                 mine[PUBLICATION_KEY].errors.setdefault(
                     "actual_on", "The review's publication is withheld: it has no publication date.")
@@ -237,7 +301,9 @@ class _Checker(RowChecker):
         if self.report.problems:
             return
         first: dict[str, dict] = {}
-        for rv in sorted(new_reviews, key=lambda r: (r["started_on"], r["review_reference"])):
+        # The panel's decision opened the first review; an LCSPR a rapid review started never is it.
+        for rv in sorted(new_reviews, key=lambda r: (bool(r.get("rapid_review_reference")), r["started_on"],
+                                                     r["review_reference"])):
             first.setdefault(rv["referral_reference"], rv)
         with_outcome = {r["reference"] for r in self.plan.referrals if r.get("outcome")}
         for ref in sorted(set(first) | with_outcome):

@@ -30,7 +30,7 @@ class Context:
     review_types: dict[int, dict[str, TypeInfo]]  # partnership id -> key -> type
     referrals: dict[str, dict] = field(default_factory=dict)  # reference -> values, "_id", "_pid", ...
     notifications: dict[tuple[str, str], dict] = field(default_factory=dict)
-    reviews: dict[str, dict] = field(default_factory=dict)  # reference -> values, "_pid", "_type"
+    reviews: dict[str, dict] = field(default_factory=dict)  # reference -> values, "_pid", "_type", "_lcspr"
     milestones: dict[tuple[str, str], dict] = field(default_factory=dict)
 
     def may_import(self, partnership_id: int | None) -> bool:
@@ -44,7 +44,7 @@ def references(parsed: Parsed) -> tuple[set[str], set[str]]:
     for key, sheet in parsed.sheets.items():
         for _, raw in sheet.rows:
             for col, bucket in (("reference", referrals), ("referral_reference", referrals),
-                                ("review_reference", reviews)):
+                                ("review_reference", reviews), ("rapid_review_reference", reviews)):
                 if key == "referrals" and col != "reference":
                     continue
                 text = cell_text(raw.get(col)) if col in raw else None

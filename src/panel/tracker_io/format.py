@@ -130,6 +130,9 @@ REVIEW_COLUMNS: tuple[Column, ...] = (
     _c("national_panel_response", "choice", False, "The National Panel's response.", RESPONSES),
     _c("national_panel_note", "text", False, "What the National Panel said (needed if it disagrees).",
        max_len=NOTE_MAX),
+    _c("rapid_review_reference", "text", False, "LCSPRs only: the rapid review of the same referral whose "
+       "decision to hold an LCSPR started it, in this file or already in the database.", max_len=30),
+    _c("closed_on", "date", False, "The day the review closed (status closed); blank if not known."),
 )
 MILESTONE_COLUMNS: tuple[Column, ...] = (
     _c("review_reference", "text", True, "The review, in this file or already in the database."),

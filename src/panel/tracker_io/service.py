@@ -50,7 +50,7 @@ REFERRAL_FIELDS = tuple(c.name for c in tracker_io.REFERRAL_COLUMNS if c.name in
                         and c.name not in ("reference",))
 REVIEW_FIELDS = ("started_on", "notified_on", "lead_reviewer", "status", "lead_reviewer_email",
                  "publication_status", "publication_reason", "lcspr_decision",
-                 "sent_to_national_panel_on", "national_panel_response", "national_panel_note")
+                 "sent_to_national_panel_on", "national_panel_response", "national_panel_note", "closed_on")
 
 
 def importable(actor: Actor) -> frozenset[int] | None:
@@ -150,11 +150,20 @@ def _referral_values(s: Session, referrals: list[Referral], codes: dict[int, str
 
 def _review_values(s: Session, reviews: list[Review], referral_refs: dict[int, str],
                    types: dict[int, TypeInfo]) -> dict[str, dict]:
+    """Each review as a clean tracker row, with the rapid review an LCSPR names and, for a rapid
+    review, the LCSPR it started ("_lcspr"; docs/domain.md §6.3), by reference."""
+    refs = {rv.id: rv.reference for rv in reviews}
+    lcspr: dict[int, str] = {}
+    for chunk in _chunks(refs):
+        for ref, rid in s.exec(select(Review.reference, Review.rapid_review_id).where(Review.rapid_review_id.in_(chunk))):
+            lcspr.setdefault(rid, ref)
+    for chunk in _chunks({rv.rapid_review_id for rv in reviews if rv.rapid_review_id} - set(refs)):
+        refs.update(s.exec(select(Review.id, Review.reference).where(Review.id.in_(chunk))).all())
     return {rv.reference: {
         "review_reference": rv.reference, "referral_reference": referral_refs[rv.referral_id],
         "review_type_key": types[rv.review_type_id].spec.key,
-        **{k: getattr(rv, k) for k in REVIEW_FIELDS},
-        "_id": rv.id, "_pid": rv.partnership_id, "_type": types[rv.review_type_id],
+        **{k: getattr(rv, k) for k in REVIEW_FIELDS}, "rapid_review_reference": refs.get(rv.rapid_review_id),
+        "_id": rv.id, "_pid": rv.partnership_id, "_type": types[rv.review_type_id], "_lcspr": lcspr.get(rv.id),
     } for rv in reviews}
 
 
@@ -303,15 +312,20 @@ def _write(s: Session, actor: Actor, plan: Plan, ctx: Context, report: ImportRep
     s.add_all([dec for _, dec in decisions])
     s.flush()
     decision_ids.update({ref: dec.id for ref, dec in decisions})
+    # Rapid reviews (and every review not started by one) first, so each LCSPR points at an id.
+    review_ids = {ref: v["_id"] for ref, v in ctx.reviews.items()}
     reviews = []
-    for rv in plan.reviews:
-        ref = rv["referral_reference"]
-        rec = Review(reference=rv["review_reference"], partnership_id=rv["_pid"], referral_id=referral_ids[ref],
-                     decision_id=decision_ids[ref], review_type_id=rv["_type_id"],
-                     **{k: rv[k] for k in REVIEW_FIELDS if rv.get(k) is not None})
-        reviews.append((rv, rec))
-    s.add_all([rec for _, rec in reviews])
-    s.flush()
+    for linked in (False, True):
+        batch = [(rv, Review(
+            reference=rv["review_reference"], partnership_id=rv["_pid"], review_type_id=rv["_type_id"],
+            referral_id=referral_ids[rv["referral_reference"]], decision_id=decision_ids[rv["referral_reference"]],
+            rapid_review_id=review_ids[rv["rapid_review_reference"]] if linked else None,
+            **{k: rv[k] for k in REVIEW_FIELDS if rv.get(k) is not None}))
+            for rv in plan.reviews if bool(rv.get("rapid_review_reference")) == linked]
+        s.add_all([rec for _, rec in batch])
+        s.flush()
+        review_ids.update({rec.reference: rec.id for _, rec in batch})
+        reviews += batch
     for rv, rec in reviews:
         s.add_all([ReviewMilestone(review_id=rec.id, **m) for m in rv["milestones"]])
     counts = {sheet: c["new"] for sheet, c in report.counts.items()}

@@ -141,3 +141,25 @@ def test_tracker_lists_own_partnership_most_urgent_first(demo_db):
     assert set(tl["review"]) == set(everyone["reference"].head(3))
     assert tracker.reviews(actor("referrer"), tracker.TrackerFilter(), TODAY).empty
     assert tracker.reviews(actor("regional"), tracker.TrackerFilter(), TODAY).empty  # regional: no case data
+
+
+def test_a_withheld_report_has_no_publication_date_and_a_published_one_is_not_withheld(demo_db):
+    ref = open_lcspr().reference
+    me = actor("manager")
+
+    def status(value):
+        review_record.update_details(me, ref, lead_reviewer="", lead_reviewer_email="", publication_status=value,
+                                     publication_reason="In the interest of the child's siblings.",
+                                     expected_version=version(ref))
+
+    status("withheld")
+    with pytest.raises(ValidationFailed) as e:
+        review_record.record_milestone(me, ref, "publication", TODAY, version(ref), TODAY)
+    assert "withheld" in e.value.errors["actual_on"] and milestones(ref)["publication"]["actual"] is None
+    status("planned")
+    review_record.record_milestone(me, ref, "publication", TODAY, version(ref), TODAY)
+    with pytest.raises(ValidationFailed) as e:
+        status("withheld")
+    assert set(e.value.errors) == {"publication_status"} and "published on 23 Nov 2026" in e.value.errors["publication_status"]
+    assert review_record.record_details(me, ref)[0].status == "planned"
+    status("delayed")  # published later than planned: a delay still says why

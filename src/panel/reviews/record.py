@@ -30,6 +30,9 @@ REQUEST_KINDS = {"chronology": "Chronology", "agency_report": "Agency report", "
 GATES = ("chronologies_requested", "chronologies_received", "draft_report", "factual_accuracy_checked",
          "panel_sign_off", "partnership_sign_off", PUBLICATION_KEY, "action_plan_agreed", "closure")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A withheld report is never published, so it has no publication date (docs/domain.md §6.2); the
+# tracker import refuses the pair too.
+WITHHELD_NO_DATE = "The review's publication is withheld: it has no publication date."
 
 
 @dataclass
@@ -99,6 +102,8 @@ def record_milestone(actor: Actor, reference: str, key: str, actual_on: date | N
         target = next((m for m in ms if m.key == key), None)
         if target is None:
             raise ValidationFailed({"key": "Choose one of this review's milestones."})
+        if key == PUBLICATION_KEY and actual_on and rv.publication_status == "withheld":
+            raise ValidationFailed({"actual_on": WITHHELD_NO_DATE + " Change the publication status first."})
         if actual_on and actual_on < rv.started_on:
             raise ValidationFailed({"actual_on": f"The review started on {rv.started_on:%d %b %Y}: the date cannot be earlier."})
         dates = {m.key: (actual_on if m.key == key else m.actual_on) for m in ms}
@@ -163,6 +168,10 @@ def update_details(actor: Actor, reference: str, *, lead_reviewer: str, lead_rev
         raise ValidationFailed(errors)
     with transaction() as s:
         rv = _editable(s, actor, reference)
+        published = next((m.actual_on for m in _milestones(s, rv.id) if m.key == PUBLICATION_KEY), None)
+        if publication_status == "withheld" and published:
+            raise ValidationFailed({"publication_status": f"The report was published on {published:%d %b %Y}: "
+                                                          "a published report cannot be withheld."})
         values = {"lead_reviewer": (lead_reviewer or "").strip() or None, "lead_reviewer_email": email or None,
                   "publication_status": publication_status,
                   "publication_reason": (publication_reason or "").strip() or None}

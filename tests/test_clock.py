@@ -15,6 +15,7 @@ from panel.core.clock import (
     late_by_working_days,
     rag,
     working_days_between,
+    working_days_left,
 )
 
 D = date.fromisoformat
@@ -183,3 +184,20 @@ def test_monotone_in_start(start: date, later_by: int, n: int) -> None:
 def test_between_is_antisymmetric(a: date, offset: int) -> None:
     b = a + timedelta(days=offset)
     assert working_days_between(a, b) == -working_days_between(b, a)
+
+
+def test_a_clock_past_its_due_date_has_a_day_less_than_none_left():
+    friday, saturday, monday = date(2027, 1, 29), date(2027, 1, 30), date(2027, 2, 1)
+    assert working_days_left(friday, friday) == 0  # due today
+    assert working_days_left(saturday, friday) == -1  # past it: overdue, though no working day passed
+    assert working_days_left(monday, friday) == -1
+    assert working_days_left(date(2027, 1, 27), friday) == 2
+
+
+@given(st.dates(min_value=date(2018, 1, 1), max_value=date(2030, 12, 31)),
+       st.dates(min_value=date(2018, 1, 1), max_value=date(2030, 12, 31)))
+def test_days_left_is_negative_exactly_when_past_due_and_mirrors_lateness(today, due):
+    left = working_days_left(today, due)
+    assert (left < 0) == (today > due)
+    if today > due:
+        assert -left == late_by_working_days(due, today)

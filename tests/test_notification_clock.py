@@ -126,3 +126,10 @@ def test_sent_the_weekend_after_a_friday_deadline_is_one_day_late():
     assert late_by_working_days(date(2010, 1, 8), date(2010, 1, 9)) == 1  # Fri due, sent Sat
     assert late_by_working_days(date(2010, 1, 8), date(2010, 1, 8)) == 0
     assert late_by_working_days(date(2010, 1, 8), date(2010, 1, 12)) == 2  # Tue: Mon and Tue
+
+
+def test_a_clock_still_running_the_saturday_after_a_friday_deadline_is_overdue():
+    # Aware Fri 22 Jan 2027: due Fri 29 Jan; unsent on Sat 30 Jan it is red, one working day over.
+    result = {"route": "rapid_review", "notify": [{"to": "national_panel", "due": "2027-01-29"}]}
+    [clock] = notification_clocks(result, {}, None, date(2027, 1, 30))
+    assert (clock.state, clock.days_left, clock.rag) == ("running", -1, "red")

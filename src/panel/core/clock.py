@@ -72,6 +72,12 @@ def late_by_working_days(due: date, day: date) -> int:
     return max(1, working_days_between(due, day))
 
 
+def working_days_left(today: date, due: date) -> int:
+    """Working days from `today` to `due`, negative once past it by the one count of lateness: on
+    the Saturday after a Friday deadline a clock has -1 left (overdue), never 0 (due today)."""
+    return working_days_between(today, due) if today <= due else -late_by_working_days(due, today)
+
+
 def _weekdays_upto(day: date) -> int:
     """Mondays to Fridays from 1 Jan 1 (a Monday) up to and including `day`."""
     n = day.toordinal()

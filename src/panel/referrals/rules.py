@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from panel.core.clock import add_working_days, rag, working_days_between
+from panel.core.clock import add_working_days, rag, working_days_left
 from panel.core.validation import not_after_today
 from panel.screening.rules import CARE_LEAVER_AGES
 
@@ -77,7 +77,7 @@ class Clock:
 def notification_clock(aware_on: date, today: date) -> Clock:
     """The queue's statutory clock: notify within 5 working days of becoming aware."""
     due = add_working_days(aware_on, NOTIFY_WITHIN_WORKING_DAYS)
-    left = working_days_between(today, due)
+    left = working_days_left(today, due)
     return Clock(due=due, days_left=left, rag=rag(left))
 
 

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from panel.core.clock import add_working_days, late_by_working_days, rag, working_days_between
+from panel.core.clock import (
+    add_working_days,
+    late_by_working_days,
+    rag,
+    working_days_left,
+)
 
 REGIME_CUTOVER = date(2018, 6, 29)
 # Working Together 2023 took effect on 15 December 2023; from then the death of a care leaver up
@@ -465,7 +470,7 @@ def notification_clocks(result: Mapping[str, Any] | None, sent: Mapping[str, tup
         elif body in called and body in decided_none:
             out.append(NotificationClock(body, called[body], "none_due"))
         elif body in called:
-            left = working_days_between(today, called[body])
+            left = working_days_left(today, called[body])
             out.append(NotificationClock(body, called[body], "running", days_left=left, rag=rag(left)))
     return out
 

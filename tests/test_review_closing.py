@@ -163,6 +163,20 @@ def test_a_review_without_recommendations_closes_on_its_closure_milestone(nb):
     assert review_row(ref).status == "closed"
 
 
+def test_a_closed_reviews_record_no_longer_changes(nb):
+    ref = decided()
+    record_closure(ref)
+    close(ref)
+    with pytest.raises(ValidationFailed) as e:
+        record_closure(ref, date(2026, 11, 20))
+    assert "closed" in e.value.errors["review"]
+    with pytest.raises(ValidationFailed):
+        review_record.update_details(actor("manager"), ref, lead_reviewer="Someone New", lead_reviewer_email="",
+                                     publication_status="planned", publication_reason="",
+                                     expected_version=review_row(ref).version)
+    assert review_row(ref).lead_reviewer is None
+
+
 def test_only_the_chair_or_manager_closes_and_a_stale_form_is_refused(nb):
     ref = decided()
     record_closure(ref)

@@ -52,6 +52,10 @@ def _editable(s: Session, actor: Actor, reference: str) -> Review:
     if not actor.can("review.edit", rv.partnership_id):
         raise NotFound(NOT_FOUND) if not actor.can("review.read", rv.partnership_id) else \
             ValidationFailed({"review": "Only the chair or business manager can change a review's record."})
+    if rv.status != "open":
+        # A closed review's record is what it closed on (docs/domain.md §6.3); a superseded one
+        # was replaced. Neither changes afterwards.
+        raise ValidationFailed({"review": f"This review is {rv.status}: its record can no longer be changed."})
     return rv
 
 

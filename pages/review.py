@@ -4,6 +4,7 @@ decision and the National Panel's response."""
 import streamlit as st
 
 from panel.agencies import service as agency_service
+from panel.learning import library
 from panel.reviews import record as review_record
 from panel.reviews import service as reviews
 from panel.reviews.lifecycle import RAG, REVIEW_STATES
@@ -39,6 +40,9 @@ c1.page_link("pages/screening.py", label=f"Referral {esc(v.referral_reference)}:
              query_params={"ref": v.referral_reference}, icon=":material/fact_check:")
 c2.page_link("pages/briefing.py", label="Write its 7-minute briefing", query_params={"ref": rv.reference},
              icon=":material/article:")
+if pb := library.published_for_review(me, rv.reference):  # docs/domain.md §7.3
+    c2.page_link("pages/library.py", label=f"Published briefing: {esc(pb.title)}",
+                 query_params={"id": str(pb.briefing_id)}, icon=":material/menu_book:")
 # The rapid review and the LCSPR its decision started link to each other (docs/domain.md §6.3).
 if v.lcspr_ref:
     st.page_link("pages/review.py", label=f"LCSPR: {esc(v.lcspr_ref)}", query_params={"ref": v.lcspr_ref},

@@ -60,7 +60,7 @@ from panel.core.access import PERMISSIONS, ROLES, SYSTEM, Actor
 from panel.core.db import dispose_engine, get_engine, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.demo.small import DEMO_PASSWORD
-from panel.learning import actions, briefings, carry
+from panel.learning import actions, briefings, carry, library
 from panel.learning import explore as learning_explore
 from panel.learning import regional as learning_regional
 from panel.learning import search as learning_search
@@ -160,6 +160,7 @@ class Side:
     member_id: int
     referral_version: dict[str, int] = field(default_factory=dict)
     dup_of: dict = field(default_factory=dict)
+    brief: dict = field(default_factory=dict)  # the LCSPR's briefing versions by status: published, approved, draft
 
 
 @dataclass
@@ -208,6 +209,11 @@ def _prepare(today: date) -> None:
         meeting_attendance.set_attendance(SYSTEM, mid, first.id, "present")
         meeting_attendance.add_guest(SYSTEM, mid, "Dr Guest", 4)
         meeting_items.add_item(SYSTEM, mid, "Referral for decision", "referral", accepted[pid][0])
+        # the LCSPR's briefing: version 1 published, 2 approved, 3 a draft
+        for no, steps in ((1, (library.approve, library.publish)), (2, (library.approve,)), (3, ())):
+            library.save_draft(SYSTEM, lcspr, "Matrix briefing", {**SECTIONS, "background": f"Version {no}."}, no - 1)
+            for step in steps:
+                step(SYSTEM, library.history(SYSTEM, lcspr).latest.id)
     with transaction() as s:
         demo_hash = _one(s, select(User).where(User.username == "admin")).password_hash  # the demo password
         s.add(User(username="nobody", name="No Membership", email="nobody@example.org", password_hash=demo_hash))
@@ -258,6 +264,7 @@ def _side(s, pid: int, code: str, today: date) -> Side:
         finding_id=_one(s, select(Finding).where(Finding.partnership_id == pid).order_by(Finding.id)).id,
         recommendation_id=rec.id, meeting_id=meeting.id, item_id=item.id, member_id=member.id,
         referral_version={r.reference: r.version for r in new + accepted},
+        brief={v.status: v.id for v in library.history(SYSTEM, lcspr.reference).versions},
         dup_of={"child_initials": new[0].child_initials, "child_age_years": new[0].child_age_years,
                 "child_dob": new[0].child_dob, "incident_date": new[0].incident_date,
                 "aware_on": max(new[0].incident_date, TODAY - timedelta(days=3)), "received_on": TODAY},
@@ -705,6 +712,21 @@ CALLS: dict[str, Spec] = {
     "learning.briefings.draft": Spec("learning.read", lambda x, w: briefings.draft(ACTOR, x.lcspr_ref), audited=True),
     "learning.briefings.build": Spec("learning.read", lambda x, w: briefings.build(ACTOR, x.lcspr_ref, SECTIONS),
                             audited=True),
+    # --- the briefing library: published briefings for every partner user, referrers included
+    "learning.library.history": Spec("learning.edit", lambda x, w: library.history(ACTOR, x.lcspr_ref), audited=True),
+    "learning.library.save_draft": Spec("learning.edit", lambda x, w: library.save_draft(
+        ACTOR, x.lcspr_ref, "Matrix briefing", {**SECTIONS, "background": "Version 4."}, 3), write=True, audited=True),
+    "learning.library.approve": Spec("briefing.approve", lambda x, w: library.approve(ACTOR, x.brief["draft"]),
+                                     write=True, audited=True),
+    "learning.library.publish": Spec("briefing.approve", lambda x, w: library.publish(ACTOR, x.brief["approved"]),
+                                     write=True, audited=True),
+    "learning.library.withdraw": Spec("briefing.approve", lambda x, w: library.withdraw(ACTOR, x.brief["published"]),
+                                      write=True, audited=True),
+    "learning.library.download": Spec("briefing.read", lambda x, w: library.download(ACTOR, x.brief["published"]),
+                                      audited=True),
+    "learning.library.list_library": Spec("briefing.read", lambda x, w: library.list_library(ACTOR), kind="listing"),
+    "learning.library.published_for_review": Spec("learning.read", lambda x, w: library.published_for_review(
+        ACTOR, x.lcspr_ref), audited=True),
     # --- themes: one national taxonomy, administered; tags live on a partnership's records
     "themes.service.seed_defaults": Spec("review_type.manage", lambda x, w: themes.seed_defaults(ACTOR), kind="global",
                                  write=True),

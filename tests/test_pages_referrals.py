@@ -15,7 +15,7 @@ MENUS = {
     "chair": PANEL_MENU,
     "member": PANEL_MENU,
     "manager": PANEL_MENU,
-    "referrer": ["Make a referral", "My referrals"],
+    "referrer": ["Make a referral", "My referrals", "Briefing library"],  # published briefings: every partner user
     MULTI_MANAGER: PANEL_MENU,  # a manager in all three partnerships
 }
 

@@ -46,6 +46,7 @@ PAGES = [
     ("screening.py", "ref", "chair", "No referral with that reference"),
     ("review.py", "ref", "chair", "No review with that reference"),
     ("briefing.py", "ref", "chair", "No review with that reference"),
+    ("library.py", "id", "referrer", "No published briefing with that number"),
 ]
 CASES = [(page, param, user, msg, value) for page, param, user, msg in PAGES
          for value in ([*BAD_IDS, LISTS[0]] if param in ("id", "meeting") else [*BAD_REFS, LISTS[1]])]

@@ -40,6 +40,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "learning.read": PANEL,
     "learning.edit": frozenset({"chair", "member", "manager"}),
     "action.close": frozenset({"chair", "manager"}),
+    # The briefing library (docs/domain.md §7.3): published briefings are anonymised learning for
+    # every partner user; those who run reviews approve and publish them.
+    "briefing.read": frozenset({"chair", "member", "manager", "referrer"}),
+    "briefing.approve": frozenset({"chair", "manager"}),
     "meeting.run": frozenset({"chair"}),
     "audit.read": frozenset({"admin"}),
     "user.manage": frozenset({"admin"}),

@@ -114,7 +114,8 @@ def choices(actor: Actor, limit: int = 500) -> list[dict]:
             for ref, name, started, code in rows]
 
 
-def _identifiers(s: Session, rv: Review) -> Identifiers:
+def case_identifiers(s: Session, rv: Review) -> Identifiers:
+    """What would identify the review's child (see identifiers_for_review), inside a caller's session."""
     ref = s.get(Referral, rv.referral_id)
     names = anonymise.names_in(ref.referrer_name)  # "name and role": the name, not the role
     if ref.submitted_by_id and (u := s.get(User, ref.submitted_by_id)):
@@ -129,7 +130,7 @@ def identifiers_for_review(actor: Actor, review_reference: str) -> Identifiers:
     "name and role" field (a bare job title such as "Team manager" is not a name), and the user
     who submitted it. For the anonymisation check only: never put in the briefing."""
     with read_session() as s:
-        return _identifiers(s, _review(s, actor, review_reference))
+        return case_identifiers(s, _review(s, actor, review_reference))
 
 
 def _month(d: date | None) -> str:
@@ -216,7 +217,7 @@ def build(actor: Actor, review_reference: str, sections: dict[str, str]) -> tupl
         rv = _review(s, actor, review_reference)
         rtype = s.get(ReviewType, rv.review_type_id)
         pname = s.get(Partnership, rv.partnership_id).name
-        ids = _identifiers(s, rv)
+        ids = case_identifiers(s, rv)
     hits = check_sections(sections, ids)
     data = doc.build_docx(doc.title_for(rtype.name, rv.started_on.year),
                           {k: sections.get(k) or "" for k in doc.SECTION_KEYS}, subtitle=pname)

@@ -55,6 +55,8 @@ PAGES: list[PageSpec] = [
              ("learning.read",)),
     PageSpec("briefing", "pages/briefing.py", "7-minute briefing", ":material/article:", "Learning",
              ("learning.read",)),
+    PageSpec("library", "pages/library.py", "Briefing library", ":material/menu_book:", "Learning",
+             ("briefing.read",)),
     # Administration
     PageSpec("import", "pages/import.py", "Import a tracker", ":material/upload_file:", "Administration",
              ("data.import",)),

@@ -19,6 +19,7 @@ from panel.ui.common import (
     today,
 )
 from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
+from panel.ui.learning_entry import learning_section
 from panel.ui.review_closure import close_section
 from panel.ui.review_context import family_involvement, parallel_processes
 
@@ -225,4 +226,5 @@ if v.type_key == "rapid_review":
                      icon=":material/check:")
             st.rerun()
 
+learning_section(me, review=rv, today=today())
 close_section(me, rv, today())

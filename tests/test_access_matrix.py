@@ -62,6 +62,9 @@ from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.demo.small import DEMO_PASSWORD
 from panel.learning import actions, briefings, carry, library
 from panel.learning import explore as learning_explore
+from panel.learning import findings as learning_findings
+from panel.learning import overview as learning_overview
+from panel.learning import recommendations as learning_recs
 from panel.learning import regional as learning_regional
 from panel.learning import search as learning_search
 from panel.learning import service as learning
@@ -417,6 +420,20 @@ def _agency_id(name: str) -> int:
         return _one(s, select(Agency).where(Agency.name == name)).id
 
 
+def _version(model, record_id: int) -> int:
+    """A record's version as a form opened now would carry it."""
+    with read_session() as s:
+        return s.get(model, record_id).version
+
+
+def _draft(recommendation_id: int) -> None:
+    """The recommendation as a draft, for accepting it (the demo's may have been accepted)."""
+    with transaction() as s:
+        rec = s.get(Recommendation, recommendation_id)
+        rec.status, rec.accepted_on = "draft", None
+        s.add(rec)
+
+
 def _spare_agency() -> None:
     """An agency no record names yet (so merging it loses no link)."""
     with read_session() as s:
@@ -654,16 +671,24 @@ CALLS: dict[str, Spec] = {
     # --- learning
     "learning.service.recommendation_detail": Spec("learning.read", lambda x, w: learning.recommendation_detail(
         ACTOR, x.recommendation_id)),
-    "learning.service.add_finding": Spec("learning.edit", lambda x, w: learning.add_finding(
-        ACTOR, "Information was not shared between agencies.", TODAY, review_reference=x.lcspr_ref, today=TODAY),
-        write=True),
-    "learning.service.edit_finding": Spec("learning.edit", lambda x, w: learning.edit_finding(
-        ACTOR, x.finding_id, text="Information was not shared early enough.", today=TODAY), write=True),
-    "learning.service.add_recommendation": Spec("learning.edit", lambda x, w: learning.add_recommendation(
+    "learning.findings.add_finding": Spec("learning.edit", lambda x, w: learning_findings.add_finding(
+        ACTOR, "Information was not shared between agencies.", TODAY, review_reference=x.lcspr_ref, agency_ids=[3],
+        today=TODAY), write=True),
+    "learning.findings.edit_finding": Spec("learning.edit", lambda x, w: learning_findings.edit_finding(
+        ACTOR, x.finding_id, expected_version=_version(Finding, x.finding_id),
+        text="Information was not shared early enough.", today=TODAY), write=True),
+    "learning.recommendations.add_recommendation": Spec("learning.edit", lambda x, w: learning_recs.add_recommendation(
         ACTOR, "Agencies should share information early.", TODAY, [3], finding_id=x.finding_id, today=TODAY),
         write=True),
-    "learning.service.edit_recommendation": Spec("learning.edit", lambda x, w: learning.edit_recommendation(
-        ACTOR, x.recommendation_id, text="Agencies should share information earlier.", today=TODAY), write=True),
+    "learning.recommendations.edit_recommendation": Spec("learning.edit", lambda x, w: learning_recs.edit_recommendation(
+        ACTOR, x.recommendation_id, expected_version=_version(Recommendation, x.recommendation_id),
+        text="Agencies should share information earlier.", reason="Agreed at the panel's meeting.", today=TODAY),
+        write=True),
+    "learning.recommendations.accept_recommendation": Spec("learning.accept", lambda x, w: learning_recs.accept_recommendation(
+        ACTOR, x.recommendation_id, TODAY, expected_version=_version(Recommendation, x.recommendation_id),
+        today=TODAY), write=True, setup=lambda x: _draft(x.recommendation_id)),
+    "learning.overview.learning_of": Spec("learning.read", lambda x, w: learning_overview.learning_of(
+        ACTOR, review_reference=x.lcspr_ref)),
     "learning.explore.theme_by_year": Spec("learning.read", lambda x, w: learning_explore.theme_by_year(
         ACTOR, LF(partnership_ids=[x.pid])), kind="scope"),
     "learning.explore.theme_by_review_type": Spec("learning.read", lambda x, w: learning_explore.theme_by_review_type(

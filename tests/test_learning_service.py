@@ -25,6 +25,7 @@ from panel.models import (
     ActionNote,
     AuditEvent,
     Finding,
+    LearningSource,
     Partnership,
     Recommendation,
     RecommendationAgency,
@@ -157,7 +158,8 @@ def test_search_with_hostile_text_never_raises_and_finds_the_right_rows(db, mode
 
 def test_search_index_follows_edits(db):
     d = build()
-    learning.edit_finding(d["chair"], d["F3"], text="Neglect: the dentist was the first to notice.", today=TODAY)
+    learning.edit_finding(d["chair"], d["F3"], expected_version=1, text="Neglect: the dentist was the first to notice.",
+                          today=TODAY)
     assert found(d["chair"], "dentist") == {("finding", d["F3"])}
     assert found(d["chair"], "syndrome") == set()
     with read_session() as s:
@@ -195,7 +197,7 @@ def test_partnership_walls(db):
         learning.add_recommendation(referrer, "A recommendation from a referrer.", TODAY, [d["police"]],
                                     finding_id=d["F1"], today=TODAY)
     with pytest.raises(NotFound):
-        learning.edit_finding(other, d["F1"], text="Changed by the wrong partnership.", today=TODAY)
+        learning.edit_finding(other, d["F1"], expected_version=1, text="Changed by the wrong partnership.", today=TODAY)
 
 
 def test_regional_view_is_anonymised(db):
@@ -230,13 +232,11 @@ def test_add_finding_and_recommendation_with_validation_and_audit(db):
     with pytest.raises(ValidationFailed) as e:
         learning.add_finding(chair, "short", date(2027, 1, 1), review_reference="TT-2024-001-R1", today=TODAY)
     assert set(e.value.errors) == {"text", "recorded_on"}
-    with pytest.raises(ValidationFailed) as e:
-        learning.add_finding(chair, "Learning from a case file audit of neglect.", TODAY, partnership_id=d["P"],
-                             source_kind="case_file_audit", today=TODAY)
-    assert set(e.value.errors) == {"source_title"}
-    with pytest.raises(ValidationFailed):
-        learning.add_finding(chair, "Learning from a case file audit of neglect.", TODAY, partnership_id=d["P"],
-                             source_kind="gossip", source_title="x", today=TODAY)
+    with pytest.raises(ValidationFailed) as e:  # neither a review nor a learning source
+        learning.add_finding(chair, "Learning from a case file audit of neglect.", TODAY, today=TODAY)
+    assert set(e.value.errors) == {"owner"}
+    with pytest.raises(NotFound):
+        learning.add_finding(chair, "Learning from a case file audit of neglect.", TODAY, source_id=10**6, today=TODAY)
     fid = learning.add_finding(chair, "Health visitors did not see the father at any contact.", TODAY,
                                review_reference="tt-2024-001-r1", theme_ids=[d["theme"]["\"invisible\" men and fathers"]],
                                today=TODAY)
@@ -246,7 +246,7 @@ def test_add_finding_and_recommendation_with_validation_and_audit(db):
     rid = learning.add_recommendation(chair, "Ask about fathers at every contact.", TODAY, [d["csc"]], finding_id=fid,
                                       today=TODAY)
     assert set(theme_tags.tags_of(chair, "recommendation", rid).values()) == {"\"invisible\" men and fathers"}
-    learning.edit_recommendation(chair, rid, agency_ids=[d["csc"], d["police"]],
+    learning.edit_recommendation(chair, rid, expected_version=1, agency_ids=[d["csc"], d["police"]],
                                  theme_ids=[d["theme"]["whole-family assessment"]], today=TODAY)
     detail = learning.recommendation_detail(chair, rid)
     assert detail.agencies == ["Children's social care", "Police"] and detail.themes == ["whole-family assessment"]
@@ -254,8 +254,11 @@ def test_add_finding_and_recommendation_with_validation_and_audit(db):
     with read_session() as s:
         actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
     assert {"finding_add", "recommendation_add", "recommendation_edit", "theme_tags"} <= set(actions)
-    other = learning.add_finding(chair, "Schools did not know the bruising protocol.", TODAY, partnership_id=d["P"],
-                                 source_kind="case_file_audit", source_title="Inter-agency audit 2026", today=TODAY)
+    with transaction() as s:
+        audit_2026 = LearningSource(partnership_id=d["P"], kind="case_file_audit", title="Inter-agency audit 2026")
+        s.add(audit_2026)
+    other = learning.add_finding(chair, "Schools did not know the bruising protocol.", TODAY, source_id=audit_2026.id,
+                                 today=TODAY)
     assert found(chair, "bruising protocol") == {("finding", other)}
 
 

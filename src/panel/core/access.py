@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "report.timeliness": PANEL,
     "learning.read": PANEL,
     "learning.edit": frozenset({"chair", "member", "manager"}),
+    "learning.accept": frozenset({"chair", "manager"}),  # a recommendation for the partnership (docs/domain.md §7.1)
     "action.close": frozenset({"chair", "manager"}),
     # The briefing library (docs/domain.md §7.3): published briefings are anonymised learning for
     # every partner user; those who run reviews approve and publish them.

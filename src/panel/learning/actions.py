@@ -241,7 +241,9 @@ def get_action(actor: Actor, action_id: int, today: date | None = None) -> Actio
 
 def add_action(actor: Actor, recommendation_id: int, owner_agency_id: int | None, owner_name: str,
                owner_email: str | None, text: str, due_on: date | None) -> int:
-    """A new open action on a recommendation; returns its id."""
+    """A new open action on a recommendation (a draft or an accepted one), owned by an active
+    agency and a named person, due no earlier than the recommendation was recorded (or accepted);
+    returns its id."""
     errors = {}
     if len((text or "").strip()) < 5:
         errors["text"] = "Say what will be done."
@@ -264,8 +266,13 @@ def add_action(actor: Actor, recommendation_id: int, owner_agency_id: int | None
         if rec is None or not actor.can("learning.read", rec.partnership_id):
             raise NotFound("No recommendation with that number is open to you.")
         actor.require("learning.edit", rec.partnership_id)
-        if s.get(Agency, owner_agency_id) is None:
+        agency = s.get(Agency, owner_agency_id)
+        if agency is None or not agency.active:  # a retired agency owns nothing new
             raise ValidationFailed({"owner_agency_id": "Choose the agency from the list."})
+        # Not due before the recommendation it carries out was made (docs/domain.md §7.1).
+        if due_on < (start := max(rec.recorded_on, rec.accepted_on or rec.recorded_on)):
+            raise ValidationFailed({"due_on": f"The recommendation was {'accepted' if start != rec.recorded_on else 'recorded'} "
+                                              f"on {start:%d %b %Y}: the action cannot be due before that."})
         a = Action(partnership_id=rec.partnership_id, recommendation_id=rec.id, owner_agency_id=owner_agency_id,
                    owner_name=owner_name.strip(), owner_email=email or None, text=text.strip(), due_on=due_on)
         s.add(a)

@@ -41,6 +41,7 @@ from panel.models import (
     Notification,
     Partnership,
     Recommendation,
+    RecommendationRevision,
     Referral,
     ReferralAgency,
     ReferralLink,
@@ -265,7 +266,10 @@ def _anonymise_case(s: Session, rid: int) -> dict:
                          ("reason",), ids)
     texts += _redact_all(s, s.exec(select(Finding).where(Finding.review_id.in_(review_ids))), ("text",), ids)
     texts += _redact_all(s, s.exec(select(Recommendation).where(Recommendation.review_id.in_(review_ids))),
-                         ("text",), ids)
+                         ("text", "outcome_sought", "measure"), ids)
+    kept = (select(RecommendationRevision).join(Recommendation, Recommendation.id == RecommendationRevision.recommendation_id)
+            .where(Recommendation.review_id.in_(review_ids)))  # an accepted recommendation's earlier versions
+    texts += _redact_all(s, s.exec(kept), ("text", "outcome_sought", "measure", "reason"), ids)
     texts += _redact_all(s, s.exec(select(Action).where(or_(*_case_actions(s, r, review_ids)))),
                          ("text", "evidence_of_impact"), ids)
     links = s.execute(delete(ReferralLink).where(or_(ReferralLink.referral_id == rid,

@@ -117,8 +117,8 @@ if not parts:
 all_years = cached.years(me)
 if not all_years:
     empty_state("No learning has been recorded yet.",
-                "Findings and recommendations appear here when reviews, child death reviews or case file audits "
-                "record them.")
+                "Findings and recommendations appear here when reviews, or the audits, inspections and other "
+                "learning on the Learning sources page, record them.")
     st.stop()
 
 # A theme chosen in a chart becomes the list's theme (read before the theme box is drawn).
@@ -130,7 +130,7 @@ for chart_key in CHARTS:
 
 with st.expander("Filters", icon=":material/filter_list:", expanded=True):
     several = len(parts) > 1
-    c1, c2, c3, c4 = st.columns([2, 3, 2, 2]) if several else [None, *st.columns([3, 2, 2])]
+    c1, c2, c3, c4, c5 = st.columns([2, 3, 2, 2, 2]) if several else [None, *st.columns([3, 2, 2, 2])]
     chosen_parts = None
     if several:
         names = {p.id: p.name for p in parts}
@@ -148,7 +148,12 @@ with st.expander("Filters", icon=":material/filter_list:", expanded=True):
                                  help="National theme: each local theme counted under the national theme it maps to.")
     level = level or "theme"
 
-f = learning.LearningFilter(partnership_ids=chosen_parts, year_from=y0, year_to=y1, agency_id=agency, level=level)
+    source = c5.selectbox("Source", [None, *learning.SOURCE_KINDS], key="lx_source",
+                          format_func=lambda k: "Reviews and every other source" if k is None else learning.SOURCE_KINDS[k],
+                          help="Learning from reviews, or from one kind of other learning source (an audit, an "
+                               "inspection, child death review learning…).")
+f = learning.LearningFilter(partnership_ids=chosen_parts, year_from=y0, year_to=y1, agency_id=agency, level=level,
+                            source_kind=source)
 by_year = cached.theme_by_year(me, f)
 tot = cached.totals(me, f, today())
 m1, m2, m3, m4 = st.columns(4)
@@ -159,7 +164,7 @@ m3.metric("Actions closed with evidence of impact", f"{int(tot.actions_closed)} 
 m4.metric("Overdue actions", int(tot.actions_overdue))
 
 if by_year.empty:
-    empty_state("No learning matches these filters.", "Widen the years or choose all agencies.")
+    empty_state("No learning matches these filters.", "Widen the years, or choose all agencies and every source.")
     st.stop()
 
 themes = top(by_year, "items")

@@ -68,6 +68,7 @@ from panel.learning import recommendations as learning_recs
 from panel.learning import regional as learning_regional
 from panel.learning import search as learning_search
 from panel.learning import service as learning
+from panel.learning import sources as learning_sources
 from panel.meetings import attendance as meeting_attendance
 from panel.meetings import cases as meeting_cases
 from panel.meetings import items as meeting_items
@@ -453,6 +454,24 @@ def _spare_type(pid: int) -> int:
                                  routes=["no_review"], creates_review=False, description="", milestones=[])
 
 
+def _source_form(title: str = "Matrix audit"):
+    return learning_sources.SourceForm(kind="case_file_audit", title=title, topic="Neglect", cases_sampled=10,
+                                       completed_on=TODAY, agencies={3: "good"})
+
+
+def _source(x: Side) -> int:
+    """A learning source of the partnership (the demo has none), made once by the system actor."""
+    with read_session() as s:
+        found = s.exec(text("select id from learningsource where partnership_id = :p and title = 'Matrix audit'"),
+                       params={"p": x.pid}).first()
+    return found[0] if found else learning_sources.create_source(SYSTEM, x.pid, _source_form(), TODAY)
+
+
+def _source_version(x: Side) -> int:
+    with read_session() as s:
+        return s.exec(text("select version from learningsource where id = :i"), params={"i": _source(x)}).one()[0]
+
+
 def _type_version(type_id: int) -> int:
     with read_session() as s:
         return s.get(ReviewType, type_id).version
@@ -709,6 +728,18 @@ CALLS: dict[str, Spec] = {
                                                 kind="global", regional=True),
     "learning.regional.regional_theme_counts": Spec((), lambda x, w: learning_regional.regional_theme_counts(ACTOR),
                                                     kind="global", regional=True),
+    # --- learning sources beside reviews (audits, inspections, child death review learning...)
+    "learning.sources.list_sources": Spec("learning.read", lambda x, w: learning_sources.list_sources(
+        ACTOR, learning_sources.SourceFilter(partnership_ids=[x.pid])), kind="scope", setup=_source),
+    "learning.sources.source_years": Spec("learning.read", lambda x, w: learning_sources.source_years(
+        ACTOR, [x.pid]), kind="scope", setup=_source),
+    "learning.sources.get_source": Spec("learning.read", lambda x, w: learning_sources.get_source(
+        ACTOR, _source(x)), audited=True, setup=_source),
+    "learning.sources.create_source": Spec("learning.edit", lambda x, w: learning_sources.create_source(
+        ACTOR, x.pid, _source_form("Matrix inspection"), TODAY), write=True),
+    "learning.sources.update_source": Spec("learning.edit", lambda x, w: learning_sources.update_source(
+        ACTOR, _source(x), _source_form("Matrix audit, renamed"), _source_version(x), TODAY), write=True,
+        audited=True, setup=_source),
     # --- actions
     "learning.actions.register": Spec("learning.read", lambda x, w: actions.register(
         ACTOR, actions.RegisterFilter(partnership_ids=[x.pid]), TODAY), kind="scope"),

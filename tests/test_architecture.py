@@ -27,7 +27,7 @@ PURE = [
     "core.clock", "core.presentation", "core.anonymise",
     "reviews.types", "reviews.lifecycle",
     "reports.timeliness", "reports.milestones", "reminders.digests",
-    "meetings.minutes", "learning.briefing",
+    "meetings.minutes", "learning.briefing", "learning.source_rules",
     "tracker_io.report", "tracker_io.format", "tracker_io.parse", "tracker_io.checks",
     "tracker_io.template",
     "learning.library_rules",

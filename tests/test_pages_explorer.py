@@ -210,3 +210,17 @@ def test_themes_page_adds_renames_and_merges(learning_db):  # noqa: F811
     with read_session() as s:
         merged = s.get(Theme, new)
     assert (merged.active, merged.merged_into_id, merged.name) == (False, youth, "county lines exploitation")
+
+
+def test_the_source_filter_shows_one_kind_of_learning(learning_db):  # noqa: F811
+    at = page(EXPLORER, "chair")
+    source = at.selectbox(key="lx_source")
+    assert source.options[1:] == list(learning.SOURCE_KINDS.values())  # reviews and the six other kinds
+    source.set_value("child_death_review").run()
+    assert not at.exception
+    df = the_list(at)
+    assert len(df) >= 1 and all(s.startswith("Child death overview panel") for s in df["source"])
+    tot = learning.totals(accounts.actor_for("chair"), learning.LearningFilter(source_kind="child_death_review"), TODAY)
+    assert {m.label: m.value for m in at.metric}["Findings"] == str(tot.findings) == str(sum(df["kind"] == "Finding"))
+    at.selectbox(key="lx_source").set_value("review").run()
+    assert not any(s.startswith("Child death overview panel") for s in the_list(at)["source"])

@@ -46,6 +46,7 @@ PAGES = [
     ("screening.py", "ref", "chair", "No referral with that reference"),
     ("review.py", "ref", "chair", "No review with that reference"),
     ("briefing.py", "ref", "chair", "No review with that reference"),
+    ("sources.py", "id", "chair", "No learning source with that number"),
     ("library.py", "id", "referrer", "No published briefing with that number"),
 ]
 CASES = [(page, param, user, msg, value) for page, param, user, msg in PAGES

@@ -27,6 +27,7 @@ from panel.models import (
     Referral,
     ReferralAgency,
     Review,
+    SourceAgency,
     User,
 )
 
@@ -167,6 +168,9 @@ def merge_problems(s: Session, source_id: int, target_id: int) -> list[str]:
     recs = [r[0] for r in s.execute(both(RecommendationAgency, "recommendation_id"))]
     if recs:
         out.append("recommendations naming both: " + ", ".join(f"#{r}" for r in sorted(recs)))
+    srcs = [r[0] for r in s.execute(both(SourceAgency, "source_id"))]
+    if srcs:
+        out.append("learning sources naming both: " + ", ".join(f"#{i}" for i in sorted(srcs)))
     have = set(s.exec(select(AgencyRequest.review_id, AgencyRequest.kind).where(AgencyRequest.agency_id == target_id)))
     mine = s.exec(select(AgencyRequest.review_id, AgencyRequest.kind).where(AgencyRequest.agency_id == source_id)).all()
     clash = {(rv, k) for rv, k in mine if (rv, k) in have}
@@ -200,6 +204,7 @@ def merge_agencies(actor: Actor, source_id: int | None, target_id: int | None) -
             ("users", User, User.agency_id),
             ("agency requests", AgencyRequest, AgencyRequest.agency_id),
             ("recommendations", RecommendationAgency, RecommendationAgency.agency_id),
+            ("learning sources", SourceAgency, SourceAgency.agency_id),
             ("actions", Action, Action.owner_agency_id),
             ("meeting members", MeetingMember, MeetingMember.agency_id),
         ):

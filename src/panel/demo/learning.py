@@ -51,6 +51,7 @@ from panel.models import (
     Partnership,
     Recommendation,
     RecommendationAgency,
+    RecommendationFinding,
     Referral,
     Review,
     ReviewMilestone,
@@ -153,10 +154,12 @@ class _Learning:
         primary = themes[0] if self.rng.random() < 0.7 or len(themes) == 1 else self.rng.choice(themes[1:])
         text, targets = self.rng.choice(RECS.get(primary, [GENERIC_REC]))
         recorded = min(self.today, f.recorded_on + timedelta(days=self.rng.randint(0, 14)))
+        # Agreed by the partnership when recorded: the demo's actions hang on accepted recommendations.
         r = Recommendation(partnership_id=f.partnership_id, finding_id=f.id, review_id=f.review_id, text=text,
-                           recorded_on=recorded)
+                           recorded_on=recorded, status="accepted", accepted_on=recorded)
         self.s.add(r)
         self.s.flush()
+        self.s.add(RecommendationFinding(recommendation_id=r.id, finding_id=f.id))
         agency_ids = [self.agencies[a] for a in targets if a in self.agencies] or [next(iter(self.agencies.values()))]
         for a in agency_ids:
             self.s.add(RecommendationAgency(recommendation_id=r.id, agency_id=a))

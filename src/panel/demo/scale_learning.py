@@ -28,7 +28,15 @@ from panel.demo.texts import (
     ROLES,
     slug,
 )
-from panel.models import Action, ActionNote, Finding, Recommendation, RecommendationAgency, ThemeTag
+from panel.models import (
+    Action,
+    ActionNote,
+    Finding,
+    Recommendation,
+    RecommendationAgency,
+    RecommendationFinding,
+    ThemeTag,
+)
 from panel.themes.rules import window_start
 
 # Long past, nearly every action is closed and a few are left behind (docs/scale-data.md).
@@ -70,8 +78,10 @@ class Learning:
         text, targets = rng.choice(RECS.get(primary, [GENERIC_REC]))
         recorded = min(self.today, f["recorded_on"] + timedelta(days=rng.randint(0, 14)))
         r = {"id": self.ids.take(Recommendation), "partnership_id": f["partnership_id"], "finding_id": f["id"],
-             "review_id": f["review_id"], "text": text, "recorded_on": recorded}
+             "review_id": f["review_id"], "text": text, "recorded_on": recorded, "status": "accepted",
+             "accepted_on": recorded}
         self.rows.add(Recommendation, r)
+        self.rows.add(RecommendationFinding, {"recommendation_id": r["id"], "finding_id": f["id"]})
         agency_ids = [self.agencies[a] for a in targets if a in self.agencies] or [self.setup.agency_ids[0]]
         for a in agency_ids:
             self.rows.add(RecommendationAgency, {"recommendation_id": r["id"], "agency_id": a})

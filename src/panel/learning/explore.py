@@ -23,10 +23,12 @@ from sqlmodel import select
 
 from panel.core.access import Actor
 from panel.core.db import read_session
+from panel.learning import source_rules
 from panel.models import (
     Action,
     Agency,
     Finding,
+    LearningSource,
     Recommendation,
     RecommendationAgency,
     Review,
@@ -35,12 +37,8 @@ from panel.models import (
     ThemeTag,
 )
 
-SOURCE_KINDS = {
-    "review": "Review",
-    "child_death_review": "Child death review learning",
-    "case_file_audit": "Inter-agency case file audit",
-    "cpir": "Child protection incident review",
-}
+# Where learning came from: a review, or one of the other learning sources (docs/domain.md §7.1).
+SOURCE_KINDS = {"review": "Review", **source_rules.SOURCE_KINDS}
 KINDS = {"finding": "Finding", "recommendation": "Recommendation", "action": "Action"}
 LEVELS = ("theme", "national")
 ACTION_STATUS = {"open": "Open", "in_progress": "In progress", "completed": "Completed, awaiting evidence",
@@ -59,6 +57,7 @@ class LearningFilter:
     year_to: int | None = None
     agency_id: int | None = None
     level: str = "theme"  # "theme", or "national" to count local themes as their national theme
+    source_kind: str | None = None  # a key of SOURCE_KINDS: learning from reviews, or one kind of source
 
 
 @dataclass
@@ -80,10 +79,18 @@ def _item_select(*cols):
     return select(*(c.label(name) for c, name in zip(cols, ITEM_COLUMNS, strict=True)))
 
 
+def _kind(review_id, source_kind, named_kind):
+    """An item's source kind: "review" for a review's learning; otherwise its learning source's
+    kind, or, for a row older than learning sources, the kind it named (review when none)."""
+    return case((review_id.is_not(None), literal_column("'review'")),
+                else_=func.coalesce(source_kind, named_kind, literal_column("'review'")))
+
+
 def learning_items(kinds=("finding", "recommendation"), match=None):
     """Findings, recommendations and (optionally) actions as rows of one shape (ITEM_COLUMNS):
-    kind, id, partnership, review, source, date recorded, text, and the (tag_entity, tag_id)
-    whose themes the row carries (an action carries its recommendation's).
+    kind, id, partnership, review, source (its kind, SOURCE_KINDS, and title), date recorded,
+    text, and the (tag_entity, tag_id) whose themes the row carries (an action carries its
+    recommendation's).
 
     `match(kind, select, model)`, when given (a search: learning_search), restricts each arm to
     the rows matching the search text and adds a "rank" column; searching each table in its own
@@ -93,28 +100,34 @@ def learning_items(kinds=("finding", "recommendation"), match=None):
 
     parts = []
     if "finding" in kinds:
+        ls = aliased(LearningSource)
         parts.append(arm("finding", _item_select(
             literal_column("'finding'"), Finding.id, Finding.partnership_id, Finding.review_id,
-            Finding.source_kind, Finding.source_title, Finding.recorded_on, Finding.text,
-            literal_column("'finding'"), Finding.id), Finding))
+            _kind(Finding.review_id, ls.kind, Finding.source_kind), func.coalesce(ls.title, Finding.source_title),
+            Finding.recorded_on, Finding.text, literal_column("'finding'"), Finding.id)
+            .outerjoin(ls, ls.id == Finding.source_id), Finding))
     if "recommendation" in kinds:
-        rf = aliased(Finding)
+        rf, ls = aliased(Finding), aliased(LearningSource)
+        review = func.coalesce(Recommendation.review_id, rf.review_id)
         parts.append(arm("recommendation", _item_select(
             literal_column("'recommendation'"), Recommendation.id, Recommendation.partnership_id,
-            func.coalesce(Recommendation.review_id, rf.review_id), func.coalesce(rf.source_kind, "review"),
-            rf.source_title, Recommendation.recorded_on, Recommendation.text,
+            review, _kind(review, ls.kind, rf.source_kind), func.coalesce(ls.title, rf.source_title),
+            Recommendation.recorded_on, Recommendation.text,
             literal_column("'recommendation'"), Recommendation.id)
-            .outerjoin(rf, rf.id == Recommendation.finding_id), Recommendation))
+            .outerjoin(rf, rf.id == Recommendation.finding_id)
+            .outerjoin(ls, ls.id == func.coalesce(Recommendation.source_id, rf.source_id)), Recommendation))
     if "action" in kinds:
-        rf, rr = aliased(Finding), aliased(Recommendation)
+        rf, rr, ls = aliased(Finding), aliased(Recommendation), aliased(LearningSource)
+        review = func.coalesce(rr.review_id, rf.review_id)
         parts.append(arm("action", _item_select(
             literal_column("'action'"), Action.id, Action.partnership_id,
-            func.coalesce(rr.review_id, rf.review_id), func.coalesce(rf.source_kind, "review"),
-            rf.source_title, rr.recorded_on, Action.text,
+            review, _kind(review, ls.kind, rf.source_kind), func.coalesce(ls.title, rf.source_title),
+            rr.recorded_on, Action.text,
             literal_column("'recommendation'"), rr.id)
             .select_from(Action)
             .join(rr, rr.id == Action.recommendation_id)
-            .outerjoin(rf, rf.id == rr.finding_id), Action))
+            .outerjoin(rf, rf.id == rr.finding_id)
+            .outerjoin(ls, ls.id == func.coalesce(rr.source_id, rf.source_id)), Action))
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("items")
 
 
@@ -126,6 +139,8 @@ def item_conditions(items, pids: list[int], f: LearningFilter) -> list:
         conds.append(items.c.recorded_on >= date(int(f.year_from), 1, 1))
     if f.year_to:
         conds.append(items.c.recorded_on <= date(int(f.year_to), 12, 31))
+    if f.source_kind:
+        conds.append(items.c.source_kind == f.source_kind)
     if f.agency_id:
         recs = select(RecommendationAgency.recommendation_id).where(RecommendationAgency.agency_id == f.agency_id)
         findings = (select(Recommendation.finding_id)

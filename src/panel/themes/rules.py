@@ -136,11 +136,13 @@ def window_start(as_of: date, years: int = RECURRING_YEARS) -> date:
 
 def recurring(theme_reviews: Iterable[tuple[object, object, date]], as_of: date,
               min_reviews: int = RECURRING_MIN_REVIEWS, years: int = RECURRING_YEARS) -> set:
-    """Themes found in `min_reviews` or more distinct reviews in the last `years` years.
+    """Themes found in `min_reviews` or more distinct reviews and other learning sources together
+    (docs/domain.md §7.1) in the last `years` years.
 
-    `theme_reviews` holds (theme, review id, date) tuples: one per place a theme was recorded in a
-    review (on the review itself, or on one of its findings or recommendations). A review counts
-    for a theme when any of its dates falls in [as_of - years, as_of], both ends inclusive.
+    `theme_reviews` holds (theme, review or source, date) tuples: one per place a theme was
+    recorded in a review (on the review itself, or on one of its findings or recommendations) or
+    in another source (on its findings or recommendations). A review or source counts for a theme
+    when any of its dates falls in [as_of - years, as_of], both ends inclusive.
     """
     start = window_start(as_of, years)
     seen: dict[object, set] = {}

@@ -51,6 +51,8 @@ PAGES: list[PageSpec] = [
     # Learning
     PageSpec("explorer", "pages/explorer.py", "Learning explorer", ":material/insights:", "Learning",
              ("learning.read",), regional=True),
+    PageSpec("sources", "pages/sources.py", "Learning sources", ":material/library_books:", "Learning",
+             ("learning.read",)),
     PageSpec("actions", "pages/actions.py", "Action register", ":material/checklist:", "Learning",
              ("learning.read",)),
     PageSpec("briefing", "pages/briefing.py", "7-minute briefing", ":material/article:", "Learning",

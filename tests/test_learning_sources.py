@@ -30,11 +30,18 @@ MARCH = date(2026, 3, 2)
 
 
 def audit_form(**kw) -> SourceForm:
+    """An audit of the police and children's social care (looked up unless `agencies` is given)."""
     values = dict(kind="case_file_audit", title="Neglect: multi-agency case file audit", topic="Neglect of under-5s",
-                  cases_sampled=12, started_on=MARCH, completed_on=MARCH + timedelta(days=30),
-                  agencies={agency_id("Police"): "good", agency_id("Children's social care"): "requires_improvement"})
+                  cases_sampled=12, started_on=MARCH, completed_on=MARCH + timedelta(days=30))
     values.update(kw)
+    if "agencies" not in values:
+        values["agencies"] = {agency_id("Police"): "good", agency_id("Children's social care"): "requires_improvement"}
     return SourceForm(**values)
+
+
+def rules_form(**kw) -> SourceForm:
+    """The same audit for the pure checks: made-up agency ids, no database."""
+    return audit_form(**{"agencies": {1: "good", 2: "requires_improvement"}, **kw})
 
 
 def errors_of(call) -> set[str]:
@@ -56,7 +63,7 @@ def theme(name: str) -> int:
 # -- the rules -------------------------------------------------------------------------------------
 
 def test_each_kind_records_only_its_own_fields():
-    ok = audit_form(agencies={1: "good", 2: None})
+    ok = rules_form(agencies={1: "good", 2: None})
     assert check(ok, TODAY) == {}
     cdop = SourceForm(kind="child_death_review", title="CDOP learning: safer sleep", reference="CDOP/2026/014",
                       completed_on=MARCH, agencies={1: None})
@@ -70,22 +77,22 @@ def test_each_kind_records_only_its_own_fields():
     # Grades and cases sampled belong to audits only; a section 11 self-audit is an audit.
     assert set(check(SourceForm(kind="local_learning_review", title="LLR", completed_on=MARCH,
                                 agencies={1: "good"}, cases_sampled=3), TODAY)) == {"grades", "cases_sampled"}
-    assert check(audit_form(kind="self_audit"), TODAY) == {}
-    assert set(check(audit_form(agencies={1: "excellent"}), TODAY)) == {"grades"}
-    assert set(check(audit_form(cases_sampled=0), TODAY)) == {"cases_sampled"}
+    assert check(rules_form(kind="self_audit"), TODAY) == {}
+    assert set(check(rules_form(agencies={1: "excellent"}), TODAY)) == {"grades"}
+    assert set(check(rules_form(cases_sampled=0), TODAY)) == {"cases_sampled"}
     assert set(check(SourceForm(kind="gossip", title=" ", completed_on=MARCH), TODAY)) == {"kind", "title"}
-    assert set(check(audit_form(title="x" * 201, reference="r" * 101, topic="t" * 2001), TODAY)) \
+    assert set(check(rules_form(title="x" * 201, reference="r" * 101, topic="t" * 2001), TODAY)) \
         == {"title", "reference", "topic"}
 
 
 def test_dates_are_past_in_order_and_at_least_one_is_given():
-    assert set(check(audit_form(started_on=None, completed_on=None), TODAY)) == {"completed_on"}
-    assert check(audit_form(completed_on=None), TODAY) == {}  # still going on
-    assert set(check(audit_form(completed_on=TODAY + timedelta(days=1)), TODAY)) == {"completed_on"}
-    assert set(check(audit_form(started_on=TODAY + timedelta(days=1), completed_on=None), TODAY)) == {"started_on"}
-    assert set(check(audit_form(completed_on=MARCH - timedelta(days=1)), TODAY)) == {"completed_on"}
-    assert check(audit_form(completed_on=MARCH), TODAY) == {}  # the same day
-    assert set(check(audit_form(started_on=date(1999, 12, 31)), TODAY)) == {"started_on"}
+    assert set(check(rules_form(started_on=None, completed_on=None), TODAY)) == {"completed_on"}
+    assert check(rules_form(completed_on=None), TODAY) == {}  # still going on
+    assert set(check(rules_form(completed_on=TODAY + timedelta(days=1)), TODAY)) == {"completed_on"}
+    assert set(check(rules_form(started_on=TODAY + timedelta(days=1), completed_on=None), TODAY)) == {"started_on"}
+    assert set(check(rules_form(completed_on=MARCH - timedelta(days=1)), TODAY)) == {"completed_on"}
+    assert check(rules_form(completed_on=MARCH), TODAY) == {}  # the same day
+    assert set(check(rules_form(started_on=date(1999, 12, 31)), TODAY)) == {"started_on"}
 
 
 # -- recording and changing a source ---------------------------------------------------------------

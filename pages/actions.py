@@ -9,7 +9,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
-from panel.learning import actions, carry
+from panel.learning import actions, carry, follow_up
 from panel.ui.common import (
     RAG_LABELS,
     RAG_STYLES,
@@ -22,6 +22,7 @@ from panel.ui.common import (
     query_id,
     today,
 )
+from panel.ui.follow_up import follow_up_section, shared_line
 from panel.ui.forms import load_or_stop, refusals, submit
 
 PAGE_SIZE = 100
@@ -56,10 +57,25 @@ f = actions.RegisterFilter(partnership_ids=chosen_parts or None, agency_id=agenc
                            statuses=tuple(status or actions.OPEN_STATUSES), overdue_only=overdue_only,
                            limit=PAGE_SIZE)
 counts = actions.summary(me, f, today())
-m1, m2, m3 = st.columns(3)
+m1, m2, m3, m4 = st.columns(4)
 m1.metric("Actions", int(counts["actions"]))
 m2.metric("Overdue", int(counts["overdue"]))
 m3.metric(f"Due within {actions.AMBER_WITHIN} working days", int(counts["due_soon"]))
+# Closed actions whose impact follow-up is due: did the change hold? (docs/domain.md §7.1)
+due = follow_up.follow_ups_due(me, f, today())
+m4.metric("Follow-ups due", len(due), help="Closed actions whose check that the change held is overdue or due within "
+          f"{actions.AMBER_WITHIN} working days.")
+if not due.empty:
+    with st.expander(f"Impact follow-ups due ({len(due)})", icon=":material/event_repeat:"):
+        st.dataframe(due, hide_index=True, width="stretch", key="act_follow_ups",
+                     column_order=["state", "id", "partnership", "review", "owner_agency", "owner", "action",
+                                   "closed_on", "follow_up_on", "working_days_left"],
+                     column_config={"state": "Follow-up", "id": st.column_config.NumberColumn("Action", format="%d"),
+                                    "partnership": "Partnership", "review": "Review or source",
+                                    "owner_agency": "Owner agency", "owner": "Owner", "action": "Action",
+                                    "closed_on": st.column_config.DateColumn("Closed", format="D MMM YYYY"),
+                                    "follow_up_on": st.column_config.DateColumn("Follow up on", format="D MMM YYYY"),
+                                    "working_days_left": "Working days left"})
 
 wanted = query_id("id")  # None when absent or malformed
 if wanted is None and query_given("id"):
@@ -102,6 +118,10 @@ options: list[int] = [] if df is None else [int(i) for i in df["id"]]
 labels = {} if df is None else {
     int(r.id): f"Action {r.id} · {r.owner_agency} · due {r.due:%d %b %Y} · {actions.short(r.action, 60)}"
     for r in df.itertuples()}
+for r in due.itertuples():  # a follow-up due is a closed action's: off the register by default
+    if int(r.id) not in labels:
+        options.append(int(r.id))
+        labels[int(r.id)] = f"Action {r.id} · follow-up due {r.follow_up_on:%d %b %Y} · {actions.short(r.action, 60)}"
 # Keep the action opened by link, or last opened (e.g. just closed, so off the register), choosable.
 for extra in (st.session_state.get("act_current"), wanted):
     if extra is not None and extra not in options:
@@ -164,6 +184,7 @@ with st.container(border=True):
         st.markdown("**Recommendation**" + (f" (for {esc(', '.join(d.recommendation_agencies))})"
                                             if d.recommendation_agencies else ""))
         st.text(d.recommendation.text)
+        shared_line(me, d.recommendation.id)
     if d.finding is not None:
         st.markdown("**Finding**")
         st.text(d.finding.text)
@@ -185,6 +206,8 @@ else:
     st.caption("No progress recorded yet.")
 
 errs = refusals(key)  # a refusal that is not about one field shows here, above both forms
+if a.status == "closed":  # did the change hold? (docs/domain.md §7.1)
+    follow_up_section(me, a, errs, attempt, seen_version, today())
 if d.can_edit:
     with st.form(f"{key}_progress"):
         st.markdown("**Record progress**")
@@ -205,9 +228,12 @@ if d.can_close:
                    "you know: an audit result, a procedure in use, what practitioners or families report.")
         evidence = st.text_area("Evidence of impact", key=f"{key}_evidence")
         field_error(errs, "evidence_of_impact")
+        check_on = st.date_input("Follow up on (optional)", value=None, format="DD/MM/YYYY", key=f"{key}_follow_up_on",
+                                 help="A later date to check the change held, e.g. a re-audit in six months.")
+        field_error(errs, "follow_up_on")
         if st.form_submit_button("Close action"):
-            attempt(actions.close_action, "Action closed", ("evidence_of_impact",), evidence_of_impact=evidence,
-                    expected_version=seen_version, today=today())
+            attempt(actions.close_action, "Action closed", ("evidence_of_impact", "follow_up_on"),
+                    evidence_of_impact=evidence, expected_version=seen_version, today=today(), follow_up_on=check_on)
     with st.form(f"{key}_carry"):  # so its review can close (docs/domain.md §6.3)
         st.markdown("**Carry to a named owner**")
         st.caption("When the review closes with this action still to do: name who takes it on (a person, a group "

@@ -14,6 +14,7 @@ from panel.ui import cached
 from panel.ui.a11y import chart_table, crosstab
 from panel.ui.common import actor, empty_state, esc, header, today
 from panel.ui.forms import load_or_stop
+from panel.ui.reach import reach_table
 
 TOP_THEMES = 12
 PAGE_SIZE = 25
@@ -168,7 +169,8 @@ if by_year.empty:
     st.stop()
 
 themes = top(by_year, "items")
-t_year, t_type, t_agency, t_pairs = st.tabs(["Themes by year", "By review type", "By agency", "Themes together"])
+t_year, t_type, t_agency, t_pairs, t_reach = st.tabs(["Themes by year", "By review type", "By agency",
+                                                      "Themes together", "Found, done and shared"])
 with t_year:
     shown = by_year[by_year["theme"].isin(themes)]
     sel = picker()
@@ -231,6 +233,9 @@ with t_pairs:
                    f"“{esc(best['theme_b'])}” ({esc(plural(int(best['items']), 'item'))}).")
         chart_table(pairs.rename(columns={"theme_a": "Theme", "theme_b": "Occurs with", "items": "Items with both"}),
                     "Themes together")
+
+with t_reach:  # per theme, found, recommended, done and practitioners reached (docs/domain.md §7.1)
+    reach_table(cached.theme_reach(me, f))
 
 st.subheader("Findings and recommendations", anchor=False)
 lead_order = by_year.groupby("theme")["items"].sum().sort_values(ascending=False, kind="stable").index.tolist()

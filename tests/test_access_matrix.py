@@ -61,9 +61,12 @@ from panel.core.db import dispose_engine, get_engine, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.demo.small import DEMO_PASSWORD
 from panel.learning import actions, briefings, carry, library
+from panel.learning import dissemination as learning_events
 from panel.learning import explore as learning_explore
 from panel.learning import findings as learning_findings
+from panel.learning import follow_up as learning_follow_up
 from panel.learning import overview as learning_overview
+from panel.learning import reach as learning_reach
 from panel.learning import recommendations as learning_recs
 from panel.learning import regional as learning_regional
 from panel.learning import search as learning_search
@@ -472,6 +475,41 @@ def _source_version(x: Side) -> int:
         return s.exec(text("select version from learningsource where id = :i"), params={"i": _source(x)}).one()[0]
 
 
+def _event(x: Side) -> int:
+    """A learning event of the partnership (the demo has none), recorded once by the system actor."""
+    with read_session() as s:
+        found = s.exec(text("select id from learningevent where partnership_id = :p order by id"),
+                       params={"p": x.pid}).first()
+    return found[0] if found else learning_events.record_event(
+        SYSTEM, x.pid, TODAY, "bitesize", "Matrix session", None, [("recommendation", x.recommendation_id)],
+        [{"agency_id": 3, "role": "Officers", "attended": 5}], today=TODAY)
+
+
+def _event_version(x: Side) -> int:
+    with read_session() as s:
+        return s.exec(text("select version from learningevent where id = :i"), params={"i": _event(x)}).one()[0]
+
+
+def _followed(x: Side) -> int:
+    """A closed action of the partnership whose impact follow-up is due (not `x.action_id`, which
+    other rows keep open), closed once by the system actor."""
+    with read_session() as s:
+        found = s.exec(text("select id from action where partnership_id = :p and follow_up_on is not null "
+                            "and follow_up_done_on is null order by id"), params={"p": x.pid}).first()
+        if found:
+            return found[0]
+        a = _one(s, select(Action).where(Action.partnership_id == x.pid, Action.status == "open",
+                                         Action.id != x.action_id).order_by(Action.id.desc()))
+    actions.close_action(SYSTEM, a.id, "A re-audit of 40 cases found information shared within a day.", a.version,
+                         TODAY, follow_up_on=TODAY + timedelta(days=7))
+    return a.id
+
+
+def _action_version(action_id: int) -> int:
+    with read_session() as s:
+        return s.get(Action, action_id).version
+
+
 def _type_version(type_id: int) -> int:
     with read_session() as s:
         return s.get(ReviewType, type_id).version
@@ -761,6 +799,34 @@ CALLS: dict[str, Spec] = {
     "learning.carry.carry_action": Spec("action.close", lambda x, w: carry.carry_action(
         ACTOR, x.action_id, "Learning and improvement sub-group", "The work runs on past the review's closure.",
         x.action_version), write=True),
+    # --- learning shared at events, and impact follow-up (docs/domain.md §7.1)
+    "learning.dissemination.record_event": Spec("learning.edit", lambda x, w: learning_events.record_event(
+        ACTOR, x.pid, TODAY, "learning_event", "Matrix event", None, [("recommendation", x.recommendation_id)],
+        [{"agency_id": 3, "role": "Officers", "attended": 5}], today=TODAY), write=True),
+    "learning.dissemination.update_event": Spec("learning.edit", lambda x, w: learning_events.update_event(
+        ACTOR, _event(x), held_on=TODAY, kind="bitesize", topic="Matrix session, corrected", audience=None, links=[],
+        attendance=[{"agency_id": 3, "role": "Officers", "attended": 6}], expected_version=_event_version(x),
+        today=TODAY), write=True, audited=True, setup=_event),
+    "learning.dissemination.list_events": Spec("learning.read", lambda x, w: learning_events.list_events(
+        ACTOR, [x.pid]), kind="scope", setup=_event),
+    "learning.dissemination.get_event": Spec("learning.read", lambda x, w: learning_events.get_event(
+        ACTOR, _event(x)), audited=True, setup=_event),
+    "learning.dissemination.shared_for": Spec("learning.read", lambda x, w: learning_events.shared_for(
+        ACTOR, x.recommendation_id), setup=_event),
+    "learning.dissemination.link_choices": Spec("learning.read", lambda x, w: learning_events.link_choices(
+        ACTOR, x.pid)),
+    "learning.reach.theme_reach": Spec("learning.read", lambda x, w: learning_reach.theme_reach(
+        ACTOR, LF(partnership_ids=[x.pid])), kind="scope", setup=_event),
+    "learning.follow_up.schedule_follow_up": Spec("action.close", lambda x, w: learning_follow_up.schedule_follow_up(
+        ACTOR, _followed(x), TODAY + timedelta(days=30), _action_version(_followed(x)), today=TODAY), write=True,
+        audited=True, setup=_followed),
+    "learning.follow_up.record_follow_up": Spec("action.close", lambda x, w: learning_follow_up.record_follow_up(
+        ACTOR, _followed(x), TODAY, "A re-audit of 40 cases found the change held in 39 of them.",
+        expected_version=_action_version(_followed(x)), today=TODAY), write=True, audited=True, setup=_followed),
+    "learning.follow_up.follow_ups_due": Spec("learning.read", lambda x, w: learning_follow_up.follow_ups_due(
+        ACTOR, actions.RegisterFilter(partnership_ids=[x.pid]), TODAY), kind="scope", setup=_followed),
+    "learning.follow_up.source_choices": Spec("learning.read", lambda x, w: learning_follow_up.source_choices(
+        ACTOR, x.pid)),
     # --- 7-minute briefings
     "learning.briefings.choices": Spec("learning.read", lambda x, w: briefings.choices(ACTOR), kind="listing"),
     "learning.briefings.identifiers_for_review": Spec("learning.read", lambda x, w: briefings.identifiers_for_review(

@@ -22,7 +22,7 @@ from panel.core.access import Actor
 from panel.core.clock import add_working_days, rag, working_days_between
 from panel.core.db import escape_like, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from panel.learning import action_source
+from panel.learning import action_source, follow_up_rules
 from panel.models import (
     Action,
     ActionNote,
@@ -322,24 +322,28 @@ def evidence_problem(evidence: str | None) -> str | None:
 
 
 def close_action(actor: Actor, action_id: int, evidence_of_impact: str, expected_version: int,
-                 today: date) -> None:
+                 today: date, follow_up_on: date | None = None) -> None:
     """Close an action with the evidence that practice changed. Only a chair or business
-    manager may; refused, with nothing changed, when the evidence is missing or too thin."""
+    manager may; refused, with nothing changed, when the evidence is missing or too thin, or the
+    follow-up date (a check that the change held, docs/domain.md §7.1) is not after today."""
     with transaction() as s:
         a = _load(s, actor, action_id)
         if not actor.can("action.close", a.partnership_id):
             raise PermissionDenied("Only the panel chair or the business manager can close an action.")
         if a.status == "closed":
             raise ValidationFailed({"evidence_of_impact": "This action is already closed."})
-        if problem := evidence_problem(evidence_of_impact):
-            raise ValidationFailed({"evidence_of_impact": problem})
+        if errors := {k: v for k, v in (("evidence_of_impact", evidence_problem(evidence_of_impact)),
+                                        ("follow_up_on", follow_up_rules.date_problem(follow_up_on, today))) if v}:
+            raise ValidationFailed(errors)
         evidence = (evidence_of_impact or "").strip()
         before = {"status": a.status, "evidence_of_impact": a.evidence_of_impact}
         _bump(s, a, expected_version, status="closed", evidence_of_impact=evidence, closed_on=today,
-              closed_by_id=actor.user_id)
-        s.add(ActionNote(action_id=a.id, by_id=actor.user_id, text=f"Closed with evidence of impact: {evidence}"))
+              closed_by_id=actor.user_id, follow_up_on=follow_up_on)
+        s.add(ActionNote(action_id=a.id, by_id=actor.user_id, text=f"Closed with evidence of impact: {evidence}"
+                         + (f" Follow-up due on {follow_up_on:%d %b %Y}." if follow_up_on else "")))
         audit.record(s, actor, "action_close", "action", a.id, a.partnership_id, before=before,
-                     after={"status": "closed", "evidence_of_impact": evidence, "closed_on": today})
+                     after={"status": "closed", "evidence_of_impact": evidence, "closed_on": today,
+                            "follow_up_on": follow_up_on})
 
 
 def recommendations_for(actor: Actor, review_reference: str) -> list[dict]:

@@ -22,7 +22,7 @@ from panel.reviews.lifecycle import milestone_status
 DUE_SOON_WORKING_DAYS = 5  # "due soon" = due within this many working days (today included)
 
 # What an item is about; the service fills these in, the digest only shows `what`.
-KINDS = ("milestone", "agency_request", "notification", "action")
+KINDS = ("milestone", "agency_request", "notification", "action", "follow_up")
 
 _ADDRESS_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 

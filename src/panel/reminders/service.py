@@ -9,7 +9,9 @@ Who gets what (the digest text is built by `panel.reminders.digests`):
 - a referral not closed whose notification clock (docs/domain.md §4.5: the criteria call for a
   notification not yet recorded nor decided away) has run out or runs out soon: the managers;
 - an open action, from a review's recommendation or agreed at a panel meeting (docs/domain.md
-  §6.3): its owner (`owner_email`) and the managers.
+  §6.3): its owner (`owner_email`) and the managers;
+- a closed action's impact follow-up not yet recorded (docs/domain.md §7.1): its owner and the
+  managers.
 
 Managers get only the items of partnerships where they hold the manager role. A digest is
 marked as sent (a ReminderLog row and an audit row, in one transaction) only after the mail
@@ -32,7 +34,7 @@ from panel.core.access import SYSTEM, Actor
 from panel.core.clock import add_working_days
 from panel.core.config import Settings, get_settings
 from panel.core.db import read_session, transaction
-from panel.learning import actions
+from panel.learning import actions, follow_up
 from panel.models import (
     Agency,
     AgencyRequest,
@@ -146,6 +148,10 @@ def assignments(s: Session, as_of: date) -> list[tuple[str, ReminderItem]]:
     for a in actions.overdue_for_reminders(s, as_of):
         give(a["partnership_id"], ReminderItem(a["due_on"], a["reference"], a["what"], codes[a["partnership_id"]],
                                                "action"), a["owner_email"])
+    # A closed action's impact follow-up (docs/domain.md §7.1): did the change hold?
+    for f in follow_up.due_for_reminders(s, as_of):
+        give(f["partnership_id"], ReminderItem(f["follow_up_on"], f["reference"], f["what"],
+                                               codes[f["partnership_id"]], "follow_up"), f["owner_email"])
     return out
 
 

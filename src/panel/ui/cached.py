@@ -22,6 +22,7 @@ from panel.accounts import audit_log
 from panel.core import audit
 from panel.core.access import Actor
 from panel.core.config import get_settings
+from panel.learning import reach
 from panel.learning import service as learning
 from panel.reports import service as reports
 from panel.reviews import tracker
@@ -89,6 +90,16 @@ def totals(actor: Actor, f: learning.LearningFilter, today: date):
 def years(actor: Actor, partnership_ids: list[int] | None = None) -> list[int]:
     ids = tuple(partnership_ids) if partnership_ids else None
     return _years(scope(actor, "learning.read"), generation(), ids, actor)
+
+
+@_cache
+def _reach(key: tuple, gen: int, f: learning.LearningFilter, _actor: Actor) -> pd.DataFrame:
+    return reach.theme_reach(_actor, f)
+
+
+def theme_reach(actor: Actor, f: learning.LearningFilter) -> pd.DataFrame:
+    """Per theme: found, recommended, done and practitioners reached (the explorer's last tab)."""
+    return _reach(scope(actor, "learning.read"), generation(), f, actor)
 
 
 # Review tracker: every review's clock, and the timeline of the most urgent.

@@ -57,6 +57,8 @@ PAGES: list[PageSpec] = [
              ("learning.read",)),
     PageSpec("briefing", "pages/briefing.py", "7-minute briefing", ":material/article:", "Learning",
              ("learning.read",)),
+    PageSpec("events", "pages/events.py", "Learning events", ":material/school:", "Learning",
+             ("learning.read",)),
     PageSpec("library", "pages/library.py", "Briefing library", ":material/menu_book:", "Learning",
              ("briefing.read",)),
     # Administration

@@ -47,6 +47,7 @@ from panel.models import (
     ActionNote,
     Agency,
     Finding,
+    LearningSource,
     Membership,
     Partnership,
     Recommendation,
@@ -139,10 +140,11 @@ class _Learning:
 
     # -- findings, recommendations, actions ------------------------------------------------------
     def finding(self, pid: int, review_id: int | None, recorded_on: date, themes: list[str],
-                source_kind: str = "review", source_title: str | None = None, closed: bool = True) -> None:
+                source_kind: str = "review", source_title: str | None = None, closed: bool = True,
+                source_id: int | None = None) -> None:
         options = FINDINGS.get(themes[0], [GENERIC_FINDING])
         f = Finding(partnership_id=pid, review_id=review_id, source_kind=source_kind, source_title=source_title,
-                    recorded_on=recorded_on, text=self.rng.choice(options))
+                    source_id=source_id, recorded_on=recorded_on, text=self.rng.choice(options))
         self.s.add(f)
         self.s.flush()
         self.tag("finding", f.id, themes)
@@ -156,7 +158,7 @@ class _Learning:
         recorded = min(self.today, f.recorded_on + timedelta(days=self.rng.randint(0, 14)))
         # Agreed by the partnership when recorded: the demo's actions hang on accepted recommendations.
         r = Recommendation(partnership_id=f.partnership_id, finding_id=f.id, review_id=f.review_id, text=text,
-                           recorded_on=recorded, status="accepted", accepted_on=recorded)
+                           source_id=f.source_id, recorded_on=recorded, status="accepted", accepted_on=recorded)
         self.s.add(r)
         self.s.flush()
         self.s.add(RecommendationFinding(recommendation_id=r.id, finding_id=f.id))
@@ -253,9 +255,14 @@ class _Learning:
             for kind, title, theme_sets in OTHER_SOURCES:
                 years_ago = self.rng.randint(1, 3)
                 day = self.today - timedelta(days=365 * years_ago + self.rng.randint(0, 200))
+                # A learning source of its own, as a partnership records one (docs/domain.md §7.1).
+                source = LearningSource(partnership_id=p.id, kind=kind, title=f"{title} ({day.year})",
+                                        started_on=day - timedelta(days=60), completed_on=day)
+                self.s.add(source)
+                self.s.flush()
                 for themes in theme_sets:
                     self.finding(p.id, None, day, list(themes), source_kind=kind,
-                                 source_title=f"{title} ({day.year})", closed=True)
+                                 source_title=source.title, closed=True, source_id=source.id)
 
     # -- referrals ----------------------------------------------------------------------------------
     def referrals(self) -> None:

@@ -117,9 +117,15 @@ def choices(actor: Actor, limit: int = 500) -> list[dict]:
 def case_identifiers(s: Session, rv: Review) -> Identifiers:
     """What would identify the review's child (see identifiers_for_review), inside a caller's session."""
     ref = s.get(Referral, rv.referral_id)
+    u = s.get(User, ref.submitted_by_id) if ref.submitted_by_id else None
+    return identifiers_of(ref, u.name if u else None)
+
+
+def identifiers_of(ref: Referral, submitter: str | None) -> Identifiers:
+    """A referral's identifiers; shared with panel.learning.case_detail, which reads many at once."""
     names = anonymise.names_in(ref.referrer_name)  # "name and role": the name, not the role
-    if ref.submitted_by_id and (u := s.get(User, ref.submitted_by_id)):
-        names.append(u.name)
+    if submitter:
+        names.append(submitter)
     return Identifiers(initials=ref.child_initials, dob=ref.child_dob,
                        names=tuple(n for n in names if n and n.strip()))
 

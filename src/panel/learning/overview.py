@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from panel.core.access import Actor
 from panel.core.db import read_session
 from panel.learning.actions import STATUSES as ACTION_STATUSES
+from panel.learning.case_detail import identifiers_by_review, names_case_detail
 from panel.learning.owner import Owner, resolve
 from panel.models import (
     Action,
@@ -39,6 +40,7 @@ class FindingView:
     version: int
     agencies: dict[int, str]
     themes: dict[int, str]
+    names_case_detail: bool = False  # kept from regional learning until reworded (docs/domain.md §8)
 
 
 @dataclass
@@ -81,6 +83,7 @@ class RecommendationView:
     themes: dict[int, str]
     revisions: list[RevisionView] = field(default_factory=list)  # newest first
     actions: list[ActionView] = field(default_factory=list)
+    names_case_detail: bool = False  # kept from regional learning until reworded (docs/domain.md §8)
 
 
 @dataclass
@@ -122,8 +125,9 @@ def learning_of(actor: Actor, *, review_reference: str | None = None, source_id:
                             .join(Agency, Agency.id == FindingAgency.agency_id)
                             .where(FindingAgency.finding_id.in_(fids or [0])).order_by(Agency.name))
         f_themes = _themes(s, "finding", fids)
+        ids = identifiers_by_review(s, [owner.review_id]).get(owner.review_id)  # a source names no case
         findings = [FindingView(f.id, n, f.text, f.recorded_on, f.nature, f.version, f_agencies.get(f.id, {}),
-                                f_themes.get(f.id, {})) for n, f in enumerate(found, 1)]
+                                f_themes.get(f.id, {}), names_case_detail(f.text, ids)) for n, f in enumerate(found, 1)]
         recs = _recommendations(s, owner)
         rids = [r.id for r in recs] or [0]
         r_agencies = _pairs(s, select(RecommendationAgency.recommendation_id, Agency.id, Agency.name)
@@ -152,6 +156,7 @@ def learning_of(actor: Actor, *, review_reference: str | None = None, source_id:
     recommendations = [RecommendationView(
         r.id, n, r.text, r.recorded_on, r.outcome_sought, r.measure, r.due_on, r.status, r.accepted_on, r.version,
         r_agencies.get(r.id, {}), [f for f in fids if f in links.get(r.id, {r.finding_id})],
-        r_themes.get(r.id, {}), revisions.get(r.id, []), acts.get(r.id, [])) for n, r in enumerate(recs, 1)]
+        r_themes.get(r.id, {}), revisions.get(r.id, []), acts.get(r.id, []), names_case_detail(r.text, ids))
+        for n, r in enumerate(recs, 1)]
     return Learning(owner, findings, recommendations, can_edit=actor.can("learning.edit", owner.partnership_id),
                     can_accept=actor.can("learning.accept", owner.partnership_id))

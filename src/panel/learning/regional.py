@@ -13,6 +13,7 @@ from sqlmodel import select
 from panel.core.access import Actor
 from panel.core.db import read_session
 from panel.core.errors import PermissionDenied
+from panel.learning.case_detail import WITHHELD, identifiers_by_review, names_case_detail
 from panel.learning.explore import (
     LearningFilter,
     count_findings,
@@ -42,8 +43,12 @@ def regional_learning(actor: Actor, year_from: int | None = None, year_to: int |
         pids = list(s.exec(select(Partnership.id)))
         rows, total = item_page(s, pids, f, theme, query, ("finding", "recommendation"), limit, offset)
         records = describe_items(s, rows)
+        # Text naming a detail of its review's case does not cross partnerships (docs/domain.md §8).
+        ids = identifiers_by_review(s, (r.review_id for r in rows))
     out = [{"partnership": r["partnership_name"], "year": r["year"], "review_type": r["review_type"],
-            "kind": r["kind"], "themes": r["themes"], "text": r["text"]} for r in records]
+            "kind": r["kind"], "themes": r["themes"],
+            "text": WITHHELD if names_case_detail(r["text"], ids.get(row.review_id)) else r["text"]}
+           for row, r in zip(rows, records, strict=True)]
     return pd.DataFrame(out, columns=REGIONAL_COLUMNS), total
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 from panel.agencies import service as agency_service
 from panel.core.access import Actor
 from panel.learning import actions as action_service
-from panel.learning import findings, overview, recommendations
+from panel.learning import case_detail, findings, overview, recommendations
 from panel.learning.actions import short
 from panel.learning.findings import NATURES
 from panel.models import Review
@@ -77,6 +77,8 @@ def _findings(me: Actor, data: overview.Learning, key: str, active: dict, themes
             st.markdown(f"**F{int(f.number)}** · {esc(NATURES.get(f.nature, f.nature))} · "
                         f"recorded {f.recorded_on:%d %b %Y}")
             st.markdown(esc(f.text))
+            if f.names_case_detail:
+                st.caption(f":warning: {esc(case_detail.FLAG)}")
             st.caption("Agencies it concerns: " + (", ".join(esc(n) for n in f.agencies.values()) or "none named")
                        + " · Themes: " + (", ".join(esc(n) for n in f.themes.values()) or "none"))
             if data.can_edit:
@@ -141,6 +143,8 @@ def _recommendations(me: Actor, data: overview.Learning, key: str, active: dict,
                                                      and r.status == "accepted" else "draft, not yet accepted")
                         + f" · version {int(r.version)}")
             st.markdown(esc(r.text))
+            if r.names_case_detail:
+                st.caption(f":warning: {esc(case_detail.FLAG)}")
             st.markdown("**Outcome sought:** " + (esc(r.outcome_sought) if r.outcome_sought else "not yet said"))
             st.markdown("**Measured by:** " + (esc(r.measure) if r.measure else "not yet said"))
             st.markdown("**Due:** " + (f"{r.due_on:%d %b %Y}" if r.due_on else "no date yet")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from panel.agencies import rules
@@ -22,6 +22,9 @@ from panel.models import (
     Action,
     Agency,
     AgencyRequest,
+    FindingAgency,
+    LearningEvent,
+    LearningEventAttendance,
     MeetingMember,
     RecommendationAgency,
     Referral,
@@ -181,6 +184,34 @@ def merge_problems(s: Session, source_id: int, target_id: int) -> list[str]:
     return out
 
 
+def _fold_duplicates(s: Session, source_id: int, target_id: int) -> dict[str, int]:
+    """Rows that would name the kept agency twice, folded into its own before the move: a finding
+    naming both keeps one row (which agencies it concerns is a set, not an accepted text); an
+    event's attendance from both in one role becomes one row with the two numbers added, and the
+    event's version moves on so a correction opened before the merge is refused (docs/domain.md §7.1)."""
+    folded: dict[str, int] = {}
+    both = select(FindingAgency.finding_id).where(FindingAgency.agency_id == target_id)
+    n = s.execute(delete(FindingAgency).where(FindingAgency.agency_id == source_id,
+                                              FindingAgency.finding_id.in_(both))).rowcount
+    if n:
+        folded["findings"] = n
+    mine = s.exec(select(LearningEventAttendance).where(LearningEventAttendance.agency_id == source_id)).all()
+    events = {a.event_id for a in mine}
+    kept = {(a.event_id, a.role.strip().casefold()): a for a in s.exec(select(LearningEventAttendance).where(
+        LearningEventAttendance.agency_id == target_id, LearningEventAttendance.event_id.in_(events or {0})))}
+    for a in mine:
+        if (other := kept.get((a.event_id, a.role.strip().casefold()))) is not None:
+            other.attended += a.attended
+            s.add(other)
+            s.delete(a)
+            folded["learning event attendance"] = folded.get("learning event attendance", 0) + 1
+    if events:
+        s.execute(update(LearningEvent).where(LearningEvent.id.in_(events))
+                  .values(version=LearningEvent.version + 1))
+    s.flush()
+    return folded
+
+
 def merge_agencies(actor: Actor, source_id: int | None, target_id: int | None) -> MergeResult:
     """Move every record naming `source` to `target`, then retire `source` (kept, so the audit
     trail's names still read). Refused, naming the records, while it would lose a link."""
@@ -197,7 +228,7 @@ def merge_agencies(actor: Actor, source_id: int | None, target_id: int | None) -
         if problems := merge_problems(s, source_id, target_id):
             raise ValidationFailed({"target": "Merging would lose links; change these records first: "
                                     + "; ".join(problems) + "."})
-        moved: dict[str, int] = {}
+        moved = _fold_duplicates(s, source_id, target_id)
         for label, model, column in (
             ("referrals (referring agency)", Referral, Referral.referrer_agency_id),
             ("referrals (agency involved)", ReferralAgency, ReferralAgency.agency_id),
@@ -207,10 +238,12 @@ def merge_agencies(actor: Actor, source_id: int | None, target_id: int | None) -
             ("learning sources", SourceAgency, SourceAgency.agency_id),
             ("actions", Action, Action.owner_agency_id),
             ("meeting members", MeetingMember, MeetingMember.agency_id),
+            ("findings", FindingAgency, FindingAgency.agency_id),
+            ("learning event attendance", LearningEventAttendance, LearningEventAttendance.agency_id),
         ):
             n = s.execute(update(model).where(column == source_id).values({column.key: target_id})).rowcount
             if n:
-                moved[label] = n
+                moved[label] = moved.get(label, 0) + n
         source.active = False
         s.add(source)
         audit.record(s, actor, "merge", "agency", source.id, before={"name": source.name},

@@ -294,8 +294,11 @@ def setup_installation() -> dict[str, int]:
         return dict(s.exec(select(Partnership.code, Partnership.id)).all())
 
 
-def example() -> dict[str, list[dict]]:
-    return copy.deepcopy(tracker_io.example_rows("NB", CSC))
+def example(learning: bool = False) -> dict[str, list[dict]]:
+    """The template's example rows; the learning sheets only when asked (tests of the case sheets
+    edit references the learning would then also need)."""
+    rows = copy.deepcopy(tracker_io.example_rows("NB", CSC))
+    return rows if learning else {k: v for k, v in rows.items() if k not in tracker_io.LEARNING_SHEETS}
 
 
 def book(rows: dict[str, list[dict]]) -> bytes:

@@ -20,7 +20,7 @@ from sqlmodel import select
 from panel import tracker_io
 from panel.cli import imports as cli_import
 from panel.core.access import SYSTEM, Actor
-from panel.core.db import get_engine, read_session
+from panel.core.db import get_engine, read_session, transaction
 from panel.core.errors import PermissionDenied
 from panel.models import (
     Agency,
@@ -36,6 +36,7 @@ from panel.models import (
 )
 from panel.reports.service import timeliness
 from panel.reviews.types import DEFAULT_REVIEW_TYPES
+from panel.themes.service import seed_taxonomy
 from panel.tracker_io import SHEETS, Context, TypeInfo
 from panel.tracker_io import service as imports
 from tests.conftest import TODAY
@@ -122,11 +123,11 @@ def test_template_parses_and_its_examples_import(parts):
     assert parsed.problems == [] and parsed.warnings == []  # the guide sheet is skipped quietly
     assert {k: len(s.rows) for k, s in parsed.sheets.items()} == dict.fromkeys(SHEETS, 1)
     checked = do_import(data, dry_run=True)
-    assert checked.ok and checked.summary() == "All 4 rows are valid: 4 new, 0 unchanged."
+    assert checked.ok and checked.summary() == "All 7 rows are valid: 7 new, 0 unchanged."
     assert tracker_counts()["Referral"] == 0  # a check writes nothing
 
     report = do_import(data, name="template.xlsx")
-    assert report.imported and report.new == 4 and report.decisions == 1
+    assert report.imported and report.new == 7 and report.decisions == 1
     with read_session() as s:
         r = s.exec(select(Referral)).one()
         assert (r.reference, r.status, r.harm, r.child_initials) == ("EM-2025-900", "decided", "serious_harm", "XY")
@@ -450,6 +451,8 @@ def test_demo_round_trip_into_an_empty_database(demo_db, tmp_path, another_db):
 
     another_db(tmp_path / "empty")
     setup_installation()
+    with transaction() as s:  # the learning's themes are set up first, as the agencies are
+        seed_taxonomy(s)
     report = do_import(data, name="demo.xlsx")
     assert report.imported, report.lines()[:10]
     assert report.new == report.rows

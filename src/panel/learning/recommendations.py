@@ -50,7 +50,8 @@ REASON_NEEDED = (f"This recommendation has been accepted: say why it is changing
                  "characters). The version it replaces is kept.")
 
 
-def _smart_errors(outcome_sought, measure, due_on, recorded_on) -> dict[str, str]:
+def smart_errors(outcome_sought, measure, due_on, recorded_on) -> dict[str, str]:
+    """The SMART fields' checks, also run on an imported tracker's rows (panel.tracker_io)."""
     errors = {}
     for field, value in (("outcome_sought", outcome_sought), ("measure", measure)):
         if value is not None and len(value.strip()) > SMART_MAX:
@@ -105,7 +106,7 @@ def add_recommendation(actor: Actor, text: str, recorded_on: date, agency_ids, *
     of the findings it answers (`finding_ids`; `finding_id` for one), for one or more target
     agencies. Without `theme_ids` it takes its findings' themes. Returns its id."""
     errors = text_and_date_errors("recommendation", text, recorded_on, today, editing=False)
-    errors.update(_smart_errors(outcome_sought, measure, due_on, recorded_on))
+    errors.update(smart_errors(outcome_sought, measure, due_on, recorded_on))
     list_errors, agencies, links = _list_errors(agency_ids, [*finding_ids, *([finding_id] if finding_id else [])],
                                                 editing=False)
     errors.update(list_errors)
@@ -151,7 +152,7 @@ def edit_recommendation(actor: Actor, recommendation_id: int, *, expected_versio
     a due date can be moved, not removed), if nobody saved it since `expected_version`. Once
     accepted, a change needs `reason` and keeps the version it replaces; themes alone need none."""
     errors = text_and_date_errors("recommendation", text, recorded_on, today, editing=True)
-    errors.update(_smart_errors(outcome_sought, measure, due_on, recorded_on))
+    errors.update(smart_errors(outcome_sought, measure, due_on, recorded_on))
     list_errors, agencies, links = _list_errors(agency_ids, finding_ids, editing=True)
     errors.update(list_errors)
     why = (reason or "").strip()

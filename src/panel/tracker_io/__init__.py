@@ -8,8 +8,8 @@ Referral rows are checked by `panel.referrals.rules.validate_referral`, the same
 referral form, so an imported referral is valid exactly when a typed one would be.
 
 A package split by idea: `format` (sheets, columns, allowed values), `report`, `parse`
-(reading a file and its cells), `context`, `checks` and `checks_reviews` (every row), and
-`template` (writing a workbook). Their public names are gathered here: the service, the pages and
+(reading a file and its cells), `context`, `checks`, `checks_reviews` and `checks_learning`
+(every row), and `template` (writing a workbook); `learning_db` is the learning's database side. Their public names are gathered here: the service, the pages and
 the tests use the format as one thing, `panel.tracker_io.X`, whichever module defines X.
 """
 
@@ -25,6 +25,7 @@ from panel.tracker_io.format import (
     INTERAGENCY,
     ISO_RE,
     KEYS,
+    LEARNING_SHEETS,
     MAX_BYTES,
     MAX_COLUMNS,
     MAX_RATIO,
@@ -68,7 +69,7 @@ __all__ = [
     "IMPORTED_RATIONALE", "IMPORTED_DEPARTURE",
     "REVIEW_STATUSES", "INTERAGENCY", "REVIEW_REF_RE", "ISO_RE", "UK_RE", "TRUE", "FALSE",
     "NOTE_MAX", "EARLIEST", "Column", "REFERRAL_COLUMNS", "NOTIFICATION_COLUMNS",
-    "REVIEW_COLUMNS", "MILESTONE_COLUMNS", "SHEETS", "GUIDE_SHEET", "KEYS", "Problem",
+    "REVIEW_COLUMNS", "MILESTONE_COLUMNS", "SHEETS", "GUIDE_SHEET", "KEYS", "LEARNING_SHEETS", "Problem",
     "ImportReport", "Plan", "Sheet", "Parsed", "too_large", "read_workbook", "CellError",
     "parse_date", "parse_bool", "parse_int", "parse_choice", "TypeInfo", "Context",
     "references", "agency_names", "validate", "cell_value", "write_workbook", "guide_rows", "example_rows",

@@ -32,6 +32,12 @@ class Context:
     notifications: dict[tuple[str, str], dict] = field(default_factory=dict)
     reviews: dict[str, dict] = field(default_factory=dict)  # reference -> values, "_pid", "_type", "_lcspr"
     milestones: dict[tuple[str, str], dict] = field(default_factory=dict)
+    # The learning (docs/domain.md §7.1): active themes by casefolded name, and the learning of
+    # the reviews the file names by review and text, rows sharing one in order (panel.tracker_io.learning_db).
+    themes: dict[str, int] = field(default_factory=dict)
+    findings: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (review ref, text) -> values
+    recommendations: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+    actions: dict[tuple[int, str, str], list[dict]] = field(default_factory=dict)  # (rec id, text, owner) -> values
 
     def may_import(self, partnership_id: int | None) -> bool:
         return partnership_id is not None and (self.importable is None or partnership_id in self.importable)

@@ -140,12 +140,70 @@ MILESTONE_COLUMNS: tuple[Column, ...] = (
     _c("planned_on", "date", False, "Target date. Blank: worked out from the review type.", computed=True),
     _c("actual_on", "date", False, "The day it happened; blank if not yet."),
 )
+# The learning's values, as panel.learning.findings, .recommendations and .actions have them (this
+# module stays free of the database; tests/test_import_learning.py checks they agree).
+NATURES = {"concern": "Concern", "good_practice": "Good practice"}
+RECOMMENDATION_STATUSES = {"draft": "Draft", "accepted": "Accepted"}
+ACTION_STATUSES = {"open": "Open", "in_progress": "In progress", "completed": "Completed, awaiting evidence",
+                   "carried": "Carried to a named owner", "closed": "Closed"}
+_LOCAL = "A key for this file only, e.g. {x}1: it is not stored (docs/domain.md §7.1)."
+FINDING_COLUMNS: tuple[Column, ...] = (
+    _c("finding_reference", "text", True, _LOCAL.format(x="F") + " Recommendations name findings by it.",
+       max_len=30),
+    _c("review_reference", "text", True, "The review that found it, in this file or already in the database."),
+    _c("recorded_on", "date", True, "The day the finding was recorded."),
+    _c("text", "text", True, "What was found (10 to 5,000 characters).", max_len=5000),
+    _c("nature", "choice", True, "A concern, or good practice to spread.", NATURES),
+    _c("themes", "list", False, "Themes of the taxonomy, separated by semicolons (;)."),
+    _c("agencies", "list", False, "Agencies it concerns, separated by semicolons (;)."),
+)
+RECOMMENDATION_COLUMNS: tuple[Column, ...] = (
+    _c("recommendation_reference", "text", True, _LOCAL.format(x="R") + " Actions name it.", max_len=30),
+    _c("review_reference", "text", True, "The review that made it, in this file or already in the database."),
+    _c("finding_references", "list", False, "The findings it answers: finding_references of this file "
+       "for the same review, separated by semicolons (;)."),
+    _c("text", "text", True, "What the review asks agencies to do (10 to 5,000 characters).", max_len=5000),
+    _c("target_agencies", "list", True, "The agencies it is for (at least one), separated by semicolons (;)."),
+    _c("outcome_sought", "text", False, "The outcome sought.", max_len=2000),
+    _c("measure", "text", False, "How the outcome is measured.", max_len=2000),
+    _c("due_on", "date", False, "When it is due; not before recorded_on."),
+    _c("status", "choice", True, "Draft, or accepted by the partnership (then give accepted_on).",
+       RECOMMENDATION_STATUSES),
+    _c("accepted_on", "date", False, "The day the partnership accepted it (status accepted only)."),
+    _c("recorded_on", "date", True, "The day the recommendation was recorded."),
+    _c("themes", "list", False, "Themes of the taxonomy, separated by semicolons (;). Blank: its "
+       "findings' themes.", computed=True),
+)
+ACTION_COLUMNS: tuple[Column, ...] = (
+    _c("action_reference", "text", True, _LOCAL.format(x="A"), max_len=30),
+    _c("recommendation_reference", "text", True, "The recommendation it carries out: a "
+       "recommendation_reference of this file."),
+    _c("owner_agency", "text", True, "The agency that owns it, named as in the agency list."),
+    _c("owner_name", "text", True, "The person who owns it.", max_len=200),
+    _c("owner_email", "text", False, "The owner's e-mail address.", max_len=254),
+    _c("text", "text", True, "What will be done.", max_len=5000),
+    _c("due_on", "date", True, "When it is due: not before the recommendation was recorded (or accepted)."),
+    _c("status", "choice", True, "Where it stands.", ACTION_STATUSES),
+    _c("evidence_of_impact", "text", False, "Closed actions: the evidence that practice changed.",
+       max_len=5000),
+    _c("closed_on", "date", False, "Closed actions: the day it was closed."),
+    _c("carried_to", "text", False, "Carried actions: who takes it on (a person, group or plan).",
+       max_len=200),
+    _c("carried_reason", "text", False, "Carried actions: why it is carried.", max_len=5000),
+    _c("follow_up_on", "date", False, "Closed actions: a day after closed_on to check the change held."),
+)
 SHEETS: dict[str, tuple[Column, ...]] = {
     "referrals": REFERRAL_COLUMNS,
     "notifications": NOTIFICATION_COLUMNS,
     "reviews": REVIEW_COLUMNS,
     "milestones": MILESTONE_COLUMNS,
+    "findings": FINDING_COLUMNS,
+    "recommendations": RECOMMENDATION_COLUMNS,
+    "actions": ACTION_COLUMNS,
 }
+LEARNING_SHEETS = ("findings", "recommendations", "actions")
 GUIDE_SHEET = "guide"
 KEYS = {"referrals": ("reference",), "notifications": ("referral_reference", "body"),
-        "reviews": ("review_reference",), "milestones": ("review_reference", "milestone_key")}
+        "reviews": ("review_reference",), "milestones": ("review_reference", "milestone_key"),
+        "findings": ("finding_reference",), "recommendations": ("recommendation_reference",),
+        "actions": ("action_reference",)}

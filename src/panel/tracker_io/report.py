@@ -82,3 +82,6 @@ class Plan:
     notifications: list[dict] = field(default_factory=list)
     decisions: list[dict] = field(default_factory=list)
     reviews: list[dict] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)
+    recommendations: list[dict] = field(default_factory=list)
+    actions: list[dict] = field(default_factory=list)

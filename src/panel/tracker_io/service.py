@@ -35,7 +35,7 @@ from panel.models import (
 from panel.reviews.types_service import spec_of
 from panel.screening import rules as screening
 from panel.screening.service import facts_of
-from panel.tracker_io import Context, ImportReport, Plan, TypeInfo
+from panel.tracker_io import Context, ImportReport, Plan, TypeInfo, learning_db
 
 PERMISSION = "data.import"
 # The tracker holds every child's initials, date of birth and what happened: exporting it is
@@ -200,6 +200,7 @@ def _context(s: Session, actor: Actor, parsed: tracker_io.Parsed, today: date) -
         for m in s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id.in_(chunk))):
             ctx.milestones[(review_ref[m.review_id], m.key)] = {"planned_on": m.planned_on,
                                                                 "actual_on": m.actual_on}
+    learning_db.load(s, ctx)
     return ctx
 
 
@@ -265,6 +266,7 @@ def import_tracker(actor: Actor, data: bytes, file_name: str, today: date,
                 return report
             report.agencies_created = len(new) if create_agencies else 0
             _write(s, actor, plan, ctx, report)
+            learning_db.write(s, actor, plan, report)
             report.imported = True
             return report
     except _Refused as refused:
@@ -376,6 +378,7 @@ def export_tracker(actor: Actor, partnership_ids: list[int] | None = None) -> by
         review_ref = {rv.id: rv.reference for rv in reviews}
         milestones = list(s.exec(select(ReviewMilestone).join(Review, Review.id == ReviewMilestone.review_id)
                                  .where(Review.partnership_id.in_(pids))))
+        learning = learning_db.export_rows(s, review_ref, agency_names)
     referral_rows = []
     for ref in sorted(values):
         v = values[ref]
@@ -396,9 +399,9 @@ def export_tracker(actor: Actor, partnership_ids: list[int] | None = None) -> by
     guide = tracker_io.guide_rows(sorted(agency_names.values()), sorted(parts.values()),
                                   {parts[pid]: [t.spec for t in per.values()] for pid, per in sorted(types.items())})
     data = tracker_io.write_workbook({"referrals": referral_rows, "notifications": notification_rows,
-                                      "reviews": review_rows, "milestones": milestone_rows}, guide)
+                                      "reviews": review_rows, "milestones": milestone_rows, **learning}, guide)
     counts = {"referrals": len(referral_rows), "notifications": len(notification_rows),
-              "reviews": len(review_rows), "milestones": len(milestone_rows)}
+              "reviews": len(review_rows), "milestones": len(milestone_rows)} | {k: len(v) for k, v in learning.items()}
     with transaction() as s:
         audit.record(s, actor, "export", "tracker", after={"partnerships": sorted(parts.values()), **counts},
                      detail="xlsx tracker: " + ", ".join(f"{v} {k}" for k, v in counts.items())

@@ -75,8 +75,8 @@ def guide_rows(agencies: Iterable[str] = (), partnerships: Iterable[str] = (),
                review_types: Mapping[str, Iterable[ReviewTypeSpec]] | None = None) -> list[list[Any]]:
     """The guide sheet: every column with its allowed values, then agencies and review types."""
     rows: list[list[Any]] = [
-        ["Panel tracker import format. Fill the sheets referrals, notifications, reviews and "
-         "milestones; row 1 is the header. Delete the example rows first. Nothing is imported "
+        ["Panel tracker import format. Fill the sheets referrals, notifications, reviews, "
+         "milestones and the learning (findings, recommendations, actions); row 1 is the header. Delete the example rows first. Nothing is imported "
          "unless every row passes; importing the same file again changes nothing."],
         [],
         ["sheet", "column", "required", "what it holds", "allowed values"],
@@ -108,7 +108,8 @@ def guide_rows(agencies: Iterable[str] = (), partnerships: Iterable[str] = (),
 
 def example_rows(partnership_code: str = "NB", agency: str = "Children's social care") -> dict[str, list[dict]]:
     """One fictional row per sheet that passes the checks: a WT2018 serious harm case, its
-    National Panel notification, its rapid review and the first milestone."""
+    National Panel notification, its rapid review and the first milestone, and the review's
+    learning (a finding, an accepted recommendation answering it, an open action)."""
     ref = f"{partnership_code}-2025-900"
     return {
         "referrals": [{
@@ -134,6 +135,23 @@ def example_rows(partnership_code: str = "NB", agency: str = "Children's social 
         "milestones": [{
             "review_reference": f"{ref}-R1", "milestone_key": "agency_summaries_requested",
             "planned_on": date(2025, 3, 7), "actual_on": date(2025, 3, 7),
+        }],
+        "findings": [{
+            "finding_reference": "F1", "review_reference": f"{ref}-R1", "recorded_on": date(2025, 4, 1),
+            "text": "Fictional example: the health visitor's concerns were not shared with the GP.",
+            "nature": "concern", "agencies": (agency,),
+        }],
+        "recommendations": [{
+            "recommendation_reference": "R1", "review_reference": f"{ref}-R1", "finding_references": ("F1",),
+            "text": "Fictional example: agencies share concerns about babies with the GP within a week.",
+            "target_agencies": (agency,), "outcome_sought": "Concerns reach the GP.",
+            "measure": "A case file audit in six months.", "due_on": date(2025, 12, 31), "status": "accepted",
+            "accepted_on": date(2025, 4, 20), "recorded_on": date(2025, 4, 15),
+        }],
+        "actions": [{
+            "action_reference": "A1", "recommendation_reference": "R1", "owner_agency": agency,
+            "owner_name": "Head of service", "text": "Fictional example: brief every team on sharing with the GP.",
+            "due_on": date(2025, 9, 30), "status": "open",
         }],
     }
 

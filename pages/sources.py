@@ -73,8 +73,10 @@ if df.empty and kind is None and year is None:
 elif df.empty:
     empty_state("No learning sources match these filters.", "Choose every kind and every year.")
 else:
-    # A reference may be a case's number (a CDOP's): hidden when presenting.
-    view = df.assign(kind=df["kind"].map(sources.SOURCE_KINDS), reference=[child_text(r) for r in df["reference"]])
+    # A reference may be a case's number (a CDOP's): hidden when presenting. None is left blank,
+    # not shown as "None".
+    view = df.assign(kind=df["kind"].map(sources.SOURCE_KINDS),
+                     reference=[child_text(r) if isinstance(r, str) and r else "" for r in df["reference"]])
     columns = ["title", "kind", "year", "reference", "agencies", "findings", "recommendations"]
     if len(parts) > 1:
         columns.insert(0, "partnership")

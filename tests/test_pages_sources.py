@@ -110,6 +110,7 @@ def test_the_list_filters_by_kind_and_year(db):
         TODAY)
     at = signed_in("chair", PAGE)
     assert list(at.dataframe[0].value["title"]) == ["Neglect audit, March 2026", "CDOP: safer sleep"]
+    assert list(at.dataframe[0].value["reference"]) == ["", "CDOP/25/9"]  # an audit has none: blank, not "None"
     _by_key(at.selectbox, "src_kind").select("child_death_review").run()
     assert list(at.dataframe[0].value["title"]) == ["CDOP: safer sleep"]
     assert list(at.dataframe[0].value["kind"]) == ["Child death review learning"]

@@ -259,7 +259,8 @@ def _actions(me: Actor, data: overview.Learning, r: overview.RecommendationView,
         c1, c2 = st.columns([3, 2], vertical_alignment="center")
         c1.page_link("pages/actions.py", query_params={"id": str(a.id)}, icon=":material/checklist:",
                      label=f"Action {int(a.id)}: {esc(short(a.text, 60))}")
-        c2.caption(f"{esc(a.owner_agency)}, {esc(a.owner_name)} · due {a.due_on:%d %b %Y} · {esc(a.status)}")
+        c2.caption(f"{esc(a.owner_agency)}, {esc(a.owner_name)} · due {a.due_on:%d %b %Y} · "
+                   f"{esc(action_service.STATUSES.get(a.status, a.status))}")
     if not r.actions:
         st.caption("No actions yet." + (" Add the first: what will be done, the agency and the person who own it, "
                                         "and when it is due." if data.can_edit else ""))

@@ -102,7 +102,13 @@ IDLE_JS = """(checks) => new Promise(resolve => {
             && app.getAttribute('data-test-connection-state') === 'CONNECTED'
             && app.getAttribute('data-test-script-state') === 'notRunning'
             && document.querySelector('[data-testid="stStatusWidget"]') === null
-            && document.querySelector('[data-stale="true"]') === null;
+            && document.querySelector('[data-stale="true"]') === null
+            // A custom component (the sign-in cookie's) asks for a rerun once its frame has
+            // loaded: until every frame has, a rerun may still come and redraw the page.
+            && [...document.querySelectorAll('iframe[data-testid="stCustomComponentV1"]')].every(f => {
+                try { return f.contentDocument !== null && f.contentDocument.readyState === 'complete'; }
+                catch (e) { return true; }
+            });
         quiet = idle ? quiet + 1 : 0;
         if (quiet >= checks) resolve(true); else setTimeout(tick, 100);
     };
@@ -114,8 +120,9 @@ def wait_idle(page: Page, checks: int = 5) -> None:
     """Wait until Streamlit has finished running the script and stayed finished.
 
     The one way browser tests wait for the app (no fixed sleeps): connected, the script not
-    running and no rerun requested, no stale element left from the previous run, all for
-    `checks` polls 100 ms apart. A page that has not yet run at all is "initial", not idle.
+    running and no rerun requested, no stale element left from the previous run, every
+    component frame loaded (a loading one may yet ask for a rerun), all for `checks` polls
+    100 ms apart. A page that has not yet run at all is "initial", not idle.
     """
     page.wait_for_function(IDLE_JS, arg=checks, timeout=60_000)
 
@@ -148,8 +155,11 @@ def sign_in(page: Page, username: str, path: str = "/", password: str = PASSWORD
     page.goto(path)
     wait_idle(page)
     page.get_by_role("textbox", name="Username").fill(username)
+    # Enter in the last field submits the form with what was typed. A click on "Sign in" straight
+    # after typing can reach the form before the field's value is committed to it (the field
+    # commits on losing focus): on a loaded machine the form then went with an empty password.
     page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("textbox", name="Password").press("Enter")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)
     page.wait_for_function("() => document.cookie.includes('panel_session=')", timeout=30_000)
     wait_idle(page)

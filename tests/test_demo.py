@@ -241,3 +241,32 @@ def test_demo_regional_account_is_regional_only(loaded):
     # Westvale still has its own panel, so its decisions have someone present and a signer.
     wv = rows(Partnership, Partnership.code == "WV")[0].id
     assert {m.role for m in rows(Membership, Membership.partnership_id == wv)} >= {"chair", "manager"}
+
+
+def test_demo_shares_learning_and_follows_actions_up(loaded):
+    """The Learning events page, the explorer's "Found, done and shared" tab and the register's
+    follow-ups have something to show, every row as the services would accept it."""
+    from panel.learning import dissemination, follow_up, follow_up_rules, reach
+    from panel.learning.actions import RegisterFilter
+    from panel.learning.explore import LearningFilter
+    from panel.models import Action, LearningEvent, LearningEventAttendance, LearningEventLink
+
+    assert loaded["learning events"] == len(rows(LearningEvent)) >= 6
+    assert loaded["follow-ups"] == len(rows(Action, Action.follow_up_on.is_not(None))) >= 6
+    manager = accounts.actor_for("manager")
+    events = dissemination.list_events(manager)
+    assert len(events) >= 2 and (events["attended"] > 0).all() and (events["shared"] != "").all()
+    assert all(e.held_on <= TODAY for e in rows(LearningEvent))
+    pairs = [(a.event_id, a.agency_id, a.role) for a in rows(LearningEventAttendance)]
+    assert len(pairs) == len(set(pairs)) and all(a.attended >= 0 for a in rows(LearningEventAttendance))
+    assert {link.entity for link in rows(LearningEventLink)} >= {"review", "recommendation", "source"}
+    reached = reach.theme_reach(manager, LearningFilter())
+    assert reached["reached"].sum() > 0 and reached["events"].sum() > 0
+    due = follow_up.follow_ups_due(manager, RegisterFilter(), TODAY)
+    assert set(due["state"]) == {"Follow-up due", "Follow-up overdue"}
+    done = rows(Action, Action.follow_up_done_on.is_not(None))
+    assert len(done) == len(rows(Partnership))
+    for a in rows(Action, Action.follow_up_on.is_not(None)):
+        assert a.status == "closed" and follow_up_rules.date_problem(a.follow_up_on, a.closed_on) is None
+        if a.follow_up_done_on:
+            assert follow_up_rules.result_errors(a.follow_up_done_on, a.follow_up_result, a.closed_on, TODAY) == {}

@@ -13,7 +13,8 @@ Guarantees the pages and tests rely on, whatever the rng:
   a recurring theme;
 - every partnership also has learning from other sources: child death review learning and an
   inter-agency case file audit;
-- some actions are overdue, some closed with evidence of impact.
+- some actions are overdue, some closed with evidence of impact, a few of those with a follow-up;
+- each partnership has learning events (panel.demo.sharing).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from panel.demo.sharing import add_sharing
 from panel.demo.texts import (
     ACTIONS,
     CROSS_CUTTING,
@@ -296,6 +298,8 @@ def add_learning(session: Session, rng: random.Random, today: date, parts: dict[
     learning.referrals()
     session.flush()
     c = learning.counts
+    # Last: its draws come after every other, so the rest of the demo is unchanged by it.
+    shared = add_sharing(session, rng, today, parts)
     return {"themes": added, "findings": c["findings"], "recommendations": c["recommendations"],
             "actions": c["actions"], "closed actions": c["closed actions"], "overdue actions": c["overdue actions"],
-            "theme tags": c["theme tags"]}
+            "theme tags": c["theme tags"], **shared}

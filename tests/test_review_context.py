@@ -11,14 +11,14 @@ from sqlmodel import select
 
 from panel.core.db import read_session
 from panel.core.errors import NotFound, ValidationFailed
+from panel.meetings import cases as meeting_cases
+from panel.meetings import service as meetings
 from panel.models import AuditEvent
 from panel.reviews import context
 from panel.reviews.rules import check_family_step, check_process
 from panel.screening import decisions
 from tests.apptest import signed_in, texts
 from tests.conftest import TODAY
-from panel.meetings import cases as meeting_cases
-from panel.meetings import service as meetings
 from tests.factories import accepted, actor, decision_form, empty_nb, meeting_with_cases
 
 LATER = TODAY + timedelta(days=60)

@@ -51,20 +51,23 @@ if v.lcspr_ref:
 if v.rapid_review_ref:
     st.page_link("pages/review.py", label=f"Started by rapid review {esc(v.rapid_review_ref)}",
                  query_params={"ref": v.rapid_review_ref}, icon=":material/link:")
-c1, c2, c3, c4 = st.columns(4)
+# The next milestone's name goes under its date, not in a metric: a metric cuts long text off.
+next_name = next((m["name"] for m in v.milestones if m["key"] == v.status["next_key"]), None)
+c1, c2, c3 = st.columns([1, 1, 2])
 c1.metric("State", REVIEW_STATES[v.state])
-c2.metric("Next milestone", esc(next((m["name"] for m in v.milestones if m["key"] == v.status["next_key"]), "None")))
-c3.metric("Due", f"{v.status['next_due']:%a %d %b %Y}" if v.status["next_due"] else "-")
-c4.metric("Overall", RAG_LABELS.get(v.status["rag"], esc(v.status["rag"])))
+c2.metric("Overall", RAG_LABELS.get(v.status["rag"], esc(v.status["rag"])))
+c3.metric("Next milestone due", f"{v.status['next_due']:%a %d %b %Y}" if v.status["next_due"] else "-")
+c3.caption(esc(next_name) if next_name else "Every milestone is recorded.")
 
+# Status beside the name, so a narrow screen shows both; a date not yet recorded is blank, not "None".
 st.dataframe([{
-    "milestone": m["name"], "statutory": "Yes" if m["statutory"] else "", "planned": m["planned"],
-    "actual": m["actual"], "status": STATUS_LABELS[m["status"]], "rag": RAG[m["status"]],
-} for m in v.milestones], hide_index=True, width="stretch", height=36 * (len(v.milestones) + 1) + 4, column_config={
-    "milestone": "Milestone", "statutory": "Statutory",
+    "milestone": m["name"], "status": STATUS_LABELS[m["status"]], "planned": m["planned"],
+    "actual": f"{m['actual'].day} {m['actual']:%b %Y}" if m["actual"] else "",
+    "statutory": "Yes" if m["statutory"] else "", "rag": RAG[m["status"]],
+} for m in v.milestones], hide_index=True, width="stretch", height=35 * (len(v.milestones) + 1) + 3, column_config={
+    "milestone": "Milestone", "status": "Status",
     "planned": st.column_config.DateColumn("Planned", format="ddd D MMM YYYY"),
-    "actual": st.column_config.DateColumn("Actual", format="D MMM YYYY"),
-    "status": "Status", "rag": None})
+    "actual": "Actual", "statutory": "Statutory", "rag": None})
 
 pub, delays, requests = review_record.record_details(me, rv.reference)
 key = f"rv_{rv.reference}"
@@ -97,9 +100,9 @@ if pub.planned_on or pub.published_on:
     st.markdown("#### Publication")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Publication planned", f"{pub.planned_on:%d %b %Y}" if pub.planned_on else "-")
-    c2.metric("Copy to National Panel and Secretary of State",
-              f"{pub.copy_sent_on:%d %b %Y}" if pub.copy_sent_on else "Not sent",
-              help=f"At least 7 working days before publication: by {pub.copy_deadline:%d %b %Y}." if pub.copy_deadline else None)
+    c2.metric("Copy to the National Panel", f"{pub.copy_sent_on:%d %b %Y}" if pub.copy_sent_on else "Not sent",
+              help="The copy of the report to the National Panel and the Secretary of State, at least 7 working "
+                   "days before publication" + (f": by {pub.copy_deadline:%d %b %Y}." if pub.copy_deadline else "."))
     c3.metric("Published", f"{pub.published_on:%d %b %Y}" if pub.published_on else "Not yet")
     c4.metric("On the website until", f"{pub.website_until:%d %b %Y}" if pub.website_until else "-")
     if pub.copy_too_late:
@@ -198,13 +201,19 @@ if v.type_key == "rapid_review":
                                     disabled=not v.can_edit)
             field_error(errs, f"consideration_{key}")
         decisions = list(reviews.LCSPR_DECISIONS)
+        # Once the LCSPR is open the decision and its date stay (the service refuses a change): shown, not offered.
+        settled = v.lcspr_ref is not None
         lcspr = st.radio("Decision", decisions, format_func=reviews.LCSPR_DECISIONS.get, horizontal=True,
-                         index=decisions.index(rv.lcspr_decision) if rv.lcspr_decision else None, disabled=not v.can_edit)
+                         index=decisions.index(rv.lcspr_decision) if rv.lcspr_decision else None,
+                         disabled=not v.can_edit or settled)
         field_error(errs, "lcspr_decision")
         decided = st.date_input("Decision made on", value=v.lcspr_decided_on or today(), max_value=today(),
-                                format="DD/MM/YYYY", disabled=not v.can_edit,
+                                format="DD/MM/YYYY", disabled=not v.can_edit or settled,
                                 help="Deciding to hold an LCSPR opens it, planned from this date.")
         field_error(errs, "decided_on")
+        if settled:
+            st.caption(f"The LCSPR {esc(v.lcspr_ref)} was opened from this decision and is planned from its date, "
+                       "so neither changes here. The rest of the rapid review's outcome can still be saved.")
         sent = st.date_input("Sent to the National Panel on", value=rv.sent_to_national_panel_on, max_value=today(),
                              format="DD/MM/YYYY", disabled=not v.can_edit)
         field_error(errs, "sent_on")

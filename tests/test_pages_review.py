@@ -3,13 +3,14 @@ a rapid review's LCSPR decision and the link it makes, and closing a review (doc
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 
 from panel.learning import actions
 from panel.learning import service as learning
-from panel.reviews import closing
+from panel.reviews import closing, context
 from panel.reviews import record as review_record
 from panel.screening import decisions
 from panel.screening.rules import LCSPR_CONSIDERATIONS
@@ -58,17 +59,44 @@ def test_an_lcspr_decision_on_the_page_opens_the_lcspr_and_links_both_ways(nb):
     assert f"Review {lcspr} (open) · started by rapid review {rapid}" in links(referral)
 
 
-def test_a_refused_change_of_decision_is_shown_beside_the_decision(nb):
+def test_once_the_lcspr_is_open_its_decision_and_date_are_shown_not_offered(nb):
     ref, rapid = rapid_review()
     at = signed_in("chair", "pages/review.py", query={"ref": rapid})
     for _, text in LCSPR_CONSIDERATIONS:
         labelled(at.radio, text).set_value("no")
     labelled(at.radio, "Decision").set_value("lcspr")
     press(at, "Save the rapid review outcome")
-    labelled(at.radio, "Decision").set_value("no_lcspr")
-    press(at, "Save the rapid review outcome")
-    assert any(f"The LCSPR {ref}-R2 was opened from this decision" in shown(e.value) for e in at.error)
-    assert review_row(rapid).lcspr_decision == "lcspr"
+    # The service refuses a change of either (test_rapid_review_lcspr): the page does not offer one.
+    assert labelled(at.radio, "Decision").disabled and labelled(at.date_input, "Decision made on").disabled
+    assert f"The LCSPR {ref}-R2 was opened from this decision and is planned from its date" in texts(at)
+    labelled(at.date_input, "Sent to the National Panel on").set_value(TODAY)
+    labelled(at.radio, "National Panel's response").set_value("agrees")
+    press(at, "Save the rapid review outcome")  # the rest of the outcome is still saved
+    row = review_row(rapid)
+    assert (row.lcspr_decision, row.national_panel_response, row.sent_to_national_panel_on) == ("lcspr", "agrees", TODAY)
+    assert not at.error
+
+
+def columns(frame) -> dict:
+    """A st.dataframe's column configuration as the page sent it (labels, types, hidden)."""
+    return json.loads(frame.proto.columns)
+
+
+def test_the_next_milestone_is_named_in_full_and_dates_not_recorded_are_blank(nb):
+    _, rapid = rapid_review()
+    context.record_process(actor("chair"), rapid, context.ProcessForm(kind="inquest", started_on=DECIDED), TODAY)
+    at = signed_in("chair", "pages/review.py", query={"ref": rapid})
+    due = labelled(at.metric, "Next milestone due")  # the date in the metric, the name beneath it
+    assert due.value == "Mon 30 Nov 2026" and "Agency summaries requested (day 1)" in [shown(c.value) for c in at.caption]
+    milestones = at.dataframe[0].value
+    assert list(milestones.columns[:2]) == ["milestone", "status"]  # both in view on a phone
+    assert set(milestones["actual"]) == {""}  # not a date column's "None"
+    processes = next(d for d in at.dataframe if "process" in d.value.columns)
+    assert {k: v["label"] for k, v in columns(processes).items() if "label" in v} == {
+        "process": "Process", "reference": "Reference", "status": "Status", "started": "Started",
+        "next": "Next event", "concluded": "Concluded", "outcome": "Outcome", "delays publication": "Publication waits"}
+    assert processes.value.iloc[0][["started", "concluded"]].tolist() == ["20 Nov 2026", ""]
+    assert {"Add a process", "Record a step"} <= set(texts(at).replace("**", "").splitlines())
 
 
 def test_the_tracker_shows_the_linked_review(nb):

@@ -20,25 +20,32 @@ FAMILY_FIELDS = ("family_member", "event", "happened_on", "note")
 
 
 def _day(d: date | None) -> str:
-    return f"{d:%d %b %Y}" if d else ""
+    return f"{d.day} {d:%b %Y}" if d else ""
 
 
 def process_rows(processes) -> list[dict]:
     """One row a process, in the words the panel uses (the meeting agenda shows the same)."""
     return [{"process": PROCESS_KINDS.get(p.kind, p.kind), "reference": p.reference or "",
-             "status": PROCESS_STATUSES.get(p.status, p.status), "started": p.started_on,
+             "status": PROCESS_STATUSES.get(p.status, p.status), "started": _day(p.started_on),
              "next": f"{p.next_event}: {_day(p.next_on)}" if p.next_event else "",
-             "concluded": p.concluded_on, "outcome": p.outcome or "",
+             "concluded": _day(p.concluded_on), "outcome": p.outcome or "",
              "delays publication": "Yes" if p.delays_publication else ""} for p in processes]
+
+
+# The table's headings; a date not recorded is blank (a date column would say "None").
+PROCESS_COLUMNS = {"process": "Process", "reference": "Reference", "status": "Status", "started": "Started",
+                   "next": "Next event", "concluded": "Concluded", "outcome": "Outcome",
+                   "delays publication": "Publication waits"}
 
 
 def _process_form(me: Actor, rv: Review, today: date, key: str, current=None) -> None:
     errs = refusals(key)
     with st.form(key):
+        st.markdown("**Update this process**" if current else "**Add a process**")
         kinds, statuses = list(PROCESS_KINDS), list(PROCESS_STATUSES)
         c1, c2, c3 = st.columns([2, 1, 1])
         kind = c1.selectbox("Process", kinds, format_func=PROCESS_KINDS.get,
-                            index=kinds.index(current.kind) if current else None)
+                            index=kinds.index(current.kind) if current else None, placeholder="Choose the process")
         field_error(errs, "kind")
         ref = c2.text_input("Reference (e.g. CDOP or court)", value=(current.reference or "") if current else "")
         field_error(errs, "reference")
@@ -79,9 +86,7 @@ def parallel_processes(me: Actor, rv: Review, today: date) -> None:
     label = f"Parallel processes ({len(processes)})" + (" · publication waits" if waiting else "")
     with st.expander(label, icon=":material/gavel:", expanded=bool(waiting)):  # not user text: a count and fixed words
         if processes:
-            st.dataframe(process_rows(processes), hide_index=True, width="stretch", column_config={
-                "started": st.column_config.DateColumn("Started", format="D MMM YYYY"),
-                "concluded": st.column_config.DateColumn("Concluded", format="D MMM YYYY")})
+            st.dataframe(process_rows(processes), hide_index=True, width="stretch", column_config=PROCESS_COLUMNS)
         else:
             st.caption("None recorded. Add the police investigation, criminal proceedings, inquest, child "
                        "death review or other review that runs beside this one, with its dates.")
@@ -91,7 +96,7 @@ def parallel_processes(me: Actor, rv: Review, today: date) -> None:
         if processes:
             names = {p.id: f"{PROCESS_KINDS.get(p.kind, p.kind)} {p.reference or ''}".strip() for p in processes}
             chosen = st.selectbox("Update a process", list(names), format_func=names.get, index=None,
-                                  key=f"pp_{rv.reference}_pick")
+                                  placeholder="Choose a process to update", key=f"pp_{rv.reference}_pick")
             if chosen:
                 _process_form(me, rv, today, f"pp_{rv.reference}_{chosen}",
                               next(p for p in processes if p.id == chosen))
@@ -117,11 +122,13 @@ def family_involvement(me: Actor, rv: Review, today: date) -> None:
         key = f"fam_{rv.reference}"
         errs = refusals(key)
         with st.form(key, clear_on_submit=True):
+            st.markdown("**Record a step**")
             c1, c2, c3 = st.columns(3)
             who = c1.text_input("Family member (relationship)", placeholder="e.g. Mother")
             field_error(errs, "family_member")
             events = list(FAMILY_EVENTS)
-            event = c2.selectbox("What happened", events, format_func=FAMILY_EVENTS.get, index=None)
+            event = c2.selectbox("What happened", events, format_func=FAMILY_EVENTS.get, index=None,
+                                 placeholder="Choose what happened")
             field_error(errs, "event")
             on = c3.date_input("On", value=today, max_value=today, format="DD/MM/YYYY")
             field_error(errs, "happened_on")

@@ -74,11 +74,16 @@ if not tl.empty:
         "status_name": "Status"})
 
 view = df.assign(rag=df["rag"].map(RAG_LABELS), state=df["state"].map(REVIEW_STATES))
+# The clock first, beside the review it belongs to: on a laptop the columns to the right need a
+# scroll, so what makes a review urgent must not be among them. One partnership: no column for it.
+order = ["reference", "type", "next_milestone", "due", "working_days_left", "rag", "overdue", "state", "linked",
+         "lead_reviewer", "started_on"] + (["partnership"] if len(parts) > 1 else [])
 event = st.dataframe(
     view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"]), hide_index=True, width="stretch",
-    on_select="rerun", selection_mode="single-row", key="tracker_table",
+    on_select="rerun", selection_mode="single-row", key="tracker_table", column_order=order,
     column_config={
-        "reference": "Review", "partnership": "Partnership", "type": "Type",
+        # Pinned: scrolling to the columns on the right keeps the review they belong to in view.
+        "reference": st.column_config.TextColumn("Review", pinned=True), "partnership": "Partnership", "type": "Type",
         "linked": st.column_config.TextColumn(
             "Linked review", help="A rapid review's LCSPR, or the rapid review whose decision started an LCSPR."),
         "lead_reviewer": "Lead reviewer",

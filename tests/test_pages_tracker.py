@@ -51,3 +51,11 @@ def test_member_reads_the_review_but_keeps_no_record(demo_db):
 def test_other_partnership_review_is_not_found(demo_db):
     at = signed_in("chair.em", "pages/review.py", query={"ref": REF})
     assert any("No review with that reference" in e.value for e in at.error)
+
+
+def test_the_clock_comes_first_and_one_partnership_has_no_column_for_it(demo_db):
+    add_multi_manager()
+    for username, partnership in (("chair", False), (MULTI_MANAGER, True)):
+        order = list(signed_in(username, "pages/tracker.py").dataframe[-1].proto.column_order)
+        assert order[:6] == ["reference", "type", "next_milestone", "due", "working_days_left", "rag"]
+        assert ("partnership" in order) == partnership

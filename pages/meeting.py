@@ -116,6 +116,13 @@ def show_case(case) -> None:
     elif case.stage:
         st.markdown(f"**{esc(case.review_type)}:** next {esc(case.stage)}"
                     + (f", due {case.due:%a %d %b %Y}." if case.due else "."))
+        if case.kind == "rapid_review":  # what the item is for, and where the panel records it
+            if case.lcspr_decision:
+                st.markdown(f"**LCSPR decision:** {esc(case.lcspr_decision)} (recorded on the review's page).")
+            else:
+                st.markdown("**Next step:** the partners decide whether to hold an LCSPR"
+                            + (f", due {case.lcspr_decision_due:%a %d %b %Y}" if case.lcspr_decision_due else "")
+                            + ". Record it, with the eight considerations, on the review's page (the link below).")
         for line in case.processes:
             st.markdown(f":material/gavel: {esc(line)}")
         if case.family:
@@ -248,7 +255,8 @@ with mode:
         refusal = rules.decision_refusal(it.kind, it.reference, it.status, iq)
         if run and "quorum" in refusal:
             st.markdown("#### The panel's decision")
-            st.warning(esc(refusal["quorum"]), icon=":material/how_to_reg:")
+            st.warning(esc(refusal["quorum"]) + " Mark who is present on the Attendance tab.",
+                       icon=":material/how_to_reg:")
         if run and not refusal:
             st.markdown("#### The panel's decision")
             # When the facts cannot be assessed no outcome is offered.

@@ -155,8 +155,14 @@ def test_meeting_mode_shows_each_items_case_and_hides_the_reasons_when_presentin
     assert "- Children Act 2004 s.16C / SI 2018/789 (from 29 June 2018): aware on 2026-11-20" in page
     assert any(shown(el.proto.label) == f"Screening: {c.referral}" for el in at.get("page_link"))
 
+    assert "The panel cannot decide without quorum. Mark who is present on the Attendance tab." in page
+
     page = show(c.rapid_review)
     assert f"next {rapid.stage}, due {rapid.due:%a %d %b %Y}." in page
+    # what the item is for: the LCSPR decision, when it is due, and where it is recorded
+    assert (f"**Next step:** the partners decide whether to hold an LCSPR, due {rapid.lcspr_decision_due:%a %d %b %Y}. "
+            "Record it, with the eight considerations, on the review's page") in page
+    assert any(shown(el.proto.label) == f"Review {c.rapid_review}" for el in at.get("page_link"))
 
     page = show(c.lcspr)
     assert "next Panel sign-off, due " in page and "**The report** (publication as planned):" in page

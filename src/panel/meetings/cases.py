@@ -17,8 +17,14 @@ from panel.meetings.service import meeting_for
 from panel.models import AgendaItem, Referral, Review, ReviewMilestone, ReviewType
 from panel.reviews import lifecycle
 from panel.reviews.context import family_in, processes_in
-from panel.reviews.rules import FAMILY_EVENTS, PROCESS_KINDS, PROCESS_STATUSES, PUBLICATION_STATUSES
-from panel.reviews.types import PUBLICATION_KEY
+from panel.reviews.rules import (
+    FAMILY_EVENTS,
+    LCSPR_DECISIONS,
+    PROCESS_KINDS,
+    PROCESS_STATUSES,
+    PUBLICATION_STATUSES,
+)
+from panel.reviews.types import LCSPR_DECISION_KEY, PUBLICATION_KEY
 from panel.screening import service as screening_service
 from panel.screening.rules import NotificationClock
 from panel.screening.service import clocks_of, first_notified_on
@@ -60,6 +66,8 @@ class ItemCase:
     report: list[ReportStep] = field(default_factory=list)  # sign-off: draft, sign-off, publication
     processes: list[str] = field(default_factory=list)  # review: its parallel processes, one line each
     family: list[str] = field(default_factory=list)  # review: the family's involvement (chair, manager)
+    lcspr_decision: str | None = None  # rapid review: the partners' decision on an LCSPR, as the page says it
+    lcspr_decision_due: date | None = None  # rapid review: when that decision is due (its milestone's plan)
 
 
 def process_line(p) -> str:
@@ -78,7 +86,8 @@ def item_cases(actor: Actor, meeting_id, today: date) -> dict[int, ItemCase]:
     """Each agenda item's case (item id -> ItemCase): for a referral, the criteria's result on
     its facts as screening reads them, its notification clocks (the one clock of
     `screening.rules.notification_clocks`, through `clocks_of`) and its recurring themes; for a
-    rapid review or a milestone item, its stage and due date; for a sign-off, the report's steps."""
+    rapid review or a milestone item, its stage and due date (and a rapid review's LCSPR decision,
+    or when it is due); for a sign-off, the report's steps."""
     with read_session() as s:
         m = meeting_for(s, actor, meeting_id)
         items = list(s.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id)))
@@ -120,6 +129,9 @@ def item_cases(actor: Actor, meeting_id, today: date) -> dict[int, ItemCase]:
             case.processes = [process_line(p) for p in processes.get(rv.id, [])]
             case.family = [f"{FAMILY_EVENTS.get(f.event, f.event)}: {f.family_member.lower()}, {f.happened_on:%d %b %Y}"
                            for f in family.get(rv.id, [])]
+            if it.kind == "rapid_review":
+                case.lcspr_decision = LCSPR_DECISIONS.get(rv.lcspr_decision, rv.lcspr_decision)
+                case.lcspr_decision_due = next((x.planned_on for x in mine if x.key == LCSPR_DECISION_KEY), None)
             if it.kind == "sign_off":
                 steps = sorted((x for x in mine if x.key in REPORT_KEYS), key=lambda x: REPORT_KEYS.index(x.key))
                 case.report = [ReportStep(x.key, x.name, x.planned_on, x.actual_on, st["statuses"][x.key])

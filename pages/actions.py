@@ -39,8 +39,13 @@ if not parts:
     st.stop()
 
 agencies = agency_service.names(me)  # a filter: retired agencies still own actions
-with st.expander("Filters", icon=":material/filter_list:", expanded=True):
-    c1, c2, c3, c4 = st.columns([2, 2, 3, 1.4], vertical_alignment="bottom")
+wanted = query_id("id")  # None when absent or malformed
+# Opened by a link to one action (a reminder, a review's closure, a meeting): that action is what
+# the user came for, so the filters and the register fold away above it.
+linked_in = wanted is not None
+with st.expander("Filters", icon=":material/filter_list:", expanded=not linked_in):
+    # Status is the widest: its three default choices must fit without being cut off.
+    c1, c2, c3, c4 = st.columns([1.5, 1.5, 4.4, 1.2], vertical_alignment="bottom")
     agency = c1.selectbox("Owner agency", list(agencies), format_func=agencies.get, index=None,
                           placeholder="All agencies", key="act_agency")
     owner = c2.text_input("Owner's name contains", key="act_owner")
@@ -77,7 +82,6 @@ if not due.empty:
                                     "follow_up_on": st.column_config.DateColumn("Follow up on", format="D MMM YYYY"),
                                     "working_days_left": "Working days left"})
 
-wanted = query_id("id")  # None when absent or malformed
 if wanted is None and query_given("id"):
     st.error(actions.NOT_FOUND, icon=":material/search_off:")
 rows: list[int] = []
@@ -88,31 +92,34 @@ if counts["actions"] == 0:
         st.stop()
     df = None
 else:
-    pages = math.ceil(counts["actions"] / PAGE_SIZE)
-    page = 1
-    if pages > 1:
-        page = st.number_input(f"Page (of {int(pages)})", min_value=1, max_value=pages, value=1, key="act_page")
-    f.offset = (int(page) - 1) * PAGE_SIZE
-    df, total = actions.register(me, f, today())
-    view = df.assign(rag=df["rag"].map(RAG_LABELS))
-    event = st.dataframe(
-        view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"]), hide_index=True, width="stretch",
-        on_select="rerun", selection_mode="single-row", key="actions_table",
-        column_order=["rag", "id", "partnership", "review", "owner_agency", "owner", "action", "recommendation",
-                      "due", "working_days_left", "status"],
-        column_config={
-            "rag": "Clock", "id": st.column_config.NumberColumn("Action", format="%d"),
-            "partnership": "Partnership", "review": "Review or source", "owner_agency": "Owner agency",
-            "owner": "Owner", "action": st.column_config.TextColumn("Action", width="large"),
-            "recommendation": "Recommendation",
-            "due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
-            "working_days_left": st.column_config.NumberColumn("Working days left", help="Negative when overdue"),
-            "status": "Status"})
-    rows = event.selection.rows if event and event.selection else []
-    st.caption(f"Showing {len(df)} of {int(total)} action(s). Choose a row, or use the picker below, to open one.")
-    st.download_button("Export Excel", data=lambda: actions.export_register(me, f, today()),
-                       file_name="action-register.xlsx", mime=XLSX, icon=":material/download:",
-                       help="The whole filtered register. Exports are logged.")
+    box = (st.expander(f"The register ({int(counts['actions'])} actions)", icon=":material/table_rows:")
+           if linked_in else st.container())
+    with box:
+        pages = math.ceil(counts["actions"] / PAGE_SIZE)
+        page = 1
+        if pages > 1:
+            page = st.number_input(f"Page (of {int(pages)})", min_value=1, max_value=pages, value=1, key="act_page")
+        f.offset = (int(page) - 1) * PAGE_SIZE
+        df, total = actions.register(me, f, today())
+        view = df.assign(rag=df["rag"].map(RAG_LABELS))
+        event = st.dataframe(
+            view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"]), hide_index=True, width="stretch",
+            on_select="rerun", selection_mode="single-row", key="actions_table",
+            column_order=["rag", "id", "partnership", "review", "owner_agency", "owner", "action", "recommendation",
+                          "due", "working_days_left", "status"],
+            column_config={
+                "rag": "Clock", "id": st.column_config.NumberColumn("Action", format="%d"),
+                "partnership": "Partnership", "review": "Review or source", "owner_agency": "Owner agency",
+                "owner": "Owner", "action": st.column_config.TextColumn("Action", width="large"),
+                "recommendation": "Recommendation",
+                "due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
+                "working_days_left": st.column_config.NumberColumn("Working days left", help="Negative when overdue"),
+                "status": "Status"})
+        rows = event.selection.rows if event and event.selection else []
+        st.caption(f"Showing {len(df)} of {int(total)} action(s). Choose a row, or use the picker below, to open one.")
+        st.download_button("Export Excel", data=lambda: actions.export_register(me, f, today()),
+                           file_name="action-register.xlsx", mime=XLSX, icon=":material/download:",
+                           help="The whole filtered register. Exports are logged.")
 
 options: list[int] = [] if df is None else [int(i) for i in df["id"]]
 labels = {} if df is None else {
@@ -236,8 +243,10 @@ if d.can_close:
                     evidence_of_impact=evidence, expected_version=seen_version, today=today(), follow_up_on=check_on)
     with st.form(f"{key}_carry"):  # so its review can close (docs/domain.md §6.3)
         st.markdown("**Carry to a named owner**")
-        st.caption("When the review closes with this action still to do: name who takes it on (a person, a group "
-                   "or a plan) and why. It stays on the register until closed with evidence of impact.")
+        st.caption(("When the review closes with this action still to do: name" if d.review_reference else
+                    "When someone else goes on with this action: name")
+                   + " who takes it on (a person, a group or a plan) and why. It stays on the register until "
+                   "closed with evidence of impact.")
         carried_to = st.text_input("Carried to", key=f"{key}_carried_to")
         field_error(errs, "carried_to")
         why = st.text_area("Why it is carried", key=f"{key}_carried_reason")

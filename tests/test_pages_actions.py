@@ -237,3 +237,16 @@ def test_notes_table_is_empty_before_progress(demo_db):
     with read_session() as s:
         assert s.exec(select(func.count()).select_from(ActionNote)
                       .where(ActionNote.action_id == planted.overdue)).one() == 0
+
+
+def test_an_action_opened_by_link_comes_before_the_register(demo_db):
+    agreed = plant_meeting_action()
+    at = page("pages/actions.py", "chair", query={"id": str(agreed)})
+    folded = {e.label: e.proto.expanded for e in at.expander}
+    register = [label for label in folded if label.startswith("The register (")]
+    assert folded["Filters"] is False and len(register) == 1 and folded[register[0]] is False
+    # no review to close: carrying it is worded for a meeting's action
+    assert "When someone else goes on with this action: name who takes it on" in texts(at)
+    assert "When the review closes" not in texts(at)
+    plain = {e.label: e.proto.expanded for e in page("pages/actions.py", "chair").expander}
+    assert plain["Filters"] is True and not [label for label in plain if label.startswith("The register (")]

@@ -150,7 +150,7 @@ with st.expander("Filters", icon=":material/filter_list:", expanded=True):
     level = level or "theme"
 
     source = c5.selectbox("Source", [None, *learning.SOURCE_KINDS], key="lx_source",
-                          format_func=lambda k: "Reviews and every other source" if k is None else learning.SOURCE_KINDS[k],
+                          format_func=lambda k: "All sources" if k is None else learning.SOURCE_KINDS[k],
                           help="Learning from reviews, or from one kind of other learning source (an audit, an "
                                "inspection, child death review learning…).")
 f = learning.LearningFilter(partnership_ids=chosen_parts, year_from=y0, year_to=y1, agency_id=agency, level=level,
@@ -160,8 +160,9 @@ tot = cached.totals(me, f, today())
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Findings", int(tot.findings))
 m2.metric("Recommendations", int(tot.recommendations))
-m3.metric("Actions closed with evidence of impact", f"{int(tot.actions_closed)} of {int(tot.actions)}",
-          help="An action stays open until a chair or business manager records evidence that practice changed.")
+m3.metric("Actions closed", f"{int(tot.actions_closed)} of {int(tot.actions)}",
+          help="Closed with evidence of impact: an action stays open until a chair or business manager records "
+               "evidence that practice changed.")
 m4.metric("Overdue actions", int(tot.actions_overdue))
 
 if by_year.empty:

@@ -55,7 +55,7 @@ def test_panel_roles_have_the_explorer(learning_db, username):  # noqa: F811
     tot = learning.totals(me, learning.LearningFilter(), TODAY)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Findings"] == str(tot.findings) and metrics["Recommendations"] == str(tot.recommendations)
-    assert metrics["Actions closed with evidence of impact"] == f"{tot.actions_closed} of {tot.actions}"
+    assert metrics["Actions closed"] == f"{tot.actions_closed} of {tot.actions}"
     assert len(charts(at)) == 4
     for el in charts(at):  # every chart lets a theme be chosen
         assert "theme_pick" in el.proto.spec

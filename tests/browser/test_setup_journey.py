@@ -126,7 +126,7 @@ def test_first_day_without_the_demo(empty_page, tmp_path, capsys, monkeypatch):
     expect(page.get_by_text(re.compile(r"1 agencies in this file are not in Panel yet"))).to_be_visible()
     page.get_by_text("Create these agencies with the import").click()
     wait_idle(page)
-    expect(page.get_by_text("All 4 rows are valid")).to_be_visible()
+    expect(page.get_by_text("All 7 rows are valid")).to_be_visible()  # 4 case rows and 3 of learning
     page.get_by_role("button", name="Import", exact=True).click()
     wait_idle(page)
     expect(page.get_by_text(re.compile(r"Imported old-tracker\.xlsx"))).to_be_visible()

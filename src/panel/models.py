@@ -316,6 +316,10 @@ class AgencyRequest(SQLModel, table=True):
     due_on: date
     received_on: date | None = None
     contact_email: str | None = Field(default=None, max_length=254)
+    # What the agency told the rapid review (an agency_summary), entered on the review's page and
+    # drawn into the drafted report; or the uploaded document that answered the request.
+    summary: str | None = Field(default=None, sa_column=Column(Text))
+    document_id: int | None = Field(default=None, foreign_key="document.id")
 
 
 class ReminderLog(SQLModel, table=True):
@@ -604,3 +608,98 @@ class ItemConflict(SQLModel, table=True):
     item_id: int = Field(foreign_key="agendaitem.id", index=True)
     member_id: int = Field(foreign_key="meetingmember.id")
     user_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Document(SQLModel, table=True):
+    """A document held on a review or a referral: an agency's chronology or report, the terms of
+    reference, a draft or final report. Each upload is a DocumentVersion; replacing keeps the old
+    one. `visibility` says who may open it (docs/domain.md §11)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
+    kind: str = Field(max_length=30)  # panel.documents.rules.DOCUMENT_KINDS
+    title: str = Field(max_length=200)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    visibility: str = Field(default="panel", max_length=20)  # panel, lead_reviewer, partners
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class DocumentVersion(SQLModel, table=True):
+    """One upload of a document. The file itself is in the file store, named by its SHA-256, and
+    checked against it on every download."""
+
+    __table_args__ = (UniqueConstraint("document_id", "version_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    version_no: int = 1
+    filename: str = Field(max_length=255)  # as uploaded, cleaned; never a path
+    content_type: str = Field(max_length=100)  # from the content, not the name
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentHit(SQLModel, table=True):
+    """A detail of the case the anonymisation check found in a final report's version, with where
+    it is. Publication waits until each is accepted with a reason or gone from a later version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="documentversion.id", index=True)
+    location: str = Field(max_length=80)  # e.g. "page 3", "paragraph 12"
+    identifier: str = Field(max_length=30)  # initials, date of birth, name
+    excerpt: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=20)  # open, accepted
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+
+
+class ReportTemplate(SQLModel, table=True):
+    """A partnership's section headings for a document Panel drafts: the national headings vary by
+    version and locality, so they are data (docs/domain.md §11)."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    kind: str = Field(max_length=30)  # rapid_review, terms_of_reference
+    sections: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON [{key, heading, guidance}]
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class ReportDraft(SQLModel, table=True):
+    """A document Panel drafts from the record and the panel edits: a rapid review's report or an
+    LCSPR's terms of reference. Approved by the three safeguarding partners (SignOff)."""
+
+    __table_args__ = (UniqueConstraint("review_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    kind: str = Field(max_length=30)  # rapid_review, terms_of_reference
+    sections: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON [{key, heading, text}]
+    status: str = Field(default="draft", max_length=20)  # draft, approved, sent
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class SignOff(SQLModel, table=True):
+    """One safeguarding partner's sign-off (the local authority, the police, health) of a rapid
+    review's report, terms of reference or a final report, recorded by whoever holds the record."""
+
+    __table_args__ = (UniqueConstraint("review_id", "subject", "partner"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    subject: str = Field(max_length=30)  # rapid_review, terms_of_reference, final_report
+    partner: str = Field(max_length=30)  # local_authority, police, health
+    signed_by: str = Field(max_length=200)  # the name and role of who signed for the partner
+    signed_on: date
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)

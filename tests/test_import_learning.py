@@ -11,12 +11,14 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from panel import tracker_io
+from panel.agencies import service as agency_service
 from panel.core.access import SYSTEM
 from panel.core.db import get_engine, read_session, transaction
 from panel.learning import actions as register
 from panel.learning import findings, recommendations
 from panel.models import (
     Action,
+    Agency,
     AuditEvent,
     Finding,
     FindingAgency,
@@ -247,3 +249,55 @@ def test_export_then_import_into_an_empty_database_keeps_the_learning(parts, tmp
         k: before[k] for k in ("Finding", "Recommendation", "Action", "ThemeTag", "RecommendationFinding")}
     assert do_import(data).new == 0
     get_engine().dispose()
+
+
+# -- retired agencies ---------------------------------------------------------------------------
+
+def _police_everywhere() -> dict[str, list[dict]]:
+    data = rows()
+    data["findings"][0]["agencies"] = (CSC, "Police")
+    data["recommendations"][0]["target_agencies"] = ("Police",)
+    data["actions"][0]["owner_agency"] = "Police"
+    return data
+
+
+def _retire(name: str) -> None:
+    with read_session() as s:
+        aid = s.exec(select(Agency.id).where(Agency.name == name)).one()
+    agency_service.set_active(SYSTEM, aid, False)
+
+
+@pytest.mark.parametrize(("sheet", "column"), [("findings", "agencies"), ("recommendations", "target_agencies"),
+                                               ("actions", "owner_agency")])
+def test_a_new_learning_row_cannot_name_a_retired_agency(parts, sheet, column):
+    _retire("Police")
+    data = rows()
+    data[sheet][0][column] = "Police" if sheet == "actions" else (CSC, "Police")
+    refused(book(data), sheet, 2, column, "Police was retired on ")
+    report = do_import(book(data))
+    assert any("choose a current agency" in p.message for p in report.problems)
+
+
+def test_a_merged_agency_names_the_one_it_was_merged_into(parts):
+    with read_session() as s:
+        police, csc = (s.exec(select(Agency.id).where(Agency.name == n)).one() for n in ("Police", CSC))
+    agency_service.merge_agencies(SYSTEM, police, csc)
+    refused(book(set_cell(rows(), "actions", 0, owner_agency="Police")), "actions", 2, "owner_agency",
+            f"Police was merged into {CSC} on ")
+
+
+def test_a_stored_row_keeps_an_agency_retired_since(parts):
+    data = book(_police_everywhere())
+    assert do_import(data).imported
+    _retire("Police")
+    before = counts()
+    again = do_import(data)
+    assert again.ok and not again.imported and again.new == 0, again.lines()
+    assert {k: again.counts[k]["unchanged"] for k in tracker_io.LEARNING_SHEETS} == {
+        "findings": 1, "recommendations": 1, "actions": 2}
+    assert counts() == before
+    # A new row of the same file naming it is still refused.
+    more = _police_everywhere()
+    more["findings"].append({**more["findings"][0], "finding_reference": "F2",
+                             "text": "Fictional example: a second finding naming the retired agency."})
+    refused(book(more), "findings", 3, "agencies", "Police was retired on ")

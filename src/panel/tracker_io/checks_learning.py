@@ -41,6 +41,15 @@ def _named(found: dict[str, int], names, e: dict, col: str, what: str) -> tuple[
     return tuple(sorted({found[n.casefold()] for n in names if n.casefold() in found}))
 
 
+def _retired(ctx, ids, kept, e: dict, col: str) -> None:
+    """A retired agency is not named by a new row, as the forms no longer offer it; a row already
+    stored keeps the agencies it named before they were retired (re-importing changes nothing)."""
+    for a in ids:
+        if a in ctx.retired and a not in set(kept or ()):
+            e.setdefault(col, ctx.retired[a])
+            return
+
+
 class _Learning:
     """The three sheets in order; each keeps its rows by the file's reference for the next."""
 
@@ -105,6 +114,7 @@ class _Learning:
             key = (c["review_reference"], c.get("text"))
             record = {**c, "_pid": pid, "_id": None}
             existing = _nth(self.ctx.findings, key, texts) if stored else None
+            _retired(self.ctx, c["agencies"], existing and existing["agencies"], e, "agencies")
             if c["finding_reference"] and c["finding_reference"] not in self.findings:
                 self.findings[c["finding_reference"]] = (row, record)
             self.keep("findings", row, existing, self.ch.plan.findings, record)
@@ -151,6 +161,7 @@ class _Learning:
             record = {**c, "themes": c["themes"] if given else tuple(sorted(themes)), "_pid": pid, "_id": None,
                       "_findings": [(f, self.findings[f][1]) for f in links if f in self.findings]}
             existing = _nth(self.ctx.recommendations, key, texts) if stored else None
+            _retired(self.ctx, c["target_agencies"], existing and existing["target_agencies"], e, "target_agencies")
             if existing is not None:
                 ids = {r["_id"]: f for f, (_, r) in self.findings.items() if r["_id"]}
                 existing = {**existing, "finding_references": tuple(ids.get(i, f"#{i}") for i in existing["_finding_ids"])}
@@ -183,6 +194,8 @@ class _Learning:
             existing = _nth(self.ctx.actions, key, keys) if rid else None
             if existing is not None:
                 existing = {**existing, "recommendation_reference": ref}
+            _retired(self.ctx, [c["owner_agency"]] if c.get("owner_agency") else (),
+                     existing and [existing["owner_agency"]], e, "owner_agency")
             record = {**c, "_rec": rec[1] if rec else None}
             if c["action_reference"] and c["action_reference"] not in seen:
                 seen[c["action_reference"]] = (row, record)

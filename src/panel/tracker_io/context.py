@@ -26,7 +26,7 @@ class Context:
     today: date
     partnerships: dict[str, int]  # code -> id, every partnership
     importable: frozenset[int] | None  # None: every partnership (the command line)
-    agencies: dict[str, int]  # casefolded name -> id
+    agencies: dict[str, int]  # casefolded name -> id, retired agencies too (old records name them)
     review_types: dict[int, dict[str, TypeInfo]]  # partnership id -> key -> type
     referrals: dict[str, dict] = field(default_factory=dict)  # reference -> values, "_id", "_pid", ...
     notifications: dict[tuple[str, str], dict] = field(default_factory=dict)
@@ -38,6 +38,8 @@ class Context:
     findings: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (review ref, text) -> values
     recommendations: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     actions: dict[tuple[int, str, str], list[dict]] = field(default_factory=dict)  # (rec id, text, owner) -> values
+    # Retired agencies: id -> why a new learning row cannot name it (a row already stored keeps it).
+    retired: dict[int, str] = field(default_factory=dict)
 
     def may_import(self, partnership_id: int | None) -> bool:
         return partnership_id is not None and (self.importable is None or partnership_id in self.importable)

@@ -10,6 +10,7 @@ numbers its rows afresh.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from sqlmodel import Session, select
@@ -18,6 +19,8 @@ from panel.core import audit
 from panel.core.access import Actor
 from panel.models import (
     Action,
+    Agency,
+    AuditEvent,
     Finding,
     FindingAgency,
     Recommendation,
@@ -82,8 +85,34 @@ def _stored(s: Session, review_ids: list[int]):
     }
 
 
+def retired_agencies(s: Session) -> dict[int, str]:
+    """Retired agencies, id -> why a new learning row cannot name it: retired (or merged) on the
+    day the audit log records, as the forms no longer offer it (docs/domain.md §7.1)."""
+    names = dict(s.exec(select(Agency.id, Agency.name).where(Agency.active == False)).all())  # noqa: E712
+    when: dict[int, tuple] = {}
+    for chunk in _chunks(names):
+        for aid, action, at, after in s.exec(
+                select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.at, AuditEvent.after)
+                .where(AuditEvent.entity == "agency", AuditEvent.entity_id.in_(chunk),
+                       AuditEvent.action.in_(("retire", "merge"))).order_by(AuditEvent.at, AuditEvent.id)):
+            when[aid] = (action, at, after)  # the latest wins
+    out = {}
+    for aid, name in names.items():
+        action, at, after = when.get(aid, (None, None, None))
+        if action == "merge":
+            into = (json.loads(after) if after else {}).get("merged_into") or "another agency"
+            out[aid] = f"{name} was merged into {into} on {at:%d %b %Y}: choose {into}."
+        elif at is not None:
+            out[aid] = f"{name} was retired on {at:%d %b %Y}: choose a current agency."
+        else:
+            out[aid] = f"{name} is retired: choose a current agency."
+    return out
+
+
 def load(s: Session, ctx: Context) -> None:
-    """Active themes, and the stored learning of the reviews the file names, as clean rows."""
+    """Active themes, retired agencies, and the stored learning of the reviews the file names, as
+    clean rows."""
+    ctx.retired = retired_agencies(s)
     ctx.themes = {name.casefold(): tid for tid, name in s.exec(select(Theme.id, Theme.name).where(Theme.active))}
     refs = {v["_id"]: ref for ref, v in ctx.reviews.items()}
     st = _stored(s, list(refs))

@@ -12,6 +12,7 @@ from panel.learning import service as learning
 from panel.themes.rules import search_terms, theme_from_selection
 from panel.ui import cached
 from panel.ui.a11y import chart_table, crosstab
+from panel.ui.briefing_library import published_briefings
 from panel.ui.common import actor, empty_state, esc, header, today
 from panel.ui.forms import load_or_stop
 from panel.ui.reach import reach_table
@@ -238,12 +239,15 @@ with t_pairs:
 with t_reach:  # per theme, found, recommended, done and practitioners reached (docs/domain.md §7.1)
     reach_table(cached.theme_reach(me, f))
 
-st.subheader("Findings and recommendations", anchor=False)
 lead_order = by_year.groupby("theme")["items"].sum().sort_values(ascending=False, kind="stable").index.tolist()
 current = st.session_state.get(THEME_KEY)
 options = [ALL, *lead_order] + ([current] if current and current not in lead_order and current != ALL else [])
 if current not in options:
     st.session_state[THEME_KEY] = ALL
+# The briefings of the learning shown: the theme is the one the theme box below holds.
+published_briefings(me, f, None if st.session_state.get(THEME_KEY) in (None, ALL) else st.session_state[THEME_KEY])
+
+st.subheader("Findings and recommendations", anchor=False)
 c1, c2 = st.columns([2, 3])
 theme = c1.selectbox("Theme", options, key=THEME_KEY,
                      help="The same as choosing a theme in a chart: lists its findings and recommendations.")

@@ -849,6 +849,10 @@ CALLS: dict[str, Spec] = {
     "learning.library.list_library": Spec("briefing.read", lambda x, w: library.list_library(ACTOR), kind="listing"),
     "learning.library.published_for_review": Spec("learning.read", lambda x, w: library.published_for_review(
         ACTOR, x.lcspr_ref), audited=True),
+    # the explorer's published briefings: of the learning shown, so both learning.read and briefing.read
+    # (every role reading learning reads briefings)
+    "learning.library.published_for_learning": Spec("learning.read", lambda x, w: library.published_for_learning(
+        ACTOR, learning.LearningFilter(partnership_ids=[x.pid])), kind="scope"),
     # --- themes: one national taxonomy, administered; tags live on a partnership's records
     "themes.service.seed_defaults": Spec("review_type.manage", lambda x, w: themes.seed_defaults(ACTOR), kind="global",
                                  write=True),

@@ -6,18 +6,21 @@ app.py would put it there."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from panel.accounts import service as accounts
-from panel.core.access import Actor
+from panel.core.access import PERMISSIONS, SYSTEM, Actor
 from panel.core.db import read_session, transaction
+from panel.learning import library
 from panel.learning import service as learning
-from panel.models import Partnership, Theme, ThemeTag
+from panel.learning.briefing import SECTION_KEYS
+from panel.models import Finding, Partnership, Review, Theme, ThemeTag
 from panel.themes import service as theme_service
-from tests.apptest import shown, texts
+from tests.apptest import shown, signed_in, texts
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,3 +227,54 @@ def test_the_source_filter_shows_one_kind_of_learning(learning_db):  # noqa: F81
     assert {m.label: m.value for m in at.metric}["Findings"] == str(tot.findings) == str(sum(df["kind"] == "Finding"))
     at.selectbox(key="lx_source").set_value("review").run()
     assert not any(s.startswith("Child death overview panel") for s in the_list(at)["source"])
+
+
+def _briefed_reviews(n: int) -> list[str]:
+    """NB reviews with findings, newest first: the explorer shows their learning."""
+    with read_session() as s:
+        nb = s.exec(select(Partnership).where(Partnership.code == "NB")).one().id
+        return list(s.exec(select(Review.reference).join(Finding, Finding.review_id == Review.id)
+                           .where(Review.partnership_id == nb).distinct().order_by(Review.reference.desc())))[:n]
+
+
+def _briefing(ref: str, title: str, publish: bool) -> int:
+    sections = {k: "What practitioners should remember, anonymised." for k in SECTION_KEYS}
+    library.save_draft(SYSTEM, ref, title, sections, 0)
+    kept = library.history(SYSTEM, ref)
+    if publish:
+        library.approve(SYSTEM, kept.latest.id)
+        library.publish(SYSTEM, kept.latest.id)
+    return kept.briefing_id
+
+
+def _briefing_links(at: AppTest) -> dict[str, dict]:
+    """The library links on the page: label -> query parameters."""
+    return {shown(el.proto.label): dict(parse_qsl(el.proto.query_string))
+            for el in at.get("page_link") if "library" in el.proto.page}
+
+
+def test_the_explorer_links_the_published_briefings_of_its_learning(learning_db):  # noqa: F811
+    published, draft = _briefed_reviews(2)
+    bid = _briefing(published, "Safer sleep: seven things to remember", publish=True)
+    _briefing(draft, "A draft not yet for readers", publish=False)
+    at = signed_in("member", "pages/explorer.py")  # app.py: the links need its menu
+    assert "Published briefings" in [h.value for h in at.subheader]
+    links = _briefing_links(at)
+    assert links["Safer sleep: seven things to remember"] == {"id": str(bid)}
+    assert "A draft not yet for readers" not in links and "A draft not yet for readers" not in texts(at)
+    assert f"Review {published}" in texts(at) and "1 published 7-minute briefing " in texts(at)
+    # Filtered to a source with no briefing: the empty state says where to draft one.
+    at.selectbox(key="lx_source").set_value("child_death_review").run()
+    assert not at.exception
+    assert "No 7-minute briefing is published for this selection yet" in texts(at)
+    assert "Safer sleep: seven things to remember" not in _briefing_links(at)
+    assert "Draft one on the 7-minute briefing page" in texts(at)
+
+
+def test_no_briefings_section_without_briefing_read(learning_db, monkeypatch):  # noqa: F811
+    _briefing(_briefed_reviews(1)[0], "Safer sleep: seven things to remember", publish=True)
+    monkeypatch.setitem(PERMISSIONS, "briefing.read", frozenset({"chair", "manager", "referrer"}))
+    at = signed_in("member", "pages/explorer.py")  # app.py: the links need its menu
+    assert at.metric and "Published briefings" not in [h.value for h in at.subheader]
+    assert not _briefing_links(at) and "Safer sleep" not in texts(at)
+    assert library.published_for_learning(accounts.actor_for("member"), learning.LearningFilter()).total == 0

@@ -10,9 +10,10 @@ withdrawals and every download leave an audit row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, literal, or_, union_all, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from panel.core import audit
@@ -22,6 +23,7 @@ from panel.core.db import escape_like, read_session, transaction, utcnow
 from panel.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from panel.learning import briefing as doc
 from panel.learning import briefings
+from panel.learning.explore import SOURCE_KINDS, LearningFilter
 from panel.learning.library_rules import (
     STATUSES,
     check,
@@ -32,7 +34,18 @@ from panel.learning.library_rules import (
     normal,
     refusal,
 )
-from panel.models import Briefing, BriefingVersion, LearningSource, Partnership, Review, User
+from panel.models import (
+    Briefing,
+    BriefingVersion,
+    Finding,
+    LearningSource,
+    Partnership,
+    Recommendation,
+    Review,
+    Theme,
+    ThemeTag,
+    User,
+)
 from panel.themes.rules import search_terms
 
 NOT_FOUND = "No briefing with that number is open to you."
@@ -368,3 +381,95 @@ def published_for_review(actor: Actor, review_reference: str) -> Entry | None:
     if b is None:
         return None
     return next(iter(list_library(actor, partnership_ids=[pid], briefing_id=b.id)), None)
+
+
+# -- the learning explorer's published briefings ------------------------------------------------
+
+@dataclass
+class Published:
+    """A published briefing as the explorer lists it: what it is about and when it came out."""
+
+    briefing_id: int
+    title: str
+    partnership: str  # the partnership's code
+    review_reference: str | None
+    source: str | None  # a learning source's title (its kind when untitled); None for a review's
+    published_at: datetime
+
+
+@dataclass
+class PublishedList:
+    briefings: list[Published]
+    total: int  # every published briefing matching, of which `briefings` are the newest
+
+
+def _tagged(entity: str, entity_id, theme: str, level: str):
+    """The finding or recommendation `entity_id` carries `theme` (at the national level: it, or a
+    local theme mapped to it), as the explorer's theme list counts it."""
+    th, nat = aliased(Theme), aliased(Theme)
+    sub = (select(ThemeTag.id).join(th, th.id == ThemeTag.theme_id)
+           .where(ThemeTag.entity == entity, ThemeTag.entity_id == entity_id))
+    if level == "national":
+        return sub.outerjoin(nat, nat.id == th.national_id).where(or_(th.name == theme, nat.name == theme)).exists()
+    return sub.where(th.name == theme).exists()
+
+
+def _briefed(pids: list[int], f: LearningFilter, theme: str | None):
+    """(review_id, source_id) of every finding and recommendation the explorer's filter holds:
+    its partnerships, years and theme. A briefing of that review or source briefs that learning."""
+    rf = aliased(Finding)
+    arms = []
+    for model, entity, review, source, joined in (
+            (Finding, "finding", Finding.review_id, Finding.source_id, None),
+            (Recommendation, "recommendation", func.coalesce(Recommendation.review_id, rf.review_id),
+             func.coalesce(Recommendation.source_id, rf.source_id), rf)):
+        stmt = select(review.label("review_id"), source.label("source_id")).where(model.partnership_id.in_(pids))
+        if joined is not None:
+            stmt = stmt.outerjoin(rf, rf.id == Recommendation.finding_id)
+        if f.year_from:
+            stmt = stmt.where(model.recorded_on >= date(int(f.year_from), 1, 1))
+        if f.year_to:
+            stmt = stmt.where(model.recorded_on <= date(int(f.year_to), 12, 31))
+        if theme:
+            stmt = stmt.where(_tagged(entity, model.id, theme, f.level))
+        arms.append(stmt)
+    return union_all(*arms).subquery("briefed")
+
+
+def published_for_learning(actor: Actor, f: LearningFilter, theme: str | None = None,
+                           limit: int = 10) -> PublishedList:
+    """The published briefings of the learning the explorer shows for `f` (and `theme`): those of
+    the reviews and learning sources with a finding or recommendation in its partnerships, years
+    and theme, of the chosen source kind; the `limit` newest, and how many there are in all.
+    Only in partnerships where the actor reads both learning and briefings; the agency filter
+    does not narrow them (a briefing is about the whole review)."""
+    read = set(actor.partnerships_with("briefing.read", f.partnership_ids))
+    pids = sorted(read & set(actor.partnerships_with("learning.read", f.partnership_ids)))
+    if not pids:
+        return PublishedList([], 0)
+    briefed = _briefed(pids, f, theme)
+    about = or_(Briefing.review_id.in_(select(briefed.c.review_id).where(briefed.c.review_id.is_not(None))),
+                Briefing.source_id.in_(select(briefed.c.source_id).where(briefed.c.source_id.is_not(None))))
+    conds = [BriefingVersion.status == "published", Briefing.partnership_id.in_(pids), about]
+    if f.source_kind == "review":
+        conds.append(Briefing.review_id.is_not(None))
+    elif f.source_kind:
+        conds.append(LearningSource.kind == f.source_kind)
+    stmt = (select(Briefing.id, Briefing.title, BriefingVersion.sections, BriefingVersion.published_at,
+                   Partnership.code, Review.reference, LearningSource.title, LearningSource.kind,
+                   func.count(literal(1)).over().label("total"))
+            .select_from(BriefingVersion)
+            .join(Briefing, Briefing.id == BriefingVersion.briefing_id)
+            .join(Partnership, Partnership.id == Briefing.partnership_id)
+            .outerjoin(Review, Review.id == Briefing.review_id)
+            .outerjoin(LearningSource, LearningSource.id == Briefing.source_id)
+            .where(*conds)
+            .order_by(BriefingVersion.published_at.desc(), BriefingVersion.id.desc())
+            .limit(max(1, min(int(limit), 100))))
+    with read_session() as s:
+        rows = s.exec(stmt).all()
+    out = [Published(briefing_id=bid, title=decode(sections)[0] or title, partnership=code, review_reference=ref,
+                     source=None if ref else (source_title or SOURCE_KINDS.get(kind, kind)),
+                     published_at=published_at)
+           for bid, title, sections, published_at, code, ref, source_title, kind, _ in rows]
+    return PublishedList(out, int(rows[0][-1]) if rows else 0)

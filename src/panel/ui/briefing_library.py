@@ -1,6 +1,7 @@
 """The 7-minute briefing page's library section (docs/domain.md §7.3): save the text as a draft,
-approve it once the anonymisation check is clear, publish it, and the version history. Rendering
-only: the rules are panel.learning.library's."""
+approve it once the anonymisation check is clear, publish it, and the version history; and the
+learning explorer's list of the published briefings of the learning it shows. Rendering only: the
+rules are panel.learning.library's."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import streamlit as st
 from panel.core.access import Actor
 from panel.learning import library
 from panel.learning.briefing import SECTION_KEYS
+from panel.learning.explore import LearningFilter
 from panel.learning.library_rules import STATUSES
+from panel.ui.common import empty_state, esc
 from panel.ui.forms import note_done, submit
 
 FORM = "brief_lib"
@@ -79,3 +82,35 @@ def library_section(me: Actor, ref: str, kept: library.History | None, title: st
                      "approved_by": "Approved by",
                      "approved": st.column_config.DatetimeColumn("Approved (UTC)", format="D MMM YYYY, HH:mm"),
                      "published": st.column_config.DatetimeColumn("Published (UTC)", format="D MMM YYYY, HH:mm")})
+
+
+EXPLORER_SHOWN = 10  # the explorer lists this many of the newest published briefings
+
+
+def published_briefings(me: Actor, f: LearningFilter, theme: str | None) -> None:
+    """The learning explorer's "Published briefings": the newest published briefings of the
+    reviews and learning sources whose learning the filters show, each linked to the library.
+    Nothing at all for a user who does not read briefings."""
+    if not me.partnerships_with("briefing.read", f.partnership_ids):
+        return
+    found = library.published_for_learning(me, f, theme, limit=EXPLORER_SHOWN)
+    st.subheader("Published briefings", anchor=False)
+    if not found.total:
+        empty_state("No 7-minute briefing is published for this selection yet.",
+                    "Draft one on the 7-minute briefing page, under Learning in the menu (a review's page links "
+                    "it as “Write its 7-minute briefing”); a panel chair or business manager then publishes it "
+                    "to the Briefing library.")
+        return
+    several = len({b.partnership for b in found.briefings}) > 1 or len(me.partnerships_with("learning.read")) > 1
+    st.caption(f"{int(found.total)} published 7-minute briefing{'' if found.total == 1 else 's'} of the reviews and "
+               "learning sources whose learning is shown here"
+               + (f"; the {int(len(found.briefings))} newest:" if found.total > len(found.briefings) else ":"))
+    with st.container(border=True):
+        for b in found.briefings:
+            st.page_link("pages/library.py", label=esc(b.title), query_params={"id": str(b.briefing_id)},
+                         icon=":material/menu_book:", help="Open it in the Briefing library to read or download it.")
+            st.caption((f"{esc(b.partnership)} · " if several else "")
+                       + (f"Review {esc(b.review_reference)}" if b.review_reference else esc(b.source or "Learning source"))
+                       + f" · published {b.published_at:%d %b %Y}")
+    if found.total > len(found.briefings):
+        st.page_link("pages/library.py", label="Every briefing in the Briefing library", icon=":material/list:")

@@ -29,6 +29,7 @@ from panel.ui.common import (
     today,
 )
 from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
+from panel.ui.notification_draft import notification_section
 
 me = actor()
 ref = query_ref("ref")  # None when absent or malformed
@@ -84,6 +85,7 @@ if r.status_note:
 if not d.full_view:
     st.caption("You made this referral: you can follow its progress here.")
     st.stop()
+notification_section(me, r, today())
 
 left, right = st.columns([3, 2])
 with left:

@@ -96,6 +96,7 @@ from panel.models import (
     Theme,
     User,
 )
+from panel.notifications import service as notifications
 from panel.referrals import service as referrals
 from panel.reports import service as reports
 from panel.retention import service as retention
@@ -635,6 +636,13 @@ CALLS: dict[str, Spec] = {
         write=True, audited=True),
     "screening.service.record_notification": Spec("notification.record", lambda x, w: screening.record_notification(
         ACTOR, x.notify_ref, "national_panel", TODAY, "CINS-1", TODAY), write=True, audited=True),
+    # the incident notification, ready to send: shown, downloaded and recorded by those who notify
+    "notifications.service.prepare": Spec("notification.record", lambda x, w: notifications.prepare(
+        ACTOR, x.notify_ref, TODAY), audited=True),
+    "notifications.service.download": Spec("notification.record", lambda x, w: notifications.download(
+        ACTOR, x.notify_ref, "national_panel", "docx", TODAY), audited=True),
+    "notifications.service.record_sent": Spec("notification.record", lambda x, w: notifications.record_sent(
+        ACTOR, x.notify_ref, "national_panel", TODAY, "CINS-2", TODAY), write=True, audited=True),
     "screening.service.record_director_route": Spec("screening.edit", lambda x, w: screening.record_director_route(
         ACTOR, x.accepted_ref, "notify", TODAY, TODAY), write=True, audited=True),
     # --- decisions

@@ -177,11 +177,12 @@ def record_notification(actor: Actor, reference: str, body: str, sent_on: date |
                             "late": sent_on > due, "reference": sent_reference})
         if body in ("national_panel", "ofsted"):
             s.flush()
-            _replan_from_notification(s, r.id, first_notified_on(s, r.id))
+            replan_from_notification(s, r.id, first_notified_on(s, r.id))
 
 
-def _replan_from_notification(s: Session, referral_id: int, notified_on: date) -> None:
-    """A rapid review planned before the notification was sent re-plans from the real date."""
+def replan_from_notification(s: Session, referral_id: int, notified_on: date) -> None:
+    """A rapid review planned before the notification was sent re-plans from the real date. Public
+    because the incident notification (panel.notifications.service) records it for siblings too."""
     from panel.reviews import lifecycle
     from panel.reviews.types_service import spec_of
 

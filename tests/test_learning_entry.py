@@ -31,7 +31,7 @@ from panel.models import (
 from panel.retention import service as retention
 from panel.screening import decisions
 from panel.themes import service as theme_service
-from tests.apptest import signed_in, texts
+from tests.apptest import shown, signed_in, texts
 from tests.conftest import TODAY
 from tests.factories import accepted, actor, agency_id, decision_form, empty_nb, nb_id
 
@@ -290,17 +290,26 @@ def _press(at, label: str):
     return at
 
 
+def _confirmed(at, note: str) -> None:
+    """`note` is shown where the user sees it after the rerun: as a toast, and as a success message
+    outside every expander (a folded expander would hide it)."""
+    assert note in [shown(t.value) for t in at.toast]
+    assert note in [shown(m.value) for m in at.success]
+    assert not [m for e in at.expander for m in e.success if shown(m.value) == note]
+
+
 def test_a_manager_records_a_finding_a_recommendation_and_an_action_on_the_review_page(db):
     ref = new_review()
     at = signed_in("manager", "pages/review.py", query={"ref": ref})
-    shown = texts(at)
-    assert "Learning: findings, recommendations and actions" in shown and "No findings recorded yet." in shown
+    page_text = texts(at)
+    assert "Learning: findings, recommendations and actions" in page_text and "No findings recorded yet." in page_text
     _by_key(at.text_area, "_fnew_0_text").input("Strategy meetings were held without the police.")
     _by_key(at.multiselect, "_fnew_0_agencies").select(agency_id("Police"))
     _by_key(at.radio, "_fnew_0_nature").set_value("concern")
     _press(at, "Add finding")
     [f] = overview.learning_of(actor("manager"), review_reference=ref).findings
-    assert f.agencies == {agency_id("Police"): "Police"} and "Finding added." in texts(at)
+    assert f.agencies == {agency_id("Police"): "Police"}
+    _confirmed(at, "Finding added.")
 
     # a recommendation without a target agency: the message shows beside the field, nothing saved
     _by_key(at.text_area, "_rnew_0_text").input("Police attend every strategy meeting about a baby.")
@@ -315,9 +324,12 @@ def test_a_manager_records_a_finding_a_recommendation_and_an_action_on_the_revie
     [r] = overview.learning_of(actor("manager"), review_reference=ref).recommendations
     assert (r.findings, r.outcome_sought, r.due_on) == ([f.id], "Every strategy meeting hears from the police.",
                                                         TODAY + timedelta(days=90))
+    _confirmed(at, "Recommendation added.")
+    assert "Finding added." not in [shown(m.value) for m in at.success]  # each note shows once
 
     _press(at, "Accept R1")
     assert overview.learning_of(actor("manager"), review_reference=ref).recommendations[0].status == "accepted"
+    _confirmed(at, "R1 accepted.")  # its form is gone with the draft: the note is not
     _by_key(at.text_area, f"_a{r.id}_0_text").input("Audit strategy meeting attendance.")
     _by_key(at.selectbox, f"_a{r.id}_0_agency").set_value(agency_id("Police"))
     _by_key(at.text_input, f"_a{r.id}_0_owner").input("Dana Owner")
@@ -329,6 +341,7 @@ def test_a_manager_records_a_finding_a_recommendation_and_an_action_on_the_revie
     [r] = overview.learning_of(actor("manager"), review_reference=ref).recommendations
     [a] = r.actions
     assert a.owner_name == "Dana Owner"
+    _confirmed(at, "Action added: it is on the action register.")
     links = [el.proto for el in at.get("page_link")]
     assert [(p.label, p.query_string) for p in links if p.label.startswith(f"Action {a.id}: Audit")] == [
         (f"Action {a.id}: Audit strategy meeting attendance\\.", f"id={a.id}")]
@@ -359,6 +372,7 @@ def test_a_member_adds_learning_on_the_page_but_cannot_accept(db):
     _press(at, "Save recommendation")
     [r] = overview.learning_of(actor("member"), review_reference=ref).recommendations
     assert (r.version, len(r.revisions)) == (3, 1)
+    _confirmed(at, "Recommendation saved.")
     assert "Earlier versions (1)" in [e.label for e in at.expander]
 
 

@@ -30,6 +30,7 @@ REC_FIELDS = ("text", "recorded_on", "finding_ids", "agency_ids", "outcome_sough
               "reason")
 ACTION_FIELDS = ("text", "owner_agency_id", "owner_name", "owner_email", "due_on")
 _ROUND = "_le_round_{}"  # bumped on each save, so an add form starts empty again
+_DONE = "_le_done_{}"  # the note of a save just made with a form, to show once outside its expander
 
 
 def _round(key: str) -> int:
@@ -38,10 +39,20 @@ def _round(key: str) -> int:
 
 def _save(key: str, call: Callable[[], object], fields: tuple[str, ...], done: str) -> None:
     """One service call for the form `key`: refused, its messages beside the fields; saved, the
-    form is drawn afresh with the note."""
-    submit(key, call, fields=fields, done=done, rerun=False)
+    form is drawn afresh and the note waits for `_confirm(key)`."""
+    submit(key, call, fields=fields, rerun=False)
     st.session_state[_ROUND.format(key)] = _round(key) + 1
+    st.session_state[_DONE.format(key)] = done
     st.rerun()
+
+
+def _confirm(key: str) -> None:
+    """The note of a save just made with the form `key`, once: above the form's expander, not in
+    it (the expander may be folded after the rerun, or gone, as an accepted recommendation's form
+    is), and as a toast, seen wherever the page is scrolled."""
+    if done := st.session_state.pop(_DONE.format(key), None):
+        st.success(esc(done), icon=":material/check_circle:")
+        st.toast(esc(done), icon=":material/check_circle:")
 
 
 def learning_section(me: Actor, *, review: Review | None = None, source_id: int | None = None,
@@ -81,9 +92,11 @@ def _findings(me: Actor, data: overview.Learning, key: str, active: dict, themes
                 st.caption(f":warning: {esc(case_detail.FLAG)}")
             st.caption("Agencies it concerns: " + (", ".join(esc(n) for n in f.agencies.values()) or "none named")
                        + " · Themes: " + (", ".join(esc(n) for n in f.themes.values()) or "none"))
+            _confirm(f"{key}_f{f.id}")
             if data.can_edit:
                 with st.expander(f"Edit F{int(f.number)}", icon=":material/edit:"):
                     _finding_form(me, data, f"{key}_f{f.id}", active, themes, today, f)
+    _confirm(f"{key}_fnew")
     if data.can_edit:
         with st.expander("Add a finding", icon=":material/add:", expanded=not data.findings):
             _finding_form(me, data, f"{key}_fnew", active, themes, today)
@@ -155,11 +168,14 @@ def _recommendations(me: Actor, data: overview.Learning, key: str, active: dict,
             if r.revisions:
                 _revisions(r)
             _actions(me, data, r, f"{key}_a{r.id}", active, today)
+            _confirm(f"{key}_acc{r.id}")
             if data.can_accept and r.status == "draft":
                 _accept_form(me, r, f"{key}_acc{r.id}", today)
+            _confirm(f"{key}_r{r.id}")
             if data.can_edit:
                 with st.expander(f"Edit R{int(r.number)}", icon=":material/edit:"):
                     _rec_form(me, data, f"{key}_r{r.id}", active, themes, today, r)
+    _confirm(f"{key}_rnew")
     if data.can_edit:
         with st.expander("Add a recommendation", icon=":material/add:",
                          expanded=bool(data.findings) and not data.recommendations):
@@ -264,6 +280,7 @@ def _actions(me: Actor, data: overview.Learning, r: overview.RecommendationView,
     if not r.actions:
         st.caption("No actions yet." + (" Add the first: what will be done, the agency and the person who own it, "
                                         "and when it is due." if data.can_edit else ""))
+    _confirm(key)
     if not data.can_edit:
         return
     with st.expander(f"Add an action to R{int(r.number)}", icon=":material/add_task:"):

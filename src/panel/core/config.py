@@ -20,7 +20,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from panel.core.errors import PanelError
@@ -70,6 +77,17 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, validation_alias="PANEL_SMTP_PASSWORD")
     smtp_timeout: float = Field(30, gt=0, le=600, validation_alias="PANEL_SMTP_TIMEOUT")  # seconds per step
 
+    # Where documents' files are kept (panel.documents.store, docs/operations.md): "local", a
+    # folder under data_dir, or "s3", a bucket of an S3-compatible store (AWS S3, MinIO) whose
+    # credentials boto3 reads from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+    file_store: Literal["local", "s3"] = Field("local", validation_alias="PANEL_FILE_STORE")
+    s3_bucket: str = Field("", validate_default=True, validation_alias="PANEL_S3_BUCKET")
+    s3_prefix: str = Field("", validation_alias="PANEL_S3_PREFIX")
+    s3_endpoint_url: str = Field("", validation_alias="PANEL_S3_ENDPOINT_URL")  # e.g. MinIO's address
+    s3_region: str = Field("", validation_alias="PANEL_S3_REGION")
+    # The largest document accepted, in MB; .streamlit/config.toml's maxUploadSize must allow it.
+    max_document_mb: int = Field(20, ge=1, le=200, validation_alias="PANEL_MAX_DOCUMENT_MB")
+
     cookie_name: ClassVar[str] = "panel_session"  # not configurable: a constant of the app
 
     @field_validator("data_dir")
@@ -93,6 +111,13 @@ class Settings(BaseSettings):
         local, at, domain = value.partition("@")
         if not (local and at and domain) or "@" in domain or any(c.isspace() for c in value):
             raise ValueError("must be one e-mail address, such as panel@example.org")
+        return value
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _bucket_for_s3(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("file_store") == "s3" and not value:
+            raise ValueError("must name the bucket when PANEL_FILE_STORE=s3")
         return value
 
     @model_validator(mode="after")

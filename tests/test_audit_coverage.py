@@ -239,3 +239,20 @@ def test_agency_review_type_and_partnership_writes_are_audited(demo_db):
     expect(lambda: review_types.delete_type(admin, type_id), "admin", "delete", "review_type", type_id)
     expect(lambda: partnerships.update_partnership(admin, nb, "Northbrook SCP", "Northbrook"),
            "admin", "update", "partnership", nb)
+
+
+def test_the_notification_ready_to_send_is_audited_on_the_childs_referral(db):
+    """It shows the child's details: a view, as opening the referral is; each download is an
+    export; recording it sent is a notification on every child's referral it covered."""
+    from panel.notifications import service as notifications
+    from tests.factories import accepted, empty_nb
+
+    empty_nb()
+    chair = accounts.actor_for("chair")
+    ref = accepted()
+    with read_session() as s:
+        rid = s.exec(select(Referral.id).where(Referral.reference == ref)).one()
+    expect(lambda: notifications.prepare(chair, ref, TODAY), "chair", "view", "referral", rid)
+    expect(lambda: notifications.download(chair, ref, "national_panel", "docx", TODAY), "chair", "export", "referral", rid)
+    expect(lambda: notifications.record_sent(chair, ref, "national_panel", TODAY, "CINS-5", TODAY),
+           "chair", "notification", "referral", rid)

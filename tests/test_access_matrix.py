@@ -60,6 +60,8 @@ from panel.core.access import PERMISSIONS, ROLES, SYSTEM, Actor
 from panel.core.db import dispose_engine, get_engine, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.demo.small import DEMO_PASSWORD
+from panel.drafting import rules as drafting_rules
+from panel.drafting import service as drafting
 from panel.learning import actions, briefings, carry, library
 from panel.learning import dissemination as learning_events
 from panel.learning import explore as learning_explore
@@ -536,6 +538,38 @@ def _closable(x: Side) -> None:
             carry.carry_action(SYSTEM, a["id"], "Learning sub-group", "It outlives the review's closure.", version)
 
 
+def _summary_request(x: Side) -> int:
+    """The rapid review's agency summary request (made once by the system actor)."""
+    with read_session() as s:
+        rv = _one(s, select(Review).where(Review.reference == x.rapid_ref))
+        found = s.exec(select(AgencyRequest).where(AgencyRequest.review_id == rv.id,
+                                                   AgencyRequest.kind == "agency_summary")).first()
+    if found is not None:
+        return found.id
+    review_record.add_agency_request(SYSTEM, x.rapid_ref, agency_id=3, kind="agency_summary", requested_on=TODAY,
+                                     due_on=TODAY + timedelta(days=10), contact_email="", today=TODAY)
+    return _summary_request(x)
+
+
+def _rr_draft(x: Side) -> int:
+    """The rapid review's drafted report (made once by the system actor); its version."""
+    view = drafting.draft(SYSTEM, x.rapid_ref, "rapid_review", record_view=False)
+    if not view.exists:
+        drafting.create_draft(SYSTEM, x.rapid_ref, "rapid_review")
+        view = drafting.draft(SYSTEM, x.rapid_ref, "rapid_review", record_view=False)
+    return view.version
+
+
+def _rr_signed(x: Side) -> None:
+    """The rapid review's report signed off by the three partners (once, by the system actor)."""
+    _rr_draft(x)
+    for partner in drafting_rules.PARTNERS:
+        view = drafting.draft(SYSTEM, x.rapid_ref, "rapid_review", record_view=False)
+        if partner not in view.sign_offs:
+            drafting.record_sign_off(SYSTEM, x.rapid_ref, "rapid_review", partner, "A Person, Director", TODAY,
+                                     view.version, TODAY)
+
+
 P = PERMISSIONS
 # review_record's documented refusal for a reader who does not keep the record (chair, manager):
 # a message on the page's "review" field (tests/test_review_record.py); others get NotFound.
@@ -699,6 +733,33 @@ CALLS: dict[str, Spec] = {
     "reviews.closing.close_review": Spec("review.edit", lambda x, w: review_closing.close_review(
         ACTOR, x.lcspr_ref, TODAY, _review_version(x.lcspr_ref), TODAY), write=True, audited=True,
         setup=_closable),
+    # --- the documents Panel drafts (docs/domain.md §11)
+    "drafting.service.template": Spec("review_type.manage", lambda x, w: drafting.template(
+        ACTOR, x.pid, "rapid_review")),
+    "drafting.service.save_template": Spec("review_type.manage", lambda x, w: drafting.save_template(
+        ACTOR, x.pid, "terms_of_reference", [{"heading": "Scope"}, {"heading": "Timescale"}], 0), write=True),
+    "drafting.service.agency_summaries": Spec("review.read", lambda x, w: drafting.agency_summaries(
+        ACTOR, x.rapid_ref), audited=True, setup=_summary_request),
+    "drafting.service.save_agency_summary": Spec(("review.edit", "screening.edit"),
+                                                 lambda x, w: drafting.save_agency_summary(
+        ACTOR, x.rapid_ref, _summary_request(x), "Police attended twice.", TODAY, _review_version(x.rapid_ref), TODAY),
+        write=True, audited=True, setup=_summary_request),
+    "drafting.service.draft": Spec("review.read", lambda x, w: drafting.draft(ACTOR, x.rapid_ref, "rapid_review"),
+                                   audited=True, setup=_rr_draft),
+    "drafting.service.create_draft": Spec(("review.edit", "screening.edit"), lambda x, w: drafting.create_draft(
+        ACTOR, x.rapid_ref, "rapid_review"), write=True, audited=True),
+    "drafting.service.save_draft": Spec(("review.edit", "screening.edit"), lambda x, w: drafting.save_draft(
+        ACTOR, x.rapid_ref, "rapid_review", {"immediate_action": "Siblings seen."}, _rr_draft(x)),
+        write=True, audited=True, setup=_rr_draft),
+    "drafting.service.refill_draft": Spec(("review.edit", "screening.edit"), lambda x, w: drafting.refill_draft(
+        ACTOR, x.rapid_ref, "rapid_review", True, _rr_draft(x)), write=True, audited=True, setup=_rr_draft),
+    "drafting.service.download_draft": Spec("review.read", lambda x, w: drafting.download_draft(
+        ACTOR, x.rapid_ref, "rapid_review"), audited=True, setup=_rr_draft),
+    "drafting.service.record_sign_off": Spec(("review.edit", "screening.edit"), lambda x, w: drafting.record_sign_off(
+        ACTOR, x.rapid_ref, "rapid_review", "police", "DCI Jo Bloggs, Head of PPU", TODAY, _rr_draft(x), TODAY),
+        write=True, audited=True, setup=_rr_draft),
+    "drafting.service.record_sent": Spec(("review.edit", "screening.edit"), lambda x, w: drafting.record_sent(
+        ACTOR, x.rapid_ref, TODAY, _rr_draft(x), TODAY), write=True, audited=True, setup=_rr_signed),
     "reviews.types_service.list_types": Spec(("referral.read", "review_type.manage"), lambda x, w: review_types.list_types(
         ACTOR, x.pid), kind="scope"),
     "reviews.types_service.add_type": Spec("review_type.manage", lambda x, w: review_types.add_type(

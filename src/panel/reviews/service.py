@@ -165,12 +165,14 @@ def record_rapid_review_outcome(actor: Actor, reference: str, *, considerations:
                   "sent_to_national_panel_on": sent_on, "national_panel_response": response,
                   "national_panel_note": (response_note or "").strip() or None}
         before = versioned_update(s, rv, expected_version, values)
-        for key, day in (("sent_to_national_panel", sent_on), (LCSPR_DECISION_KEY, decided_on)):
-            m = s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id, ReviewMilestone.key == key)).first()
-            if m and day and (m.actual_on is None or key == LCSPR_DECISION_KEY):
-                before[key], values[key] = m.actual_on, day
-                m.actual_on = day
-                s.add(m)
+        if changed := set_sent_milestone(s, rv.id, sent_on):
+            before[SENT_KEY], values[SENT_KEY] = changed
+        m = s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == rv.id,
+                                                 ReviewMilestone.key == LCSPR_DECISION_KEY)).first()
+        if m:
+            before[LCSPR_DECISION_KEY], values[LCSPR_DECISION_KEY] = m.actual_on, decided_on
+            m.actual_on = decided_on
+            s.add(m)
         if lcspr_type is not None:
             lcspr = open_review(s, s.get(Referral, rv.referral_id), s.get(Decision, rv.decision_id), lcspr_type,
                                 decided_on, rapid_review_id=rv.id)
@@ -179,6 +181,24 @@ def record_rapid_review_outcome(actor: Actor, reference: str, *, considerations:
         values["lcspr"] = lcspr.reference if lcspr else None
         audit.record(s, actor, "rapid_review_outcome", "review", rv.id, rv.partnership_id, before=before, after=values)
         return values["lcspr"] if lcspr_decision == "lcspr" else None
+
+
+SENT_KEY = "sent_to_national_panel"  # the rapid review's milestone (panel.reviews.types)
+
+
+def set_sent_milestone(s: Session, review_id: int, sent_on: date | None,
+                       overwrite: bool = False) -> tuple[date | None, date] | None:
+    """Date the rapid review's "sent to the National Panel" milestone, inside the caller's
+    transaction; (before, after) when it changed. The outcome form only fills it when empty;
+    the drafted report's "sent" step (panel.drafting, docs/domain.md §11) sets it (`overwrite`),
+    so the two ways of recording the date share one write."""
+    m = s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id == review_id,
+                                             ReviewMilestone.key == SENT_KEY)).first()
+    if m is None or sent_on is None or (m.actual_on is not None and not overwrite) or m.actual_on == sent_on:
+        return None
+    before, m.actual_on = m.actual_on, sent_on
+    s.add(m)
+    return before, sent_on
 
 
 def _lcspr_type(s: Session, rv: Review, lcspr: Review | None, decision: str, decided_on: date) -> ReviewType | None:

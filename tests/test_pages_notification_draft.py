@@ -100,3 +100,11 @@ def test_nothing_is_offered_once_every_notification_is_recorded(db):
         notifications.record_sent(actor("chair"), ref, body, TODAY, "CINS-1", TODAY)
     at = signed_in("chair", "pages/referral.py", query={"ref": ref})
     assert HEADING not in texts(at) and not at.code
+
+
+def test_it_is_never_on_a_shared_screen(db):
+    empty_nb()
+    ref = accepted()
+    accounts.set_presentation_mode(actor("chair"), True)
+    at = signed_in("chair", "pages/referral.py", query={"ref": ref})
+    assert HEADING not in texts(at) and not at.code and "DQ" not in texts(at)

@@ -10,6 +10,7 @@ from panel.reviews import types_service as review_types
 from panel.reviews.types import ANCHORS, REGIMES, UNITS
 from panel.screening.rules import ROUTES
 from panel.ui.common import actor, empty_state, esc, field_error, header
+from panel.ui.drafting import headings_section
 from panel.ui.forms import refusals, submit
 
 # One milestone table, whether editing a review type or adding one.
@@ -121,3 +122,5 @@ with st.form(f"rt_add_{pid}"):
             creates_review=new_creates, description=new_description, milestones=rows),
             fields=fields, done="Review type added.")
 
+st.divider()
+headings_section(me, pid)  # docs/domain.md §11

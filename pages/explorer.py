@@ -97,10 +97,17 @@ if me.is_regional and (not parts or st.toggle(
                f"partnerships: darker cells hold more findings and recommendations. The most frequent theme "
                f"across the region is “{esc(lead.index[0])}” ({esc(items_phrase(int(lead.iloc[0])))}).")
     chart_table(crosstab(shown, "theme", "partnership", "items", "Theme"), "Themes by partnership")
-    df_r, total_r = learning.regional_learning(me, theme=None if theme_r == ALL else theme_r, query=query_r,
-                                               level=level, limit=100)
-    st.markdown(f"**{esc(items_phrase(total_r))}** "
-                + ("(the 100 most recent shown)" if total_r > 100 else ""))
+    df_r, total_r, capped_r = learning.regional_learning(me, theme=None if theme_r == ALL else theme_r,
+                                                         query=query_r, level=level, limit=100)
+    if capped_r:
+        # A search stops counting after SEARCH_CAP matches (withheld text is checked row by row).
+        st.markdown(f"**{esc(items_phrase(total_r))}** in the first {learning.SEARCH_CAP:,} matches for "
+                    f"“{esc(query_r.strip())}”; there are more: refine your search"
+                    + (" (the 100 best matches shown)." if total_r > 100 else "."))
+    else:
+        st.markdown(f"**{esc(items_phrase(total_r))}** "
+                    + (("(the 100 best matches shown)" if query_r.strip() else "(the 100 most recent shown)")
+                       if total_r > 100 else ""))
     if df_r.empty:
         empty_state("Nothing matches." if search_terms(query_r) or not query_r.strip()
                     else "Type words to search: punctuation on its own is not searched.")

@@ -234,7 +234,7 @@ def test_demo_regional_account_is_regional_only(loaded):
         referrals.get_referral(me, referral, TODAY)
     with pytest.raises((NotFound, PermissionDenied)):
         review_record.record_details(me, review)
-    shared, n = learning_regional.regional_learning(me)
+    shared, n, _ = learning_regional.regional_learning(me)
     assert n > 0 and list(shared.columns) == learning_regional.REGIONAL_COLUMNS
     counts = learning_regional.regional_theme_counts(me)
     assert set(counts["partnership"]) == {name for _, name in demo.PARTNERSHIPS}

@@ -202,7 +202,7 @@ def test_partnership_walls(db):
 
 def test_regional_view_is_anonymised(db):
     d = build()
-    df, total = learning.regional_learning(d["regional"])
+    df, total, _ = learning.regional_learning(d["regional"])
     assert list(df.columns) == learning.REGIONAL_COLUMNS == ["partnership", "year", "review_type", "kind", "themes", "text"]
     assert total == 7  # every partnership: 5 findings and 2 recommendations
     assert set(df["partnership"]) == {"Testshire Partnership", "Quayside Partnership"}
@@ -212,7 +212,7 @@ def test_regional_view_is_anonymised(db):
     assert not df.astype(str).apply(lambda c: c.str.contains(r"[A-Z]{2}-\d{4}-\d{3}")).any().any()
     cdr = df[df["text"] == TEXTS["F4"]].iloc[0]
     assert cdr["review_type"] == "Child death review learning"  # not the source's own title
-    da, n = learning.regional_learning(d["regional"], theme="domestic abuse", query="police")
+    da, n, _ = learning.regional_learning(d["regional"], theme="domestic abuse", query="police")
     assert n == 2 and set(da["partnership"]) == {"Testshire Partnership", "Quayside Partnership"}
     counts = learning.regional_theme_counts(d["regional"])
     assert list(counts.columns) == learning.REGIONAL_COUNT_COLUMNS
@@ -338,7 +338,7 @@ def test_demo_learning_is_realistic(learning_db):
         assert {"review", "child_death_review", "case_file_audit"} <= kinds
     assert all(f.recorded_on <= TODAY for f in findings)
     # Shared learning works on the demo and carries no references.
-    df, total = learning.regional_learning(accounts.actor_for("regional"), theme="domestic abuse")
+    df, total, _ = learning.regional_learning(accounts.actor_for("regional"), theme="domestic abuse")
     assert total > 0 and set(df["partnership"]) >= {"Northbrook Safeguarding Children Partnership"}
     with pytest.raises(PermissionDenied):
         learning.regional_learning(accounts.actor_for("chair"))

@@ -59,6 +59,8 @@ from panel.learning.recommendations import (
 from panel.learning.regional import (
     REGIONAL_COLUMNS,
     REGIONAL_COUNT_COLUMNS,
+    SEARCH_CAP,
+    RegionalPage,
     regional_learning,
     regional_theme_counts,
 )
@@ -78,7 +80,7 @@ from panel.models import (
 __all__ = [
     "SOURCE_KINDS", "KINDS", "LEVELS", "TEXT_MIN", "TEXT_MAX", "TITLE_MAX", "ACTION_STATUS",
     "YEAR_COLUMNS", "TYPE_COLUMNS", "AGENCY_COLUMNS", "PAIR_COLUMNS", "LIST_COLUMNS",
-    "REGIONAL_COLUMNS", "REGIONAL_COUNT_COLUMNS", "FTS_OBJECTS", "LearningFilter", "Totals",
+    "REGIONAL_COLUMNS", "REGIONAL_COUNT_COLUMNS", "SEARCH_CAP", "RegionalPage", "FTS_OBJECTS", "LearningFilter", "Totals",
     "RecommendationDetail", "ITEM_COLUMNS", "theme_by_year", "theme_by_review_type",
     "theme_by_agency", "cooccurrence", "totals", "years", "search_mode",
     "learning_list", "search", "regional_learning", "regional_theme_counts",

@@ -55,6 +55,8 @@ def test_those_who_notify_see_it_copy_it_and_record_it_for_every_sibling(db, use
             AuditEvent.username == username, AuditEvent.action == "view",
             AuditEvent.detail.startswith("notification summary")))}
     assert viewed == {referral(r).id for r in refs}
+    with read_session() as s:  # the files are made (and logged) only when a download is pressed
+        assert not s.exec(select(AuditEvent).where(AuditEvent.action == "export")).first()
 
     at.selectbox(key="nd_sent_body").set_value("national_panel")
     at.text_input(key="nd_sent_ref").input("CINS-2026-0042")

@@ -6,6 +6,7 @@ Rendering only: panel.notifications.service reads, checks and writes."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -51,21 +52,21 @@ def notification_section(me: Actor, r: Referral, today: date) -> None:
                "top right). Viewing and downloading it are logged.")
     for d in drafts:
         label = f"{BODY_NAMES[d.body]}: due {_day(d.due)}, {len(d.children)} child{'ren' if len(d.children) != 1 else ''}"
-        with st.expander(esc(label), expanded=True, icon=":material/send:"):
+        with st.expander(esc(label), icon=":material/send:"):  # folded: the page goes on below
             st.code(as_text(d), language=None, wrap_lines=True)
             c1, c2, _ = st.columns([1, 1, 2])
             c1.download_button("Download .txt", key=f"nd_txt_{d.body}", icon=":material/download:",
-                               data=lambda b=d.body: notifications.download(me, r.reference, b, "txt", today),
+                               data=partial(notifications.download, me, r.reference, d.body, "txt", today),
                                file_name=f"notification-{r.reference}-{d.body}.txt", mime=notifications.FORMATS["txt"])
             c2.download_button("Download Word", key=f"nd_docx_{d.body}", icon=":material/download:",
-                               data=lambda b=d.body: notifications.download(me, r.reference, b, "docx", today),
+                               data=partial(notifications.download, me, r.reference, d.body, "docx", today),
                                file_name=f"notification-{r.reference}-{d.body}.docx",
                                mime=notifications.FORMATS["docx"])
 
-    st.markdown("##### Record the notification as sent")
-    st.caption("Recorded on every child's referral the notification covered; one already recorded as sent "
-               "to that body is left as it is.")
-    with st.form(KEY):
+    # Open again after a refusal, so each message is seen beside its field.
+    with st.expander("Record the notification as sent", expanded=bool(errs), icon=":material/task_alt:"), st.form(KEY):
+        st.caption("Recorded on every child's referral the notification covered; one already recorded as sent "
+                   "to that body is left as it is.")
         body = st.selectbox("Notified", [d.body for d in drafts], format_func=BODY_NAMES.get, key=f"{KEY}_body")
         field_error(errs, "body")
         sent_on = st.date_input("Date sent", value=today, max_value=today, format="DD/MM/YYYY", key=f"{KEY}_on")

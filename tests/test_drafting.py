@@ -170,6 +170,15 @@ def test_the_rapid_review_report_is_drafted_from_the_record_without_the_childs_i
     with read_session() as s:
         actions = {r.action for r in s.exec(select(AuditEvent).where(AuditEvent.entity == "review"))}
     assert {"report_draft", "export", "agency_summary"} <= actions
+    before = _count("view")
+    drafting.draft(actor("chair"), ref, "rapid_review")  # opening the draft is a view of the case
+    drafting.draft(actor("chair"), ref, "rapid_review", record_view=False)  # a rerun of the same page
+    assert _count("view") == before + 1
+
+
+def _count(action: str) -> int:
+    with read_session() as s:
+        return len(s.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
 
 
 def test_the_lcspr_section_carries_the_reg11_answers_and_decision_once_recorded(nb):

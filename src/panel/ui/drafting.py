@@ -156,6 +156,7 @@ def _sign_offs(me: Actor, rv: Review, kind: str, v: drafting.DraftView, key: str
 # --- the administrator's headings ---------------------------------------------------------------
 
 HEADING_COLUMNS = {
+    "order": st.column_config.NumberColumn("Order", min_value=1, step=1, help="Change the numbers to reorder"),
     "key": st.column_config.TextColumn("Key", help="Stays when the heading is renamed; new rows get one"),
     "heading": st.column_config.TextColumn("Heading", required=True, max_chars=rules.HEADING_MAX),
     "guidance": st.column_config.TextColumn("Guidance for the panel", max_chars=rules.GUIDANCE_MAX),
@@ -166,7 +167,7 @@ def headings_section(me: Actor, partnership_id: int) -> None:
     """The partnership's headings for the documents Panel drafts, in order (docs/domain.md §11)."""
     st.subheader("Headings of the documents Panel drafts", anchor=False)
     st.caption("The National Panel's template headings vary by version and locality, so each partnership "
-               "sets its own. Reorder by editing the rows; a renamed heading keeps its key. Drafts already "
+               "sets its own. Reorder by changing the numbers; a renamed heading keeps its key. Drafts already "
                "made keep their sections.")
     kind = st.radio("Document", list(rules.KINDS), format_func=rules.KINDS.get, horizontal=True, key="hd_kind")
     t = drafting.template(me, partnership_id, kind)
@@ -175,16 +176,19 @@ def headings_section(me: Actor, partnership_id: int) -> None:
     key = "hd"
     errs = refusals(key)
     with st.form(f"hd_{partnership_id}_{kind}_{t.version}"):
-        edited = st.data_editor(pd.DataFrame(t.headings, columns=["key", "heading", "guidance"]), num_rows="dynamic",
+        frame = pd.DataFrame(t.headings, columns=["key", "heading", "guidance"])
+        frame.insert(0, "order", range(1, len(frame) + 1))
+        edited = st.data_editor(frame, num_rows="dynamic",
                                 hide_index=True, width="stretch", column_config=HEADING_COLUMNS,
                                 key=f"hd_editor_{partnership_id}_{kind}_{t.version}")
         field_error(errs, "headings")
         for field, msg in errs.items():  # each row's problem beneath the table, named by its row
             if field.startswith("headings["):
-                st.error(f"Row {int(field[9:field.index(']')]) + 1}: {esc(msg)}", icon=":material/error:")
+                st.error(f"Heading {int(field[9:field.index(']')]) + 1} in order: {esc(msg)}", icon=":material/error:")
         if st.form_submit_button("Save headings", type="primary"):
-            rows = [{k: ("" if pd.isna(val) else str(val)) for k, val in row.items()}
-                    for row in edited.to_dict("records")]
+            ordered = edited.assign(_at=range(len(edited))).sort_values(["order", "_at"], na_position="last")
+            rows = [{k: ("" if pd.isna(row[k]) else str(row[k])) for k in ("key", "heading", "guidance")}
+                    for row in ordered.to_dict("records")]
             fields = {"headings", *(f"headings[{i}].{f}" for i in range(len(rows)) for f in ("key", "heading", "guidance"))}
             submit(key, lambda: drafting.save_template(me, partnership_id, kind, rows, t.version), fields=fields,
                    done="Headings saved.")

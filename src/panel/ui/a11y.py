@@ -26,8 +26,21 @@ FOCUS_CSS = """<style>
 </style>"""
 
 
+# Content reflows at a 390 px phone width (WCAG 1.4.10): a page link in the page's body wraps its
+# label onto more lines instead of cutting it off (Streamlit keeps it on one line and clips it),
+# and a table wider than the screen scrolls in its own box instead of running off the page.
+REFLOW_CSS = """<style>
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] span,
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] p { white-space: normal !important; line-height: 1.5; }
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] { height: auto !important; }
+[data-testid="stMain"] [data-testid="stTable"] { overflow-x: auto; }
+</style>"""
+
+
 def focus_styles() -> None:
+    """The app's own styles, on every page: the focus ring, and reflow at narrow widths."""
     st.html(FOCUS_CSS)
+    st.html(REFLOW_CSS)
 
 
 def chart_table(frame: pd.DataFrame, what: str, names: dict[str, str] | None = None) -> None:

@@ -9,8 +9,18 @@ import streamlit as st
 
 from panel.ui.common import esc, esc_table
 
-NAMES = {"theme": "Theme", "findings": "Findings", "recommendations": "Recommendations",
-         "done": "Actions closed with evidence", "events": "Learning events", "reached": "Practitioners reached"}
+# Short headings whose long words may break (soft hyphens), and the events and practitioners
+# reached in one "Shared" cell, so the table fits a 390 px screen as well as a wide one; the
+# caption says what each column counts.
+NAMES = {"theme": "Theme", "findings": "Find\u00adings", "recommendations": "Recom\u00admend\u00adations",
+         "done": "Actions closed", "shared": "Shared"}
+
+
+def shared(events: int, reached: int) -> str:
+    """The "Shared" cell: practitioners reached at how many learning events, or none yet."""
+    if not events:
+        return "not yet"
+    return f"{reached} reached at {events} event{'' if events == 1 else 's'}"
 
 
 def reach_table(frame: pd.DataFrame) -> None:
@@ -27,5 +37,6 @@ def reach_table(frame: pd.DataFrame) -> None:
         st.caption("Per theme: findings, recommendations and actions closed with evidence of impact. No learning "
                    "event has shared these themes' reviews or recommendations yet: record events on the Learning "
                    "events page.")
-    view = frame.rename(columns=NAMES).set_index("Theme")
+    view = frame.assign(shared=[shared(int(e), int(r)) for e, r in zip(frame["events"], frame["reached"], strict=True)])
+    view = view[list(NAMES)].rename(columns=NAMES).set_index("Theme")
     st.table(esc_table(view))

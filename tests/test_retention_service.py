@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,23 +13,39 @@ from panel.accounts import service as accounts
 from panel.core.access import SYSTEM
 from panel.core.db import read_session, transaction
 from panel.core.errors import PermissionDenied
+from panel.learning.library_rules import decode, encode
 from panel.models import (
     Action,
     ActionNote,
+    Agency,
+    AgencyRequest,
     AgendaItem,
     AuditEvent,
+    Briefing,
+    BriefingVersion,
     Decision,
+    Document,
+    DocumentHit,
+    DocumentVersion,
+    FamilyInvolvement,
     ItemConflict,
+    LearningEvent,
+    LearningEventLink,
     Meeting,
     MeetingMember,
     Membership,
     Notification,
+    ParallelProcess,
+    Partnership,
+    Recommendation,
     Referral,
     ReferralAgency,
     ReminderLog,
+    ReportDraft,
+    Review,
     User,
 )
-from panel.retention import service
+from panel.retention import anonymise, service
 from panel.retention.rules import ANONYMISED_SUMMARY, RetentionConfigError
 from tests.conftest import TODAY
 from tests.factories import row_counts as counts
@@ -219,6 +236,124 @@ def test_anonymising_redacts_the_childs_initials_in_an_action_agreed_at_a_meetin
     service.apply(SYSTEM, FAR, ["referral_with_review"])
     with read_session() as s:
         assert s.exec(select(Action).where(Action.text == "Ask the GP about [removed]'s weight.")).one()
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _redactions_without_learning(rid: int) -> int:
+    """What anonymising the case redacts before the test adds its learning: run, then rolled back."""
+    try:
+        with transaction() as s:
+            n = anonymise.anonymise_case(s, rid)["texts_redacted"]
+            raise _RolledBack
+    except _RolledBack:
+        return n
+
+
+def test_anonymising_reaches_the_cases_briefings_learning_events_and_action_follow_up(demo_db):
+    item = next(i for i in service.due(SYSTEM, FAR) if i.record_type == "referral_with_review")
+    with transaction() as s:
+        r = s.get(Referral, item.entity_id)
+        r.child_dob = date(2019, 3, 14)
+        s.add(r)
+        ini, pid = r.child_initials, r.partnership_id
+        rv = s.exec(select(Review).where(Review.referral_id == r.id)).first()
+        other = s.exec(select(Partnership.id).where(Partnership.id != pid)).first()
+    base = _redactions_without_learning(item.entity_id)
+    with transaction() as s:
+        b = Briefing(partnership_id=pid, review_id=rv.id, title=f"Learning from {ini}'s case")
+        elsewhere = Briefing(partnership_id=other, title=f"Learning from {ini}'s case")
+        rec = Recommendation(partnership_id=pid, review_id=rv.id, text=f"Share {ini}'s plan.", recorded_on=TODAY)
+        s.add_all([b, elsewhere, rec])
+        s.flush()
+        draft = encode(f"Learning from {ini}'s case", {"background": f"{ini} was born on 14/03/2019.",
+                                                       "why_it_matters": f"Nobody asked {ini}."})
+        published = encode("Learning from Child X", {"background": f"Child X ({ini}) was not seen."})
+        untouched = encode(f"Learning from {ini}'s case", {"background": f"{ini} was born on 14/03/2019."})
+        act = Action(partnership_id=pid, recommendation_id=rec.id, owner_name="Named nurse", text="Re-audit.",
+                     due_on=TODAY, follow_up_result=f"The re-audit found {ini}'s school now shares.",
+                     carried_reason=f"{ini}'s case moved area.")
+        events = [LearningEvent(partnership_id=pid, held_on=TODAY, kind="bitesize", topic=f"What {ini}'s case taught us",
+                                audience=f"Teachers of {ini}"),
+                  LearningEvent(partnership_id=pid, held_on=TODAY, kind="bitesize", topic=f"Briefing on {ini}"),
+                  LearningEvent(partnership_id=pid, held_on=TODAY, kind="bitesize", topic=f"Acting on {ini}'s plan"),
+                  LearningEvent(partnership_id=other, held_on=TODAY, kind="bitesize", topic=f"Briefing on {ini}")]
+        s.add_all([BriefingVersion(briefing_id=b.id, version_no=1, status="draft", sections=draft),
+                   BriefingVersion(briefing_id=b.id, version_no=2, status="published", sections=published),
+                   BriefingVersion(briefing_id=elsewhere.id, version_no=1, status="published", sections=untouched),
+                   act, *events])
+        s.flush()
+        s.add(ActionNote(action_id=act.id, text=f"Spoke to {ini}'s school."))
+        s.add_all(LearningEventLink(event_id=e.id, entity=entity, entity_id=i) for e, (entity, i) in
+                  zip(events, (("review", rv.id), ("briefing", b.id), ("recommendation", rec.id)), strict=False))
+        ids = {"b": b.id, "elsewhere": elsewhere.id, "act": act.id, "events": [e.id for e in events]}
+    service.apply(SYSTEM, FAR, ["referral_with_review"])
+    with read_session() as s:
+        assert s.get(Briefing, ids["b"]).title == "Learning from [removed]'s case"
+        versions = {v.version_no: v for v in s.exec(select(BriefingVersion).where(BriefingVersion.briefing_id == ids["b"]))}
+        assert {n: v.status for n, v in versions.items()} == {1: "draft", 2: "published"}  # nothing deleted
+        title, sections = decode(versions[1].sections)
+        assert (title, sections["background"], sections["why_it_matters"]) == (
+            "Learning from [removed]'s case", "[removed] was born on [removed].", "Nobody asked [removed].")
+        assert decode(versions[2].sections)[1]["background"] == "Child X ([removed]) was not seen."
+        assert [(e.topic, e.audience) for e in (s.get(LearningEvent, i) for i in ids["events"])] == [
+            ("What [removed]'s case taught us", "Teachers of [removed]"), ("Briefing on [removed]", None),
+            ("Acting on [removed]'s plan", None), (f"Briefing on {ini}", None)]
+        a = s.get(Action, ids["act"])
+        assert (a.follow_up_result, a.carried_reason) == ("The re-audit found [removed]'s school now shares.",
+                                                          "[removed]'s case moved area.")
+        assert s.exec(select(ActionNote.text).where(ActionNote.action_id == a.id)).one() == "Spoke to [removed]'s school."
+        # Another partnership's briefing naming the same initials is not this case's: untouched.
+        assert s.get(Briefing, ids["elsewhere"]).title == f"Learning from {ini}'s case"
+        assert s.exec(select(BriefingVersion.sections).where(BriefingVersion.briefing_id == ids["elsewhere"])).one() == untouched
+    done = next(a for a in retention_audit() if a.entity == "referral" and a.entity_id == item.entity_id)
+    # briefing title 1, draft 3 (title, two sections), published 1, events 4, recommendation 1,
+    # action 2, note 1
+    assert json.loads(done.after)["changed"]["texts_redacted"] == base + 13
+    assert "14/03/2019" not in done.after
+
+
+def test_anonymising_reaches_what_was_recorded_while_running_the_cases_review(demo_db):
+    item = next(i for i in service.due(SYSTEM, FAR) if i.record_type == "referral_with_review")
+    with transaction() as s:
+        r = s.get(Referral, item.entity_id)
+        ini, pid, ref = r.child_initials, r.partnership_id, r.reference
+        rv = s.exec(select(Review).where(Review.referral_id == r.id)).first()
+        agency = Agency(name="Test agency for retention", kind="other")
+        m = Meeting(partnership_id=pid, held_on=date(2026, 1, 5), status="open")
+        doc = Document(partnership_id=pid, review_id=rv.id, kind="agency_report", title=f"{ini} chronology")
+        s.add_all([agency, m, doc])
+        s.flush()
+        version = DocumentVersion(document_id=doc.id, filename="c.docx", content_type="application/msword", size=1,
+                                  sha256="0" * 64, note=f"Second draft about {ini}.")
+        rows = [ParallelProcess(review_id=rv.id, kind="inquest", next_event=f"Inquest into {ini}",
+                                outcome=f"{ini}: narrative verdict"),
+                FamilyInvolvement(review_id=rv.id, family_member="Mother", event="met", happened_on=TODAY,
+                                  note=f"Mother spoke about {ini}."),
+                AgencyRequest(review_id=rv.id, agency_id=agency.id, kind="agency_summary", requested_on=TODAY,
+                              due_on=TODAY, summary=f"{ini} was known to us."),
+                ReportDraft(review_id=rv.id, kind="terms_of_reference",
+                            sections=json.dumps([{"key": "scope", "heading": "Scope", "text": f"{ini}'s last year."}])),
+                AgendaItem(meeting_id=m.id, kind="referral", reference=ref, title=f"{ref} ({ini})",
+                           summary=f"The panel discussed {ini}."),
+                version]
+        s.add_all(rows)
+        s.flush()
+        s.add(DocumentHit(version_id=version.id, location="page 1", identifier="initials",
+                          excerpt=f"... {ini} was seen ...", status="accepted", reason=f"{ini} is a school's name"))
+        keys = [(type(x), x.id) for x in rows] + [(Document, doc.id)]
+    service.apply(SYSTEM, FAR, ["referral_with_review"])
+    with read_session() as s:
+        p, f, a, d, item_, v = (s.get(model, i) for model, i in keys[:6])
+        assert (p.next_event, p.outcome) == ("Inquest into [removed]", "[removed]: narrative verdict")
+        assert (f.note, a.summary) == ("Mother spoke about [removed].", "[removed] was known to us.")
+        assert json.loads(d.sections) == [{"heading": "Scope", "key": "scope", "text": "[removed]'s last year."}]
+        assert (item_.title, item_.summary) == (f"{ref} ([removed])", "The panel discussed [removed].")
+        assert (s.get(Document, keys[6][1]).title, v.note) == ("[removed] chronology", "Second draft about [removed].")
+        hit = s.exec(select(DocumentHit).where(DocumentHit.version_id == v.id)).one()
+        assert (hit.excerpt, hit.reason) == ("... [removed] was seen ...", "[removed] is a school's name")
 
 
 def test_reminder_log_and_disabled_user(demo_db):

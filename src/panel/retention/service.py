@@ -6,7 +6,8 @@ record (dependent rows first: foreign keys are on), each with an audit row namin
 reference and the rule, never the personal data removed. `review` items are listed for a person
 to decide and never changed here. Administrators only (or the command line, SYSTEM); records
 without a partnership (user accounts, the reminder log, installation-wide audit rows) need an
-administrator of every partnership.
+administrator of every partnership. What anonymising a case changes is in
+panel.retention.anonymise.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from sqlmodel import Session, select
 
 from panel.core import audit
 from panel.core.access import Actor
-from panel.core.anonymise import Identifiers, names_in
 from panel.core.config import get_settings
 from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import PermissionDenied
@@ -40,18 +40,16 @@ from panel.models import (
     Membership,
     Notification,
     Partnership,
-    Recommendation,
-    RecommendationRevision,
     Referral,
     ReferralAgency,
     ReferralLink,
     ReminderLog,
     Review,
-    ReviewDelay,
     ReviewMilestone,
     User,
 )
 from panel.retention import rules
+from panel.retention.anonymise import anonymise_case
 from panel.reviews.types import PUBLICATION_KEY
 
 
@@ -237,61 +235,6 @@ def _delete_referral(s: Session, rid: int) -> dict:
     return counts
 
 
-def _redact_all(s: Session, rows, fields, ids: Identifiers) -> int:
-    n = 0
-    for row in rows:
-        for f in fields:
-            old = getattr(row, f)
-            new = rules.redact(old, ids)
-            if new != old:
-                setattr(row, f, new)
-                n += 1
-        s.add(row)
-    return n
-
-
-def _anonymise_case(s: Session, rid: int) -> dict:
-    """Strip the child's details from a referral and redact them from the case's free text;
-    the decision, review, milestones and learning are kept (learning purpose, public record)."""
-    r = s.get(Referral, rid)
-    if r is None or not r.child_initials:
-        raise LookupError("already anonymised or gone")
-    ids = Identifiers(initials=r.child_initials, dob=r.child_dob, names=tuple(names_in(r.referrer_name)))
-    review_ids = list(s.exec(select(Review.id).where(Review.referral_id == rid)))
-    texts = _redact_all(s, s.exec(select(Decision).where(Decision.referral_id == rid)),
-                        ("rationale", "departure_rationale", "amendment_reason"), ids)
-    texts += _redact_all(s, s.exec(select(Review).where(Review.referral_id == rid)),
-                         ("publication_reason", "national_panel_note"), ids)
-    texts += _redact_all(s, s.exec(select(ReviewDelay).where(ReviewDelay.review_id.in_(review_ids))),
-                         ("reason",), ids)
-    texts += _redact_all(s, s.exec(select(Finding).where(Finding.review_id.in_(review_ids))), ("text",), ids)
-    texts += _redact_all(s, s.exec(select(Recommendation).where(Recommendation.review_id.in_(review_ids))),
-                         ("text", "outcome_sought", "measure"), ids)
-    kept = (select(RecommendationRevision).join(Recommendation, Recommendation.id == RecommendationRevision.recommendation_id)
-            .where(Recommendation.review_id.in_(review_ids)))  # an accepted recommendation's earlier versions
-    texts += _redact_all(s, s.exec(kept), ("text", "outcome_sought", "measure", "reason"), ids)
-    texts += _redact_all(s, s.exec(select(Action).where(or_(*_case_actions(s, r, review_ids)))),
-                         ("text", "evidence_of_impact"), ids)
-    links = s.execute(delete(ReferralLink).where(or_(ReferralLink.referral_id == rid,
-                                                  ReferralLink.linked_id == rid))).rowcount
-    s.execute(update(Referral).where(Referral.id == rid).values(
-        child_initials="", child_dob=None, child_age_years=None, child_sex="unknown",
-        child_ethnicity="not_recorded",
-        referrer_name=rules.REDACTED, referrer_view=None, status_note=None,
-        incident_summary=rules.ANONYMISED_SUMMARY, version=Referral.version + 1))
-    return {"referrals": 1, "links": links, "texts_redacted": texts}
-
-
-def _case_actions(s: Session, r: Referral, review_ids: list[int]) -> list:
-    """Conditions for the case's actions: on its reviews' recommendations, or agreed at a meeting
-    on an agenda item about the referral or one of its reviews."""
-    refs = [r.reference, *s.exec(select(Review.reference).where(Review.id.in_(review_ids)))]
-    items = (select(AgendaItem.id).join(Meeting, Meeting.id == AgendaItem.meeting_id)
-             .where(Meeting.partnership_id == r.partnership_id, AgendaItem.reference.in_(refs)))
-    recs = select(Recommendation.id).where(Recommendation.review_id.in_(review_ids))
-    return [Action.meeting_item_id.in_(items), Action.recommendation_id.in_(recs)]
-
-
 def _delete_meeting(s: Session, mid: int) -> dict:
     """The meeting's own rows go; the actions agreed at it are learning (kept under its rule,
     docs/retention.md): each loses its link to the deleted agenda item and gains a note saying
@@ -339,9 +282,9 @@ def _anonymise_user(s: Session, uid: int) -> dict:
 
 
 _OPS = {("referral_not_taken_forward", "delete"): _delete_referral,
-        ("referral_not_taken_forward", "anonymise"): _anonymise_case,
-        ("decision", "anonymise"): _anonymise_case,
-        ("referral_with_review", "anonymise"): _anonymise_case,
+        ("referral_not_taken_forward", "anonymise"): anonymise_case,
+        ("decision", "anonymise"): anonymise_case,
+        ("referral_with_review", "anonymise"): anonymise_case,
         ("meeting", "delete"): _delete_meeting,
         ("reminder_log", "delete"): _delete_reminder,
         ("user_disabled", "anonymise"): _anonymise_user}

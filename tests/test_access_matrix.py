@@ -60,6 +60,9 @@ from panel.core.access import PERMISSIONS, ROLES, SYSTEM, Actor
 from panel.core.db import dispose_engine, get_engine, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.demo.small import DEMO_PASSWORD
+from panel.documents import checks as document_checks
+from panel.documents import service as documents
+from panel.documents.store import get_store
 from panel.drafting import rules as drafting_rules
 from panel.drafting import service as drafting
 from panel.learning import actions, briefings, carry, library
@@ -86,6 +89,7 @@ from panel.models import (
     AgencyRequest,
     AgendaItem,
     Decision,
+    Document,
     Finding,
     Meeting,
     MeetingMember,
@@ -171,6 +175,8 @@ class Side:
     referral_version: dict[str, int] = field(default_factory=dict)
     dup_of: dict = field(default_factory=dict)
     brief: dict = field(default_factory=dict)  # the LCSPR's briefing versions by status: published, approved, draft
+    document_id: int = 0  # on the LCSPR, shared with every partner user
+    hit_id: int = 0  # the LCSPR's final report: a scan the check could not read, open
 
 
 @dataclass
@@ -224,6 +230,11 @@ def _prepare(today: date) -> None:
             library.save_draft(SYSTEM, lcspr, "Matrix briefing", {**SECTIONS, "background": f"Version {no}."}, no - 1)
             for step in steps:
                 step(SYSTEM, library.history(SYSTEM, lcspr).latest.id)
+        # the LCSPR's documents (docs/domain.md §11): one every partner user may open, and a final
+        # report the anonymisation check could not read (one open finding)
+        for kind, data, visibility in (("agency_report", MATRIX_DOC, "partners"), ("final_report", MATRIX_SCAN, "panel")):
+            documents.upload(SYSTEM, documents.Target(review=lcspr), kind=kind, title=f"Matrix {kind}", agency_id=4,
+                             visibility=visibility, filename=f"{kind}.pdf", data=data, today=today)
     with transaction() as s:
         demo_hash = _one(s, select(User).where(User.username == "admin")).password_hash  # the demo password
         s.add(User(username="nobody", name="No Membership", email="nobody@example.org", password_hash=demo_hash))
@@ -275,6 +286,8 @@ def _side(s, pid: int, code: str, today: date) -> Side:
         recommendation_id=rec.id, meeting_id=meeting.id, item_id=item.id, member_id=member.id,
         referral_version={r.reference: r.version for r in new + accepted},
         brief={v.status: v.id for v in library.history(SYSTEM, lcspr.reference).versions},
+        document_id=_one(s, select(Document).where(Document.review_id == lcspr.id, Document.kind == "agency_report")).id,
+        hit_id=document_checks.final_report_check(SYSTEM, lcspr.reference)[0].id,
         dup_of={"child_initials": new[0].child_initials, "child_age_years": new[0].child_age_years,
                 "child_dob": new[0].child_dob, "incident_date": new[0].incident_date,
                 "aware_on": max(new[0].incident_date, TODAY - timedelta(days=3)), "received_on": TODAY},
@@ -518,6 +531,17 @@ def _type_version(type_id: int) -> int:
         return s.get(ReviewType, type_id).version
 
 
+# A review's documents in the matrix: a PDF with text, and a scan (a page with no text).
+MATRIX_DOC = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] "
+              b"/Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+MATRIX_SCAN = MATRIX_DOC + b"% a scan\n"
+
+
+def _stored(x: Side) -> None:
+    """The cell's copy of the database has its own data folder: the files go into its store."""
+    get_store().put(MATRIX_DOC)
+
+
 def _review_version(reference: str) -> int:
     with read_session() as s:
         return _one(s, select(Review).where(Review.reference == reference)).version
@@ -733,6 +757,26 @@ CALLS: dict[str, Spec] = {
     "reviews.closing.close_review": Spec("review.edit", lambda x, w: review_closing.close_review(
         ACTOR, x.lcspr_ref, TODAY, _review_version(x.lcspr_ref), TODAY), write=True, audited=True,
         setup=_closable),
+    # --- a review's documents (docs/domain.md §11)
+    "documents.service.listing": Spec("review.read", lambda x, w: documents.listing(
+        ACTOR, documents.Target(review=x.lcspr_ref)), audited=True),
+    "documents.service.shared": Spec("document.read", lambda x, w: documents.shared(ACTOR), kind="listing"),
+    "documents.service.download": Spec("document.read", lambda x, w: documents.download(ACTOR, x.document_id),
+                                       audited=True, setup=_stored),
+    "documents.service.versions": Spec("document.read", lambda x, w: documents.versions(ACTOR, x.document_id),
+                                       audited=True),
+    "documents.service.upload": Spec("document.upload", lambda x, w: documents.upload(
+        ACTOR, documents.Target(review=x.lcspr_ref), kind="chronology", title="Police chronology", agency_id=3,
+        visibility="panel", filename="chronology.pdf", data=MATRIX_DOC, today=TODAY), write=True, audited=True),
+    "documents.service.replace": Spec("document.upload", lambda x, w: documents.replace(
+        ACTOR, x.document_id, filename="report.pdf", data=MATRIX_DOC + b"\n", expected_version=1, today=TODAY),
+        write=True, audited=True),
+    "documents.service.set_visibility": Spec("document.manage", lambda x, w: documents.set_visibility(
+        ACTOR, x.document_id, "panel", 1), write=True, audited=True),
+    "documents.checks.final_report_check": Spec("review.read", lambda x, w: document_checks.final_report_check(
+        ACTOR, x.lcspr_ref), audited=True),
+    "documents.checks.accept_hit": Spec("document.manage", lambda x, w: document_checks.accept_hit(
+        ACTOR, x.lcspr_ref, x.hit_id, "Checked by hand: no detail of the case."), write=True, audited=True),
     # --- the documents Panel drafts (docs/domain.md §11)
     "drafting.service.template": Spec("review_type.manage", lambda x, w: drafting.template(
         ACTOR, x.pid, "rapid_review")),

@@ -45,6 +45,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # every partner user; those who run reviews approve and publish them.
     "briefing.read": frozenset({"chair", "member", "manager", "referrer"}),
     "briefing.approve": frozenset({"chair", "manager"}),
+    # A review's documents (docs/domain.md §11): every partner user may open what is shared with
+    # them (each document says who may see it); the panel adds and replaces them; those who run
+    # reviews change who may see one and accept the final report's check findings.
+    "document.read": frozenset({"chair", "member", "manager", "referrer"}),
+    "document.upload": PANEL,
+    "document.manage": frozenset({"chair", "manager"}),
     "meeting.run": frozenset({"chair"}),
     "audit.read": frozenset({"admin"}),
     "user.manage": frozenset({"admin"}),

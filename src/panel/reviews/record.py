@@ -17,6 +17,7 @@ from panel.core.access import Actor
 from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, ValidationFailed
 from panel.core.validation import not_after_today
+from panel.documents import checks
 from panel.models import Agency, AgencyRequest, Review, ReviewDelay, ReviewMilestone, ReviewType
 from panel.reviews import lifecycle
 from panel.reviews.rules import PUBLICATION_STATUSES
@@ -108,6 +109,10 @@ def record_milestone(actor: Actor, reference: str, key: str, actual_on: date | N
             raise ValidationFailed({"key": "Choose one of this review's milestones."})
         if key == PUBLICATION_KEY and actual_on and rv.publication_status == "withheld":
             raise ValidationFailed({"actual_on": WITHHELD_NO_DATE + " Change the publication status first."})
+        if key == PUBLICATION_KEY and actual_on and (blocker := checks.publication_blocker(s, rv.id)):
+            # The final report's anonymisation check (docs/domain.md §11): nothing is published
+            # while a detail of the case it found is neither gone nor accepted with a reason.
+            raise ValidationFailed({"actual_on": blocker})
         if actual_on and actual_on < rv.started_on:
             raise ValidationFailed({"actual_on": f"The review started on {rv.started_on:%d %b %Y}: the date cannot be earlier."})
         dates = {m.key: (actual_on if m.key == key else m.actual_on) for m in ms}

@@ -318,3 +318,17 @@ def test_the_terms_of_reference_are_drafted_for_an_lcspr(nb):
     assert "Terms of reference agreed: planned for" in body
     assert "Write how the family will be invited" in body
     assert anonymise.check(body + header, Identifiers(initials="DQ", dob=DOB)) == []
+
+
+def test_an_lcspr_from_a_rapid_review_starts_its_lines_of_enquiry_from_the_reg11_answers(nb):
+    ref = rapid()
+    answers = {k: ("yes" if i == 0 else "no") for i, (k, _) in enumerate(LCSPR_CONSIDERATIONS)}
+    lcspr = reviews.record_rapid_review_outcome(
+        actor("chair"), ref, considerations=answers, lcspr_decision="lcspr", sent_on=None, response=None,
+        response_note="", expected_version=review_row(ref).version, today=TODAY)
+    drafting.create_draft(actor("chair"), lcspr, "terms_of_reference")
+    sections = {s["key"]: s["text"] for s in drafting.draft(actor("chair"), lcspr, "terms_of_reference").sections}
+    assert LCSPR_CONSIDERATIONS[0][1] in sections["lines_of_enquiry"]
+    assert LCSPR_CONSIDERATIONS[1][1] not in sections["lines_of_enquiry"]
+    assert sections["scope"].startswith("A Local Child Safeguarding Practice Review of the serious harm of a child "
+                                        "on 19 November 2026, decided on 23 November 2026.")

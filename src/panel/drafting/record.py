@@ -86,7 +86,7 @@ def facts_of(s: Session, actor: Actor, rv: Review, kind: str) -> RecordFacts:
     answers = json.loads(rv.lcspr_considerations or "{}")
     f = RecordFacts(
         reference=rv.reference, identifiers=case_identifiers(s, rv), incident_date=r.incident_date,
-        notified_on=notified, started_on=rv.started_on, age_years=_age(r),
+        aware_on=r.aware_on, notified_on=notified, started_on=rv.started_on, age_years=_age(r),
         sex=SEX.get(r.child_sex, "").lower() if r.child_sex in ("female", "male") else "",
         harm=r.harm, abuse_or_neglect=ABUSE.get(r.abuse_or_neglect, ""),
         circumstances=[text for flag, text in ((r.looked_after, "looked after"),
@@ -103,6 +103,11 @@ def facts_of(s: Session, actor: Actor, rv: Review, kind: str) -> RecordFacts:
             select(SignOff).where(SignOff.review_id == rv.id, SignOff.subject == kind))},
     )
     if kind == "terms_of_reference":
+        rapid = s.get(Review, rv.rapid_review_id) if rv.rapid_review_id else None
+        if rapid is not None:  # the LCSPR's lines of enquiry start from the rapid review's reg.11 answers
+            answers = json.loads(rapid.lcspr_considerations or "{}")
+            f.considerations = [(text, CONSIDERATION_ANSWERS.get(answers.get(key), ""))
+                                for key, text in LCSPR_CONSIDERATIONS]
         if actor.can("family.read", rv.partnership_id):
             f.family = [{"event": FAMILY_EVENTS.get(x.event, x.event).lower(), "happened_on": x.happened_on}
                         for x in s.exec(select(FamilyInvolvement).where(FamilyInvolvement.review_id == rv.id)

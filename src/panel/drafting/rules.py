@@ -159,6 +159,7 @@ class RecordFacts:
     reference: str
     identifiers: Identifiers = field(default_factory=Identifiers)
     incident_date: date | None = None
+    aware_on: date | None = None
     notified_on: date | None = None
     started_on: date | None = None
     age_years: int | None = None
@@ -201,8 +202,13 @@ def _facts(f: RecordFacts) -> str:
         lines.append("The child was " + ", ".join(f.circumstances) + ".")
     if f.incident_summary.strip():
         lines += ["", f.incident_summary.strip()]
-    if f.notified_on:
-        lines += ["", f"The National Panel was notified on {_d(f.notified_on)}."]
+    if f.aware_on:
+        lines += ["", f"The local authority became aware on {_d(f.aware_on)}."
+                  + (f" The National Panel was notified on {_d(f.notified_on)}." if f.notified_on else "")]
+    if f.screening_reasons:
+        lines += ["", "The criteria, as the panel answered them:", *(f"- {r}" for r in f.screening_reasons)]
+    if f.rationale.strip():
+        lines += ["", "The panel's decision: " + f.rationale.strip()]
     return "\n".join(lines)
 
 
@@ -224,17 +230,6 @@ def _agencies(f: RecordFacts) -> str:
     return "\n".join(out).strip()
 
 
-def _learning(f: RecordFacts) -> str:
-    lines = []
-    if f.screening_reasons:
-        lines += ["The criteria, as the panel answered them:", *(f"- {r}" for r in f.screening_reasons)]
-    if f.rationale.strip():
-        lines += ["", "The panel's decision: " + f.rationale.strip()]
-    if not lines:
-        return _write("the improvements and learning identified")
-    return "\n".join(lines + ["", "Write the improvements and learning the rapid review identified."]).strip()
-
-
 def _lcspr(f: RecordFacts) -> str:
     lines = [f"- {q} {a}" for q, a in f.considerations if a]
     if f.lcspr_decision:
@@ -253,6 +248,22 @@ def _sign_off(f: RecordFacts) -> str:
         lines.append(f"- {label}: signed by {s['signed_by']} on {_d(s['signed_on'])}." if s
                      else f"- {label}: not yet signed.")
     return "\n".join(lines)
+
+
+def _scope(f: RecordFacts) -> str:
+    harm = {"died": "the death", "serious_harm": "the serious harm"}.get(f.harm, "the harm")
+    return (f"A Local Child Safeguarding Practice Review of {harm} of a child"
+            + (f" on {_d(f.incident_date)}" if f.incident_date else "")
+            + (f", decided on {_d(f.started_on)}." if f.started_on else ".")
+            + " Say what the review will and will not look at.")
+
+
+def _enquiry(f: RecordFacts) -> str:
+    found = [q for q, a in f.considerations if a == "Yes"]
+    if not found:
+        return _write("the questions the review will answer")
+    return "\n".join(["The rapid review found, of the reg.11 considerations:", *(f"- {q}" for q in found), "",
+                      "Turn each into a question the review will answer."])
 
 
 def _tor_agencies(f: RecordFacts) -> str:
@@ -288,10 +299,10 @@ def _timescale(f: RecordFacts) -> str:
 
 
 FILLERS = {
-    "rapid_review": {"facts": _facts, "agencies": _agencies, "learning": _learning, "lcspr": _lcspr,
+    "rapid_review": {"facts": _facts, "agencies": _agencies, "lcspr": _lcspr,
                      "sign_off": _sign_off},
-    "terms_of_reference": {"agencies": _tor_agencies, "family": _family, "period": _period,
-                           "timescale": _timescale},
+    "terms_of_reference": {"scope": _scope, "lines_of_enquiry": _enquiry, "agencies": _tor_agencies,
+                           "family": _family, "period": _period, "timescale": _timescale},
 }
 
 

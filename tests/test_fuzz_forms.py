@@ -30,6 +30,7 @@ from panel.meetings import items as meeting_items
 from panel.meetings import minutes_service as meeting_minutes
 from panel.meetings import service as meetings
 from panel.models import Action, Referral, Review, ReviewType, Theme
+from panel.notifications import service as notifications
 from panel.referrals import service as referrals
 from panel.reviews import record as review_record
 from panel.reviews import service as reviews
@@ -172,6 +173,16 @@ def test_notification_sent(fuzz_db, body, sent_on, sent_ref, which):
     ref = fuzz_db["accepted"][which % len(fuzz_db["accepted"])]
     attempt({"body", "sent_on", "sent_reference"}, lambda: screening.record_notification(
         accounts.actor_for("chair"), ref, body, sent_on, sent_ref, TODAY))
+
+
+@FAST
+@given(body=st.one_of(st.sampled_from(["national_panel", "safeguarding_partners", "secretary_of_state"]), junk),
+       sent_on=st.one_of(dates, junk), sent_ref=st.one_of(texts, junk), which=st.integers(0, 3))
+def test_incident_notification_sent(fuzz_db, body, sent_on, sent_ref, which):
+    """The notification ready to send, recorded for the referral and its siblings at once."""
+    ref = fuzz_db["accepted"][which % len(fuzz_db["accepted"])]
+    attempt({"body", "sent_on", "sent_reference"}, lambda: notifications.record_sent(
+        accounts.actor_for("manager"), ref, body, sent_on, sent_ref, TODAY))
 
 
 @FAST

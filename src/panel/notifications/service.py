@@ -10,7 +10,7 @@ The rules (which referrals make one incident, the four in detail, what is missin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import or_
 from sqlmodel import Session, select
@@ -147,12 +147,15 @@ def download(actor: Actor, reference: str, body: str, fmt: str, today: date) -> 
 
 def _check(body: str, sent_on: date | None, sent_reference: str, today: date) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if body not in BODIES:
+    if not isinstance(body, str) or body not in BODIES:
         errors["body"] = "Choose who was notified."
     if sent_on is None:
         errors["sent_on"] = "Enter the date it was sent."
-    errors.update(not_after_today("sent_on", sent_on, today))
-    text = (sent_reference or "").strip()
+    elif not isinstance(sent_on, date) or isinstance(sent_on, datetime):
+        errors["sent_on"] = "Enter a real date."
+    else:
+        errors.update(not_after_today("sent_on", sent_on, today))
+    text = sent_reference.strip() if isinstance(sent_reference, str) else ""
     if not text:
         errors["sent_reference"] = "Enter the reference the notification service gave."
     elif len(text) > 100:

@@ -66,11 +66,17 @@ def measured_read(data: bytes, tmp_path: Path) -> dict:
 
 # --- the upload ------------------------------------------------------------------------------
 
-def test_server_upload_limit_is_the_import_limit():
+def test_server_upload_limit_is_the_largest_file_panel_reads():
     """Streamlit accepts uploads from any page, signed in or not: the server-wide limit is the
-    importer's, so no upload larger than the largest file Panel reads is ever held in memory."""
+    largest of Panel's own limits (a review's document, docs/domain.md §11, or a tracker import),
+    so no upload larger than the largest file Panel reads is ever held in memory. The tracker
+    import still refuses anything over its own, smaller limit in code."""
+    from panel.core.config import Settings
+
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 1024 * 1024 == tracker_io.MAX_BYTES
+    document_mb = Settings.model_fields["max_document_mb"].default
+    assert config["server"]["maxUploadSize"] == max(document_mb, tracker_io.MAX_BYTES // 1024 // 1024)
+    assert tracker_io.MAX_BYTES < config["server"]["maxUploadSize"] * 1024 * 1024
 
 
 # --- hostile workbooks ----------------------------------------------------------------------

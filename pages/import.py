@@ -17,15 +17,17 @@ from panel.ui.forms import refusals, submit
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MB = tracker_io.MAX_BYTES // 1024 // 1024
 GUIDANCE = f"""
-The template is an Excel workbook with seven sheets: **referrals**, **notifications**, **reviews**,
-**milestones** and the reviews' learning, **findings**, **recommendations** and **actions**, one
-example row each (fictional: delete it), and a **guide** sheet listing every column, the allowed
-values, your agencies and each partnership's review types and milestone keys.
+The template is an Excel workbook with eight sheets: **referrals**, **notifications**, **reviews**,
+**milestones**, **learning_sources** (audits, inspections, child death review learning and the
+other learning beside reviews) and the learning of reviews and sources, **findings**,
+**recommendations** and **actions**, one example row each (fictional: delete it), and a **guide**
+sheet listing every column, the allowed values, your agencies and each partnership's review types
+and milestone keys.
 
 - Every row is checked before anything is saved: one problem anywhere and nothing is imported.
   The report names the sheet, the row (as Excel numbers it), the column and the reason.
-- Rows are matched by reference (findings and recommendations by review and text, actions by
-  recommendation, text and owner). A row already here with the same values is *unchanged*, so
+- Rows are matched by reference (learning sources by kind and reference, or title; findings and
+  recommendations by review or source and text, actions by recommendation, text and owner). A row already here with the same values is *unchanged*, so
   importing the same file again changes nothing; different values are a problem to resolve,
   never an overwrite.
 - Formulas are never worked out: a cell starting with `=` is read as text.

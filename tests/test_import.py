@@ -123,11 +123,11 @@ def test_template_parses_and_its_examples_import(parts):
     assert parsed.problems == [] and parsed.warnings == []  # the guide sheet is skipped quietly
     assert {k: len(s.rows) for k, s in parsed.sheets.items()} == dict.fromkeys(SHEETS, 1)
     checked = do_import(data, dry_run=True)
-    assert checked.ok and checked.summary() == "All 7 rows are valid: 7 new, 0 unchanged."
+    assert checked.ok and checked.summary() == "All 8 rows are valid: 8 new, 0 unchanged."
     assert tracker_counts()["Referral"] == 0  # a check writes nothing
 
     report = do_import(data, name="template.xlsx")
-    assert report.imported and report.new == 7 and report.decisions == 1
+    assert report.imported and report.new == 8 and report.decisions == 1
     with read_session() as s:
         r = s.exec(select(Referral)).one()
         assert (r.reference, r.status, r.harm, r.child_initials) == ("EM-2025-900", "decided", "serious_harm", "XY")

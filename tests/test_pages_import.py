@@ -90,11 +90,11 @@ def test_check_then_import_with_a_stubbed_upload(demo_db, monkeypatch):
     at = _with_upload(monkeypatch, "template.xlsx", good)
     assert _button(at, "Import").disabled  # not checked yet
     _button(at, "Check file").click().run()
-    assert "All 7 rows are valid: 7 new, 0 unchanged." in texts(at)
+    assert "All 8 rows are valid: 8 new, 0 unchanged." in texts(at)
     assert not _button(at, "Import").disabled
     _button(at, "Import").click().run()
     assert not at.exception
-    assert "Imported template.xlsx: 7 new rows, 0 unchanged." in shown(at.success[0].value)
+    assert "Imported template.xlsx: 8 new rows, 0 unchanged." in shown(at.success[0].value)
 
     rows = tracker_io.example_rows("EM", "Police")
     rows["referrals"][0]["harm"] = "bruised"

@@ -8,8 +8,9 @@ Referral rows are checked by `panel.referrals.rules.validate_referral`, the same
 referral form, so an imported referral is valid exactly when a typed one would be.
 
 A package split by idea: `format` (sheets, columns, allowed values), `report`, `parse`
-(reading a file and its cells), `context`, `checks`, `checks_reviews` and `checks_learning`
-(every row), and `template` (writing a workbook); `learning_db` is the learning's database side. Their public names are gathered here: the service, the pages and
+(reading a file and its cells), `context`, `checks`, `checks_reviews`, `checks_sources` and
+`checks_learning` (every row), and `template` (writing a workbook); `db_read`, `sources_db` and
+`learning_db` are the database side, used by `service`. Their public names are gathered here: the service, the pages and
 the tests use the format as one thing, `panel.tracker_io.X`, whichever module defines X.
 """
 
@@ -40,6 +41,8 @@ from panel.tracker_io.format import (
     REVIEW_REF_RE,
     REVIEW_STATUSES,
     SHEETS,
+    SOURCE_COLUMNS,
+    SOURCE_SHEET,
     TRUE,
     UK_RE,
     Column,
@@ -60,6 +63,7 @@ from panel.tracker_io.template import (
     build_template,
     cell_value,
     example_rows,
+    example_source_rows,
     guide_rows,
     write_workbook,
 )
@@ -69,9 +73,9 @@ __all__ = [
     "IMPORTED_RATIONALE", "IMPORTED_DEPARTURE",
     "REVIEW_STATUSES", "INTERAGENCY", "REVIEW_REF_RE", "ISO_RE", "UK_RE", "TRUE", "FALSE",
     "NOTE_MAX", "EARLIEST", "Column", "REFERRAL_COLUMNS", "NOTIFICATION_COLUMNS",
-    "REVIEW_COLUMNS", "MILESTONE_COLUMNS", "SHEETS", "GUIDE_SHEET", "KEYS", "LEARNING_SHEETS", "Problem",
+    "REVIEW_COLUMNS", "MILESTONE_COLUMNS", "SOURCE_COLUMNS", "SOURCE_SHEET", "SHEETS", "GUIDE_SHEET", "KEYS", "LEARNING_SHEETS", "Problem",
     "ImportReport", "Plan", "Sheet", "Parsed", "too_large", "read_workbook", "CellError",
     "parse_date", "parse_bool", "parse_int", "parse_choice", "TypeInfo", "Context",
-    "references", "agency_names", "validate", "cell_value", "write_workbook", "guide_rows", "example_rows",
+    "references", "agency_names", "validate", "cell_value", "write_workbook", "guide_rows", "example_rows", "example_source_rows",
     "build_template",
 ]

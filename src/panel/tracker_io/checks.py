@@ -69,6 +69,7 @@ class RowChecker:
         self.file_referrals: dict[str, tuple[CheckedRow, KnownReferral]] = {}
         self.file_reviews: dict[str, tuple[CheckedRow, dict]] = {}
         self.extra_review_rows: list[CheckedRow] = []  # duplicates and rows without a reference
+        self.file_sources: dict[str, list[dict]] = {}  # learning sources by name (casefolded)
 
     # shared helpers --------------------------------------------------------------------------
     def problem(self, sheet: str, row: int, column: str | None, message: str) -> None:

@@ -1,5 +1,5 @@
 """Row checks, part three: the learning sheets (findings, recommendations, actions) of the reviews
-in the file or the database (docs/domain.md §7.1).
+and learning sources in the file or the database (docs/domain.md §7.1).
 
 The learning services' own pure checks word every problem, so a row is refused exactly when the
 review page would refuse the same entry. References (F1, R1, A1) are local to the file: a row is
@@ -14,7 +14,7 @@ from panel.learning.actions import EMAIL_RE, evidence_problem
 from panel.learning.carry import CARRIED_TO_MAX
 from panel.learning.carry import REASON_MIN as CARRY_REASON_MIN
 from panel.learning.follow_up_rules import date_problem
-from panel.learning.owner import text_and_date_errors
+from panel.learning.owner import owner_problem, text_and_date_errors
 from panel.learning.recommendations import NO_AGENCY, smart_errors
 from panel.tracker_io.checks import CheckedRow, RowChecker
 
@@ -33,7 +33,7 @@ def _nth(stored: dict[tuple, list[dict]], key: tuple, seen: dict[tuple, int]) ->
     return rows[n] if n < len(rows) else None
 
 
-def _named(found: dict[str, int], names, e: dict, col: str, what: str) -> tuple[int, ...]:
+def named_ids(found: dict[str, int], names, e: dict, col: str, what: str) -> tuple[int, ...]:
     """Names looked up (case aside) as sorted ids; the first unknown one is the row's problem."""
     unknown = [n for n in names if n.casefold() not in found]
     if unknown:
@@ -41,7 +41,7 @@ def _named(found: dict[str, int], names, e: dict, col: str, what: str) -> tuple[
     return tuple(sorted({found[n.casefold()] for n in names if n.casefold() in found}))
 
 
-def _retired(ctx, ids, kept, e: dict, col: str) -> None:
+def refuse_retired(ctx, ids, kept, e: dict, col: str) -> None:
     """A retired agency is not named by a new row, as the forms no longer offer it; a row already
     stored keeps the agencies it named before they were retired (re-importing changes nothing)."""
     for a in ids:
@@ -79,14 +79,60 @@ class _Learning:
             row.errors[key] = f"Duplicate reference: {ref} is also on row {seen[ref][0].n}."
         return row
 
-    def owner(self, row: CheckedRow) -> tuple[int | None, bool]:
+    def owner(self, row: CheckedRow) -> tuple[int | None, bool, object, dict | None]:
+        """(partnership id, already stored, owner key, source record) of the review or learning
+        source a row names: exactly one of them, as the review and source pages ask. The key is
+        equal for rows of the same owner: the review's reference, or the source's."""
         c, e = row.clean, row.errors
         ref = c["review_reference"] = _upper(c.get("review_reference"))
-        target = self.review(ref) if ref and "review_reference" not in e else None
+        name = c.get("source")
+        none = (None, False, None, None)
+        if "review_reference" in e or "source" in e:
+            return none
+        if c.get("source_partnership_code") and not name:
+            e["source_partnership_code"] = "Only a learning source's row has this: give the source, or leave it blank."
+            return none
+        if problem := owner_problem(ref, 1 if name else None):
+            e["source" if ref and name else "review_reference"] = problem["owner"]
+            return none
+        if name:
+            return self.source(row, name)
+        target = self.review(ref)
         if isinstance(target, str):
             e["review_reference"] = target
-            return None, False
-        return target if target else (None, False)
+            return none
+        return (*target, ref, None) if target else none
+
+    def source(self, row: CheckedRow, name: str) -> tuple[int | None, bool, object, dict | None]:
+        """The learning source a row names (reference, or title if it has none): in the
+        learning_sources sheet of this file, or stored in a partnership the file may write to."""
+        key = name.casefold()
+        in_file = self.ch.file_sources.get(key, [])
+        matched = {r["_id"] for r in in_file if r["_id"]}
+        stored = [v for v in self.ctx.source_names.get(key, ())
+                  if v["_id"] not in matched and self.ctx.may_import(v["_pid"])]
+        found = [*in_file, *stored]
+        if code := _upper(row.clean.get("source_partnership_code")):
+            if code not in self.ctx.partnerships:
+                row.errors["source_partnership_code"] = f"No partnership with code {code[:12]!r}."
+                return None, False, None, None
+            found = [r for r in found if r["partnership_code"] == code]
+        if not found:
+            row.errors["source"] = (f"No learning source {name[:60]!r} in the learning_sources sheet of this file "
+                                    "or in the partnerships you can import into: name it by its reference, or "
+                                    "by its title if it has none.")
+            return None, False, None, None
+        if len(found) > 1:
+            row.errors["source"] = (f"{len(found)} learning sources are named {name[:60]!r}: give the source's "
+                                    "partnership in source_partnership_code, or give each source a reference and "
+                                    "name it by that.")
+            return None, False, None, None
+        src = found[0]
+        if src.get("_row") is not None and src["_row"].errors or src["_pid"] is None:
+            return None, False, None, None  # its own row reports the problem
+        row.clean["source"] = src["reference"] or src["title"]
+        row.clean["source_partnership_code"] = src["partnership_code"]
+        return src["_pid"], src["_id"] is not None, ("source", src["_id"]) if src["_id"] else ("file", id(src)), src
 
     def keep(self, sheet: str, row: CheckedRow, existing: dict | None, plan: list, record: dict) -> None:
         """Unchanged (or an error naming the columns) when stored already, else new."""
@@ -105,16 +151,16 @@ class _Learning:
         for n, raw in self.rows("findings"):
             row = self.start("findings", n, raw, "finding_reference", self.findings)
             c, e = row.clean, row.errors
-            pid, stored = self.owner(row)
+            pid, stored, whose, src = self.owner(row)
             for k, msg in text_and_date_errors("finding", c.get("text"), c.get("recorded_on"), self.ctx.today,
                                                editing=False).items():
                 e.setdefault(k, msg)
-            c["themes"] = _named(self.ctx.themes, c.get("themes") or (), e, "themes", "theme")
-            c["agencies"] = _named(self.ctx.agencies, c.get("agencies") or (), e, "agencies", "agency")
-            key = (c["review_reference"], c.get("text"))
-            record = {**c, "_pid": pid, "_id": None}
+            c["themes"] = named_ids(self.ctx.themes, c.get("themes") or (), e, "themes", "theme")
+            c["agencies"] = named_ids(self.ctx.agencies, c.get("agencies") or (), e, "agencies", "agency")
+            key = (whose, c.get("text"))
+            record = {**c, "_pid": pid, "_id": None, "_owner": whose, "_source": src}
             existing = _nth(self.ctx.findings, key, texts) if stored else None
-            _retired(self.ctx, c["agencies"], existing and existing["agencies"], e, "agencies")
+            refuse_retired(self.ctx, c["agencies"], existing and existing["agencies"], e, "agencies")
             if c["finding_reference"] and c["finding_reference"] not in self.findings:
                 self.findings[c["finding_reference"]] = (row, record)
             self.keep("findings", row, existing, self.ch.plan.findings, record)
@@ -124,7 +170,7 @@ class _Learning:
         for n, raw in self.rows("recommendations"):
             row = self.start("recommendations", n, raw, "recommendation_reference", self.recs)
             c, e = row.clean, row.errors
-            pid, stored = self.owner(row)
+            pid, stored, whose, src = self.owner(row)
             recorded, accepted = c.get("recorded_on"), c.get("accepted_on")
             for k, msg in {**text_and_date_errors("recommendation", c.get("text"), recorded, self.ctx.today,
                                                   editing=False),
@@ -137,11 +183,11 @@ class _Learning:
                 found = self.findings.get(ref)
                 if found is None:
                     e.setdefault("finding_references", f"No finding {ref[:30]} in the findings sheet of this file.")
-                elif found[1]["review_reference"] != c["review_reference"]:
+                elif whose is not None and found[1]["_owner"] != whose:
                     e.setdefault("finding_references", NOT_YOURS)
                 else:
                     themes.update(found[1]["themes"])
-            c["target_agencies"] = _named(self.ctx.agencies, c.get("target_agencies") or (), e,
+            c["target_agencies"] = named_ids(self.ctx.agencies, c.get("target_agencies") or (), e,
                                           "target_agencies", "agency")
             if not c["target_agencies"]:
                 e.setdefault("target_agencies", NO_AGENCY)
@@ -156,12 +202,13 @@ class _Learning:
             elif accepted is not None and c.get("status"):
                 e.setdefault("accepted_on", "Only an accepted recommendation has this: set the status to accepted.")
             given = "themes" in self.sheets["recommendations"].columns and c.get("themes")
-            c["themes"] = _named(self.ctx.themes, c.get("themes") or (), e, "themes", "theme") if given else None
-            key = (c["review_reference"], c.get("text"))
+            c["themes"] = named_ids(self.ctx.themes, c.get("themes") or (), e, "themes", "theme") if given else None
+            key = (whose, c.get("text"))
             record = {**c, "themes": c["themes"] if given else tuple(sorted(themes)), "_pid": pid, "_id": None,
+                      "_owner": whose, "_source": src,
                       "_findings": [(f, self.findings[f][1]) for f in links if f in self.findings]}
             existing = _nth(self.ctx.recommendations, key, texts) if stored else None
-            _retired(self.ctx, c["target_agencies"], existing and existing["target_agencies"], e, "target_agencies")
+            refuse_retired(self.ctx, c["target_agencies"], existing and existing["target_agencies"], e, "target_agencies")
             if existing is not None:
                 ids = {r["_id"]: f for f, (_, r) in self.findings.items() if r["_id"]}
                 existing = {**existing, "finding_references": tuple(ids.get(i, f"#{i}") for i in existing["_finding_ids"])}
@@ -194,7 +241,7 @@ class _Learning:
             existing = _nth(self.ctx.actions, key, keys) if rid else None
             if existing is not None:
                 existing = {**existing, "recommendation_reference": ref}
-            _retired(self.ctx, [c["owner_agency"]] if c.get("owner_agency") else (),
+            refuse_retired(self.ctx, [c["owner_agency"]] if c.get("owner_agency") else (),
                      existing and [existing["owner_agency"]], e, "owner_agency")
             record = {**c, "_rec": rec[1] if rec else None}
             if c["action_reference"] and c["action_reference"] not in seen:

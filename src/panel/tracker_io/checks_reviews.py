@@ -12,6 +12,7 @@ from panel.reviews.types import CLOSURE_KEY, PUBLICATION_KEY
 from panel.screening import rules as screening
 from panel.tracker_io.checks import CheckedRow, KnownReferral, RowChecker, dates_out_of_order
 from panel.tracker_io.checks_learning import check_learning
+from panel.tracker_io.checks_sources import check_sources
 from panel.tracker_io.context import Context, TypeInfo
 from panel.tracker_io.format import REVIEW_REF_RE, SHEETS
 from panel.tracker_io.parse import Parsed
@@ -33,6 +34,7 @@ class _Checker(RowChecker):
             self.reviews()
         new_reviews = self.milestones()
         self.decisions(new_reviews)
+        check_sources(self)
         check_learning(self)
         self.report.problems.sort(key=lambda p: (list(SHEETS).index(p.sheet) if p.sheet in SHEETS else -1,
                                                  p.row or 0))

@@ -38,6 +38,10 @@ class Context:
     findings: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (review ref, text) -> values
     recommendations: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     actions: dict[tuple[int, str, str], list[dict]] = field(default_factory=dict)  # (rec id, text, owner) -> values
+    # Learning sources (panel.tracker_io.sources_db): by (partnership id, kind, "reference" or
+    # "title", the casefolded value), and by the name findings give them (reference, else title).
+    sources: dict[tuple, dict] = field(default_factory=dict)
+    source_names: dict[str, list[dict]] = field(default_factory=dict)
     # Retired agencies: id -> why a new learning row cannot name it (a row already stored keeps it).
     retired: dict[int, str] = field(default_factory=dict)
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from panel.learning.source_rules import INSPECTORATES, SOURCE_KINDS
 from panel.referrals.rules import (
     ABUSE_OR_NEGLECT,
     ETHNICITY,
@@ -146,11 +147,36 @@ NATURES = {"concern": "Concern", "good_practice": "Good practice"}
 RECOMMENDATION_STATUSES = {"draft": "Draft", "accepted": "Accepted"}
 ACTION_STATUSES = {"open": "Open", "in_progress": "In progress", "completed": "Completed, awaiting evidence",
                    "carried": "Carried to a named owner", "closed": "Closed"}
+# Learning sources other than reviews (docs/domain.md §7.1): checked by panel.learning.source_rules,
+# as the source's page checks them, so the lengths and what each kind records are left to it.
+SOURCE_SHEET = "learning_sources"
+SOURCE_COLUMNS: tuple[Column, ...] = (
+    _c("partnership_code", "text", True, "The partnership the source belongs to, e.g. NB."),
+    _c("kind", "choice", True, "What kind of learning it is.", SOURCE_KINDS),
+    _c("title", "text", True, "A title people will recognise (up to 200 characters); with no reference, it "
+       "names the source, for its kind, in this partnership."),
+    _c("reference", "text", False, "Its reference, e.g. a CDOP or inspection reference (up to 100 characters). "
+       "Findings and recommendations name the source by it, or by its title if it has none."),
+    _c("topic", "text", False, "What it looked at: an audit's topic, an inspection's scope."),
+    _c("inspectorate", "choice", False, "Inspections only: the inspectorate.", INSPECTORATES),
+    _c("cases_sampled", "int", False, "Audits only (case file audits, section 11 or self-audits): how many "
+       "cases were sampled."),
+    _c("started_on", "date", False, "The day it started."),
+    _c("completed_on", "date", False, "The day it was completed; blank while it goes on (then give started_on)."),
+    _c("agencies", "list", False, "Agencies it looked at, separated by semicolons (;)."),
+)
+_SOURCE = ("The learning source it comes from, instead of a review: its reference, or its title if it "
+           "has none, in the learning_sources sheet or already in the database.")
+_SOURCE_PART = ("With source: the source's partnership code, needed only when sources of two partnerships "
+                "share the name (an export fills it in).")
 _LOCAL = "A key for this file only, e.g. {x}1: it is not stored (docs/domain.md §7.1)."
 FINDING_COLUMNS: tuple[Column, ...] = (
     _c("finding_reference", "text", True, _LOCAL.format(x="F") + " Recommendations name findings by it.",
        max_len=30),
-    _c("review_reference", "text", True, "The review that found it, in this file or already in the database."),
+    _c("review_reference", "text", False, "The review that found it, in this file or already in the database. "
+       "Give this or source."),
+    _c("source", "text", False, _SOURCE),
+    _c("source_partnership_code", "text", False, _SOURCE_PART, computed=True),
     _c("recorded_on", "date", True, "The day the finding was recorded."),
     _c("text", "text", True, "What was found (10 to 5,000 characters).", max_len=5000),
     _c("nature", "choice", True, "A concern, or good practice to spread.", NATURES),
@@ -159,9 +185,12 @@ FINDING_COLUMNS: tuple[Column, ...] = (
 )
 RECOMMENDATION_COLUMNS: tuple[Column, ...] = (
     _c("recommendation_reference", "text", True, _LOCAL.format(x="R") + " Actions name it.", max_len=30),
-    _c("review_reference", "text", True, "The review that made it, in this file or already in the database."),
+    _c("review_reference", "text", False, "The review that made it, in this file or already in the database. "
+       "Give this or source."),
+    _c("source", "text", False, _SOURCE),
+    _c("source_partnership_code", "text", False, _SOURCE_PART, computed=True),
     _c("finding_references", "list", False, "The findings it answers: finding_references of this file "
-       "for the same review, separated by semicolons (;)."),
+       "for the same review or source, separated by semicolons (;)."),
     _c("text", "text", True, "What the review asks agencies to do (10 to 5,000 characters).", max_len=5000),
     _c("target_agencies", "list", True, "The agencies it is for (at least one), separated by semicolons (;)."),
     _c("outcome_sought", "text", False, "The outcome sought.", max_len=2000),
@@ -197,6 +226,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     "notifications": NOTIFICATION_COLUMNS,
     "reviews": REVIEW_COLUMNS,
     "milestones": MILESTONE_COLUMNS,
+    SOURCE_SHEET: SOURCE_COLUMNS,
     "findings": FINDING_COLUMNS,
     "recommendations": RECOMMENDATION_COLUMNS,
     "actions": ACTION_COLUMNS,
@@ -205,5 +235,6 @@ LEARNING_SHEETS = ("findings", "recommendations", "actions")
 GUIDE_SHEET = "guide"
 KEYS = {"referrals": ("reference",), "notifications": ("referral_reference", "body"),
         "reviews": ("review_reference",), "milestones": ("review_reference", "milestone_key"),
+        SOURCE_SHEET: ("kind", "partnership_code"),  # and its reference, or its title when it has none
         "findings": ("finding_reference",), "recommendations": ("recommendation_reference",),
         "actions": ("action_reference",)}

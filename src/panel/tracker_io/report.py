@@ -82,6 +82,7 @@ class Plan:
     notifications: list[dict] = field(default_factory=list)
     decisions: list[dict] = field(default_factory=list)
     reviews: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)  # learning sources
     findings: list[dict] = field(default_factory=list)
     recommendations: list[dict] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)

@@ -8,10 +8,9 @@ values an error naming the columns, so importing the same file twice changes not
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from datetime import date
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from panel import tracker_io
@@ -30,12 +29,17 @@ from panel.models import (
     ReferralAgency,
     Review,
     ReviewMilestone,
-    ReviewType,
 )
-from panel.reviews.types_service import spec_of
 from panel.screening import rules as screening
-from panel.screening.service import facts_of
-from panel.tracker_io import Context, ImportReport, Plan, TypeInfo, learning_db
+from panel.tracker_io import Context, ImportReport, Plan, learning_db, sources_db
+from panel.tracker_io.db_read import (  # noqa: F401 (REFERRAL_FIELDS, REVIEW_FIELDS: read from here too)
+    REFERRAL_FIELDS,
+    REVIEW_FIELDS,
+    load_context,
+    referral_values,
+    review_types,
+    review_values,
+)
 
 PERMISSION = "data.import"
 # The tracker holds every child's initials, date of birth and what happened: exporting it is
@@ -44,13 +48,6 @@ PERMISSION = "data.import"
 EXPORT_PERMISSION = "referral.read"
 EXPORT_REFUSED = ("Exporting the tracker needs a panel role (chair, member or business manager) in the "
                   "partnership: it holds every child's details. The template shows the format without them.")
-CHUNK = 500
-# Referral columns stored as they are (the rest are looked up: partnership, agencies, outcome).
-REFERRAL_FIELDS = tuple(c.name for c in tracker_io.REFERRAL_COLUMNS if c.name in Referral.model_fields
-                        and c.name not in ("reference",))
-REVIEW_FIELDS = ("started_on", "notified_on", "lead_reviewer", "status", "lead_reviewer_email",
-                 "publication_status", "publication_reason", "lcspr_decision",
-                 "sent_to_national_panel_on", "national_panel_response", "national_panel_note", "closed_on")
 
 
 def importable(actor: Actor) -> frozenset[int] | None:
@@ -67,22 +64,6 @@ def _require(actor: Actor) -> None:
         raise PermissionDenied("Only an administrator can import a tracker.")
 
 
-def _chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
-    values = list(values)
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
-
-
-def _types(s: Session, pids: Iterable[int] | None = None) -> dict[int, dict[str, TypeInfo]]:
-    stmt = select(ReviewType).order_by(ReviewType.partnership_id, ReviewType.id)
-    if pids is not None:
-        stmt = stmt.where(ReviewType.partnership_id.in_(list(pids)))
-    out: dict[int, dict[str, TypeInfo]] = {}
-    for t in s.exec(stmt):
-        out.setdefault(t.partnership_id, {})[t.key] = TypeInfo(t.id, spec_of(t))
-    return out
-
-
 def template(actor: Actor) -> bytes:
     """The template for this installation: its agencies, the actor's partnerships and types."""
     _require(actor)
@@ -91,117 +72,11 @@ def template(actor: Actor) -> bytes:
         parts = [(p.id, p.code) for p in s.exec(select(Partnership).order_by(Partnership.code))
                  if allowed is None or p.id in allowed]
         agencies = list(s.exec(select(Agency.name).order_by(Agency.name)))
-        types = _types(s, [pid for pid, _ in parts])
+        types = review_types(s, [pid for pid, _ in parts])
     code = parts[0][1] if parts else "NB"
     by_code = {c: [t.spec for t in types.get(pid, {}).values()] for pid, c in parts}
     return tracker_io.build_template(code, agencies or ["Children's social care"],
                                      [c for _, c in parts] or [code], by_code or None)
-
-
-# -- reading the database as the checks and the export see it ---------------------------------
-
-def _facts(r: Referral) -> dict | None:
-    facts = facts_of(r)
-    try:
-        screening.assess(facts)
-    except ValueError:
-        return None
-    return facts
-
-
-def _referral_values(s: Session, referrals: list[Referral], codes: dict[int, str]) -> dict[str, dict]:
-    """Each referral as a clean tracker row (agencies as ids), with its decision's outcome."""
-    ids = [r.id for r in referrals]
-    involved: dict[int, list[int]] = {}
-    signed: dict[int, tuple[int, int, date]] = {}  # referral id -> decision id, type id, decided on
-    versions: dict[int, int] = {}
-    type_keys: dict[int, str] = {}
-    for chunk in _chunks(ids):
-        for rid, aid in s.exec(select(ReferralAgency.referral_id, ReferralAgency.agency_id)
-                               .where(ReferralAgency.referral_id.in_(chunk))):
-            involved.setdefault(rid, []).append(aid)
-        for d in s.exec(select(Decision).where(Decision.referral_id.in_(chunk), Decision.status == "signed")
-                        .order_by(Decision.version_no)):
-            signed[d.referral_id] = (d.id, d.review_type_id, d.decided_on)
-        versions.update(s.exec(select(Decision.referral_id, func.max(Decision.version_no))
-                               .where(Decision.referral_id.in_(chunk)).group_by(Decision.referral_id)).all())
-    if signed:
-        wanted = {t for _, t, _ in signed.values()}
-        for chunk in _chunks(wanted):
-            type_keys.update(s.exec(select(ReviewType.id, ReviewType.key).where(ReviewType.id.in_(chunk))).all())
-    out = {}
-    for r in referrals:
-        decision = signed.get(r.id)
-        out[r.reference] = {
-            "reference": r.reference, "partnership_code": codes[r.partnership_id],
-            "referrer_agency": r.referrer_agency_id,
-            "agencies_involved": tuple(sorted(involved.get(r.id, ()))),
-            **{k: getattr(r, k) for k in REFERRAL_FIELDS},
-            "outcome": type_keys.get(decision[1]) if decision else None,
-            "decided_on": decision[2] if decision else None,
-            "_id": r.id, "_pid": r.partnership_id, "_facts": _facts(r),
-            "_outcome": type_keys.get(decision[1]) if decision else None,
-            "_decided_on": decision[2] if decision else None,
-            "_decision_id": decision[0] if decision else None,
-            "_max_version": versions.get(r.id, 0),
-        }
-    return out
-
-
-def _review_values(s: Session, reviews: list[Review], referral_refs: dict[int, str],
-                   types: dict[int, TypeInfo]) -> dict[str, dict]:
-    """Each review as a clean tracker row, with the rapid review an LCSPR names and, for a rapid
-    review, the LCSPR it started ("_lcspr"; docs/domain.md §6.3), by reference."""
-    refs = {rv.id: rv.reference for rv in reviews}
-    lcspr: dict[int, str] = {}
-    for chunk in _chunks(refs):
-        for ref, rid in s.exec(select(Review.reference, Review.rapid_review_id).where(Review.rapid_review_id.in_(chunk))):
-            lcspr.setdefault(rid, ref)
-    for chunk in _chunks({rv.rapid_review_id for rv in reviews if rv.rapid_review_id} - set(refs)):
-        refs.update(s.exec(select(Review.id, Review.reference).where(Review.id.in_(chunk))).all())
-    return {rv.reference: {
-        "review_reference": rv.reference, "referral_reference": referral_refs[rv.referral_id],
-        "review_type_key": types[rv.review_type_id].spec.key,
-        **{k: getattr(rv, k) for k in REVIEW_FIELDS}, "rapid_review_reference": refs.get(rv.rapid_review_id),
-        "_id": rv.id, "_pid": rv.partnership_id, "_type": types[rv.review_type_id], "_lcspr": lcspr.get(rv.id),
-    } for rv in reviews}
-
-
-def _context(s: Session, actor: Actor, parsed: tracker_io.Parsed, today: date) -> Context:
-    parts = dict(s.exec(select(Partnership.code, Partnership.id)).all())
-    codes = {pid: code for code, pid in parts.items()}
-    types = _types(s)
-    by_type_id = {info.id: info for per in types.values() for info in per.values()}
-    ctx = Context(
-        today=today, partnerships=parts, importable=importable(actor),
-        agencies={name.casefold(): aid for aid, name in s.exec(select(Agency.id, Agency.name))},
-        review_types=types,
-    )
-    referral_refs, review_refs = tracker_io.references(parsed)
-    referrals: list[Referral] = []
-    for chunk in _chunks(referral_refs):
-        referrals += s.exec(select(Referral).where(Referral.reference.in_(chunk))).all()
-    reviews: list[Review] = []
-    for chunk in _chunks(review_refs):
-        reviews += s.exec(select(Review).where(Review.reference.in_(chunk))).all()
-    known = {r.id for r in referrals}
-    missing = {rv.referral_id for rv in reviews} - known
-    for chunk in _chunks(missing):
-        referrals += s.exec(select(Referral).where(Referral.id.in_(chunk))).all()
-    ctx.referrals = _referral_values(s, referrals, codes)
-    ref_of = {r.id: r.reference for r in referrals}
-    for chunk in _chunks(ref_of):
-        for n in s.exec(select(Notification).where(Notification.referral_id.in_(chunk))):
-            ctx.notifications[(ref_of[n.referral_id], n.body)] = {
-                "due_on": n.due_on, "sent_on": n.sent_on, "sent_reference": n.sent_reference}
-    ctx.reviews = _review_values(s, reviews, ref_of, by_type_id)
-    review_ref = {rv.id: rv.reference for rv in reviews}
-    for chunk in _chunks(review_ref):
-        for m in s.exec(select(ReviewMilestone).where(ReviewMilestone.review_id.in_(chunk))):
-            ctx.milestones[(review_ref[m.review_id], m.key)] = {"planned_on": m.planned_on,
-                                                                "actual_on": m.actual_on}
-    learning_db.load(s, ctx)
-    return ctx
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -244,7 +119,7 @@ def import_tracker(actor: Actor, data: bytes, file_name: str, today: date,
         return tracker_io.validate(parsed, None)[0]  # type: ignore[arg-type]
     if dry_run:
         with read_session() as s:
-            ctx = _context(s, actor, parsed, today)
+            ctx = load_context(s, importable(actor), parsed, today)
             new = _new_agencies(ctx, parsed)
             if create_agencies:  # stand-in ids, so the rows naming them are checked as they will be
                 ctx.agencies.update({n.casefold(): -i for i, n in enumerate(new, start=1)})
@@ -253,7 +128,7 @@ def import_tracker(actor: Actor, data: bytes, file_name: str, today: date,
             return report
     try:
         with transaction() as s:
-            ctx = _context(s, actor, parsed, today)
+            ctx = load_context(s, importable(actor), parsed, today)
             new = _new_agencies(ctx, parsed)
             if create_agencies and new:
                 agency_service.create_named(s, actor, new, detail=f"tracker import {file_name}")
@@ -266,6 +141,7 @@ def import_tracker(actor: Actor, data: bytes, file_name: str, today: date,
                 return report
             report.agencies_created = len(new) if create_agencies else 0
             _write(s, actor, plan, ctx, report)
+            sources_db.write(s, actor, plan, report)
             learning_db.write(s, actor, plan, report)
             report.imported = True
             return report
@@ -365,20 +241,22 @@ def export_tracker(actor: Actor, partnership_ids: list[int] | None = None) -> by
     with read_session() as s:
         parts = {p.id: p.code for p in s.exec(select(Partnership).where(Partnership.id.in_(pids)))}
         agency_names = dict(s.exec(select(Agency.id, Agency.name)).all())
-        types = _types(s, pids)
+        types = review_types(s, pids)
         by_type_id = {info.id: info for per in types.values() for info in per.values()}
         referrals = list(s.exec(select(Referral).where(Referral.partnership_id.in_(pids))
                                 .order_by(Referral.reference)))
-        values = _referral_values(s, referrals, parts)
+        values = referral_values(s, referrals, parts)
         ref_of = {r.id: r.reference for r in referrals}
         notifications = list(s.exec(select(Notification).join(Referral, Referral.id == Notification.referral_id)
                                     .where(Referral.partnership_id.in_(pids))))
         reviews = list(s.exec(select(Review).where(Review.partnership_id.in_(pids)).order_by(Review.reference)))
-        review_values = _review_values(s, reviews, ref_of, by_type_id)
+        review_rows_by_ref = review_values(s, reviews, ref_of, by_type_id)
         review_ref = {rv.id: rv.reference for rv in reviews}
         milestones = list(s.exec(select(ReviewMilestone).join(Review, Review.id == ReviewMilestone.review_id)
                                  .where(Review.partnership_id.in_(pids))))
-        learning = learning_db.export_rows(s, review_ref, agency_names)
+        source_rows, source_names = sources_db.export_rows(s, pids, agency_names)
+        learning = {tracker_io.SOURCE_SHEET: source_rows,
+                    **learning_db.export_rows(s, review_ref, agency_names, source_names)}
     referral_rows = []
     for ref in sorted(values):
         v = values[ref]
@@ -390,8 +268,8 @@ def export_tracker(actor: Actor, partnership_ids: list[int] | None = None) -> by
         ({"referral_reference": ref_of[n.referral_id], "body": n.body, "due_on": n.due_on,
           "sent_on": n.sent_on, "sent_reference": n.sent_reference} for n in notifications),
         key=lambda n: (n["referral_reference"], order.get(n["body"], 99)))
-    review_rows = [{k: x for k, x in review_values[ref].items() if not k.startswith("_")}
-                   for ref in sorted(review_values)]
+    review_rows = [{k: x for k, x in review_rows_by_ref[ref].items() if not k.startswith("_")}
+                   for ref in sorted(review_rows_by_ref)]
     milestone_rows = sorted(
         ({"review_reference": review_ref[m.review_id], "milestone_key": m.key, "planned_on": m.planned_on,
           "actual_on": m.actual_on, "_position": m.position} for m in milestones),

@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 
 from panel.core.exports import neutralise
 from panel.reviews.types import DEFAULT_REVIEW_TYPES, ReviewTypeSpec
-from panel.tracker_io.format import GUIDE_SHEET, SHEETS
+from panel.tracker_io.format import GUIDE_SHEET, SHEETS, SOURCE_SHEET
 
 # -- writing a workbook ----------------------------------------------------------------------
 
@@ -76,7 +76,9 @@ def guide_rows(agencies: Iterable[str] = (), partnerships: Iterable[str] = (),
     """The guide sheet: every column with its allowed values, then agencies and review types."""
     rows: list[list[Any]] = [
         ["Panel tracker import format. Fill the sheets referrals, notifications, reviews, "
-         "milestones and the learning (findings, recommendations, actions); row 1 is the header. Delete the example rows first. Nothing is imported "
+         "milestones, learning_sources (audits, inspections and other learning beside reviews) and the "
+         "learning (findings, recommendations, actions: each of a review or of a learning source); row 1 "
+         "is the header. Delete the example rows first. Nothing is imported "
          "unless every row passes; importing the same file again changes nothing."],
         [],
         ["sheet", "column", "required", "what it holds", "allowed values"],
@@ -95,7 +97,7 @@ def guide_rows(agencies: Iterable[str] = (), partnerships: Iterable[str] = (),
             rows.append([sheet, col.name, "yes" if col.required else "no", col.help, allowed])
     rows += [[], ["Partnership codes"]]
     rows += [["", code] for code in partnerships]
-    rows += [[], ["Agencies (referrer_agency, agencies_involved)"]]
+    rows += [[], ["Agencies (every agency column; a retired agency only on learning already imported)"]]
     rows += [["", name] for name in agencies]
     rows += [[], ["Review types", "review_type_key / outcome", "regime", "name",
                   "milestone keys (in order); outcomes with none create no review"]]
@@ -156,10 +158,24 @@ def example_rows(partnership_code: str = "NB", agency: str = "Children's social 
     }
 
 
+def example_source_rows(partnership_code: str = "NB", agency: str = "Children's social care") -> list[dict]:
+    """A fictional learning source for the template's learning_sources sheet: a case file audit.
+    (The tests' example rows leave it out; findings and recommendations name one by its reference
+    in their source column.)"""
+    return [{
+        "partnership_code": partnership_code, "kind": "case_file_audit",
+        "title": "Fictional example: audit of strategy discussions for babies",
+        "reference": f"{partnership_code}-AUDIT-EXAMPLE", "topic": "Fictional example: who took part in strategy discussions.",
+        "cases_sampled": 12, "started_on": date(2025, 5, 1), "completed_on": date(2025, 6, 30), "agencies": (agency,),
+    }]
+
+
 def build_template(partnership_code: str = "NB", agencies: Iterable[str] = ("Children's social care",),
                    partnerships: Iterable[str] = ("NB",),
                    review_types: Mapping[str, Iterable[ReviewTypeSpec]] | None = None) -> bytes:
     """The downloadable template: headers, one fictional example row per sheet, the guide."""
     agencies = list(agencies)
-    return write_workbook(example_rows(partnership_code, agencies[0] if agencies else "Children's social care"),
+    agency = agencies[0] if agencies else "Children's social care"
+    return write_workbook({**example_rows(partnership_code, agency),
+                           SOURCE_SHEET: example_source_rows(partnership_code, agency)},
                           guide_rows(agencies, partnerships, review_types))

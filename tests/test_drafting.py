@@ -6,10 +6,13 @@ National Panel. Rules first, then the services from an empty partnership."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import docx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from panel.core import anonymise
@@ -74,6 +77,18 @@ def test_filling_scrubs_identifiers_and_says_what_to_write_where_nothing_is_know
     assert "19 November 2026" in sections[0]["text"]
     assert sections[2]["text"].startswith("Panel holds nothing on this yet. Write this section here: What was done")
     assert "not yet signed" in sections[-1]["text"]
+
+
+@given(st.lists(st.fixed_dictionaries({"key": st.one_of(st.none(), st.text(max_size=50)),
+                                        "heading": st.one_of(st.none(), st.text(max_size=250)),
+                                        "guidance": st.text(max_size=30)}), max_size=8))
+def test_any_headings_are_either_refused_by_field_or_kept_unique_and_keyed(rows):
+    kept, errors = rules.check_headings(rows)
+    assert all(k == "headings" or k.startswith("headings[") for k in errors)
+    if not errors:
+        assert kept and len({h["key"] for h in kept}) == len(kept)
+        assert len({h["heading"].lower() for h in kept}) == len(kept)
+        assert all(h["heading"] and re.fullmatch(r"[a-z][a-z0-9_]{0,39}", h["key"]) for h in kept)
 
 
 def test_a_sign_off_needs_a_partner_a_name_and_a_date_within_the_drafts_life():

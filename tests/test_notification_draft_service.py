@@ -116,6 +116,24 @@ def test_a_sibling_already_recorded_is_left_as_it_is_and_named(db):
     assert sent(refs[2])["national_panel"] == (earlier, DUE, "OLD-1")
 
 
+def test_a_sibling_someone_else_records_at_the_same_moment_is_left_as_theirs(db, monkeypatch):
+    empty_nb()
+    refs = siblings("AB", "CD")
+    real, raced = notifications.clocks_of, []
+
+    def racing(s, rows, today):
+        out = real(s, rows, today)  # read before the other user's row exists
+        if not raced:
+            raced.append(True)
+            screening.record_notification(actor("member"), refs[1], "national_panel", TODAY, "THEIRS", TODAY)
+        return out
+
+    monkeypatch.setattr(notifications, "clocks_of", racing)
+    out = notifications.record_sent(actor("chair"), refs[0], "national_panel", TODAY, "MINE", TODAY)
+    assert out.recorded == [refs[0]] and out.already == [(refs[1], TODAY)]
+    assert sent(refs[0])["national_panel"][2] == "MINE" and sent(refs[1])["national_panel"][2] == "THEIRS"
+
+
 def test_a_rapid_review_planned_before_it_was_sent_replans_from_the_day_sent(db):
     empty_nb()
     refs = siblings("AB", "CD")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from panel.core import audit
@@ -171,31 +172,45 @@ def record_sent(actor: Actor, reference: str, body: str, sent_on: date | None, s
     recording the same notification twice changes nothing."""
     if errors := _check(body, sent_on, sent_reference, today):
         raise ValidationFailed(errors)
+    for attempt in range(2):
+        try:
+            with transaction() as s:
+                return _record(s, actor, reference, body, sent_on, sent_reference.strip(), today)
+        except IntegrityError:
+            # Someone recorded one of them at the same moment (one row per referral and body):
+            # read again, and theirs is then left as it is.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(s: Session, actor: Actor, reference: str, body: str, sent_on: date, sent_reference: str,
+            today: date) -> Sent:
     out = Sent()
-    with transaction() as s:
-        inc = _incident(s, actor, reference, today)
-        if inc.clock(inc.referral.id, body) is None or inc.clock(inc.referral.id, body).state not in COVERED:
-            raise ValidationFailed({"body": "The criteria do not call for notifying them on these facts."})
-        covered = inc.covered(body)
-        aware = max(x.aware_on for x in covered)
-        if sent_on < aware:
-            raise ValidationFailed({"sent_on": "A notification cannot be sent before the authority became "
-                                               f"aware ({aware.day} {aware:%b %Y})."})
-        refs = [x.reference for x in covered]
+    inc = _incident(s, actor, reference, today)
+    mine = inc.clock(inc.referral.id, body)
+    if mine is None or mine.state not in COVERED:
+        raise ValidationFailed({"body": "The criteria do not call for notifying them on these facts."})
+    covered = inc.covered(body)
+    aware = max(x.aware_on for x in covered)
+    if sent_on < aware:
+        raise ValidationFailed({"sent_on": "A notification cannot be sent before the authority became "
+                                           f"aware ({aware.day} {aware:%b %Y})."})
+    refs = [x.reference for x in covered]
+    for x in covered:
+        clock = inc.clock(x.id, body)
+        if clock.state == "notified":
+            out.already.append((x.reference, clock.sent_on))
+            continue
+        s.add(Notification(referral_id=x.id, body=body, due_on=clock.due, sent_on=sent_on,
+                           sent_reference=sent_reference, recorded_by_id=actor.user_id))
+        audit.record(s, actor, "notification", "referral", x.id, x.partnership_id,
+                     after={"body": body, "sent_on": sent_on, "due_on": clock.due, "late": sent_on > clock.due,
+                            "reference": sent_reference, "incident": refs})
+        out.recorded.append(x.reference)
+    s.flush()  # a row another user recorded meanwhile fails here, inside the retry
+    if body in ("national_panel", "ofsted"):
         for x in covered:
-            clock = inc.clock(x.id, body)
-            if clock.state == "notified":
-                out.already.append((x.reference, clock.sent_on))
-                continue
-            s.add(Notification(referral_id=x.id, body=body, due_on=clock.due, sent_on=sent_on,
-                               sent_reference=sent_reference.strip(), recorded_by_id=actor.user_id))
-            audit.record(s, actor, "notification", "referral", x.id, x.partnership_id,
-                         after={"body": body, "sent_on": sent_on, "due_on": clock.due, "late": sent_on > clock.due,
-                                "reference": sent_reference.strip(), "incident": refs})
-            out.recorded.append(x.reference)
-        if out.recorded and body in ("national_panel", "ofsted"):
-            s.flush()
-            for x in covered:
-                if x.reference in out.recorded:
-                    replan_from_notification(s, x.id, first_notified_on(s, x.id))
+            if x.reference in out.recorded:
+                replan_from_notification(s, x.id, first_notified_on(s, x.id))
     return out

@@ -1,5 +1,6 @@
 """The incident notification as the DfE online notification service asks for it, built from what
-Panel already holds, so the person notifying types nothing twice (docs/domain.md §3, §4.3).
+Panel already holds, so the person notifying types nothing twice (docs/domain.md §4.5, "The
+notification, ready to send"; the bodies and grounds of §4.3).
 
 Plain Python: the service reads the records and hands them here; the page, the .txt and the Word
 download all print what `sections` returns, so they say the same thing.

@@ -93,7 +93,8 @@ def facts_of(s: Session, actor: Actor, rv: Review, kind: str) -> RecordFacts:
                                                (r.child_protection_plan, "on a child protection plan"),
                                                (r.known_to_csc, "known to children's social care")) if flag],
         incident_summary=r.incident_summary or "",
-        screening_reasons=list(result["reasons"]) if result else [],
+        # The criteria met: those not met say what the case is not, which the report does not need.
+        screening_reasons=[x for x in (result["reasons"] if result else []) if ": not met" not in x],
         rationale=rationale,
         agencies=_agencies(s, rv, r),
         considerations=[(text, CONSIDERATION_ANSWERS.get(answers.get(key), "")) for key, text in LCSPR_CONSIDERATIONS],

@@ -206,7 +206,7 @@ def _facts(f: RecordFacts) -> str:
         lines += ["", f"The local authority became aware on {_d(f.aware_on)}."
                   + (f" The National Panel was notified on {_d(f.notified_on)}." if f.notified_on else "")]
     if f.screening_reasons:
-        lines += ["", "The criteria, as the panel answered them:", *(f"- {r}" for r in f.screening_reasons)]
+        lines += ["", "The criteria the case meets, as the panel answered them:", *(f"- {r}" for r in f.screening_reasons)]
     if f.rationale.strip():
         lines += ["", "The panel's decision: " + f.rationale.strip()]
     return "\n".join(lines)

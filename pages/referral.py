@@ -28,6 +28,7 @@ from panel.ui.common import (
     query_ref,
     today,
 )
+from panel.ui.documents import documents_section
 from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
 from panel.ui.notification_draft import notification_section
 
@@ -149,6 +150,8 @@ with right:
                 st.session_state.pop("triage_note", None)
                 st.toast(f"{esc(r.reference)}: {STATUSES[status].lower()}", icon=":material/check:")
                 st.rerun()
+
+documents_section(me, r.partnership_id, today(), referral=r.reference)  # docs/domain.md §11
 
 st.markdown("#### Timeline and audit history")
 # Which fields changed, not their values: the history is for accountability, and values such as

@@ -18,6 +18,7 @@ from panel.ui.common import (
     query_ref,
     today,
 )
+from panel.ui.documents import documents_section
 from panel.ui.drafting import drafting_section
 from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
 from panel.ui.learning_entry import learning_section
@@ -237,5 +238,6 @@ if v.type_key == "rapid_review":
             st.rerun()
 
 drafting_section(me, rv, v.type_key, today())  # docs/domain.md §11
+documents_section(me, rv.partnership_id, today(), review=rv.reference)  # docs/domain.md §11
 learning_section(me, review=rv, today=today())
 close_section(me, rv, today())

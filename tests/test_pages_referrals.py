@@ -15,7 +15,8 @@ MENUS = {
     "chair": PANEL_MENU,
     "member": PANEL_MENU,
     "manager": PANEL_MENU,
-    "referrer": ["Make a referral", "My referrals", "Briefing library"],  # published briefings: every partner user
+    # published briefings and shared documents: every partner user
+    "referrer": ["Make a referral", "My referrals", "Briefing library", "Shared documents"],
     MULTI_MANAGER: PANEL_MENU,  # a manager in all three partnerships
 }
 

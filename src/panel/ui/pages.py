@@ -61,6 +61,8 @@ PAGES: list[PageSpec] = [
              ("learning.read",)),
     PageSpec("library", "pages/library.py", "Briefing library", ":material/menu_book:", "Learning",
              ("briefing.read",)),
+    PageSpec("shared-documents", "pages/shared_documents.py", "Shared documents", ":material/folder_shared:",
+             "Learning", ("document.read",)),
     # Administration
     PageSpec("import", "pages/import.py", "Import a tracker", ":material/upload_file:", "Administration",
              ("data.import",)),

@@ -1,0 +1,203 @@
+"""The "Documents" section of the review and referral pages, and the shared documents page
+(docs/domain.md §11). Rendering only: who may see, add or change what, the file checks, the
+store and the audit are panel.documents'.
+
+A file is read from the store only when the user asks for it ("Prepare download"), so listing a
+review's documents never reads every file (and never audits a download nobody made).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from panel.agencies import service as agency_service
+from panel.core.access import Actor
+from panel.core.config import get_settings
+from panel.documents import checks
+from panel.documents import service as documents
+from panel.documents.rules import ACCEPTED_LABEL, DOCUMENT_KINDS, VISIBILITY, size_label
+from panel.ui.common import empty_state, esc, field_error
+from panel.ui.forms import refusals, submit
+
+FIRST_FOR_REVIEW = ("Start with what the review works from: each agency's chronology and report "
+                    "(uploading one for an agency that was asked marks its request received), and the "
+                    "terms of reference.")
+FIRST_FOR_REFERRAL = ("Start with what came with the referral: the notification form, an agency's "
+                      "first account, or an extract of the minutes that discussed it.")
+VISIBILITY_SHORT = {"panel": "Panel only", "lead_reviewer": "Panel and lead reviewer", "partners": "Every partner user"}
+UPLOAD_FIELDS = ("file", "kind", "title", "agency_id", "visibility")
+HIT_KINDS = {"initials": "Initials", "date_of_birth": "Date of birth", "name": "Name",
+             "unreadable": "Could not be read"}
+
+
+BY_CONTENT = "Panel judges a file by what it is, not by its name: a program is refused whatever it is called."
+
+
+def _table(rows: list[documents.DocumentRow], with_review: bool = False) -> None:
+    st.dataframe([{
+        **({"review": r.review or ""} if with_review else {}),
+        "kind": DOCUMENT_KINDS.get(r.kind, r.kind), "title": r.title, "agency": r.agency or "",
+        "version": r.version_no, "uploaded_by": r.uploaded_by or "", "uploaded": r.uploaded_at.strftime("%d %b %Y %H:%M"),
+        "size": size_label(r.size), "who": VISIBILITY_SHORT.get(r.visibility, r.visibility),
+    } for r in rows], hide_index=True, width="stretch", column_config={
+        "review": "Review", "kind": "Kind", "title": "Title", "agency": "Agency", "version": "Version",
+        "uploaded_by": "Uploaded by", "uploaded": "Uploaded", "size": "Size", "who": "Who may see it"})
+
+
+def _label(r: documents.DocumentRow) -> str:
+    return f"{DOCUMENT_KINDS.get(r.kind, r.kind)}: {r.title} (version {r.version_no})"
+
+
+def download_picker(me: Actor, rows: list[documents.DocumentRow], key: str) -> None:
+    """Choose a document, prepare it (read from the store, hash checked, audited), then download."""
+    names = {r.id: _label(r) for r in rows}
+    errs = refusals(f"{key}_dl")
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    pick = c1.selectbox("Document to open", list(names), format_func=names.get, key=f"{key}_pick")
+    field_error(errs, "document")
+    ready = st.session_state.get(f"{key}_ready")
+    if c2.button("Prepare download", key=f"{key}_prepare"):
+        got = submit(f"{key}_dl", lambda: documents.download(me, pick), rerun=False)
+        ready = st.session_state[f"{key}_ready"] = (pick, got)
+    if ready and ready[0] == pick:
+        got = ready[1]
+        st.download_button(f"Download {esc(got.filename)}", data=got.data, file_name=got.filename,
+                           mime=got.content_type, key=f"{key}_download", icon=":material/download:")
+
+
+def _fresh(key: str) -> str:
+    """The form's key for this round: a form keeps what was typed when refused (the messages
+    beside it), and starts empty after a success (so a file is not sent twice)."""
+    return f"{key}_{st.session_state.get(f'{key}_round', 0)}"
+
+
+def _next_round(key: str) -> None:
+    st.session_state[f"{key}_round"] = st.session_state.get(f"{key}_round", 0) + 1
+    st.rerun()
+
+
+def _upload_form(me: Actor, target: documents.Target, key: str, today: date) -> None:
+    errs = refusals(key)
+    agencies = agency_service.names(me, include_retired=False)
+    with st.form(_fresh(key)):
+        st.markdown("**Add a document**")
+        file = st.file_uploader("The file (a document or an image)", help=f"Accepted: {ACCEPTED_LABEL}, up to {int(get_settings().max_document_mb)} MB. {BY_CONTENT}")
+        field_error(errs, "file")
+        c1, c2 = st.columns(2)
+        kind = c1.selectbox("Kind", list(DOCUMENT_KINDS), format_func=DOCUMENT_KINDS.get, index=None,
+                            placeholder="Choose the kind")
+        field_error(errs, "kind")
+        agency = c2.selectbox("From agency (optional)", list(agencies), format_func=agencies.get, index=None)
+        field_error(errs, "agency_id")
+        title = st.text_input("Title", max_chars=200, placeholder="e.g. Police chronology")
+        field_error(errs, "title")
+        visibility = st.radio("Who may see it", list(VISIBILITY), format_func=VISIBILITY.get, index=0)
+        field_error(errs, "visibility")
+        if st.form_submit_button("Upload", type="primary"):
+            submit(key, lambda: documents.upload(
+                me, target, kind=kind, title=title, agency_id=agency, visibility=visibility,
+                filename=file.name if file else "", data=file.getvalue() if file else b"", today=today),
+                fields=UPLOAD_FIELDS, done="Uploaded.", rerun=False)
+            _next_round(key)
+
+
+def _replace_form(me: Actor, rows: list[documents.DocumentRow], key: str, today: date) -> None:
+    names = {r.id: _label(r) for r in rows}
+    errs = refusals(key)
+    with st.form(_fresh(key)):
+        st.markdown("**Replace a document with a new version** (earlier versions are kept)")
+        pick = st.selectbox("Document", list(names), format_func=names.get)
+        file = st.file_uploader("The new version", help=f"Accepted: {ACCEPTED_LABEL}, up to {int(get_settings().max_document_mb)} MB. {BY_CONTENT}")
+        field_error(errs, "file")
+        note = st.text_input("What changed (optional)", max_chars=500)
+        if st.form_submit_button("Upload the new version"):
+            current = next(r.version for r in rows if r.id == pick)
+            submit(key, lambda: documents.replace(me, pick, filename=file.name if file else "",
+                                                  data=file.getvalue() if file else b"", expected_version=current,
+                                                  today=today, note=note),
+                   fields=("file",), done="New version uploaded.", rerun=False)
+            _next_round(key)
+
+
+def _visibility_form(me: Actor, rows: list[documents.DocumentRow], key: str) -> None:
+    names = {r.id: _label(r) for r in rows}
+    errs = refusals(key)
+    with st.form(key):
+        st.markdown("**Change who may see a document**")
+        pick = st.selectbox("Document", list(names), format_func=names.get)
+        visibility = st.radio("Who may see it", list(VISIBILITY), format_func=VISIBILITY.get)
+        field_error(errs, "visibility")
+        if st.form_submit_button("Save who may see it"):
+            current = next(r.version for r in rows if r.id == pick)
+            submit(key, lambda: documents.set_visibility(me, pick, visibility, current),
+                   fields=("visibility",), done="Saved.")
+
+
+def _final_report_check(me: Actor, reference: str, partnership_id: int, key: str) -> None:
+    hits = checks.final_report_check(me, reference)
+    if not hits:
+        return
+    still = [h for h in hits if h.status == "open"]
+    st.markdown("**The final report's anonymisation check**")
+    st.caption("Before publication (docs/domain.md §11): each detail of the case the check found must be gone "
+               "from a newer version, or accepted with a reason. Publication is not recorded until then.")
+    st.dataframe([{"report": f"{h.title} (version {h.version_no})", "where": h.location,
+                   "what": HIT_KINDS.get(h.identifier, h.identifier), "excerpt": h.excerpt,
+                   "status": "Accepted" if h.status == "accepted" else "Open", "reason": h.reason or ""}
+                  for h in hits], hide_index=True, width="stretch", column_config={
+        "report": "Report", "where": "Where", "what": "What", "excerpt": "Excerpt", "status": "Status",
+        "reason": "Reason accepted"})
+    if not still:
+        st.success("Every finding is accepted: the check does not stop publication.", icon=":material/task_alt:")
+        return
+    st.warning(f"{len(still)} finding{'s' if len(still) != 1 else ''} still open.", icon=":material/warning:")
+    if not me.can("document.manage", partnership_id):
+        return
+    errs = refusals(key)
+    names = {h.id: f"{h.location}: {HIT_KINDS.get(h.identifier, h.identifier)} · {h.excerpt[:60]}" for h in still}
+    with st.form(key, clear_on_submit=True):
+        pick = st.selectbox("Finding", list(names), format_func=names.get)
+        reason = st.text_area("Why it may stay", max_chars=2000,
+                              placeholder="e.g. the agency's initials, not the child's")
+        field_error(errs, "reason")
+        if st.form_submit_button("Accept with this reason"):
+            submit(key, lambda: checks.accept_hit(me, reference, pick, reason), fields=("reason",), done="Accepted.")
+
+
+def documents_section(me: Actor, partnership_id: int, today: date, *, review: str | None = None,
+                      referral: str | None = None) -> None:
+    """The Documents section of a review's (or a referral's) page."""
+    target = documents.Target(review=review, referral=referral)
+    key = f"docs_{review or referral}"
+    st.markdown("#### Documents")
+    rows = documents.listing(me, target)
+    can_upload = me.can("document.upload", partnership_id)
+    if rows:
+        _table(rows)
+        download_picker(me, rows, key)
+    else:
+        empty_state("No documents yet.", FIRST_FOR_REVIEW if review else FIRST_FOR_REFERRAL)
+    if review:
+        _final_report_check(me, review, partnership_id, f"{key}_hits")
+    if not can_upload:
+        return
+    with st.expander("Add or replace a document", icon=":material/upload_file:"):
+        _upload_form(me, target, f"{key}_up", today)
+        if rows:
+            _replace_form(me, rows, f"{key}_replace", today)
+            if me.can("document.manage", partnership_id):
+                _visibility_form(me, rows, f"{key}_who")
+
+
+def shared_documents(me: Actor) -> None:
+    """The documents shared with every partner user (and a lead reviewer's own review's)."""
+    rows = documents.shared(me)
+    if not rows:
+        empty_state("No documents are shared with you yet.",
+                    "A review's published final report and other documents the panel shares with every "
+                    "partner user appear here.")
+        return
+    _table(rows, with_review=True)
+    download_picker(me, rows, "shared_docs")

@@ -1,0 +1,106 @@
+"""The Documents section of the review and referral pages through AppTest (docs/domain.md §11):
+the empty state says what to upload first, an upload is listed, a refused file's message is
+beside the field, a download is prepared only when asked for, and the final report's check
+findings are listed and accepted with a reason. Built from an empty partnership."""
+
+from __future__ import annotations
+
+import pytest
+
+from panel.accounts import service as accounts
+from panel.core.access import SYSTEM
+from panel.documents import rules
+from panel.documents import service as documents
+from panel.screening import decisions
+from tests.apptest import press, shown, signed_in, texts
+from tests.conftest import TODAY
+from tests.document_files import EXE, PNG, docx_bytes
+from tests.factories import accepted, actor, decision_form, empty_nb
+
+
+@pytest.fixture
+def nb(db):
+    return empty_nb()
+
+
+def decided(**kw) -> str:
+    ref = accepted(**kw)
+    did = decisions.record_decision(actor("member"), ref, decision_form("lcspr"), TODAY)
+    return decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
+
+
+def labelled(widgets, label):
+    return next(w for w in widgets if w.label == label)
+
+
+def table_titles(at) -> list[str]:
+    return [t for df in at.dataframe if "title" in df.value.columns for t in df.value["title"]]
+
+
+@pytest.mark.parametrize("who", ["chair", "manager"])
+def test_upload_on_the_review_page_is_listed_and_downloads_when_asked(nb, who):
+    ref = decided()
+    at = signed_in(who, "pages/review.py", query={"ref": ref})
+    assert "No documents yet." in texts(at) and "each agency's chronology and report" in texts(at)
+    uploader = labelled(at.file_uploader, "The file (a document or an image)")
+    assert "up to 20 MB" in uploader.proto.help
+    uploader.set_value(("police.docx", docx_bytes(["Police chronology."]), "application/octet-stream"))
+    labelled(at.selectbox, "Kind").set_value("chronology")
+    labelled(at.text_input, "Title").set_value("Police chronology")
+    press(at, "Upload")
+    assert "Uploaded." in texts(at)
+    assert table_titles(at) == ["Police chronology"]
+    assert not at.get("download_button") or all("police" not in b.proto.label for b in at.get("download_button"))
+    press(at, "Prepare download")
+    assert [shown(b.proto.label) for b in at.get("download_button")] == ["Download police.docx"]
+
+
+def test_a_program_is_refused_beside_the_file_field(nb):
+    ref = decided()
+    at = signed_in("chair", "pages/review.py", query={"ref": ref})
+    labelled(at.file_uploader, "The file (a document or an image)").set_value(("report.docx", EXE, "application/pdf"))
+    labelled(at.selectbox, "Kind").set_value("other")
+    labelled(at.text_input, "Title").set_value("Report")
+    press(at, "Upload")
+    assert rules.PROGRAM in texts(at)
+    assert table_titles(at) == []
+
+
+def test_a_partner_user_sees_only_what_is_shared_with_partners(nb):
+    ref = decided()
+    for visibility in rules.VISIBILITY:
+        documents.upload(SYSTEM, documents.Target(review=ref), kind="other", title=f"For {visibility}",
+                         agency_id=None, visibility=visibility, filename="p.png", data=PNG, today=TODAY)
+    accounts.create_user(SYSTEM, username="partner", name="Partner User", email="partner@example.org",
+                         password="a long test password", memberships=[("NB", "referrer")])
+    panel = signed_in("member", "pages/review.py", query={"ref": ref})
+    assert sorted(table_titles(panel)) == ["For lead_reviewer", "For panel", "For partners"]
+    partner = signed_in("partner", "pages/shared_documents.py")
+    assert table_titles(partner) == ["For partners"]
+    press(partner, "Prepare download")
+    assert [shown(b.proto.label) for b in partner.get("download_button")] == ["Download p.png"]
+
+
+def test_the_final_reports_findings_are_listed_and_accepted_on_the_page(nb):
+    ref = decided(child_initials="QX")
+    documents.upload(actor("chair"), documents.Target(review=ref), kind="final_report", title="Final report",
+                     agency_id=None, visibility="panel", filename="final.docx",
+                     data=docx_bytes(["Child X was seen.", "QX was seen."]), today=TODAY)
+    at = signed_in("manager", "pages/review.py", query={"ref": ref})
+    assert "1 finding still open." in texts(at)
+    labelled(at.text_area, "Why it may stay").set_value("The initials of the ward, not of the child.")
+    press(at, "Accept with this reason")
+    assert "Every finding is accepted" in texts(at)
+    member = signed_in("member", "pages/review.py", query={"ref": ref})
+    assert "Accept with this reason" not in [b.label for b in member.button]
+
+
+def test_the_referral_page_has_its_documents(nb):
+    ref = accepted()
+    at = signed_in("member", "pages/referral.py", query={"ref": ref})
+    assert "No documents yet." in texts(at) and "the notification form" in texts(at)
+    labelled(at.file_uploader, "The file (a document or an image)").set_value(("scan.png", PNG, "image/png"))
+    labelled(at.selectbox, "Kind").set_value("minutes_extract")
+    labelled(at.text_input, "Title").set_value("Minutes extract")
+    press(at, "Upload")
+    assert table_titles(at) == ["Minutes extract"]

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from panel.core import audit
@@ -249,9 +250,15 @@ def _editable_draft(s: Session, actor: Actor, reference: str, kind: str, expecte
     return rv, row
 
 
-def _bump(row: ReportDraft, actor: Actor) -> None:
-    row.version += 1
-    row.updated_by_id, row.updated_at = actor.user_id, utcnow()
+def _bump(s: Session, row: ReportDraft, actor: Actor, **values) -> None:
+    """Write `values` and the next version only if the draft is still the version this
+    transaction read (else StaleEdit): two partners' sign-offs recorded at once cannot both
+    miss the other, and two editors never overwrite each other."""
+    done = s.execute(update(ReportDraft).where(ReportDraft.id == row.id, ReportDraft.version == row.version)
+                     .values(**values, version=ReportDraft.version + 1, updated_by_id=actor.user_id,
+                             updated_at=utcnow()))
+    if done.rowcount != 1:
+        raise StaleEdit("draft")
 
 
 def save_draft(actor: Actor, reference: str, kind: str, texts: dict[str, str], expected_version: int) -> None:
@@ -266,9 +273,7 @@ def save_draft(actor: Actor, reference: str, kind: str, texts: dict[str, str], e
             if sec["key"] in texts and texts[sec["key"]] != sec["text"]:
                 sec["text"] = texts[sec["key"]]
                 changed.append(sec["key"])
-        row.sections = json.dumps(sections)
-        _bump(row, actor)
-        s.add(row)
+        _bump(s, row, actor, sections=json.dumps(sections))
         audit.record(s, actor, "report_draft_edit", "review", rv.id, rv.partnership_id,
                      after={"kind": kind, "draft": row.id, "sections_changed": changed})
 
@@ -281,9 +286,7 @@ def refill_draft(actor: Actor, reference: str, kind: str, confirm: bool, expecte
     with transaction() as s:
         rv, row = _editable_draft(s, actor, reference, kind, expected_version)
         sections = _fill(s, actor, rv, kind)
-        row.sections = json.dumps(sections)
-        _bump(row, actor)
-        s.add(row)
+        _bump(s, row, actor, sections=json.dumps(sections))
         audit.record(s, actor, "report_draft_refill", "review", rv.id, rv.partnership_id,
                      after={"kind": kind, "draft": row.id, "headings": [x["heading"] for x in sections]})
 
@@ -323,14 +326,12 @@ def record_sign_off(actor: Actor, reference: str, kind: str, partner: str | None
         s.add(SignOff(review_id=rv.id, subject=kind, partner=partner, signed_by=who, signed_on=signed_on,
                       recorded_by_id=actor.user_id))
         s.flush()
-        if set(_sign_offs(s, rv.id, kind)) == set(rules.PARTNERS):
-            row.status = "approved"
-        _bump(row, actor)
-        s.add(row)
+        status = "approved" if set(_sign_offs(s, rv.id, kind)) == set(rules.PARTNERS) else row.status
+        _bump(s, row, actor, status=status)
         audit.record(s, actor, "sign_off", "review", rv.id, rv.partnership_id,
                      after={"kind": kind, "partner": partner, "signed_by": who, "signed_on": signed_on,
-                            "status": row.status})
-        return row.status
+                            "status": status})
+        return status
 
 
 def record_sent(actor: Actor, reference: str, sent_on: date | None, expected_version: int, today: date) -> None:
@@ -355,7 +356,6 @@ def record_sent(actor: Actor, reference: str, sent_on: date | None, expected_ver
         after = {"sent_to_national_panel_on": sent_on, "status": "sent"}
         if changed := set_sent_milestone(s, rv.id, sent_on, overwrite=True):
             before["milestone"], after["milestone"] = changed
-        before["status"], row.status = row.status, "sent"
-        _bump(row, actor)
-        s.add(row)
+        before["status"] = row.status
+        _bump(s, row, actor, status="sent")
         audit.record(s, actor, "rapid_review_sent", "review", rv.id, rv.partnership_id, before=before, after=after)

@@ -5,6 +5,9 @@ SQLite: the online backup API copies a consistent snapshot while others keep wri
 is copied and checked in a temporary file beside the database, then swapped in with one atomic
 rename. PostgreSQL: `pg_dump --format=custom`, restored by psql in a single transaction.
 Either way the backup's schema revision is checked against this code's migrations.
+
+The documents' files go beside the backup, in `DEST.files/`, and come back from there on a
+restore (panel.documents.backup_files; docs/domain.md §11).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -31,6 +34,7 @@ from panel.core.access import SYSTEM, Actor
 from panel.core.config import get_settings
 from panel.core.db import get_engine, transaction
 from panel.core.errors import PanelError
+from panel.documents import backup_files
 
 
 class BackupError(PanelError):
@@ -43,6 +47,7 @@ class Outcome:
     revision: str
     size: int
     upgraded_to: str | None = None
+    files: backup_files.FilesOutcome | None = field(default=None)
 
 
 def _url() -> str:
@@ -138,8 +143,10 @@ def backup(dest: Path | str, actor: Actor = SYSTEM) -> Outcome:
         _fsync(dest.parent)
     finally:
         tmp.unlink(missing_ok=True)
-    out = Outcome(path=dest, revision=revision, size=dest.stat().st_size)
-    _audit(actor, "backup", f"to {dest.name} ({out.size} bytes, schema {revision})")
+    files = backup_files.copy_out(backup_files.files_folder(dest))
+    out = Outcome(path=dest, revision=revision, size=dest.stat().st_size, files=files)
+    _audit(actor, "backup", f"to {dest.name} ({out.size} bytes, schema {revision}; documents' files: "
+                            f"{files.copied} copied, {files.present} already there, {len(files.missing)} missing)")
     return out
 
 
@@ -186,8 +193,10 @@ def restore(src: Path | str, force: bool = False, actor: Actor = SYSTEM) -> Outc
     if revision != head:
         migrate.upgrade(url)
         upgraded = head
-    out = Outcome(path=src, revision=revision, size=src.stat().st_size, upgraded_to=upgraded)
+    files = backup_files.copy_in(backup_files.files_folder(src))
+    out = Outcome(path=src, revision=revision, size=src.stat().st_size, upgraded_to=upgraded, files=files)
     note = f", then upgraded to schema {head}" if upgraded else ""
+    note += f"; documents' files: {files.copied} put back, {len(files.missing)} missing"
     _audit(actor, "restore", f"from {src.name} (schema {revision}{note})")
     return out
 

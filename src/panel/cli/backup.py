@@ -1,4 +1,5 @@
-"""`panel backup FILE` and `panel restore FILE [--force]` (docs/reliability.md).
+"""`panel backup FILE` and `panel restore FILE [--force]` (docs/reliability.md); the documents'
+files go to and come back from the folder `FILE.files/` (docs/documents.md).
 
 A backup is safe while the app is running. A restore replaces the whole database: it refuses a
 database that holds data unless --force, and on SQLite needs the app stopped. Both are audited
@@ -20,6 +21,7 @@ def _backup(args: argparse.Namespace) -> int:
         print(str(e), file=sys.stderr)
         return 2
     print(f"Backed up to {out.path} ({out.size:,} bytes, schema revision {out.revision}).")
+    print(out.files.line("copied"), file=sys.stderr if out.files.missing else sys.stdout)
     return 0
 
 
@@ -34,6 +36,7 @@ def _restore(args: argparse.Namespace) -> int:
     print(f"Restored from {out.path} (schema revision {out.revision}).")
     if out.upgraded_to:
         print(f"Upgraded the restored database to schema revision {out.upgraded_to}.")
+    print(out.files.line("put back in the store"), file=sys.stderr if out.files.missing else sys.stdout)
     return 0
 
 

@@ -348,3 +348,15 @@ def test_an_lcspr_from_a_rapid_review_starts_its_lines_of_enquiry_from_the_reg11
     assert LCSPR_CONSIDERATIONS[1][1] not in sections["lines_of_enquiry"]
     assert sections["scope"].startswith("A Local Child Safeguarding Practice Review of the serious harm of a child "
                                         "on 19 November 2026, decided on 23 November 2026.")
+
+
+def test_two_sign_offs_from_the_same_form_version_cannot_both_land(nb):
+    ref = rapid()
+    drafting.create_draft(actor("member"), ref, "rapid_review")
+    version = drafting.draft(actor("member"), ref, "rapid_review", record_view=False).version
+    drafting.record_sign_off(actor("member"), ref, "rapid_review", "police", "DCI Jo Bloggs, PPU", TODAY, version,
+                             TODAY)
+    with pytest.raises(StaleEdit):
+        drafting.record_sign_off(actor("chair"), ref, "rapid_review", "health", "Dr A Lee, Designated Doctor",
+                                 TODAY, version, TODAY)
+    assert set(drafting.draft(actor("chair"), ref, "rapid_review", record_view=False).sign_offs) == {"police"}

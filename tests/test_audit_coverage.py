@@ -24,6 +24,7 @@ from panel.accounts import service as accounts
 from panel.core.access import SYSTEM
 from panel.core.db import read_session
 from panel.core.errors import NotFound
+from panel.documents import service as documents
 from panel.learning import actions
 from panel.models import AuditEvent, Partnership, Referral, Review
 from panel.referrals import service as referrals
@@ -165,6 +166,11 @@ def test_views_and_exports_are_audited(demo_db):
     expect(lambda: decision_log.export_decision_log(chair, decision_log.LogFilter()), "chair", "export", "decision")
     expect(lambda: audit_log.export_csv(admin, audit_log.AuditFilter()), "admin", "export", "audit")
     expect(lambda: audit_log.search(admin, audit_log.AuditFilter()), "admin", "audit_search", "audit")
+    # opening a review's document, like opening a case (docs/domain.md §11)
+    doc = documents.upload(chair, documents.Target(review=review.reference), kind="other", title="Audited",
+                           agency_id=None, visibility="panel", filename="a.pdf", data=b"%PDF-1.4\n%%EOF\n",
+                           today=TODAY)
+    expect(lambda: documents.download(manager, doc), "manager", "view", "document", doc)
     since = _last_id()
     with pytest.raises(NotFound):
         referrals.get_referral(accounts.actor_for("chair.em"), referral.reference, TODAY)

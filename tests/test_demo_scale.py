@@ -147,6 +147,38 @@ def test_counts_scale_as_specified(scale_template, tmp_path):
     assert counts["user"] == 11 + 1 + 1 + 3 * 7 and counts["auditevent"] > counts["referral"]
 
 
+def test_learning_sources_and_events_hold_their_learning_and_attendance(scale_template):
+    """Sources beside the reviews carry their agencies, findings and recommendations; learning
+    events share a review, its recommendations or a source of their own partnership, with
+    attendance; none of it after today."""
+    con = sqlite3.connect(scale_template[0] / "panel.db")
+    one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+    assert one("SELECT count(*) FROM learningsource") >= 10 and one("SELECT count(*) FROM learningevent") >= 10
+    assert one("SELECT count(*) FROM learningsource s WHERE NOT EXISTS "
+               "(SELECT 1 FROM finding f WHERE f.source_id = s.id)") == 0
+    assert one("SELECT count(*) FROM learningsource s WHERE NOT EXISTS "
+               "(SELECT 1 FROM sourceagency a WHERE a.source_id = s.id)") == 0
+    assert one("SELECT count(*) FROM finding f JOIN learningsource s ON s.id = f.source_id WHERE "
+               "f.review_id IS NOT NULL OR f.source_kind != s.kind OR f.source_title != s.title "
+               "OR f.partnership_id != s.partnership_id") == 0
+    assert one("SELECT count(*) FROM recommendation WHERE source_id IS NOT NULL") > 0
+    assert one("SELECT count(*) FROM recommendation r JOIN finding f ON f.id = r.finding_id "
+               "WHERE r.source_id IS NOT f.source_id OR r.review_id IS NOT f.review_id") == 0
+    assert one("SELECT count(*) FROM finding WHERE source_id IS NULL AND review_id IS NULL") == 0
+    assert one("SELECT count(*) FROM learningevent e WHERE NOT EXISTS "
+               "(SELECT 1 FROM learningeventattendance a WHERE a.event_id = e.id AND a.attended > 0)") == 0
+    kinds = {"review": "review", "recommendation": "recommendation", "source": "learningsource"}
+    assert {k for (k,) in con.execute("SELECT DISTINCT entity FROM learningeventlink")} <= set(kinds)
+    for entity, table in kinds.items():
+        assert one(f"SELECT count(*) FROM learningeventlink l JOIN learningevent e ON e.id = l.event_id "  # noqa: S608
+                   f"LEFT JOIN {table} x ON x.id = l.entity_id AND x.partnership_id = e.partnership_id "
+                   f"WHERE l.entity = '{entity}' AND x.id IS NULL") == 0
+    for table, col in (("learningevent", "held_on"), ("learningsource", "completed_on"),
+                       ("learningsource", "started_on")):
+        assert one(f"SELECT count(*) FROM {table} WHERE {col} > '{TODAY.isoformat()}'") == 0  # noqa: S608
+    con.close()
+
+
 def test_demo_accounts_and_regional_over_all_ten(scale_db):
     regional, chair, admin = (accounts.actor_for(u) for u in ("regional", "chair", "admin"))
     with read_session() as s:

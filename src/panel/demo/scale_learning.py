@@ -1,7 +1,7 @@
 """Scale demo: one partnership's learning as rows (findings, recommendations, actions, notes and
 theme tags), with the texts and rules of the small demo (`panel.demo.texts`): themes read from
 each case's incident, more findings for statutory reviews, actions open until evidence of impact,
-learning from other sources (child death reviews, case file audits) every year.
+learning sources beside the reviews and learning events every year (panel.demo.scale_sources).
 
 Volumes per closed review sit inside docs/domain.md §9's "5–20 recommendations and more actions":
 3–6 findings, 1–4 recommendations each, 1–4 actions each.
@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from panel.demo.learning import action_status, closed_with_evidence, incident_themes, review_themes
 from panel.demo.scale_rows import at
+from panel.demo.scale_sources import Sources
 from panel.demo.texts import (
     ACTIONS,
     DA,
@@ -21,7 +22,6 @@ from panel.demo.texts import (
     GENERIC_FINDING,
     GENERIC_REC,
     NOTES,
-    OTHER_SOURCES,
     RECS,
     RECURRING_IN,
     RECURRING_REVIEWS,
@@ -50,6 +50,7 @@ class Learning:
         self.theme_ids = setup.theme_ids
         self.agencies = setup.agencies
         self.agency_names = {i: n for n, i in self.agencies.items()}
+        self.recs_of: dict[int, list[int]] = {}  # review id -> its recommendations (learning events share them)
 
     # -- tags ---------------------------------------------------------------------------------
     def tag(self, entity: str, entity_id: int, themes: list[str]) -> None:
@@ -63,8 +64,8 @@ class Learning:
 
     # -- findings, recommendations, actions ------------------------------------------------------
     def finding(self, pid: int, review_id: int | None, recorded_on: date, themes: list[str], closed: bool,
-                source_kind: str = "review", source_title: str | None = None) -> None:
-        f = {"id": self.ids.take(Finding), "partnership_id": pid, "review_id": review_id,
+                source_kind: str = "review", source_title: str | None = None, source_id: int | None = None) -> None:
+        f = {"id": self.ids.take(Finding), "partnership_id": pid, "review_id": review_id, "source_id": source_id,
              "source_kind": source_kind, "source_title": source_title, "recorded_on": recorded_on,
              "text": self.rng.choice(FINDINGS.get(themes[0], [GENERIC_FINDING]))}
         self.rows.add(Finding, f)
@@ -78,9 +79,11 @@ class Learning:
         text, targets = rng.choice(RECS.get(primary, [GENERIC_REC]))
         recorded = min(self.today, f["recorded_on"] + timedelta(days=rng.randint(0, 14)))
         r = {"id": self.ids.take(Recommendation), "partnership_id": f["partnership_id"], "finding_id": f["id"],
-             "review_id": f["review_id"], "text": text, "recorded_on": recorded, "status": "accepted",
-             "accepted_on": recorded}
+             "review_id": f["review_id"], "source_id": f["source_id"], "text": text, "recorded_on": recorded,
+             "status": "accepted", "accepted_on": recorded}
         self.rows.add(Recommendation, r)
+        if r["review_id"]:
+            self.recs_of.setdefault(r["review_id"], []).append(r["id"])
         self.rows.add(RecommendationFinding, {"recommendation_id": r["id"], "finding_id": f["id"]})
         agency_ids = [self.agencies[a] for a in targets if a in self.agencies] or [self.setup.agency_ids[0]]
         for a in agency_ids:
@@ -125,6 +128,9 @@ class Learning:
         by_role = self.setup.by_role[pid]
         self.closers = sorted(set(by_role.get("chair", []) + by_role.get("manager", [])))
         self.members = self.setup.panel(pid)
+        self.recs_of = {}
+        sources = Sources(self, pid)
+        sources.prepare()
         planned = [(rv, key, actual, self.review_themes(r["incident_summary"])) for rv, r, key, actual in reviews]
         if code == RECURRING_IN:
             self.ensure_recurring(planned)
@@ -142,7 +148,8 @@ class Learning:
                 others = [t for t in themes if t != primary]
                 picked = [primary] + self.rng.sample(others, min(len(others), self.rng.randint(1, 2)))
                 self.finding(pid, rv["id"], min(self.today, end), picked, closed)
-        self.other_sources(pid, min((r["aware_on"] for r in referrals), default=self.today))
+        sources.run(pid, code, min((r["aware_on"] for r in referrals), default=self.today),
+                    [rv for rv, _, _, _ in planned if rv["status"] == "closed"])
         for r in referrals:  # themes read from the incident, so recurring themes show on screening
             self.tag("referral", r["id"], incident_themes(r["incident_summary"], per_match=2))
 
@@ -158,14 +165,3 @@ class Learning:
             if DA not in x[3]:
                 x[3].insert(0, DA)
                 have += 1
-
-    def other_sources(self, pid: int, since: date) -> None:
-        """A child death review and a case file audit in about half the years (fewer when shrunk)."""
-        for year in range(since.year + 1, self.today.year + 1):
-            for kind, title, theme_sets in OTHER_SOURCES:
-                if self.rng.random() >= 0.5 * self.factor:
-                    continue
-                day = min(self.today, date(year, self.rng.randint(1, 12), self.rng.randint(1, 28)))
-                for themes in theme_sets:
-                    self.finding(pid, None, day, list(themes), True, source_kind=kind,
-                                 source_title=f"{title} ({year})")

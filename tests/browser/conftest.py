@@ -103,6 +103,10 @@ IDLE_JS = """(checks) => new Promise(resolve => {
             && app.getAttribute('data-test-script-state') === 'notRunning'
             && document.querySelector('[data-testid="stStatusWidget"]') === null
             && document.querySelector('[data-stale="true"]') === null
+            // Most widgets' code is loaded on first use (the text input's too): until it has
+            // arrived a placeholder skeleton stands in its place, which on a busy machine can
+            // last seconds after the script has finished.
+            && document.querySelector('[data-testid="stSkeleton"]') === null
             // A custom component (the sign-in cookie's) asks for a rerun once its frame has
             // loaded: until every frame has, a rerun may still come and redraw the page.
             && [...document.querySelectorAll('iframe[data-testid="stCustomComponentV1"]')].every(f => {
@@ -120,8 +124,9 @@ def wait_idle(page: Page, checks: int = 5) -> None:
     """Wait until Streamlit has finished running the script and stayed finished.
 
     The one way browser tests wait for the app (no fixed sleeps): connected, the script not
-    running and no rerun requested, no stale element left from the previous run, every
-    component frame loaded (a loading one may yet ask for a rerun), all for `checks` polls
+    running and no rerun requested, no stale element left from the previous run, no widget
+    still waiting for its code (a skeleton in its place), every component frame loaded (a
+    loading one may yet ask for a rerun), all for `checks` polls
     100 ms apart. A page that has not yet run at all is "initial", not idle.
     """
     page.wait_for_function(IDLE_JS, arg=checks, timeout=60_000)

@@ -137,13 +137,16 @@ def _visible_document(s: Session, actor: Actor, document_id: int) -> Document:
 def download(actor: Actor, document_id: int, version_no: int | None = None) -> Download:
     """A version's bytes (the latest by default), checked against their hash by the store; each
     download is in the audit log with the document and the version, like a view of a case."""
-    with transaction() as s:
+    with read_session() as s:
         d = _visible_document(s, actor, document_id)
         v = s.exec(select(DocumentVersion).where(DocumentVersion.document_id == d.id,
                                                  DocumentVersion.version_no == (version_no or d.version))).first()
-        if v is None:
-            raise NotFound("That document has no such version.")
-        data = get_store().get(v.sha256)  # StoreError (a PanelError) names what is wrong: nothing is served
+    if v is None:
+        raise NotFound("That document has no such version.")
+    # Read from the store outside any transaction (an object store is a network call); the
+    # store checks the hash, and a StoreError (a PanelError) says what is wrong: nothing is served.
+    data = get_store().get(v.sha256)
+    with transaction() as s:
         audit.record(s, actor, "view", "document", d.id, d.partnership_id,
                      after={"version": v.version_no, "sha256": v.sha256}, detail="downloaded")
     return Download(rules.download_name(v.filename, v.content_type), v.content_type, data, v.version_no)
@@ -164,16 +167,22 @@ def _checked_file(filename: str, data: bytes, errors: dict[str, str]) -> rules.F
     return found
 
 
-def _after_upload(s: Session, actor: Actor, d: Document, v: DocumentVersion, found: rules.FileCheck,
-                  data: bytes, today: date) -> dict:
+def _text_of(kind: str, data: bytes, found: rules.FileCheck) -> text.Extracted | None:
+    """A final report's text, read before the transaction opens (reading a long report takes
+    time no database transaction should be held open for)."""
+    return text.extract(data, found.extension) if kind == "final_report" else None
+
+
+def _after_upload(s: Session, d: Document, v: DocumentVersion, extracted: text.Extracted | None,
+                  today: date) -> dict:
     """What an upload sets off, in its transaction: a chronology or agency report marks the
     agency's request received; a final report is checked for the case's details."""
     out: dict = {}
     rv = s.get(Review, d.review_id) if d.review_id else None
     if rv is not None:
         out.update(receipts.mark_received(s, rv, d.agency_id, d.kind, d.id, today))
-        if d.kind == "final_report":
-            rows = checks.find_hits(text.extract(data, found.extension), case_identifiers(s, rv))
+        if d.kind == "final_report" and extracted is not None:
+            rows = checks.find_hits(extracted, case_identifiers(s, rv))
             out["check_findings"] = checks.store_hits(s, v.id, rows)
     return out
 
@@ -196,6 +205,7 @@ def upload(actor: Actor, target: Target, *, kind: str | None, title: str, agency
             raise PermissionDenied("Only panel members, chairs and business managers add documents.")
         if agency_id is not None and s.get(Agency, agency_id) is None:
             raise ValidationFailed({"agency_id": "Choose the agency from the list."})
+    extracted = _text_of(kind, data, found)
     sha = _put(data)
     with transaction() as s:
         pid, rv, r = _load_target(s, actor, target)
@@ -210,7 +220,7 @@ def upload(actor: Actor, target: Target, *, kind: str | None, title: str, agency
                             note=(note or "").strip() or None, uploaded_by_id=actor.user_id)
         s.add(v)
         s.flush()
-        follow = _after_upload(s, actor, d, v, found, data, today)
+        follow = _after_upload(s, d, v, extracted, today)
         audit.record(s, actor, "document_upload", "document", d.id, pid,
                      after={"kind": kind, "title": d.title, "agency_id": agency_id, "visibility": visibility,
                             "version": 1, "size": v.size, "sha256": sha, "review": rv.reference if rv else None,
@@ -229,6 +239,7 @@ def replace(actor: Actor, document_id: int, *, filename: str, data: bytes, expec
     with read_session() as s:
         d = _visible_document(s, actor, document_id)
         actor.require("document.upload", d.partnership_id)
+    extracted = _text_of(d.kind, data, found)
     sha = _put(data)
     with transaction() as s:
         d = _visible_document(s, actor, document_id)
@@ -242,7 +253,7 @@ def replace(actor: Actor, document_id: int, *, filename: str, data: bytes, expec
                             note=(note or "").strip() or None, uploaded_by_id=actor.user_id)
         s.add(v)
         s.flush()
-        follow = _after_upload(s, actor, d, v, found, data, today)
+        follow = _after_upload(s, d, v, extracted, today)
         audit.record(s, actor, "document_replace", "document", d.id, d.partnership_id,
                      before={"version": expected_version},
                      after={"version": v.version_no, "size": v.size, "sha256": sha, **follow})

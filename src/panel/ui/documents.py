@@ -18,7 +18,7 @@ from panel.core.config import get_settings
 from panel.documents import checks
 from panel.documents import service as documents
 from panel.documents.rules import ACCEPTED_LABEL, DOCUMENT_KINDS, VISIBILITY, size_label
-from panel.ui.common import empty_state, esc, field_error
+from panel.ui.common import child_text, empty_state, esc, field_error
 from panel.ui.forms import refusals, submit
 
 FIRST_FOR_REVIEW = ("Start with what the review works from: each agency's chronology and report "
@@ -144,7 +144,7 @@ def _final_report_check(me: Actor, reference: str, partnership_id: int, key: str
     st.caption("Before publication (docs/domain.md §11): each detail of the case the check found must be gone "
                "from a newer version, or accepted with a reason. Publication is not recorded until then.")
     st.dataframe([{"report": f"{h.title} (version {h.version_no})", "where": h.location,
-                   "what": HIT_KINDS.get(h.identifier, h.identifier), "excerpt": h.excerpt,
+                   "what": HIT_KINDS.get(h.identifier, h.identifier), "excerpt": child_text(h.excerpt),
                    "status": "Accepted" if h.status == "accepted" else "Open", "reason": h.reason or ""}
                   for h in hits], hide_index=True, width="stretch", column_config={
         "report": "Report", "where": "Where", "what": "What", "excerpt": "Excerpt", "status": "Status",
@@ -156,7 +156,9 @@ def _final_report_check(me: Actor, reference: str, partnership_id: int, key: str
     if not me.can("document.manage", partnership_id):
         return
     errs = refusals(key)
-    names = {h.id: f"{h.location}: {HIT_KINDS.get(h.identifier, h.identifier)} · {h.excerpt[:60]}" for h in still}
+    # The excerpt holds the detail found (the child's initials, say): hidden on a shared screen.
+    names = {h.id: f"{h.location}: {HIT_KINDS.get(h.identifier, h.identifier)} · {child_text(h.excerpt[:60])}"
+             for h in still}
     with st.form(key, clear_on_submit=True):
         pick = st.selectbox("Finding", list(names), format_func=names.get)
         reason = st.text_area("Why it may stay", max_chars=2000,

@@ -52,7 +52,7 @@ def test_upload_on_the_review_page_is_listed_and_downloads_when_asked(nb, who):
     assert table_titles(at) == ["Police chronology"]
     assert not at.get("download_button") or all("police" not in b.proto.label for b in at.get("download_button"))
     press(at, "Prepare download")
-    assert [shown(b.proto.label) for b in at.get("download_button")] == ["Download police.docx"]
+    assert [shown(b.proto.label) for b in at.get("download_button")] == ["Download police.docx (version 1)"]
 
 
 def test_a_program_is_refused_beside_the_file_field(nb):
@@ -78,7 +78,7 @@ def test_a_partner_user_sees_only_what_is_shared_with_partners(nb):
     partner = signed_in("partner", "pages/shared_documents.py")
     assert table_titles(partner) == ["For partners"]
     press(partner, "Prepare download")
-    assert [shown(b.proto.label) for b in partner.get("download_button")] == ["Download p.png"]
+    assert [shown(b.proto.label) for b in partner.get("download_button")] == ["Download p.png (version 1)"]
 
 
 def test_the_final_reports_findings_are_listed_and_accepted_on_the_page(nb):
@@ -93,6 +93,18 @@ def test_the_final_reports_findings_are_listed_and_accepted_on_the_page(nb):
     assert "Every finding is accepted" in texts(at)
     member = signed_in("member", "pages/review.py", query={"ref": ref})
     assert "Accept with this reason" not in [b.label for b in member.button]
+
+
+def test_an_earlier_version_can_be_downloaded(nb):
+    ref = decided()
+    doc = documents.upload(actor("chair"), documents.Target(review=ref), kind="draft_report", title="Draft",
+                           agency_id=None, visibility="panel", filename="draft.docx",
+                           data=docx_bytes(["Draft one."]), today=TODAY)
+    documents.replace(actor("chair"), doc, filename="draft two.png", data=PNG, expected_version=1, today=TODAY)
+    at = signed_in("member", "pages/review.py", query={"ref": ref})
+    labelled(at.selectbox, "Version").set_value(1)
+    press(at, "Prepare download")
+    assert [shown(b.proto.label) for b in at.get("download_button")] == ["Download draft.docx (version 1)"]
 
 
 def test_the_referral_page_has_its_documents(nb):

@@ -51,20 +51,25 @@ def _label(r: documents.DocumentRow) -> str:
 
 
 def download_picker(me: Actor, rows: list[documents.DocumentRow], key: str) -> None:
-    """Choose a document, prepare it (read from the store, hash checked, audited), then download."""
+    """Choose a document (and, once replaced, which version: earlier ones are kept), prepare it
+    (read from the store, hash checked, audited), then download it."""
     names = {r.id: _label(r) for r in rows}
     errs = refusals(f"{key}_dl")
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     pick = c1.selectbox("Document to open", list(names), format_func=names.get, key=f"{key}_pick")
     field_error(errs, "document")
+    latest = next(r.version_no for r in rows if r.id == pick)
+    version = c2.selectbox("Version", list(range(latest, 0, -1)), key=f"{key}_version_{pick}") \
+        if latest > 1 else latest
     ready = st.session_state.get(f"{key}_ready")
-    if c2.button("Prepare download", key=f"{key}_prepare"):
-        got = submit(f"{key}_dl", lambda: documents.download(me, pick), rerun=False)
-        ready = st.session_state[f"{key}_ready"] = (pick, got)
-    if ready and ready[0] == pick:
-        got = ready[1]
-        st.download_button(f"Download {esc(got.filename)}", data=got.data, file_name=got.filename,
-                           mime=got.content_type, key=f"{key}_download", icon=":material/download:")
+    if c3.button("Prepare download", key=f"{key}_prepare"):
+        got = submit(f"{key}_dl", lambda: documents.download(me, pick, version), rerun=False)
+        ready = st.session_state[f"{key}_ready"] = (pick, version, got)
+    if ready and ready[:2] == (pick, version):
+        got = ready[2]
+        st.download_button(f"Download {esc(got.filename)} (version {int(got.version_no)})", data=got.data,
+                           file_name=got.filename, mime=got.content_type, key=f"{key}_download",
+                           icon=":material/download:")
 
 
 def _fresh(key: str) -> str:

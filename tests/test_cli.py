@@ -163,3 +163,14 @@ def test_a_bad_date_is_one_clear_line_and_exit_2(db, capsys, argv):
     assert [line for line in err.splitlines() if "2026-13-01" in line] == [
         f"panel {' '.join(w for w in argv if not w.startswith('-'))}: error: argument {argv[-1]}: "
         "'2026-13-01' is not a date like 2026-11-23"]
+
+
+def test_python_dash_m_runs_the_same_command():
+    # The benchmark starts the command as `python -m panel.cli`; it broke once when the module
+    # became a package without a __main__.
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "panel.cli", "--help"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "demo-data" in out.stdout

@@ -6,6 +6,7 @@ round trip runs on the S3-compatible server too."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -240,9 +241,12 @@ def test_a_scanned_final_report_must_be_accepted_with_a_reason(nb):
 def test_round_trip_through_the_object_store(nb, monkeypatch):
     from panel.documents import store
 
-    with s3_server("panel-docs") as url:
+    # moto keeps its buckets for the whole process: a name of this test's own, so another test's
+    # server can create its bucket (tests/test_document_store.py uses "panel-docs").
+    bucket = f"panel-docs-{uuid.uuid4().hex[:12]}"
+    with s3_server(bucket) as url:
         monkeypatch.setenv("PANEL_FILE_STORE", "s3")
-        monkeypatch.setenv("PANEL_S3_BUCKET", "panel-docs")
+        monkeypatch.setenv("PANEL_S3_BUCKET", bucket)
         monkeypatch.setenv("PANEL_S3_ENDPOINT_URL", url)
         monkeypatch.setenv("PANEL_S3_REGION", "eu-west-2")
         store._cached.cache_clear()

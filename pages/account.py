@@ -6,7 +6,7 @@ import streamlit as st
 
 from panel.accounts import own
 from panel.ui.account import change_password_form
-from panel.ui.common import actor, esc, header
+from panel.ui.common import DATETIME_FORMAT, actor, esc, header
 
 me = actor()
 header("My account", ":material/account_circle:", "Your own account: no one else's is shown or changed here.")
@@ -31,4 +31,5 @@ else:
     st.dataframe(
         pd.DataFrame([{"when": e.at, "what": e.what, "detail": e.detail or "", "by": e.by} for e in events]),
         hide_index=True, width="stretch",
-        column_config={"when": st.column_config.DatetimeColumn("when (UTC)", format="D MMM YYYY, HH:mm:ss")})
+        column_config={"when": st.column_config.DatetimeColumn("When (UTC)", format=DATETIME_FORMAT),
+                       "what": "What", "detail": "Detail", "by": "By"})

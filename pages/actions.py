@@ -11,9 +11,12 @@ from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.learning import actions, carry, follow_up
 from panel.ui.common import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
     RAG_LABELS,
     RAG_STYLES,
     actor,
+    day,
     empty_state,
     esc,
     field_error,
@@ -78,8 +81,8 @@ if not due.empty:
                      column_config={"state": "Follow-up", "id": st.column_config.NumberColumn("Action", format="%d"),
                                     "partnership": "Partnership", "review": "Review or source",
                                     "owner_agency": "Owner agency", "owner": "Owner", "action": "Action",
-                                    "closed_on": st.column_config.DateColumn("Closed", format="D MMM YYYY"),
-                                    "follow_up_on": st.column_config.DateColumn("Follow up on", format="D MMM YYYY"),
+                                    "closed_on": st.column_config.DateColumn("Closed", format=DATE_FORMAT),
+                                    "follow_up_on": st.column_config.DateColumn("Follow up on", format=DATE_FORMAT),
                                     "working_days_left": "Working days left"})
 
 if wanted is None and query_given("id"):
@@ -112,7 +115,7 @@ else:
                 "partnership": "Partnership", "review": "Review or source", "owner_agency": "Owner agency",
                 "owner": "Owner", "action": st.column_config.TextColumn("Action", width="large"),
                 "recommendation": "Recommendation",
-                "due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
+                "due": st.column_config.DateColumn("Due", format=DATE_FORMAT),
                 "working_days_left": st.column_config.NumberColumn("Working days left", help="Negative when overdue"),
                 "status": "Status"})
         rows = event.selection.rows if event and event.selection else []
@@ -123,12 +126,12 @@ else:
 
 options: list[int] = [] if df is None else [int(i) for i in df["id"]]
 labels = {} if df is None else {
-    int(r.id): f"Action {r.id} · {r.owner_agency} · due {r.due:%d %b %Y} · {actions.short(r.action, 60)}"
+    int(r.id): f"Action {r.id} · {r.owner_agency} · due {day(r.due)} · {actions.short(r.action, 60)}"
     for r in df.itertuples()}
 for r in due.itertuples():  # a follow-up due is a closed action's: off the register by default
     if int(r.id) not in labels:
         options.append(int(r.id))
-        labels[int(r.id)] = f"Action {r.id} · follow-up due {r.follow_up_on:%d %b %Y} · {actions.short(r.action, 60)}"
+        labels[int(r.id)] = f"Action {r.id} · follow-up due {day(r.follow_up_on)} · {actions.short(r.action, 60)}"
 # Keep the action opened by link, or last opened (e.g. just closed, so off the register), choosable.
 for extra in (st.session_state.get("act_current"), wanted):
     if extra is not None and extra not in options:
@@ -161,7 +164,7 @@ st.divider()
 st.subheader(f"Action {int(a.id)} · {esc(d.owner_agency)} · {esc(d.partnership_code)}", anchor=False)
 c1, c2, c3 = st.columns(3)
 c1.metric("Status", actions.STATUSES.get(a.status, esc(a.status)))
-c2.metric("Due", f"{a.due_on:%d %b %Y}")
+c2.metric("Due", f"{day(a.due_on)}")
 left = d.working_days_left
 c3.metric("Clock", RAG_LABELS.get(d.rag, "-") if a.status != "closed" else "Closed",
           delta=None if left is None else (f"{-left} working days overdue" if left < 0 else f"{int(left)} working days left"),
@@ -198,7 +201,7 @@ with st.container(border=True):
 if a.status == "carried":
     st.info(f"Carried to {esc(a.carried_to)}: {esc(a.carried_reason)}", icon=":material/forward:")
 if a.status == "closed":
-    st.success(f"Closed on {a.closed_on:%d %b %Y}" + (f" by {esc(d.closed_by)}" if d.closed_by else "") + ".",
+    st.success(f"Closed on {day(a.closed_on)}" + (f" by {esc(d.closed_by)}" if d.closed_by else "") + ".",
                icon=":material/verified:")
     st.markdown("**Evidence of impact**")
     st.text(a.evidence_of_impact or "")
@@ -207,7 +210,7 @@ st.markdown(f"#### Progress notes ({len(d.notes)})")
 if d.notes:
     st.dataframe([{"when": n["at"], "by": n["by"], "note": n["text"]} for n in reversed(d.notes)], hide_index=True,
                  width="stretch", column_config={
-                     "when": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+                     "when": st.column_config.DatetimeColumn("When", format=DATETIME_FORMAT),
                      "by": "By", "note": st.column_config.TextColumn("Note", width="large")})
 else:
     st.caption("No progress recorded yet.")

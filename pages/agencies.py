@@ -10,7 +10,7 @@ import streamlit as st
 from panel.agencies import rules
 from panel.agencies import service as agency_service
 from panel.ui import forms
-from panel.ui.common import actor, empty_state, esc, field_error, header
+from panel.ui.common import actor, empty_state, esc, field_error, header, in_sentence
 
 me = actor()
 header("Agencies", ":material/domain:",
@@ -23,15 +23,15 @@ if not me.can(agency_service.PERMISSION):
 every = agency_service.list_agencies(me, include_retired=True)
 kinds = list(rules.KINDS)
 if every:
-    frame = pd.DataFrame([{"name": a.name, "kind": rules.kind_label(a.kind),
-                           "statutory partner": "yes" if a.statutory else "",
-                           "status": "active" if a.active else "retired"} for a in every])
+    frame = pd.DataFrame([{"Name": a.name, "Kind": rules.kind_label(a.kind),
+                           "Statutory partner": "Yes" if a.statutory else "",
+                           "Status": "Active" if a.active else "Retired"} for a in every])
     st.dataframe(frame, hide_index=True, width="stretch")
     missing = [k for k in sorted(rules.STATUTORY_KINDS)
                if not any(a.statutory and a.active and a.kind == k for a in every)]
     if missing:
         st.warning("Not yet marked: the statutory partner for "
-                   + ", ".join(rules.KIND_LABELS[k].lower() for k in missing) + ".", icon=":material/flag:")
+                   + ", ".join(in_sentence(rules.KIND_LABELS[k]) for k in missing) + ".", icon=":material/flag:")
 else:
     empty_state("No agencies yet.", "Add them below one by one, or import a list (name, kind, statutory).")
 

@@ -5,8 +5,18 @@ import streamlit as st
 
 from panel.accounts import audit_log
 from panel.accounts import service as accounts
+from panel.core.audit_labels import action_label, record_type_label
 from panel.ui import cached
-from panel.ui.common import actor, empty_state, esc, first_view, header, mark_viewed, today
+from panel.ui.common import (
+    DATETIME_FORMAT,
+    actor,
+    empty_state,
+    esc,
+    first_view,
+    header,
+    mark_viewed,
+    today,
+)
 
 me = actor()
 header("Audit log", ":material/policy:",
@@ -21,13 +31,13 @@ actions, kinds = cached.audit_choices(me)
 with st.form("audit_filters"):
     c1, c2, c3 = st.columns(3)
     username = c1.text_input("User (username)")
-    action = c2.selectbox("Action", [""] + actions, format_func=lambda a: a or "any")
-    entity = c3.selectbox("Record type", [""] + kinds, format_func=lambda k: k or "any")
+    action = c2.selectbox("Action", [""] + actions, format_func=lambda a: action_label(a) if a else "Any")
+    entity = c3.selectbox("Record type", [""] + kinds, format_func=lambda k: record_type_label(k) if k else "Any")
     c4, c5, c6, c7 = st.columns(4)
     reference = c4.text_input("Reference", help="A referral or review reference, or a record number.")
     date_from = c5.date_input("From", value=None, max_value=today(), format="DD/MM/YYYY")
     date_to = c6.date_input("To", value=None, max_value=today(), format="DD/MM/YYYY")
-    pid = c7.selectbox("Partnership", [None] + list(parts), format_func=lambda p: parts.get(p, "any"))
+    pid = c7.selectbox("Partnership", [None] + list(parts), format_func=lambda p: parts.get(p, "Any"))
     if st.form_submit_button("Search", icon=":material/search:"):
         st.session_state["audit_filter"] = audit_log.AuditFilter(
             username=username, action=action, entity=entity, reference=reference,
@@ -47,8 +57,8 @@ st.caption(f"{int(total)} matching rows · page {int(page)} of {int(pages)} · s
 if df.empty:
     empty_state("No audit rows match.", "Widen the dates or clear a filter.")
 else:
-    st.dataframe(df, hide_index=True, width="stretch",
-                 column_config={"when": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm:ss")})
+    st.dataframe(audit_log.readable(df), hide_index=True, width="stretch",
+                 column_config={"When (UTC)": st.column_config.DatetimeColumn("When (UTC)", format=DATETIME_FORMAT)})
 prev, nxt, export = st.columns([1, 1, 4])
 if prev.button("Newer", icon=":material/chevron_left:", disabled=page <= 1):
     st.session_state["audit_page"] = page - 1

@@ -4,7 +4,7 @@ import streamlit as st
 
 from panel.meetings import service as meetings
 from panel.screening import decision_log
-from panel.ui.common import actor, empty_state, header
+from panel.ui.common import DATE_FORMAT, actor, empty_state, header
 
 me = actor()
 header("Decision log", ":material/gavel:",
@@ -30,8 +30,11 @@ if df.empty:
     st.stop()
 st.caption(f"{len(df)} decision(s).")
 st.dataframe(df, hide_index=True, width="stretch",
-             column_config={"decided_on": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
-                            "departs": st.column_config.CheckboxColumn("Departs")})
+             column_config={"decided_on": st.column_config.DateColumn("Decided", format=DATE_FORMAT),
+                            "partnership": "Partnership", "referral": "Referral", "outcome": "Outcome",
+                            "status": "Status", "departs": st.column_config.CheckboxColumn("Departs"),
+                            "rationale": "Rationale", "departure_rationale": "Why it departs",
+                            "meeting": "Meeting", "version": "Version"})  # not user text: fixed headings
 if st.button("Prepare Excel export", icon=":material/table_view:"):
     st.session_state["dl_xlsx"] = decision_log.export_decision_log(me, f)
 if data := st.session_state.get("dl_xlsx"):

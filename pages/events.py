@@ -10,7 +10,7 @@ from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.learning import dissemination
 from panel.learning.dissemination_rules import NO_AGENCY
-from panel.ui.common import actor, empty_state, esc, field_error, header, today
+from panel.ui.common import DATE_FORMAT, actor, day, empty_state, esc, field_error, header, today
 from panel.ui.forms import load_or_stop, refusals, submit
 
 FIELDS = ("held_on", "kind", "topic", "audience", "links", "attendance")
@@ -110,12 +110,12 @@ else:
     table = st.dataframe(
         df, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="ev_table",
         column_order=["held_on", "kind", "topic", "shared", "agencies", "attended"],
-        column_config={"held_on": st.column_config.DateColumn("Held on", format="D MMM YYYY"), "kind": "Kind",
+        column_config={"held_on": st.column_config.DateColumn("Held on", format=DATE_FORMAT), "kind": "Kind",
                        "topic": st.column_config.TextColumn("Topic", width="medium"),
                        "shared": st.column_config.TextColumn("What it shared", width="large"),
                        "agencies": st.column_config.NumberColumn("Agencies", format="%d"),
                        "attended": st.column_config.NumberColumn("Attended", format="%d")})
-    labels = {int(r.id): f"{r.held_on:%d %b %Y} · {r.kind} · {r.topic[:60]}" for r in df.itertuples()}
+    labels = {int(r.id): f"{day(r.held_on)} · {r.kind} · {r.topic[:60]}" for r in df.itertuples()}
     chosen_row = table.selection.rows if table and table.selection else []
     picked = st.selectbox("Open an event", list(labels), index=None, format_func=labels.get,
                           placeholder="Choose an event", key="ev_open")
@@ -125,7 +125,7 @@ else:
 if picked is not None:
     d = load_or_stop(lambda: dissemination.get_event(me, picked))
     with st.container(border=True):
-        st.subheader(f"{dissemination.EVENT_KINDS.get(d.event.kind, '')} on {d.event.held_on:%d %b %Y}", anchor=False)
+        st.subheader(f"{dissemination.EVENT_KINDS.get(d.event.kind, '')} on {day(d.event.held_on)}", anchor=False)
         st.text(d.event.topic)
         if d.event.audience:
             st.caption(f"Audience: {esc(d.event.audience)}")

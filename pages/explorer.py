@@ -13,7 +13,7 @@ from panel.themes.rules import search_terms, theme_from_selection
 from panel.ui import cached
 from panel.ui.a11y import chart_table, crosstab
 from panel.ui.briefing_library import published_briefings
-from panel.ui.common import actor, empty_state, esc, header, today
+from panel.ui.common import DATE_FORMAT, actor, day, empty_state, esc, header, today
 from panel.ui.forms import load_or_stop
 from panel.ui.reach import reach_table
 
@@ -308,7 +308,7 @@ if rows or picked is not None:
         d = load_or_stop(lambda: learning.recommendation_detail(me, int(row["id"])))
         with st.container(border=True):
             st.markdown(f"**Recommendation {int(d.id)}** · {esc(d.partnership)} · {esc(d.source)} · "
-                        f"{d.recorded_on:%d %b %Y}")
+                        f"{day(d.recorded_on)}")
             st.text(d.text)
             if d.finding:
                 st.caption(f"Finding: {esc(d.finding)}")
@@ -316,7 +316,7 @@ if rows or picked is not None:
             if d.actions:
                 st.dataframe(pd.DataFrame(d.actions), hide_index=True, width="stretch",
                              column_config={"id": "Action", "action": "What will be done", "owner_agency": "Agency",
-                                            "owner": "Owner", "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+                                            "owner": "Owner", "due": st.column_config.DateColumn("Due", format=DATE_FORMAT),
                                             "status": "Status", "evidence_of_impact": "Evidence of impact"})
                 for a in d.actions:
                     st.page_link("pages/actions.py", label=f"Action {int(a['id'])}: record progress or close",

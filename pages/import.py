@@ -17,10 +17,10 @@ from panel.ui.forms import refusals, submit
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MB = tracker_io.MAX_BYTES // 1024 // 1024
 GUIDANCE = f"""
-The template is an Excel workbook with eight sheets: **referrals**, **notifications**, **reviews**,
-**milestones**, **learning_sources** (audits, inspections, child death review learning and the
-other learning beside reviews) and the learning of reviews and sources, **findings**,
-**recommendations** and **actions**, one example row each (fictional: delete it), and a **guide**
+The template is an Excel workbook with eight sheets: `referrals`, `notifications`, `reviews`,
+`milestones`, `learning_sources` (audits, inspections, child death review learning and the
+other learning beside reviews) and the learning of reviews and sources, `findings`,
+`recommendations` and `actions`, one example row each (fictional: delete it), and a `guide`
 sheet listing every column, the allowed values, your agencies and each partnership's review types
 and milestone keys.
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from panel.learning import library
 from panel.learning.library_rules import STATUSES
-from panel.ui.common import actor, empty_state, esc, header, query_given, query_id
+from panel.ui.common import actor, day, empty_state, esc, header, query_given, query_id
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LIMIT = 200
@@ -46,7 +46,7 @@ for e in entries[:LIMIT]:
     with st.container(border=True):
         st.markdown(f"**{esc(e.title)}**")
         when = e.published_at or e.saved_at
-        st.caption(f"{esc(e.partnership)} · {STATUSES[e.status]} {when:%d %b %Y} · version {int(e.version_no)}"
+        st.caption(f"{esc(e.partnership)} · {STATUSES[e.status]} {day(when)} · version {int(e.version_no)}"
                    + (f" · review {esc(e.review_reference)}" if e.review_reference else "")
                    + (f" · {esc(e.source_title)}" if e.source_title else "")
                    + (f" · newer: {esc(e.newer)}" if e.newer else ""))

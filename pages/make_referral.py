@@ -15,6 +15,7 @@ from panel.referrals import service as referrals
 from panel.referrals.rules import (
     ABUSE_OR_NEGLECT,
     ETHNICITY,
+    FIELD_LABELS,
     HARM,
     IDENTIFIED_BY,
     LINK_KINDS,
@@ -32,16 +33,7 @@ from panel.ui.common import (
 )
 from panel.ui.forms import refusals, submit
 
-LABELS = {
-    "partnership_id": "Partnership", "received_on": "Date received", "aware_on": "Date the local authority became aware",
-    "referrer_name": "Referrer's name and role", "referrer_agency_id": "Referrer's agency",
-    "identified_by": "How the case was identified", "referrer_view": "The referrer's view on the criteria",
-    "child_initials": "Child's initials", "child_dob": "Child's date of birth", "child_age_years": "Child's age (years)",
-    "child_sex": "Child's sex", "child_ethnicity": "Child's ethnicity", "incident_date": "Date of the incident",
-    "incident_summary": "What happened", "harm": "Harm", "abuse_or_neglect": "Abuse or neglect",
-    "location": "Where it happened", "agencies_involved": "Agencies involved with the child or family",
-    "care_leaver": "A care leaver (aged 18 to 24) who died",
-}
+LABELS = FIELD_LABELS
 ON_FORM = [k for k in LABELS if k != "partnership_id"]  # each message is drawn beneath its field
 FORM_KEYS = [f"mr_{k}" for k in LABELS] + ["mr_looked_after", "mr_child_protection_plan", "mr_known_to_csc"]
 

@@ -18,8 +18,11 @@ from panel.screening import decisions
 from panel.screening import service as screening
 from panel.screening.rules import BODY_NAMES, ROUTE_NAMES, departs_from_criteria, sign_refusal
 from panel.ui.common import (
+    DATE_FORMAT,
     RAG_LABELS,
     actor,
+    day,
+    days_in,
     empty_state,
     esc,
     field_error,
@@ -64,8 +67,8 @@ if mid is None and not query_given("meeting"):
         empty_state("No meetings yet.", "The chair plans a meeting here." if not runnable else None)
         st.stop()
     st.dataframe(df, hide_index=True, width="stretch",
-                 column_config={"held_on": st.column_config.DateColumn("Date", format="ddd D MMM YYYY")})
-    labels = {int(r.id): f"{r.held_on:%a %d %b %Y} · {r.partnership} · {r.status}" for r in df.itertuples()}
+                 column_config={"held_on": st.column_config.DateColumn("Date", format=DATE_FORMAT)})
+    labels = {int(r.id): f"{day(r.held_on)} · {r.partnership} · {r.status}" for r in df.itertuples()}
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     chosen = c1.selectbox("Meeting", list(labels), format_func=labels.get, key="mt_pick")
     if c2.button("Open", type="primary"):
@@ -89,22 +92,22 @@ def show_case(case) -> None:
             notify = ", ".join(BODY_NAMES[n["to"]] for n in res["notify"]) or "none"
             st.markdown(f"**Criteria ({esc(res['regime'])}):** {ROUTE_NAMES[res['route']]}. "
                         f"**Notifications due:** {esc(notify)}."
-                        + (f" **Rapid review due:** {date.fromisoformat(res['rapid_review_due']):%a %d %b %Y}."
+                        + (f" **Rapid review due:** {day(date.fromisoformat(res['rapid_review_due']))}."
                            if res.get("rapid_review_due") else ""))
             with st.expander("Why: the criteria line by line", icon=":material/rule:"):
                 if presenting():  # a care leaver's line states the young person's age
                     st.caption("Hidden in presentation mode: the reasons can state the child's age.")
                 else:
-                    st.markdown("\n".join(f"- {esc(line)}" for line in res["reasons"]))
+                    st.markdown("\n".join(f"- {esc(days_in(line))}" for line in res["reasons"]))
         elif case.problem:
             st.warning("The criteria cannot answer on these facts: " + esc(case.problem), icon=":material/error:")
         for c in case.clocks:
             if c.state == "running":
-                st.markdown(f"- {BODY_NAMES[c.body]}: notify by {c.due:%a %d %b %Y}, "
+                st.markdown(f"- {BODY_NAMES[c.body]}: notify by {day(c.due)}, "
                             f"{RAG_LABELS[c.rag].lower()} ({int(c.days_left)} working days left)")
             elif c.state == "notified":
                 when = f"{int(c.late_by)} working days late" if c.late_by else "on time"
-                st.markdown(f"- {BODY_NAMES[c.body]}: notified on {c.sent_on:%a %d %b %Y}, {esc(when)}")
+                st.markdown(f"- {BODY_NAMES[c.body]}: notified on {day(c.sent_on)}, {esc(when)}")
             else:
                 st.markdown(f"- {BODY_NAMES[c.body]}: no notification due, by the panel's decision")
         if not case.clocks:
@@ -115,13 +118,13 @@ def show_case(case) -> None:
                      query_params={"ref": case.reference}, icon=":material/fact_check:")
     elif case.stage:
         st.markdown(f"**{esc(case.review_type)}:** next {esc(case.stage)}"
-                    + (f", due {case.due:%a %d %b %Y}." if case.due else "."))
+                    + (f", due {day(case.due)}." if case.due else "."))
         if case.kind == "rapid_review":  # what the item is for, and where the panel records it
             if case.lcspr_decision:
                 st.markdown(f"**LCSPR decision:** {esc(case.lcspr_decision)} (recorded on the review's page).")
             else:
                 st.markdown("**Next step:** the partners decide whether to hold an LCSPR"
-                            + (f", due {case.lcspr_decision_due:%a %d %b %Y}" if case.lcspr_decision_due else "")
+                            + (f", due {day(case.lcspr_decision_due)}" if case.lcspr_decision_due else "")
                             + ". Record it, with the eight considerations, on the review's page (the link below).")
         for line in case.processes:
             st.markdown(f":material/gavel: {esc(line)}")
@@ -132,7 +135,7 @@ def show_case(case) -> None:
             for step in case.report:
                 when = step.actual or step.planned
                 st.markdown(f"- {esc(step.name)}: {meeting_cases.STEP_LABELS[step.status]}"
-                            + (f" {when:%a %d %b %Y}" if when else ""))
+                            + (f" {day(when)}" if when else ""))
         st.page_link("pages/review.py", label=f"Review {esc(case.reference)}",
                      query_params={"ref": case.reference}, icon=":material/assignment:")
 
@@ -236,7 +239,7 @@ with mode:
             st.markdown(f"**Discussion:** {esc(it.summary)}")
         for a in v.actions.get(it.id, []):
             st.markdown(f"- Action: {esc(a.text)} — {esc(a.owner_name)} ({esc(v.action_agencies[a.id])}), "
-                        f"due {a.due_on:%d %b %Y}")
+                        f"due {day(a.due_on)}")
 
         if run and it.status != "decided":
             with st.expander("Conflicts of interest on this item", icon=":material/block:"):

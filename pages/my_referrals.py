@@ -3,7 +3,7 @@
 import streamlit as st
 
 from panel.referrals import service as referrals
-from panel.ui.common import actor, child_rows, empty_state, header, today
+from panel.ui.common import DATE_FORMAT, actor, child_rows, empty_state, header, today
 
 me = actor()
 header("My referrals", ":material/assignment_ind:",
@@ -14,6 +14,6 @@ if df.empty:
 else:
     st.dataframe(child_rows(df), hide_index=True, width="stretch", column_config={
         "reference": "Reference", "partnership": "Partnership",
-        "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
+        "received_on": st.column_config.DateColumn("Received", format=DATE_FORMAT),
         "status": "Status", "note from the panel": "Note from the panel",
     })

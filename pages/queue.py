@@ -6,8 +6,9 @@ import streamlit as st
 from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.referrals import service as referrals
-from panel.referrals.rules import HARM, OPEN_STATUSES, STATUSES
+from panel.referrals.rules import ABUSE_OR_NEGLECT, HARM, OPEN_STATUSES, STATUSES
 from panel.ui.common import (
+    DATE_FORMAT,
     RAG_LABELS,
     RAG_STYLES,
     actor,
@@ -66,7 +67,8 @@ m1.metric("Referrals in this view", int(total))
 m2.metric("Notification overdue (this page)", int(overdue))
 m3.metric("Due within 2 working days (this page)", int(soon))
 
-view = child_rows(df.assign(rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM)))
+view = child_rows(df.assign(rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM),
+                             abuse_or_neglect=df["abuse_or_neglect"].map(ABUSE_OR_NEGLECT)))
 styled = view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"])
 event = st.dataframe(
     styled,
@@ -79,14 +81,14 @@ event = st.dataframe(
         "reference": st.column_config.TextColumn("Reference", help="Choose a row to open it"),
         "partnership": st.column_config.TextColumn("Partnership", width="small"),
         "status": "Status",
-        "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
-        "aware_on": st.column_config.DateColumn("Aware on", format="D MMM YYYY"),
-        "notification_due": st.column_config.DateColumn("Notify by", format="ddd D MMM YYYY"),
+        "received_on": st.column_config.DateColumn("Received", format=DATE_FORMAT),
+        "aware_on": st.column_config.DateColumn("Aware on", format=DATE_FORMAT),
+        "notification_due": st.column_config.DateColumn("Notify by", format=DATE_FORMAT),
         "working_days_left": st.column_config.NumberColumn(
             "Working days left", help="Negative when overdue"),
         "rag": st.column_config.TextColumn("Clock", help="Overdue, due within 2 working days, on track, notified, "
                                             "or - when the criteria call for no notification"),
-        "notified_on": st.column_config.DateColumn("Notified on", format="D MMM YYYY"),
+        "notified_on": st.column_config.DateColumn("Notified on", format=DATE_FORMAT),
         "harm": "Harm",
         "abuse_or_neglect": "Abuse or neglect",
         "child": st.column_config.TextColumn("Child", help="Initials and age band only"),

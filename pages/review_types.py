@@ -7,8 +7,8 @@ import streamlit as st
 
 from panel.accounts import service as accounts
 from panel.reviews import types_service as review_types
-from panel.reviews.types import ANCHORS, REGIMES, UNITS
-from panel.screening.rules import ROUTES
+from panel.reviews.types import ANCHOR_LABELS, ANCHORS, REGIMES, UNIT_LABELS, UNITS
+from panel.screening.rules import ROUTE_NAMES, ROUTES
 from panel.ui.common import actor, empty_state, esc, field_error, header
 from panel.ui.drafting import headings_section
 from panel.ui.forms import refusals, submit
@@ -18,8 +18,9 @@ MILESTONE_COLUMNS = {
     "key": st.column_config.TextColumn("Key", required=True, help="snake_case, unique"),
     "name": st.column_config.TextColumn("Milestone", required=True),
     "offset": st.column_config.NumberColumn("Offset", min_value=0, step=1, required=True),
-    "unit": st.column_config.SelectboxColumn("Unit", options=list(UNITS), required=True),
-    "anchor": st.column_config.SelectboxColumn("Counted from", options=list(ANCHORS), required=True),
+    "unit": st.column_config.SelectboxColumn("Unit", options=list(UNITS), required=True, format_func=UNIT_LABELS.get),
+    "anchor": st.column_config.SelectboxColumn("Counted from", options=list(ANCHORS), required=True,
+                                               format_func=ANCHOR_LABELS.get),
     "statutory": st.column_config.CheckboxColumn("Statutory"),
     "help": st.column_config.TextColumn("Why this target"),
 }
@@ -42,7 +43,8 @@ by_id = {t.id: t for t in types}
 tid = st.selectbox("Review type", list(by_id), key="rt_pick", format_func=lambda i: f"{by_id[i].name} ({by_id[i].regime})"
                    + ("" if by_id[i].active else " (retired)"))
 t = by_id[tid]
-st.caption(f"Statutory: {'yes' if t.statutory else 'no'} · consistent with the criteria routes: {esc(t.routes)}")
+routes = ", ".join(ROUTE_NAMES.get(r, r) for r in t.routes.split(",") if r) or "none"
+st.caption(f"Statutory: {'yes' if t.statutory else 'no'} · consistent with the criteria routes: {esc(routes)}")
 
 MILESTONE_FIELDS = ("key", "name", "offset", "unit", "anchor")
 errors = refusals("rt")
@@ -94,7 +96,7 @@ with st.form(f"rt_add_{pid}"):
     new_statutory = st.radio("Statutory or local", [False, True], horizontal=True, key="rt_add_statutory",
                              format_func=lambda v: "Statutory (required by law)" if v else "Local practice")
     new_routes = st.multiselect("Counts in: the criteria outcomes it answers", list(ROUTES), key="rt_add_routes",
-                                format_func=lambda r: r.replace("_", " "),
+                                format_func=ROUTE_NAMES.get,
                                 help="A decision choosing this type where the criteria point elsewhere is "
                                      "recorded as a departure, with its rationale, in the decision log.")
     field_error(add_errors, "routes")

@@ -13,14 +13,23 @@ from panel.reviews import service as reviews
 from panel.reviews import types_service as review_types
 from panel.screening import decisions
 from panel.screening import service as screening
-from panel.screening.rules import CHOICES, CRITERIA_HELP, decision_refusal, departs_from_criteria
+from panel.screening.rules import (
+    CHOICES,
+    CRITERIA_HELP,
+    ROUTE_NAMES,
+    decision_refusal,
+    departs_from_criteria,
+)
 from panel.themes import service as theme_service
 from panel.themes import tags as theme_tags
 from panel.ui import cached
 from panel.ui.common import (
+    DATE_FORMAT,
     RAG_LABELS,
     actor,
     child_text,
+    day,
+    days_in,
     empty_state,
     esc,
     field_error,
@@ -31,8 +40,6 @@ from panel.ui.common import (
 from panel.ui.forms import decision_fields, load_viewed, refusals, stop_if_malformed, submit
 
 ATTENDANCE = {"present": "Present", "apologies": "Apologies", "absent": "Absent"}
-ROUTES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
-          "consider_local_review": "Consider a local review", "no_review": "No statutory review"}
 QUESTIONS = [  # (fact, label, kind)
     ("abuse_or_neglect", "Is abuse or neglect known or suspected?", "choice"),
     ("harm", "What happened to the child?", "choice"),
@@ -76,7 +83,7 @@ key = f"sc_{r.reference}"
 overrides = {f: st.session_state[f"{key}_{f}"] for f, _, _ in QUESTIONS if f"{key}_{f}" in st.session_state}
 sc = screening.screen(me, r.reference, today(), overrides)
 st.subheader(f"{esc(r.reference)} · {esc(detail.partnership_name)} · {STATUSES[r.status]}", anchor=False)
-st.caption(f"Child {esc(child_text(r.child_initials))}; aware on {r.aware_on:%a %d %b %Y}; received {r.received_on:%d %b %Y}.")
+st.caption(f"Child {esc(child_text(r.child_initials))}; aware on {day(r.aware_on)}; received {day(r.received_on)}.")
 st.session_state.setdefault(f"{key}_version", r.version)
 for t in cached.recurring_themes(me, r.reference, today()):
     st.warning(esc(t.message) + " SI 2018/789 reg.11: consider whether the case highlights recurrent themes.",
@@ -127,9 +134,9 @@ with right:
         c1, c2 = st.columns(2)
         c1.metric("Regime", esc(res["regime"]), help="WT2015: Working Together 2015 (aware before 29 June 2018). "
                   "WT2018: Working Together 2018, whose criteria Working Together 2023 kept.")
-        c2.metric("Route", ROUTES[res["route"]])
+        c2.metric("Route", ROUTE_NAMES[res["route"]])
         if res.get("rapid_review_due"):
-            st.metric("Rapid review due", f"{date.fromisoformat(res['rapid_review_due']):%a %d %b %Y}",
+            st.metric("Rapid review due", day(date.fromisoformat(res["rapid_review_due"])),
                       help="15 working days after the notification (or its due date, until it is sent).")
         if sc.notifications:
             st.markdown("**Notifications**")
@@ -137,13 +144,14 @@ with right:
                 "to": screening.BODIES[n.body], "due": n.due_on, "sent": n.sent_on,
                 "working days left": n.days_left, "status": "Sent" if n.sent_on else RAG_LABELS[n.rag],
             } for n in sc.notifications], hide_index=True, width="stretch",
-                column_config={"due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
-                               "sent": st.column_config.DateColumn("Sent", format="D MMM YYYY")})
+                column_config={"to": "To", "due": st.column_config.DateColumn("Due", format=DATE_FORMAT),
+                               "sent": st.column_config.DateColumn("Sent", format=DATE_FORMAT),
+                               "working days left": "Working days left", "status": "Status"})
         else:
             st.info("No statutory notification is required on these answers.")
         st.markdown("**Why**")
         for line in res["reasons"]:
-            st.markdown(f"- {esc(line)}")
+            st.markdown(f"- {esc(days_in(line))}")
 
 if sc.result and sc.notifications and me.can("notification.record", r.partnership_id):
     pending = [n for n in sc.notifications if not n.sent_on]
@@ -168,7 +176,7 @@ with st.expander("Director's route and DCS informed (before the panel)", icon=":
                "or hold an internal single-agency review. The DCS is told of every notification.")
     if r.director_decision:
         st.write(f"Recorded: **{screening.DIRECTOR_DECISIONS[r.director_decision]}**"
-                 + (f"; DCS informed {r.dcs_informed_on:%d %b %Y}." if r.dcs_informed_on else "."))
+                 + (f"; DCS informed {day(r.dcs_informed_on)}." if r.dcs_informed_on else "."))
     if sc.can_edit:
         derr = refusals(f"{key}_route")
         with st.form(f"{key}_route"):
@@ -197,11 +205,11 @@ def describe(d) -> None:
     t = types.get(d.review_type_id)
     who = ", ".join(members.get(i, f"#{i}") for i in json.loads(d.present))
     conflicted = [members.get(i, f"#{i}") for i in json.loads(d.conflicts)]
-    st.write(f"**{esc(t.name if t else d.review_type_id)}** (version {esc(d.version_no)}, decided {d.decided_on:%d %b %Y})")
+    st.write(f"**{esc(t.name if t else d.review_type_id)}** (version {esc(d.version_no)}, decided {day(d.decided_on)})")
     st.write("Rationale:")
     st.text(d.rationale)
     if d.departs:
-        st.warning("Departs from the criteria (engine: " + ROUTES[d.engine_route] + ") because:")
+        st.warning("Departs from the criteria (engine: " + ROUTE_NAMES[d.engine_route] + ") because:")
         st.text(d.departure_rationale or "")
     if d.amendment_reason:
         st.write("Amended because:")
@@ -210,7 +218,7 @@ def describe(d) -> None:
 
 
 if signed:
-    st.success(f"Signed on {signed.signed_at:%d %b %Y}.", icon=":material/verified:")
+    st.success(f"Signed on {day(signed.signed_at)}.", icon=":material/verified:")
     describe(signed)
     if detail.referral.status == "decided":
         for link in reviews.for_referral(me, r.reference):

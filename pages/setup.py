@@ -63,7 +63,7 @@ for s in steps:
 st.divider()
 st.subheader("Partnerships", anchor=False)
 mine = accounts.partnerships(me, "user.manage")
-st.dataframe(pd.DataFrame([{"code": p.code, "name": p.name, "local authority area": p.local_authority_area or ""}
+st.dataframe(pd.DataFrame([{"Code": p.code, "Name": p.name, "Local authority area": p.local_authority_area or ""}
                            for p in mine]), hide_index=True, width="stretch")
 by_id = {p.id: p for p in mine}
 pid = st.selectbox("Partnership", list(by_id), format_func=lambda i: by_id[i].name, key="setup_pick")

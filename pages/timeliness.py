@@ -14,7 +14,7 @@ from panel.accounts import service as accounts
 from panel.reports import service as reports
 from panel.reports import timeliness
 from panel.ui import cached
-from panel.ui.common import actor, empty_state, esc, header, today
+from panel.ui.common import actor, day, empty_state, esc, header, today
 
 LATE_LINKS = 100  # links listed per expander; the Excel export has every row
 BODY_LABELS = {"national_panel": "National Panel", "ofsted": "Ofsted",
@@ -59,7 +59,7 @@ def type_name(key) -> str:
 
 
 def _day(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%a %d %b %Y") if iso else "-"
+    return day(date.fromisoformat(iso)) if iso else "-"
 
 
 if timeliness.is_empty(report):
@@ -224,7 +224,8 @@ else:
     st.dataframe(stages.drop(columns=["from_milestone", "to_milestone"]), hide_index=True,
                  width="stretch", column_config={
                      "review_type": "Review type", "stage": "Stage (ends with)",
-                     "reviews": "Reviews", "median_working_days": "Median working days",
+                     "reviews": "Reviews",
+                     "median_working_days": st.column_config.NumberColumn("Median working days", format="%.1f"),
                      "min_working_days": "Fewest", "max_working_days": "Most"})
     st.caption(esc(report["stage_durations"]["rule"]))
 

@@ -9,7 +9,7 @@ from panel.reviews import tracker
 from panel.reviews.lifecycle import REVIEW_STATES, RUNNING_STATES
 from panel.ui import cached
 from panel.ui.a11y import chart_table
-from panel.ui.common import RAG_LABELS, RAG_STYLES, actor, empty_state, header, today
+from panel.ui.common import DATE_FORMAT, RAG_LABELS, RAG_STYLES, actor, empty_state, header, today
 
 CHART_REVIEWS = 15
 STATUS_COLOURS = {  # colour and shape both carry the status (not colour alone)
@@ -58,10 +58,10 @@ if not tl.empty:
     planned = alt.Chart(tl).mark_point(size=70, filled=False).encode(
         y=y, x=alt.X("planned:T", title="Date"), color=alt.Color("status_name:N", scale=scale, title="Milestone"),
         shape=alt.Shape("status_name:N", title="Milestone"),
-        tooltip=["review", "milestone", alt.Tooltip("planned:T", format="%d %b %Y"),
-                 alt.Tooltip("actual:T", format="%d %b %Y"), "status_name"])
+        tooltip=["review", "milestone", alt.Tooltip("planned:T", format="%a %-d %b %Y"),
+                 alt.Tooltip("actual:T", format="%a %-d %b %Y"), "status_name"])
     actual = alt.Chart(tl.dropna(subset=["actual"])).mark_point(size=40, filled=True, color="#1b2a41").encode(
-        y=y, x="actual:T", tooltip=["review", "milestone", alt.Tooltip("actual:T", format="%d %b %Y")])
+        y=y, x="actual:T", tooltip=["review", "milestone", alt.Tooltip("actual:T", format="%a %-d %b %Y")])
     now = alt.Chart(pd.DataFrame({"today": [pd.Timestamp(today())]})).mark_rule(
         color="#b3261e", strokeDash=[4, 3]).encode(x="today:T")
     st.altair_chart((span + planned + actual + now).properties(height=28 * len(top) + 60), width="stretch")
@@ -87,8 +87,8 @@ event = st.dataframe(
         "linked": st.column_config.TextColumn(
             "Linked review", help="A rapid review's LCSPR, or the rapid review whose decision started an LCSPR."),
         "lead_reviewer": "Lead reviewer",
-        "started_on": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
-        "next_milestone": "Next milestone", "due": st.column_config.DateColumn("Due", format="ddd D MMM YYYY"),
+        "started_on": st.column_config.DateColumn("Decided", format=DATE_FORMAT),
+        "next_milestone": "Next milestone", "due": st.column_config.DateColumn("Due", format=DATE_FORMAT),
         "working_days_left": st.column_config.NumberColumn("Working days left", help="Negative when overdue"),
         "rag": "Clock", "overdue": st.column_config.NumberColumn("Overdue milestones"), "state": "State"})
 rows = event.selection.rows if event and event.selection else []

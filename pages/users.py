@@ -7,7 +7,7 @@ import streamlit as st
 from panel.accounts import service as accounts
 from panel.accounts import users
 from panel.core.access import ROLE_LABELS, ROLES
-from panel.ui.common import actor, empty_state, esc, field_error, header
+from panel.ui.common import DATETIME_FORMAT, actor, empty_state, esc, field_error, header
 from panel.ui.forms import refusals, submit
 
 me = actor()
@@ -37,12 +37,13 @@ st.dataframe(
                    "locked": r.locked, "disabled": r.disabled, "last sign-in": r.last_sign_in,
                    "you manage": r.manageable} for r in rows]),
     hide_index=True, width="stretch",
-    column_config={"locked": st.column_config.CheckboxColumn("locked"),
+    column_config={"username": "Username", "name": "Name", "e-mail": "E-mail", "roles": "Roles",
+                   "locked": st.column_config.CheckboxColumn("Locked"),
                    "you manage": st.column_config.CheckboxColumn(
-                       "you manage", help="Only an administrator of every partnership an account can act in "
+                       "You manage", help="Only an administrator of every partnership an account can act in "
                                           "may manage it."),
-                   "disabled": st.column_config.CheckboxColumn("disabled"),
-                   "last sign-in": st.column_config.DatetimeColumn("last sign-in (UTC)", format="D MMM YYYY, HH:mm")})
+                   "disabled": st.column_config.CheckboxColumn("Disabled"),
+                   "last sign-in": st.column_config.DatetimeColumn("Last sign-in (UTC)", format=DATETIME_FORMAT)})
 
 manage, create = st.tabs(["Manage an account", "Create an account"])
 

@@ -60,5 +60,5 @@ def test_chart_table_is_a_plain_table_with_dates_written_out():
     assert at.expander[0].label == "The timeline: the figures as a table"
     table = at.table[0].value
     assert table.index.name == "Review"
-    assert table["Target"].tolist() == ["3 Nov 2026", "1 Dec 2026"]
-    assert table["Happened"].tolist() == ["4 Nov 2026", ""]
+    assert table["Target"].tolist() == ["Tue 3 Nov 2026", "Tue 1 Dec 2026"]
+    assert table["Happened"].tolist() == ["Wed 4 Nov 2026", ""]

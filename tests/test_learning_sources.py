@@ -325,7 +325,7 @@ def test_a_learning_source_counts_once_for_recurring_themes_as_a_review_does(db)
     assert (found.name, found.reviews, found.sources, found.total) == ("neglect", 1, 2, 3)
     assert found.references == (review, "Neglect: multi-agency case file audit", "CDOP: neglect")
     assert found.message.startswith("Recurring theme: neglect, in 1 review and 2 other learning sources since "
-                                    "23 Nov 2023 (")
+                                    "Thu 23 Nov 2023 (")
 
 
 def test_merging_agencies_moves_a_sources_agency_and_keeps_its_grade(db):

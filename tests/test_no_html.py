@@ -24,7 +24,9 @@ Streamlit renders as Markdown (RENDERED below) must be *safe*, where safe is:
     * a number: len(), int(), round(), sum(), abs(), unary minus, arithmetic other than `+`,
       and `+`/`*` with a number literal; a field formatted with a date or number spec
       (`{d:%d %b %Y}`, `{n:,}`, `{x:.1f}`);
-    * child_text(x), str(x), dict(x) when x is safe (they return x, or a constant);
+    * a date written out: day(d), moment(t) (panel.core.clock);
+    * child_text(x), str(x), dict(x), days_in(x), in_sentence(x) when x is safe (they return x,
+      or x reworded by the code, or a constant);
     * a code vocabulary: an ALL_CAPS name (a table of labels the code defines, such as STATUSES),
       indexed or looked up with .get (a .get default must itself be safe);
 - a function given as format_func (to radio, segmented_control, pills) is safe when it is a
@@ -141,8 +143,9 @@ OPTIONS_AS_MARKDOWN = {"radio", "segmented_control", "pills"}
 MARKDOWN_HELPERS = {"header", "empty_state"}
 NOT_STREAMLIT = {"logging", "log", "logger", "_log", "LOG", "warnings", "re", "os", "sys"}
 # Functions that return their argument (or a constant): as safe as what they are given.
-PASS_THROUGH = {"str", "dict", "child_text"}
-NUMBER_CALLS = {"len", "int", "round", "sum", "abs", "float"}
+PASS_THROUGH = {"str", "dict", "child_text", "days_in", "in_sentence"}  # x, or x reworded by the code
+# Numbers, and dates written out by panel.core.clock (day, moment): no user text in either.
+NUMBER_CALLS = {"len", "int", "round", "sum", "abs", "float", "day", "moment"}
 TEXT_METHODS = {"lower", "upper", "capitalize", "strip", "title"}
 DATE_OR_NUMBER_SPEC = re.compile(r"%.*|[,_]?(\.\d+)?[dfn%]?|,")
 

@@ -35,7 +35,7 @@ def test_admin_sees_template_download_guidance_and_uploader(demo_db):
     assert "Exporting the tracker needs a panel role" in texts(at)
     assert labels(at, "file_uploader") == ["Tracker workbook (.xlsx, up to 5 MB)"]
     shown = texts(at)
-    for words in ("**referrals**, **notifications**, **reviews**", "nothing is imported",
+    for words in ("`referrals`, `notifications`, `reviews`", "nothing is imported",
                   "Formulas are never worked out", "20,000 rows", "Nothing is saved until you press Import"):
         assert words in shown
     assert [s.value for s in at.subheader][:2] == ["1. Download the template", "2. Check your file"]

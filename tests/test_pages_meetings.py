@@ -152,7 +152,7 @@ def test_meeting_mode_shows_each_items_case_and_hides_the_reasons_when_presentin
     assert "**Criteria (WT2018):** Rapid review. **Notifications due:** National Child Safeguarding Practice " in page
     assert "**Rapid review due:** Fri 18 Dec 2026." in page
     assert "National Child Safeguarding Practice Review Panel: notify by Fri 27 Nov 2026" in page
-    assert "- Children Act 2004 s.16C / SI 2018/789 (from 29 June 2018): aware on 2026-11-20" in page
+    assert "- Children Act 2004 s.16C / SI 2018/789 (from 29 June 2018): aware on Fri 20 Nov 2026" in page
     assert any(shown(el.proto.label) == f"Screening: {c.referral}" for el in at.get("page_link"))
 
     assert "The panel cannot decide without quorum. Mark who is present on the Attendance tab." in page
@@ -173,5 +173,5 @@ def test_meeting_mode_shows_each_items_case_and_hides_the_reasons_when_presentin
     accounts.set_presentation_mode(chair, True)
     at.session_state["actor"] = accounts.actor_for("chair")  # as app.py reads it on every run
     page = show(c.referral)
-    assert "**Criteria (WT2018):** Rapid review." in page and "aware on 2026-11-20" not in page
+    assert "**Criteria (WT2018):** Rapid review." in page and "aware on Fri 20 Nov 2026" not in page
     assert "Hidden in presentation mode: the reasons can state the child's age." in page

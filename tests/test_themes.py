@@ -277,7 +277,7 @@ def test_recurring_themes_in_the_service(db):
     theme_tags.set_tags(chair, "referral", data["referral"], [data["theme"]["domestic abuse"], data["theme"]["neglect"]])
     flagged = theme_recurrence.referral_recurring_themes(chair, data["referral_ref"], AS_OF)
     assert names_of(flagged) == {"domestic abuse"}
-    assert "Recurring theme: domestic abuse, in 3 reviews since 23 Nov 2023" in flagged[0].message
+    assert "Recurring theme: domestic abuse, in 3 reviews since Thu 23 Nov 2023" in flagged[0].message
     with pytest.raises(NotFound):
         theme_recurrence.referral_recurring_themes(data["other_chair"], data["referral_ref"], AS_OF)
 

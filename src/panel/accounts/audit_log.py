@@ -15,9 +15,11 @@ from sqlalchemy import and_, false, func, or_, true
 from sqlmodel import select
 
 from panel.core import audit, exports
-from panel.core.access import Actor
+from panel.core.access import SYSTEM, Actor
+from panel.core.audit_labels import action_label, record_type_label
+from panel.core.clock import days_in
 from panel.core.db import read_session, transaction
-from panel.models import AuditEvent, Membership, Partnership, Referral, Review
+from panel.models import AuditEvent, Membership, Partnership, Referral, Review, User
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -96,6 +98,28 @@ def _frame(s, rows: list[AuditEvent], full: bool) -> pd.DataFrame:
         out.append(item)
     columns = ["when", "who", "action", "record type", "record", "partnership", "detail"]
     return pd.DataFrame(out, columns=columns + (["before", "after"] if full else []))
+
+
+# The screen's headings; the export keeps the search frame's own (lower-case) names.
+HEADINGS = {"when": "When (UTC)", "who": "Who", "action": "Action", "record type": "Record type",
+            "record": "Record", "partnership": "Partnership", "detail": "Detail"}
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A page of `search` as a person reads it: who by name (and username), actions and record
+    types in words, dates in the detail written out; headed in sentence case."""
+    view = frame.copy()
+    if view.empty:
+        return view.rename(columns=HEADINGS)
+    with read_session() as s:
+        names = dict(s.exec(select(User.username, User.name).where(User.username.in_(set(view["who"])))).all())
+    names[SYSTEM.username] = SYSTEM.name
+    view["who"] = [f"{names[u]} ({u})" if u in names and u != SYSTEM.username else names.get(u, u)
+                   for u in view["who"]]
+    view["action"] = view["action"].map(action_label)
+    view["record type"] = view["record type"].map(record_type_label)
+    view["detail"] = view["detail"].map(days_in)
+    return view.rename(columns=HEADINGS)
 
 
 def search(actor: Actor, f: AuditFilter, page: int = 1, page_size: int = PAGE_SIZE,

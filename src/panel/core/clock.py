@@ -8,11 +8,39 @@ substitute ("observed") days and one-off holidays such as the 2022 State Funeral
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
 from dateutil.relativedelta import relativedelta
+
+
+def day(d: date | None, empty: str = "-") -> str:
+    """A date (or a datetime's day) as a person reads it, the one style everywhere: "Fri 11 Dec 2026".
+    ISO dates are for exports and JSON only."""
+    if d is None:
+        return empty
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def moment(t, empty: str = "-") -> str:
+    """A datetime as a person reads it: "Fri 11 Dec 2026, 14:05"."""
+    return empty if t is None else f"{day(t)}, {t:%H:%M}"
+
+
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def days_in(text: str) -> str:
+    """Text recorded with ISO dates (a screening reason, an audit detail: records keep ISO) with
+    each date written as a person reads it."""
+    def one(m: re.Match) -> str:
+        try:
+            return day(date(int(m[1]), int(m[2]), int(m[3])))
+        except ValueError:
+            return m[0]
+    return _ISO_DAY.sub(one, text or "")
 
 
 def today() -> date:

@@ -123,7 +123,7 @@ def build_agenda(s: Session, partnership_id: int, today: date) -> list[dict]:
         running = running_clock(clocks[r.id])
         items.append({"kind": "referral", "reference": r.reference, "due": running.due if running else None,
                       "title": f"{r.reference}: screening decision"
-                               + (f" (statutory clock: notify by {running.due:%d %b %Y})" if running else ""),
+                               + (f" (statutory clock: notify by {clock.day(running.due)})" if running else ""),
                       "case": {"clocks": clocks[r.id]}})
     reviews = s.exec(select(Review, ReviewType.key, ReviewType.name)
                      .join(ReviewType, ReviewType.id == Review.review_type_id)

@@ -56,6 +56,24 @@ ETHNICITY = {
     "other": "Other ethnic group",
     "not_recorded": "Not recorded",
 }
+# What each referral field is called wherever a person reads it: the form, a record's history.
+FIELD_LABELS = {
+    "partnership_id": "Partnership", "received_on": "Date received", "aware_on": "Date the local authority became aware",
+    "referrer_name": "Referrer's name and role", "referrer_agency_id": "Referrer's agency",
+    "identified_by": "How the case was identified", "referrer_view": "The referrer's view on the criteria",
+    "child_initials": "Child's initials", "child_dob": "Child's date of birth", "child_age_years": "Child's age (years)",
+    "child_sex": "Child's sex", "child_ethnicity": "Child's ethnicity", "incident_date": "Date of the incident",
+    "incident_summary": "What happened", "harm": "Harm", "abuse_or_neglect": "Abuse or neglect",
+    "location": "Where it happened", "agencies_involved": "Agencies involved with the child or family",
+    "care_leaver": "A care leaver (aged 18 to 24) who died",
+}
+HISTORY_LABELS = FIELD_LABELS | {
+    "status": "Status", "status_note": "Note to the referrer", "looked_after": "Looked after",
+    "child_protection_plan": "Child protection plan", "known_to_csc": "Known to children's social care",
+    "interagency_concerns": "Concerns about agencies working together", "custody_death": "Died in custody",
+    "media_interest": "Media interest", "practice_concerns": "Practice or policy concerns",
+    "director_decision": "Director's route", "dcs_informed_on": "DCS informed on", "version": "Version",
+}
 LINK_KINDS = {"sibling": "Sibling (same incident)", "same_child": "Same child"}
 
 INITIALS_RE = re.compile(r"^[A-Z]{1,4}$")

@@ -25,6 +25,8 @@ from panel.screening.rules import RAPID_REVIEW_WITHIN, ROUTES, departs_from_crit
 REGIMES = ("WT2015", "WT2018")
 UNITS = ("working_days", "months")
 ANCHORS = ("decision", "notification")
+UNIT_LABELS = {"working_days": "Working days", "months": "Months"}
+ANCHOR_LABELS = {"decision": "The decision", "notification": "The notification"}
 COPY_KEY = "copy_to_national_panel"  # lifecycle keeps it ≥7 working days before PUBLICATION_KEY
 PUBLICATION_KEY = "publication"
 CLOSURE_KEY = "closure"  # recorded, with every action settled, the review may close (docs/domain.md §6.3)

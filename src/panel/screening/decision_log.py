@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from panel.core import audit, exports
 from panel.core.access import Actor
+from panel.core.clock import day
 from panel.core.db import read_session, transaction
 from panel.models import (
     Decision,
@@ -20,6 +21,7 @@ from panel.models import (
     Referral,
     ReviewType,
 )
+from panel.screening.rules import DECISION_STATUSES
 
 
 @dataclass
@@ -60,9 +62,9 @@ def decision_log(actor: Actor, f: LogFilter) -> pd.DataFrame:
                       .outerjoin(Meeting, Meeting.id == Decision.meeting_id)
                       .where(*conds).order_by(Decision.decided_on.desc(), Decision.id.desc())).all()
     return pd.DataFrame([{
-        "decided_on": d.decided_on, "partnership": code, "referral": ref, "outcome": tname, "status": d.status,
+        "decided_on": d.decided_on, "partnership": code, "referral": ref, "outcome": tname, "status": DECISION_STATUSES.get(d.status, d.status),
         "departs": d.departs, "rationale": d.rationale, "departure_rationale": d.departure_rationale or "",
-        "meeting": f"{held:%d %b %Y}" if held else "", "version": d.version_no,
+        "meeting": day(held, ""), "version": d.version_no,
     } for d, ref, tname, code, held in rows], columns=LOG_COLUMNS)
 
 

@@ -39,6 +39,8 @@ BODY_NAMES = {
 # Each route as the pages show it.
 ROUTE_NAMES = {"scr": "Serious Case Review", "rapid_review": "Rapid review",
                "consider_local_review": "Consider a local review", "no_review": "No statutory review"}
+# A panel decision's state: a member records it, the chair signs it; an amendment withdraws a draft.
+DECISION_STATUSES = {"draft": "Recorded, not yet signed", "signed": "Signed", "withdrawn": "Withdrawn"}
 # The director's route for a case before (or instead of) the panel.
 DIRECTOR_DECISIONS = {
     "notify": "Notify (serious incident notification)",

@@ -13,6 +13,7 @@ from sqlalchemy import Integer, String, and_, case, cast, func, null, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from panel.core import clock
 from panel.core.access import Actor
 from panel.core.db import read_session
 from panel.core.errors import NotFound
@@ -49,7 +50,7 @@ class RecurringTheme:
         counted = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in
                    ((self.reviews, "review"), (self.sources, "other learning source")) if n]
         return (f"Recurring theme: {self.name}, in {' and '.join(counted)} since "
-                f"{self.window_from:%d %b %Y} ({', '.join(self.references[:5])}"
+                f"{clock.day(self.window_from)} ({', '.join(self.references[:5])}"
                 f"{'…' if len(self.references) > 5 else ''}).")
 
 

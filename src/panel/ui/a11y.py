@@ -48,12 +48,12 @@ def chart_table(frame: pd.DataFrame, what: str, names: dict[str, str] | None = N
     alternative for screen reader and keyboard users (and anyone who wants the numbers).
 
     A plain HTML table (st.table), not the canvas grid: screen readers read it as a table.
-    Dates are written out ("3 Nov 2026") and blanks left empty.
+    Dates are written out ("Tue 3 Nov 2026") and blanks left empty.
     """
     view = frame.copy()
     for col in view.columns:
         if pd.api.types.is_datetime64_any_dtype(view[col]):
-            view[col] = view[col].dt.strftime("%-d %b %Y").fillna("")
+            view[col] = view[col].dt.strftime("%a %-d %b %Y").fillna("")
     view = view.rename(columns=names or {})
     with st.expander(f"{esc(what)}: the figures as a table", icon=":material/table:"):
         st.table(esc_table(view.set_index(view.columns[0])))

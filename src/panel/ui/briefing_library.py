@@ -12,7 +12,7 @@ from panel.learning import library
 from panel.learning.briefing import SECTION_KEYS
 from panel.learning.explore import LearningFilter
 from panel.learning.library_rules import STATUSES
-from panel.ui.common import empty_state, esc
+from panel.ui.common import DATETIME_FORMAT, day, empty_state, esc
 from panel.ui.forms import note_done, submit
 
 FORM = "brief_lib"
@@ -78,10 +78,10 @@ def library_section(me: Actor, ref: str, kept: library.History | None, title: st
                    "published": v.published_at} for v in kept.versions],
                  hide_index=True, width="stretch", key="brief_versions", column_config={
                      "version": "Version", "status": "Status", "saved_by": "Saved by",
-                     "saved": st.column_config.DatetimeColumn("Saved (UTC)", format="D MMM YYYY, HH:mm"),
+                     "saved": st.column_config.DatetimeColumn("Saved (UTC)", format=DATETIME_FORMAT),
                      "approved_by": "Approved by",
-                     "approved": st.column_config.DatetimeColumn("Approved (UTC)", format="D MMM YYYY, HH:mm"),
-                     "published": st.column_config.DatetimeColumn("Published (UTC)", format="D MMM YYYY, HH:mm")})
+                     "approved": st.column_config.DatetimeColumn("Approved (UTC)", format=DATETIME_FORMAT),
+                     "published": st.column_config.DatetimeColumn("Published (UTC)", format=DATETIME_FORMAT)})
 
 
 EXPLORER_SHOWN = 10  # the explorer lists this many of the newest published briefings
@@ -111,6 +111,6 @@ def published_briefings(me: Actor, f: LearningFilter, theme: str | None) -> None
                          icon=":material/menu_book:", help="Open it in the Briefing library to read or download it.")
             st.caption((f"{esc(b.partnership)} · " if several else "")
                        + (f"Review {esc(b.review_reference)}" if b.review_reference else esc(b.source or "Learning source"))
-                       + f" · published {b.published_at:%d %b %Y}")
+                       + f" · published {day(b.published_at)}")
     if found.total > len(found.briefings):
         st.page_link("pages/library.py", label="Every briefing in the Briefing library", icon=":material/list:")

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from panel.core.access import Actor
-from panel.core.clock import today  # noqa: F401  (pages take today from here with the layout helpers)
+from panel.core.clock import day, days_in, moment, today  # noqa: F401  (pages take these from here with the layout helpers)
 from panel.core.presentation import CHILD_FIELDS, HIDDEN, mask_rows
 
 T = TypeVar("T")
@@ -24,6 +24,24 @@ RAG_STYLES = {
     "On track": "background-color: #d5eadb; color: #0b3d1a",
     "Notified": "background-color: #e3e8f0; color: #1b2a41",
 }
+
+# One date style wherever a person reads a date ("Fri 11 Dec 2026"); ISO dates only in exports and
+# JSON. Tables: st.column_config.DateColumn(format=DATE_FORMAT); text: day(d) (panel.core.clock).
+DATE_FORMAT = "ddd D MMM YYYY"
+DATETIME_FORMAT = "ddd D MMM YYYY, HH:mm"
+
+
+def in_sentence(label: str) -> str:
+    """A label placed inside a sentence: its first word in lower case unless that word is an
+    acronym or a proper noun written in capitals ("IRO service", "LAC"); the rest as written, so
+    "harmed outside England" keeps its capital. Never `label.lower()`."""
+    first, _, rest = (label or "").partition(" ")
+    if len(first) > 1 and first[:2].isupper() or first in PROPER_NOUNS:
+        return label
+    return first[:1].lower() + first[1:] + (" " + rest if rest else "")
+
+
+PROPER_NOUNS = {"England", "English", "Wales", "Ofsted", "Northbrook", "Eastmere", "Westvale"}
 
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped one is

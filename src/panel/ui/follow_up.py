@@ -13,7 +13,7 @@ import streamlit as st
 from panel.core.access import Actor
 from panel.learning import dissemination, follow_up
 from panel.models import Action
-from panel.ui.common import esc, field_error
+from panel.ui.common import day, esc, field_error
 
 RESULT_FIELDS = ("follow_up_done_on", "follow_up_result", "follow_up_source_id")
 
@@ -25,7 +25,7 @@ def shared_line(me: Actor, recommendation_id: int) -> None:
         st.caption("Not yet shared at a learning event.")
         return
     st.caption("Shared at: " + "; ".join(
-        f"{esc(x['kind'])} on {x['held_on']:%d %b %Y} ({int(x['attended'])} attended"
+        f"{esc(x['kind'])} on {day(x['held_on'])} ({int(x['attended'])} attended"
         + (", through its review)" if x["via"] == "review" else ")") for x in shared) + ".")
 
 
@@ -37,10 +37,10 @@ def follow_up_section(me: Actor, a: Action, errs: dict[str, str], attempt: Calla
     st.markdown("**Impact follow-up**")
     if a.follow_up_done_on is not None:
         source = sources.get(a.follow_up_source_id) if a.follow_up_source_id else None
-        st.caption(f"Followed up on {a.follow_up_done_on:%d %b %Y}" + (f", by {esc(source)}" if source else "") + ".")
+        st.caption(f"Followed up on {day(a.follow_up_done_on)}" + (f", by {esc(source)}" if source else "") + ".")
         st.text(a.follow_up_result or "")
     elif a.follow_up_on is not None:
-        st.info(f"Follow-up due on {a.follow_up_on:%d %b %Y}: check that the change held.",
+        st.info(f"Follow-up due on {day(a.follow_up_on)}: check that the change held.",
                 icon=":material/event_repeat:")
     else:
         st.caption("No follow-up date set.")

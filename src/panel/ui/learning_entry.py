@@ -21,7 +21,7 @@ from panel.learning.actions import short
 from panel.learning.findings import NATURES
 from panel.models import Review
 from panel.themes import service as theme_service
-from panel.ui.common import empty_state, esc, field_error
+from panel.ui.common import day, empty_state, esc, field_error
 from panel.ui.forms import refusals, submit
 
 TITLE = "Learning: findings, recommendations and actions"
@@ -86,7 +86,7 @@ def _findings(me: Actor, data: overview.Learning, key: str, active: dict, themes
     for f in data.findings:
         with st.container(border=True):
             st.markdown(f"**F{int(f.number)}** · {esc(NATURES.get(f.nature, f.nature))} · "
-                        f"recorded {f.recorded_on:%d %b %Y}")
+                        f"recorded {day(f.recorded_on)}")
             st.markdown(esc(f.text))
             if f.names_case_detail:
                 st.caption(f":warning: {esc(case_detail.FLAG)}")
@@ -152,7 +152,7 @@ def _recommendations(me: Actor, data: overview.Learning, key: str, active: dict,
                     "linked to the findings it answers." if data.can_edit else None)
     for r in data.recommendations:
         with st.container(border=True):
-            st.markdown(f"**R{int(r.number)}** · " + (f"accepted on {r.accepted_on:%d %b %Y}" if r.accepted_on
+            st.markdown(f"**R{int(r.number)}** · " + (f"accepted on {day(r.accepted_on)}" if r.accepted_on
                                                      and r.status == "accepted" else "draft, not yet accepted")
                         + f" · version {int(r.version)}")
             st.markdown(esc(r.text))
@@ -160,7 +160,7 @@ def _recommendations(me: Actor, data: overview.Learning, key: str, active: dict,
                 st.caption(f":warning: {esc(case_detail.FLAG)}")
             st.markdown("**Outcome sought:** " + (esc(r.outcome_sought) if r.outcome_sought else "not yet said"))
             st.markdown("**Measured by:** " + (esc(r.measure) if r.measure else "not yet said"))
-            st.markdown("**Due:** " + (f"{r.due_on:%d %b %Y}" if r.due_on else "no date yet")
+            st.markdown("**Due:** " + (f"{day(r.due_on)}" if r.due_on else "no date yet")
                         + " · **For:** " + ", ".join(esc(n) for n in r.agencies.values()))
             st.caption("Answers: " + (", ".join(f"F{int(numbers[i])}" for i in r.findings if i in numbers)
                                       or "no finding linked") + " · Themes: "
@@ -185,12 +185,12 @@ def _recommendations(me: Actor, data: overview.Learning, key: str, active: dict,
 def _revisions(r: overview.RecommendationView) -> None:
     with st.expander(f"Earlier versions ({len(r.revisions)})", icon=":material/history:"):
         for v in r.revisions:
-            st.markdown(f"**Version {int(v.version)}**, replaced on {v.changed_at:%d %b %Y} by {esc(v.changed_by)}. "
+            st.markdown(f"**Version {int(v.version)}**, replaced on {day(v.changed_at)} by {esc(v.changed_by)}. "
                         f"Why: {esc(v.reason)}")
             st.markdown(esc(v.text))
             st.caption("Outcome sought: " + (esc(v.outcome_sought) if v.outcome_sought else "not said")
                        + " · Measured by: " + (esc(v.measure) if v.measure else "not said")
-                       + " · Due: " + (f"{v.due_on:%d %b %Y}" if v.due_on else "no date")
+                       + " · Due: " + (f"{day(v.due_on)}" if v.due_on else "no date")
                        + " · For: " + ", ".join(esc(n) for n in v.agencies))
 
 
@@ -275,7 +275,7 @@ def _actions(me: Actor, data: overview.Learning, r: overview.RecommendationView,
         c1, c2 = st.columns([3, 2], vertical_alignment="center")
         c1.page_link("pages/actions.py", query_params={"id": str(a.id)}, icon=":material/checklist:",
                      label=f"Action {int(a.id)}: {esc(short(a.text, 60))}")
-        c2.caption(f"{esc(a.owner_agency)}, {esc(a.owner_name)} · due {a.due_on:%d %b %Y} · "
+        c2.caption(f"{esc(a.owner_agency)}, {esc(a.owner_name)} · due {day(a.due_on)} · "
                    f"{esc(action_service.STATUSES.get(a.status, a.status))}")
     if not r.actions:
         st.caption("No actions yet." + (" Add the first: what will be done, the agency and the person who own it, "
@@ -305,7 +305,7 @@ def _actions(me: Actor, data: overview.Learning, r: overview.RecommendationView,
                 field_error(errs, "owner_email")
             with c2:
                 due = st.date_input("Due", value=None, format="DD/MM/YYYY", key=f"{k}_due",
-                                    help=f"No earlier than {start:%d %b %Y}, when the recommendation was "
+                                    help=f"No earlier than {day(start)}, when the recommendation was "
                                          + ("accepted." if r.accepted_on and start != r.recorded_on else "recorded."))
                 field_error(errs, "due_on")
             if st.form_submit_button("Add action", type="primary"):

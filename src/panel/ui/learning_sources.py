@@ -16,7 +16,7 @@ from panel.core.access import Actor
 from panel.learning import source_rules as rules
 from panel.learning import sources
 from panel.learning.source_rules import GRADES, INSPECTORATES, SOURCE_KINDS, SourceForm
-from panel.ui.common import child_text, esc, field_error
+from panel.ui.common import child_text, day, esc, field_error
 from panel.ui.forms import note_done, refusals, submit
 
 FIELDS = ("kind", "title", "reference", "topic", "inspectorate", "cases_sampled", "started_on", "completed_on",
@@ -133,8 +133,8 @@ def details(v: sources.SourceView) -> None:
         st.markdown(f"**{esc(rules.reference_label(src.kind))}:** {esc(child_text(src.reference))}")
     if src.cases_sampled is not None:
         st.markdown(f"**Cases sampled:** {int(src.cases_sampled)}")
-    st.markdown(f"**Started:** {f'{src.started_on:%d %b %Y}' if src.started_on else 'not recorded'} · "
-                f"**Completed:** {f'{src.completed_on:%d %b %Y}' if src.completed_on else 'not yet completed'}")
+    st.markdown(f"**Started:** {f'{day(src.started_on)}' if src.started_on else 'not recorded'} · "
+                f"**Completed:** {f'{day(src.completed_on)}' if src.completed_on else 'not yet completed'}")
     if src.topic:
         st.markdown(f"**{esc(rules.topic_label(src.kind))}**")
         st.text(src.topic)
@@ -145,5 +145,5 @@ def details(v: sources.SourceView) -> None:
                      column_config={"agency": "Agency", "grade": "Grade"})
     else:
         st.caption("No agencies recorded.")
-    st.caption(f"Recorded{f' by {esc(v.created_by)}' if v.created_by else ''} on {src.created_at:%d %b %Y} · "
+    st.caption(f"Recorded{f' by {esc(v.created_by)}' if v.created_by else ''} on {day(src.created_at)} · "
                f"{int(v.findings)} finding(s), {int(v.recommendations)} recommendation(s).")

@@ -12,7 +12,7 @@ import streamlit as st
 from panel.core.access import Actor
 from panel.models import Review
 from panel.reviews import closing
-from panel.ui.common import esc, field_error
+from panel.ui.common import day, esc, field_error
 from panel.ui.forms import refusals, submit
 
 RULE = ("A review closes once its closure milestone is recorded and every action on its recommendations "
@@ -23,7 +23,7 @@ def close_section(me: Actor, rv: Review, today: date) -> None:
     c = closing.closure(me, rv.reference)
     st.markdown("#### Close the review")
     if c.state == "closed":
-        st.success("The review is closed" + (f" (closed on {c.closed_on:%d %b %Y})." if c.closed_on else "."),
+        st.success("The review is closed" + (f" (closed on {day(c.closed_on)})." if c.closed_on else "."),
                    icon=":material/task_alt:")
         return
     if c.state == "superseded":

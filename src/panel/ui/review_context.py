@@ -12,7 +12,7 @@ from panel.core.access import Actor
 from panel.models import Review
 from panel.reviews import context
 from panel.reviews.rules import FAMILY_EVENTS, PROCESS_KINDS, PROCESS_STATUSES
-from panel.ui.common import field_error
+from panel.ui.common import DATE_FORMAT, day, field_error
 from panel.ui.forms import refusals, submit
 
 PROCESS_FIELDS = ("kind", "reference", "status", "started_on", "next_event", "next_on", "concluded_on", "outcome")
@@ -20,7 +20,7 @@ FAMILY_FIELDS = ("family_member", "event", "happened_on", "note")
 
 
 def _day(d: date | None) -> str:
-    return f"{d.day} {d:%b %Y}" if d else ""
+    return day(d, "")
 
 
 def process_rows(processes) -> list[dict]:
@@ -113,7 +113,7 @@ def family_involvement(me: Actor, rv: Review, today: date) -> None:
         if steps:
             st.dataframe([{"on": s.happened_on, "who": s.family_member, "what": FAMILY_EVENTS.get(s.event, s.event),
                            "note": s.note or ""} for s in steps], hide_index=True, width="stretch",
-                         column_config={"on": st.column_config.DateColumn("On", format="D MMM YYYY"),
+                         column_config={"on": st.column_config.DateColumn("On", format=DATE_FORMAT),
                                         "who": "Family member", "what": "What happened", "note": "Note"})
         else:
             st.caption("Nothing recorded yet: start with the family's invitation to take part.")

@@ -55,6 +55,13 @@ def test_upload_on_the_review_page_is_listed_and_downloads_when_asked(nb, who):
     assert [shown(b.proto.label) for b in at.get("download_button")] == ["Download police.docx (version 1)"]
 
 
+def test_no_file_chosen_is_said_beside_the_file_field(nb):
+    at = signed_in("chair", "pages/review.py", query={"ref": decided()})
+    press(at, "Upload")
+    shown_text = texts(at)
+    assert "Choose the file to upload." in shown_text and "Choose what kind of document this is." in shown_text
+
+
 def test_a_program_is_refused_beside_the_file_field(nb):
     ref = decided()
     at = signed_in("chair", "pages/review.py", query={"ref": ref})

@@ -163,7 +163,7 @@ def versions(actor: Actor, document_id: int) -> list[DocumentVersion]:
 def _checked_file(filename: str, data: bytes, errors: dict[str, str]) -> rules.FileCheck:
     found = rules.check_file(data or b"", get_settings().max_document_mb)
     if found.problem:
-        errors["file"] = found.problem
+        errors["file"] = found.problem if (filename or data) else "Choose the file to upload."
     return found
 
 

@@ -78,7 +78,7 @@ if not due.empty:
         st.dataframe(due, hide_index=True, width="stretch", key="act_follow_ups",
                      column_order=["state", "id", "partnership", "review", "owner_agency", "owner", "action",
                                    "closed_on", "follow_up_on", "working_days_left"],
-                     column_config={"state": "Follow-up", "id": st.column_config.NumberColumn("Action", format="%d"),
+                     column_config={"state": "Follow-up", "id": st.column_config.NumberColumn("No.", format="%d", help="The action's number"),
                                     "partnership": "Partnership", "review": "Review or source",
                                     "owner_agency": "Owner agency", "owner": "Owner", "action": "Action",
                                     "closed_on": st.column_config.DateColumn("Closed", format=DATE_FORMAT),
@@ -111,7 +111,7 @@ else:
             column_order=["rag", "id", "partnership", "review", "owner_agency", "owner", "action", "recommendation",
                           "due", "working_days_left", "status"],
             column_config={
-                "rag": "Clock", "id": st.column_config.NumberColumn("Action", format="%d"),
+                "rag": "Clock", "id": st.column_config.NumberColumn("No.", format="%d", help="The action's number"),
                 "partnership": "Partnership", "review": "Review or source", "owner_agency": "Owner agency",
                 "owner": "Owner", "action": st.column_config.TextColumn("Action", width="large"),
                 "recommendation": "Recommendation",

@@ -85,7 +85,7 @@ event = st.dataframe(
         "aware_on": st.column_config.DateColumn("Aware on", format=DATE_FORMAT),
         "notification_due": st.column_config.DateColumn("Notify by", format=DATE_FORMAT),
         "working_days_left": st.column_config.NumberColumn(
-            "Working days left", help="Negative when overdue"),
+            "Working days left", help="Negative when overdue", format="%d"),
         "rag": st.column_config.TextColumn("Clock", help="Overdue, due within 2 working days, on track, notified, "
                                             "or - when the criteria call for no notification"),
         "notified_on": st.column_config.DateColumn("Notified on", format=DATE_FORMAT),

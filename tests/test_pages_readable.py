@@ -80,6 +80,7 @@ def _dataframe(el) -> list[tuple[str, str]]:
     config = json.loads(el.proto.columns or "{}")
     order = list(el.proto.column_order) or [str(c) for c in frame.columns]
     editable = el.editing_mode != "read_only"
+    headings: list[str] = []
     out = []
     for col in order:
         if col not in frame.columns:
@@ -88,6 +89,9 @@ def _dataframe(el) -> list[tuple[str, str]]:
         if conf.get("hidden"):
             continue
         label = conf.get("label") or col
+        if label in headings:
+            out.append((f"heading {label!r}", "two columns with one heading"))
+        headings.append(label)
         out += [(f"heading {label!r}", p) for p in _problems(label, True)]
         if label[:1].islower():
             out.append((f"heading {label!r}", "heading not in sentence case"))
@@ -98,6 +102,9 @@ def _dataframe(el) -> list[tuple[str, str]]:
         if editable and not shown_as and not conf.get("disabled") and type_config.get("type") in (None, "text"):
             continue  # what the person types into an editable table, like a text box's value
         series = frame[col].replace(shown_as) if shown_as else frame[col]
+        if pd.api.types.is_float_dtype(series) and not fmt:
+            out.append((f"column {label!r}", "numbers without a format (shown as -7.000000)"))
+            continue
         for v in series.dropna().unique()[:200]:
             if isinstance(v, (list, tuple)):
                 vs = list(v)
@@ -107,9 +114,6 @@ def _dataframe(el) -> list[tuple[str, str]]:
                 if isinstance(one, (date, datetime, pd.Timestamp)):
                     if fmt not in (DATE_FORMAT, DATETIME_FORMAT):
                         out.append((f"column {label!r}", f"date in another format ({fmt}): {one}"))
-                    continue
-                if isinstance(one, float) and not fmt and one != int(one):
-                    out.append((f"column {label!r}", f"float without a format: {one}"))
                     continue
                 out += [(f"column {label!r}", p) for p in _problems(str(one), True)]
     return out

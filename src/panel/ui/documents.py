@@ -18,7 +18,7 @@ from panel.core.config import get_settings
 from panel.documents import checks
 from panel.documents import service as documents
 from panel.documents.rules import ACCEPTED_LABEL, DOCUMENT_KINDS, VISIBILITY, size_label
-from panel.ui.common import child_text, empty_state, esc, field_error
+from panel.ui.common import DATETIME_FORMAT, child_text, empty_state, esc, field_error
 from panel.ui.forms import refusals, submit
 
 FIRST_FOR_REVIEW = ("Start with what the review works from: each agency's chronology and report "
@@ -39,11 +39,12 @@ def _table(rows: list[documents.DocumentRow], with_review: bool = False) -> None
     st.dataframe([{
         **({"review": r.review or ""} if with_review else {}),
         "kind": DOCUMENT_KINDS.get(r.kind, r.kind), "title": r.title, "agency": r.agency or "",
-        "version": r.version_no, "uploaded_by": r.uploaded_by or "", "uploaded": r.uploaded_at.strftime("%d %b %Y %H:%M"),
+        "version": r.version_no, "uploaded_by": r.uploaded_by or "", "uploaded": r.uploaded_at,
         "size": size_label(r.size), "who": VISIBILITY_SHORT.get(r.visibility, r.visibility),
     } for r in rows], hide_index=True, width="stretch", column_config={
         "review": "Review", "kind": "Kind", "title": "Title", "agency": "Agency", "version": "Version",
-        "uploaded_by": "Uploaded by", "uploaded": "Uploaded", "size": "Size", "who": "Who may see it"})
+        "uploaded_by": "Uploaded by", "uploaded": st.column_config.DatetimeColumn("Uploaded (UTC)", format=DATETIME_FORMAT),
+        "size": "Size", "who": "Who may see it"})
 
 
 def _label(r: documents.DocumentRow) -> str:

@@ -153,6 +153,36 @@ def test_referral_not_taken_forward_due_six_years_after_closure_not_a_day_before
     assert counts()["referral"] == before["referral"] - 1 and fk_problems() == []
 
 
+def test_a_deleted_referral_takes_its_documents_and_files_but_not_a_file_another_shares(demo_db):
+    from panel.documents import service as documents
+    from panel.documents.service import Target
+    from panel.documents.store import digest, get_store
+    from tests.document_files import PNG, docx_bytes
+    from tests.factories import actor
+
+    r = _closed_referral_closed_on(date(2020, 3, 1))
+    with read_session() as s:
+        other = s.exec(select(Referral).where(Referral.partnership_id == r.partnership_id,
+                                              Referral.id != r.id)).first()
+    chair = next(u for u in ("chair", "manager") if actor(u).can("document.upload", r.partnership_id))
+    own = docx_bytes(["Only on the referral being deleted."])
+    documents.upload(actor(chair), Target(referral=r.reference), kind="other", title="Own", agency_id=None,
+                     visibility="panel", filename="own.docx", data=own, today=TODAY)
+    for ref in (r.reference, other.reference):  # the same picture on both: stored once
+        documents.upload(actor(chair), Target(referral=ref), kind="other", title="Shared", agency_id=None,
+                         visibility="panel", filename="p.png", data=PNG, today=TODAY)
+    store = get_store()
+    assert store.exists(digest(own)) and store.exists(digest(PNG))
+    result = service.apply(SYSTEM, date(2026, 3, 1), ["referral_not_taken_forward"])
+    ((item, changed),) = result.done
+    assert item.reference == r.reference and result.failed == []
+    assert changed["documents"] == 2 and changed["document files"] == 1
+    with read_session() as s:
+        left = s.exec(select(Document.referral_id)).all()
+    assert left == [other.id] and fk_problems() == []
+    assert not store.exists(digest(own)) and store.exists(digest(PNG))
+
+
 def test_policy_file_overrides_and_bad_policy_refused(demo_db, tmp_path, monkeypatch):
     policy = tmp_path / "retention.toml"
     policy.write_text('[referral_not_taken_forward]\nperiod = "1 day"\naction = "review"\n')
@@ -221,7 +251,7 @@ def test_old_meetings_deleted_with_their_rows_and_carried_items_kept(demo_db):
         kept = s.exec(select(Action).where(Action.text == "Do it", Action.due_on == date(2019, 1, 10))).one()
         assert (kept.meeting_item_id, kept.status, kept.version) == (None, "open", 2)
         note = s.exec(select(ActionNote).where(ActionNote.action_id == kept.id)).one()
-        assert note.text.startswith("Agreed at the meeting of 10 Jan 2019, whose record was deleted")
+        assert note.text.startswith("Agreed at the meeting of Thu 10 Jan 2019, whose record was deleted")
     assert after["action"] == before["action"] and after["actionnote"] == before["actionnote"] + 1
     done = next(r for r in retention_audit() if r.entity == "meeting")
     assert '"actions_kept": 1' in done.after

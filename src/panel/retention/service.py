@@ -22,11 +22,12 @@ from sqlalchemy import delete, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from panel.core import audit
+from panel.core import audit, clock
 from panel.core.access import Actor
 from panel.core.config import get_settings
 from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import PermissionDenied
+from panel.documents import removal as documents_removal
 from panel.models import (
     Action,
     ActionNote,
@@ -220,6 +221,9 @@ def due(actor: Actor, as_of: date, record_types: list[str] | None = None) -> lis
 
 # ---- carrying it out: each returns counts of rows changed, for the audit row -------------------
 
+_FILES = "_files"  # an op's hashes of document files to remove once its transaction commits
+
+
 def _delete_referral(s: Session, rid: int) -> dict:
     r = s.get(Referral, rid)
     if r is None or r.status != "closed" or s.exec(select(Decision.id).where(Decision.referral_id == rid)).first():
@@ -230,6 +234,7 @@ def _delete_referral(s: Session, rid: int) -> dict:
                                                          ReferralLink.linked_id == rid))).rowcount,
         "notifications": s.execute(delete(Notification).where(Notification.referral_id == rid)).rowcount,
     }
+    counts["documents"], counts[_FILES] = documents_removal.delete_rows(s, referral_id=rid)
     s.delete(r)
     counts["referrals"] = 1
     return counts
@@ -245,7 +250,7 @@ def _delete_meeting(s: Session, mid: int) -> dict:
     items = list(s.exec(select(AgendaItem.id).where(AgendaItem.meeting_id == mid)))
     members = list(s.exec(select(MeetingMember.id).where(MeetingMember.meeting_id == mid)))
     kept = list(s.exec(select(Action.id).where(Action.meeting_item_id.in_(items))))
-    s.add_all(ActionNote(action_id=a, text=f"Agreed at the meeting of {m.held_on:%d %b %Y}, whose record was "
+    s.add_all(ActionNote(action_id=a, text=f"Agreed at the meeting of {clock.day(m.held_on)}, whose record was "
                                            "deleted under the retention policy.") for a in kept)
     counts = {
         "carried_links_cleared": s.execute(update(AgendaItem).where(AgendaItem.carried_from_id.in_(items),
@@ -331,11 +336,14 @@ def apply(actor: Actor, as_of: date, record_types: list[str] | None = None) -> A
         try:
             with transaction() as s:
                 counts = op(s, item.entity_id)
+                files = counts.pop(_FILES, set())
                 audit.record(s, actor, f"retention_{item.action}", item.entity, item.entity_id,
                              item.partnership_id,
                              after={"reference": item.reference, "record_type": item.record_type,
                                     "trigger_on": item.trigger_on, "due_on": item.due_on, "changed": counts},
                              detail=f"{item.record_type}: {item.rule}")
+            if files:  # only once the rows are gone for good
+                counts["document files"] = documents_removal.forget_files(files)
             result.done.append((item, counts))
         except LookupError as e:
             result.failed.append((item, str(e)))

@@ -66,8 +66,12 @@ if mid is None and not query_given("meeting"):
     if df.empty:
         empty_state("No meetings yet.", "The chair plans a meeting here." if not runnable else None)
         st.stop()
-    st.dataframe(df, hide_index=True, width="stretch",
-                 column_config={"held_on": st.column_config.DateColumn("Date", format=DATE_FORMAT)})
+    df = df.assign(status=df["status"].map(lambda v: rules.MEETING_STATUSES.get(v, v)))
+    st.dataframe(df, hide_index=True, width="stretch", column_order=["held_on", "partnership", "status", "items", "decided"],
+                 column_config={"held_on": st.column_config.DateColumn("Date", format=DATE_FORMAT),
+                                "partnership": "Partnership", "status": "Status",
+                                "items": st.column_config.NumberColumn("Items", format="%d"),
+                                "decided": st.column_config.NumberColumn("Decided", format="%d")})
     labels = {int(r.id): f"{day(r.held_on)} · {r.partnership} · {r.status}" for r in df.itertuples()}
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     chosen = c1.selectbox("Meeting", list(labels), format_func=labels.get, key="mt_pick")

@@ -13,6 +13,7 @@ from panel.ui.common import (
     RAG_STYLES,
     actor,
     child_rows,
+    day,
     empty_state,
     header,
     today,
@@ -104,7 +105,7 @@ if rows:
 def clock_label(row) -> str:
     """A clock only while it runs (docs/domain.md §4.5)."""
     if pd.notna(row.notification_due):
-        return f"notify by {row.notification_due:%a %d %b} ({int(row.working_days_left)} working days)"
+        return f"notify by {day(row.notification_due)} ({int(row.working_days_left)} working days)"
     return f"notified {row.notified_on:%a %d %b}" if pd.notna(row.notified_on) else "no notification due"
 
 

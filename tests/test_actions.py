@@ -293,14 +293,14 @@ def test_meeting_actions_are_on_the_register_and_in_the_reminders_with_their_mee
     assert list(df["id"]) == [agreed, old] and total == 2  # both overdue: no agency recorded goes last
     by_id = df.set_index("id")
     assert (by_id.loc[agreed, "review"], by_id.loc[agreed, "owner_agency"], by_id.loc[agreed, "recommendation"]) == (
-        "Agreed at the meeting of 02 Nov 2026", "Police", "")
+        "Agreed at the meeting of Mon 2 Nov 2026", "Police", "")
     assert by_id.loc[old, "owner_agency"] == "Agency not recorded" and by_id.loc[agreed, "rag"] == "red"
     assert actions.summary(actor("chair"), f, TODAY) == {"actions": 2, "overdue": 2, "due_soon": 0}
     assert actions.register(actor("chair.em"), f, TODAY)[1] == 0
 
     d = actions.get_action(actor("member"), agreed, TODAY)
     assert d.recommendation is None and d.finding is None and d.recommendation_agencies == []
-    assert (d.source, d.meeting_item, d.owner_agency) == ("Agreed at the meeting of 02 Nov 2026",
+    assert (d.source, d.meeting_item, d.owner_agency) == ("Agreed at the meeting of Mon 2 Nov 2026",
                                                          "Attendance at school", "Police")
     with read_session() as s:
         assert d.meeting_id == s.get(AgendaItem, load(agreed).meeting_item_id).meeting_id
@@ -309,6 +309,6 @@ def test_meeting_actions_are_on_the_register_and_in_the_reminders_with_their_mee
     with read_session() as s:
         items = {i["action_id"]: i for i in actions.overdue_for_reminders(s, TODAY)}
     assert (items[agreed]["reference"], items[agreed]["owner_agency"], items[agreed]["owner_email"]) == (
-        "Meeting 02 Nov 2026", "Police", "morgan.owner@example.org")
+        "Meeting Mon 2 Nov 2026", "Police", "morgan.owner@example.org")
     assert items[agreed]["what"] == f"Action {agreed} for Police: Ask the school for its attendance records."
     assert items[old]["what"] == f"Action {old}: Check the chronology (older record)."

@@ -178,7 +178,7 @@ def test_template_example_uses_an_importable_partnership(demo_db):
      "No referral NB-2025-901"),
     ("notifications", 0, {"body": "the press"}, ("notifications", 2, "body"), "not one of"),
     ("notifications", 0, {"sent_on": date(2025, 2, 28)}, ("notifications", 2, "sent_on"),
-     "The notification cannot be before the day the authority became aware (3 Mar 2025)"),
+     "The notification cannot be before the day the authority became aware (Mon 3 Mar 2025)"),
     ("reviews", 0, {"review_type_key": "scr"}, ("reviews", 2, "review_type_key"), "WT2015 review; WT2018 applies"),
     ("reviews", 0, {"review_type_key": "no_further_review"}, ("reviews", 2, "review_type_key"), "without a review"),
     ("reviews", 0, {"review_type_key": "kitchen_sink"}, ("reviews", 2, "review_type_key"), "not a review type"),
@@ -211,7 +211,7 @@ def test_published_before_partnership_sign_off_is_refused(parts):
     assert do_import(book(rows), dry_run=True).ok
     rows["milestones"][-1]["actual_on"] = date(2025, 9, 1)  # publication, row 5
     refused(book(rows), "milestones", 5, "actual_on",
-            "Publication cannot be before partnership sign-off (10 Sep 2025).")
+            "Publication cannot be before partnership sign-off (Wed 10 Sep 2025).")
 
 
 def test_withheld_review_has_no_publication_date(parts):

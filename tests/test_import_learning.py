@@ -129,7 +129,7 @@ BAD = [  # sheet, index, values, column, what the message says
     ("recommendations", 0, {"themes": ("Not a theme",)}, "themes", "No theme named"),
     ("actions", 0, {"recommendation_reference": "R9"}, "recommendation_reference", "No recommendation R9"),
     ("actions", 0, {"due_on": date(2025, 4, 18)}, "due_on",
-     "The recommendation was accepted on 20 Apr 2025: the action cannot be due before that."),
+     "The recommendation was accepted on Sun 20 Apr 2025: the action cannot be due before that."),
     ("actions", 0, {"owner_agency": "Nobody"}, "owner_agency", "No agency named 'Nobody'"),
     ("actions", 0, {"owner_email": "not-an-address"}, "owner_email", "Enter an e-mail address"),
     ("actions", 0, {"status": "done"}, "status", "is not one of: open, in_progress"),

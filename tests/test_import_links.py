@@ -125,7 +125,7 @@ def _lcspr_first(rows: dict) -> dict:
     (lambda rows: rows["reviews"][0].update(lcspr_decision="no_lcspr") or rows, 3,
      f"Rapid review {REF}-R1 did not decide to hold an LCSPR"),
     (lambda rows: rows["reviews"][1].update(started_on=date(2025, 3, 5)) or rows, 3,
-     f"The LCSPR cannot start before its rapid review {REF}-R1 (7 Mar 2025)."),
+     f"The LCSPR cannot start before its rapid review {REF}-R1 (Fri 7 Mar 2025)."),
     (lambda rows: rows["reviews"].append(dict(rows["reviews"][1], review_reference=f"{REF}-R3")) or rows, 4,
      f"Rapid review {REF}-R1 already started the LCSPR {REF}-R2"),
     (lambda rows: rows["reviews"][0].update(rapid_review_reference=f"{REF}-R1") or rows, 2,
@@ -162,9 +162,9 @@ def test_closed_on_round_trips(parts):
     ({"status": "superseded", "closed_on": date(2026, 6, 30)}, "the status is 'superseded'"),
     ({"status": "closed", "closed_on": date(2026, 12, 1)}, "The date cannot be in the future."),
     ({"status": "closed", "closed_on": date(2025, 3, 20)},
-     "The closing date cannot be before the review's start (28 Mar 2025)."),
+     "The closing date cannot be before the review's start (Fri 28 Mar 2025)."),
     ({"status": "closed", "closed_on": date(2026, 5, 31)},
-     "The closure milestone was recorded on 1 Jun 2026: the review cannot close before."),
+     "The closure milestone was recorded on Mon 1 Jun 2026: the review cannot close before."),
 ])
 def test_a_wrong_closing_date_is_refused(parts, values, fragment):
     rows = linked(**values)

@@ -172,7 +172,7 @@ def test_search_and_list_with_text_and_theme_together(db):
                                        include_actions=True)
     assert set(zip(df["kind"], df["id"], strict=True)) == {("recommendation", d["Rec2"]), ("action", d["A2"])}
     action_row = df[df["kind"] == "action"].iloc[0]
-    assert action_row["agencies"] == "Children's social care" and "Open; due 01 Mar 2027" in action_row["follow_up"]
+    assert action_row["agencies"] == "Children's social care" and "Open; due Mon 1 Mar 2027" in action_row["follow_up"]
 
 
 # -- walls and the regional view ------------------------------------------------------------------

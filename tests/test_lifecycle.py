@@ -276,7 +276,7 @@ def test_check_dates_in_order() -> None:
         "published_on": D("2026-03-02"),
     }
     assert check_dates_in_order(dates, order) == {
-        "published_on": "Publication cannot be before partnership sign-off (12 Mar 2026)."
+        "published_on": "Publication cannot be before partnership sign-off (Thu 12 Mar 2026)."
     }
     # Blank steps are skipped; the latest earlier date is the one compared against.
     gap = {
@@ -285,7 +285,7 @@ def test_check_dates_in_order() -> None:
         "published_on": D("2026-03-02"),
     }
     assert check_dates_in_order(gap, order) == {
-        "published_on": "Publication cannot be before decision (1 Apr 2026)."
+        "published_on": "Publication cannot be before decision (Wed 1 Apr 2026)."
     }
     fine = {"decision_on": D("2026-01-01"), "published_on": D("2026-01-01")}
     assert check_dates_in_order(fine, order) == {}
@@ -294,7 +294,7 @@ def test_check_dates_in_order() -> None:
         ["x", "y"],
         labels={"x": "LCSPR decision", "y": "Start"},
     )
-    assert custom == {"y": "Start cannot be before LCSPR decision (2 Jan 2026)."}
+    assert custom == {"y": "Start cannot be before LCSPR decision (Fri 2 Jan 2026)."}
 
 
 # --- properties ------------------------------------------------------------------------------

@@ -344,7 +344,7 @@ def test_an_action_agreed_in_the_meeting_is_an_action_of_the_register(demo_db):
             a.status, a.version) == (pid, item, None, _health_agency(), "hana@example.org", "open", 1)
     assert (audit_row.entity, json.loads(audit_row.after)["meeting_id"]) == ("action", mid)
     df, _ = actions.register(accounts.actor_for("member"), actions.RegisterFilter(owner="Dr Hana Health"), TODAY)
-    assert df.set_index("id").loc[aid, "review"] == "Agreed at the meeting of 23 Nov 2026"
+    assert df.set_index("id").loc[aid, "review"] == "Agreed at the meeting of Mon 23 Nov 2026"
     v = svc.get_meeting(chair, mid)
     assert [x.id for x in v.actions[item]] == [aid] and v.action_agencies[aid] == "Integrated care board"
     with pytest.raises(ValidationFailed):

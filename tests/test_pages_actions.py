@@ -154,7 +154,7 @@ def test_a_meeting_action_shows_its_meeting_and_links_to_its_agenda_and_minutes(
     with read_session() as s:
         meeting_id = s.get(AgendaItem, s.get(Action, agreed).meeting_item_id).meeting_id
     links = {shown(el.proto.label): el.proto for el in at.get("page_link")}
-    link = links["Agreed at the meeting of 02 Nov 2026: agenda and minutes"]
+    link = links["Agreed at the meeting of Mon 2 Nov 2026: agenda and minutes"]
     assert link.page == "meeting" and f"meeting={meeting_id}" in link.query_string
     page_text = texts(at)
     assert "Attendance at school" in page_text and "Recommendation" not in page_text

@@ -549,6 +549,6 @@ def test_a_meeting_action_reaches_its_owner_and_the_managers(demo_db):
     sent = {d.recipient: d.body.splitlines() for d in service.digests(TODAY)}
     for who in ("morgan.owner@example.org", "manager@example.org"):
         line = next(x for x in sent[who] if f"Action {overdue} for Police: Ask the school" in x)
-        assert line.startswith("Meeting 02 Nov 2026 ") and line.endswith("- 1 working day late")
+        assert line.startswith("Meeting Mon 2 Nov 2026 ") and line.endswith("- 1 working day late")
         assert any(f"Action {soon} for Police: Share the safety plan with the GP." in x for x in sent[who])
     assert not any("Ask the school" in x for who in ("manager.em@example.org", EM_MANAGER) for x in sent.get(who, []))

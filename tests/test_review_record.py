@@ -160,6 +160,6 @@ def test_a_withheld_report_has_no_publication_date_and_a_published_one_is_not_wi
     review_record.record_milestone(me, ref, "publication", TODAY, version(ref), TODAY)
     with pytest.raises(ValidationFailed) as e:
         status("withheld")
-    assert set(e.value.errors) == {"publication_status"} and "published on 23 Nov 2026" in e.value.errors["publication_status"]
+    assert set(e.value.errors) == {"publication_status"} and "published on Mon 23 Nov 2026" in e.value.errors["publication_status"]
     assert review_record.record_details(me, ref)[0].status == "planned"
     status("delayed")  # published later than planned: a delay still says why

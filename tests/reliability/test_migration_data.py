@@ -170,7 +170,7 @@ def _service_reads(start: str) -> None:
         # by 0015 (from 0015 on, the rows inserted are the register's own).
         met = REVISIONS.index("0006") <= REVISIONS.index(start) < REVISIONS.index("0015")
         assert n == 1 + met
-        assert ("Agreed at the meeting of 01 Mar 2020" in set(frame["review"])) == met
+        assert ("Agreed at the meeting of Sun 1 Mar 2020" in set(frame["review"])) == met
     report = reports.timeliness(SYSTEM, TODAY)
     assert {p["code"] for p in report["partnerships"]} == set(CODES)
 

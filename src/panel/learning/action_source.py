@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlmodel import select
 
+from panel.core.clock import day
 from panel.models import (
     Action,
     Agency,
@@ -41,7 +42,7 @@ def with_source():
 
 
 def agreed_at(held_on: date) -> str:
-    return f"Agreed at the meeting of {held_on:%d %b %Y}"
+    return f"Agreed at the meeting of {day(held_on)}"
 
 
 def source(review_ref: str | None, finding: Finding | None, held_on: date | None,

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from panel.core import audit, exports
 from panel.core.access import Actor
-from panel.core.clock import add_working_days, rag, working_days_between
+from panel.core.clock import add_working_days, day, rag, working_days_between
 from panel.core.db import escape_like, read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from panel.learning import action_source, follow_up_rules
@@ -272,7 +272,7 @@ def add_action(actor: Actor, recommendation_id: int, owner_agency_id: int | None
         # Not due before the recommendation it carries out was made (docs/domain.md §7.1).
         if due_on < (start := max(rec.recorded_on, rec.accepted_on or rec.recorded_on)):
             raise ValidationFailed({"due_on": f"The recommendation was {'accepted' if start != rec.recorded_on else 'recorded'} "
-                                              f"on {start:%d %b %Y}: the action cannot be due before that."})
+                                              f"on {day(start)}: the action cannot be due before that."})
         a = Action(partnership_id=rec.partnership_id, recommendation_id=rec.id, owner_agency_id=owner_agency_id,
                    owner_name=owner_name.strip(), owner_email=email or None, text=text.strip(), due_on=due_on)
         s.add(a)
@@ -340,7 +340,7 @@ def close_action(actor: Actor, action_id: int, evidence_of_impact: str, expected
         _bump(s, a, expected_version, status="closed", evidence_of_impact=evidence, closed_on=today,
               closed_by_id=actor.user_id, follow_up_on=follow_up_on)
         s.add(ActionNote(action_id=a.id, by_id=actor.user_id, text=f"Closed with evidence of impact: {evidence}"
-                         + (f" Follow-up due on {follow_up_on:%d %b %Y}." if follow_up_on else "")))
+                         + (f" Follow-up due on {day(follow_up_on)}." if follow_up_on else "")))
         audit.record(s, actor, "action_close", "action", a.id, a.partnership_id, before=before,
                      after={"status": "closed", "evidence_of_impact": evidence, "closed_on": today,
                             "follow_up_on": follow_up_on})
@@ -382,7 +382,7 @@ def overdue_for_reminders(session: Session, as_of: date) -> list[dict]:
     for a, code, agency, _, review_ref, finding, _, held_on in rows:
         overdue = a.due_on < as_of
         days = working_days_between(a.due_on, as_of) if overdue else working_days_between(as_of, a.due_on)
-        reference = (f"Meeting {held_on:%d %b %Y}" if held_on and a.recommendation_id is None else
+        reference = (f"Meeting {day(held_on)}" if held_on and a.recommendation_id is None else
                      action_source.source(review_ref, finding, held_on, a.recommendation_id is not None))
         out.append({
             "action_id": a.id, "partnership_id": a.partnership_id, "partnership": code,

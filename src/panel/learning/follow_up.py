@@ -63,13 +63,13 @@ def schedule_follow_up(actor: Actor, action_id: int, follow_up_on: date | None, 
         a = _load(s, actor, action_id)
         _closed(a, "follow_up_on")
         if a.follow_up_done_on is not None:
-            raise ValidationFailed({"follow_up_on": f"The follow-up was recorded on {a.follow_up_done_on:%d %b %Y}."})
+            raise ValidationFailed({"follow_up_on": f"The follow-up was recorded on {clock.day(a.follow_up_done_on)}."})
         if problem := rules.date_problem(follow_up_on, a.closed_on or today or clock.today()):
             raise ValidationFailed({"follow_up_on": problem})
         before = a.follow_up_on
         _bump(s, a, expected_version, follow_up_on=follow_up_on)
         s.add(ActionNote(action_id=a.id, by_id=actor.user_id, text=(
-            f"Follow-up set for {follow_up_on:%d %b %Y}." if follow_up_on else "Follow-up date cleared.")))
+            f"Follow-up set for {clock.day(follow_up_on)}." if follow_up_on else "Follow-up date cleared.")))
         audit.record(s, actor, "action_follow_up_date", "action", a.id, a.partnership_id,
                      before={"follow_up_on": before}, after={"follow_up_on": follow_up_on})
 
@@ -97,7 +97,7 @@ def record_follow_up(actor: Actor, action_id: int, done_on: date, result: str, s
                   "follow_up_source_id": a.follow_up_source_id}
         after = {"follow_up_done_on": done_on, "follow_up_result": text, "follow_up_source_id": source_id}
         _bump(s, a, expected_version, **after)
-        s.add(ActionNote(action_id=a.id, by_id=actor.user_id, text=f"Followed up on {done_on:%d %b %Y}: {text}"))
+        s.add(ActionNote(action_id=a.id, by_id=actor.user_id, text=f"Followed up on {clock.day(done_on)}: {text}"))
         b, changed = audit.changed(before, after)
         audit.record(s, actor, "action_follow_up", "action", a.id, a.partnership_id, before=b, after=changed)
 
@@ -159,7 +159,7 @@ def due_for_reminders(session: Session, as_of: date) -> list[dict]:
                         .order_by(Action.partnership_id, Action.owner_email, Action.follow_up_on, Action.id)).all()
     return [{
         "action_id": a.id, "partnership_id": a.partnership_id, "owner_email": a.owner_email,
-        "reference": (f"Meeting {held_on:%d %b %Y}" if held_on and a.recommendation_id is None else
+        "reference": (f"Meeting {clock.day(held_on)}" if held_on and a.recommendation_id is None else
                       action_source.source(review_ref, finding, held_on, a.recommendation_id is not None)),
         "what": f"Impact follow-up of action {a.id}" + (f" for {agency}" if agency else "") + f": {short(a.text, 60)}",
         "follow_up_on": a.follow_up_on,

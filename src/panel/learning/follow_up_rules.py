@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from panel.core.clock import add_months, add_working_days
+from panel.core.clock import add_months, add_working_days, day
 from panel.core.validation import not_after_today
 
 WITHIN_YEARS = 5  # a follow-up further off than this is a typing slip
@@ -31,7 +31,7 @@ def date_problem(follow_up_on, closed_on: date) -> str | None:
     if not isinstance(follow_up_on, date):
         return "Enter the date to follow up."
     if follow_up_on <= closed_on:
-        return (f"Choose a follow-up date after the action is closed ({closed_on:%d %b %Y}): it checks "
+        return (f"Choose a follow-up date after the action is closed ({day(closed_on)}): it checks "
                 "that the change held.")
     if follow_up_on > add_months(closed_on, 12 * WITHIN_YEARS):
         return f"Choose a follow-up date within {WITHIN_YEARS} years of closing."
@@ -47,7 +47,7 @@ def result_errors(done_on, result, closed_on: date | None, today: date) -> dict[
     elif future := not_after_today("follow_up_done_on", done_on, today):
         errors.update(future)
     elif closed_on is not None and done_on < closed_on:
-        errors["follow_up_done_on"] = f"The follow-up cannot be before the action was closed ({closed_on:%d %b %Y})."
+        errors["follow_up_done_on"] = f"The follow-up cannot be before the action was closed ({day(closed_on)})."
     text = " ".join(str(result or "").split())
     if len(text) < RESULT_MIN_CHARS or len(text.split()) < RESULT_MIN_WORDS:
         errors["follow_up_result"] = RESULT_MESSAGE

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from panel.core import audit, clock
 from panel.core.access import Actor
+from panel.core.clock import day
 from panel.core.db import transaction
 from panel.core.errors import PermissionDenied, ValidationFailed
 from panel.core.validation import not_after_today
@@ -179,7 +180,7 @@ def edit_recommendation(actor: Actor, recommendation_id: int, *, expected_versio
         if after["due_on"] and after["due_on"] < after["recorded_on"]:
             raise ValidationFailed({"due_on": "It cannot be due before it was recorded."})
         if rec.accepted_on and after["recorded_on"] > rec.accepted_on:
-            raise ValidationFailed({"recorded_on": f"It was accepted on {rec.accepted_on:%d %b %Y}: it was "
+            raise ValidationFailed({"recorded_on": f"It was accepted on {day(rec.accepted_on)}: it was "
                                                    "recorded on or before that."})
         b, a = audit.changed(before, after)
         if agencies is not None and agencies != cur_agencies:
@@ -225,9 +226,9 @@ def accept_recommendation(actor: Actor, recommendation_id: int, accepted_on: dat
         if not actor.can("learning.accept", rec.partnership_id):
             raise PermissionDenied("Only the panel chair or the business manager can accept a recommendation.")
         if rec.status == "accepted":
-            raise ValidationFailed({"accepted_on": f"It was already accepted on {rec.accepted_on or rec.recorded_on:%d %b %Y}."})
+            raise ValidationFailed({"accepted_on": f"It was already accepted on {day(rec.accepted_on or rec.recorded_on)}."})
         if accepted_on < rec.recorded_on:
-            raise ValidationFailed({"accepted_on": f"It was recorded on {rec.recorded_on:%d %b %Y}: it cannot "
+            raise ValidationFailed({"accepted_on": f"It was recorded on {day(rec.recorded_on)}: it cannot "
                                                    "have been accepted before that."})
         before = {"status": rec.status, "version": rec.version}  # the update refreshes the row in the session
         bump(s, Recommendation, rec.id, expected_version, status="accepted", accepted_on=accepted_on)

@@ -16,6 +16,7 @@ from sqlalchemy import text as sql_text
 from sqlmodel import Session, select
 
 from panel.core.access import Actor
+from panel.core.clock import day
 from panel.core.db import escape_like, read_session
 from panel.learning.explore import (
     ACTION_STATUS,
@@ -193,8 +194,8 @@ def describe_items(s: Session, rows) -> list[dict]:
         else:
             a, owner_agency = action_info[r.id]
             agencies_ = [owner_agency]
-            follow = (f"Closed {a.closed_on:%d %b %Y}: {a.evidence_of_impact}" if a.status == "closed" and a.closed_on
-                      else f"{ACTION_STATUS.get(a.status, a.status)}; due {a.due_on:%d %b %Y}; {a.owner_name}")
+            follow = (f"Closed {day(a.closed_on)}: {a.evidence_of_impact}" if a.status == "closed" and a.closed_on
+                      else f"{ACTION_STATUS.get(a.status, a.status)}; due {day(a.due_on)}; {a.owner_name}")
         out.append({
             "kind": r.kind, "id": r.id, "partnership": parts[r.partnership_id].code,
             "partnership_name": parts[r.partnership_id].name, "year": r.recorded_on.year,

@@ -12,6 +12,7 @@ from datetime import date
 from sqlmodel import select
 
 from panel.core.access import Actor
+from panel.core.clock import day
 from panel.core.db import read_session
 from panel.meetings.service import meeting_for
 from panel.models import AgendaItem, Referral, Review, ReviewMilestone, ReviewType
@@ -74,11 +75,11 @@ def process_line(p) -> str:
     """A parallel process in one line, as the panel would say it: kind, reference, status, next event."""
     line = PROCESS_KINDS.get(p.kind, p.kind) + (f" ({p.reference})" if p.reference else "")
     if p.status == "concluded":
-        line += f": concluded {p.concluded_on:%d %b %Y}" + (f", {p.outcome}" if p.outcome else "")
+        line += f": concluded {day(p.concluded_on)}" + (f", {p.outcome}" if p.outcome else "")
     else:
         line += f": {PROCESS_STATUSES['ongoing'].lower()}"
         if p.next_event and p.next_on:
-            line += f", {p.next_event} on {p.next_on:%d %b %Y}"
+            line += f", {p.next_event} on {day(p.next_on)}"
     return line + ("; publication waits for it" if p.delays_publication and p.status == "ongoing" else "")
 
 
@@ -127,7 +128,7 @@ def item_cases(actor: Actor, meeting_id, today: date) -> dict[int, ItemCase]:
             case.due, case.review_type = st["next_due"], type_name
             case.publication = PUBLICATION_STATUSES.get(rv.publication_status, rv.publication_status)
             case.processes = [process_line(p) for p in processes.get(rv.id, [])]
-            case.family = [f"{FAMILY_EVENTS.get(f.event, f.event)}: {f.family_member.lower()}, {f.happened_on:%d %b %Y}"
+            case.family = [f"{FAMILY_EVENTS.get(f.event, f.event)}: {f.family_member.lower()}, {day(f.happened_on)}"
                            for f in family.get(rv.id, [])]
             if it.kind == "rapid_review":
                 case.lcspr_decision = LCSPR_DECISIONS.get(rv.lcspr_decision, rv.lcspr_decision)

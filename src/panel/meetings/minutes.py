@@ -9,6 +9,7 @@ from datetime import date
 from docx import Document
 from docx.shared import Pt, RGBColor
 
+from panel.core.clock import day
 from panel.learning.briefing import xml_safe
 
 INK = RGBColor(0x1B, 0x2A, 0x41)
@@ -88,7 +89,7 @@ def build(meeting: dict, people: list[dict], items: list[dict]) -> bytes:
             cell.text = text
         for n, a in all_actions:
             row = table.add_row().cells
-            row[0].text, row[1].text, row[2].text, row[3].text = str(n), a["text"], a["owner"], f"{a['due_on']:%d %b %Y}"
+            row[0].text, row[1].text, row[2].text, row[3].text = str(n), a["text"], a["owner"], f"{day(a['due_on'])}"
     else:
         doc.add_paragraph("No actions.")
     buf = io.BytesIO()

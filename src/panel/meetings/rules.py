@@ -19,6 +19,7 @@ KINDS = ("referral", "rapid_review", "sign_off", "milestones", "actions", "other
 KIND_LABELS = {"referral": "Referral awaiting screening", "rapid_review": "Rapid review: LCSPR decision",
                "sign_off": "Report awaiting sign-off", "milestones": "Review milestones due",
                "actions": "Overdue actions", "other": "Other business"}
+MEETING_STATUSES = {"planned": "Planned", "open": "Under way", "closed": "Closed"}
 ITEM_STATUSES = {"pending": "Not yet taken", "decided": "Decided", "discussed": "Discussed",
                  "carried": "Carried to the next meeting"}
 ATTENDANCE = {"invited": "Invited", "present": "Present", "apologies": "Apologies"}

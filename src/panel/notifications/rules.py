@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from panel.core import clock
 from panel.referrals.rules import (
     ABUSE_OR_NEGLECT,
     ETHNICITY,
@@ -187,7 +188,7 @@ def draft(body: str, due: date, notifier: Notifier, incident: Incident, children
 
 
 def _day(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b %Y}"
+    return clock.day(d)
 
 
 def _yes(flag: bool) -> str:

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from panel.core import audit
 from panel.core.access import Actor
+from panel.core.clock import day
 from panel.core.db import read_session, transaction
 from panel.core.errors import ValidationFailed
 from panel.core.validation import not_after_today
@@ -195,7 +196,7 @@ def _record(s: Session, actor: Actor, reference: str, body: str, sent_on: date, 
     aware = max(x.aware_on for x in covered)
     if sent_on < aware:
         raise ValidationFailed({"sent_on": "A notification cannot be sent before the authority became "
-                                           f"aware ({aware.day} {aware:%b %Y})."})
+                                           f"aware ({day(aware)})."})
     refs = [x.reference for x in covered]
     for x in covered:
         clock = inc.clock(x.id, body)

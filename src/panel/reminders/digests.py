@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from panel.core import clock
 from panel.core.clock import working_days_between
 from panel.reviews.lifecycle import milestone_status
 
@@ -137,8 +138,8 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+def _day(d: date) -> str:
+    return clock.day(d)
 
 
 def counts_text(digest: Digest) -> str:

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from panel.core import audit
 from panel.core.access import Actor
+from panel.core.clock import day
 from panel.core.db import read_session, transaction
 from panel.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from panel.core.validation import not_after_today
@@ -88,9 +89,9 @@ def close_review(actor: Actor, reference: str, closed_on: date | None, expected_
         ms = _milestones(s, rv.id)
         done = next((m["actual"] for m in ms if m["key"] == CLOSURE_KEY), None)
         if done and closed_on < done:
-            errors["closed_on"] = f"The closure milestone was recorded on {done:%d %b %Y}: the review cannot close before."
+            errors["closed_on"] = f"The closure milestone was recorded on {day(done)}: the review cannot close before."
         elif closed_on < rv.started_on:
-            errors["closed_on"] = f"The review started on {rv.started_on:%d %b %Y}: it cannot close before."
+            errors["closed_on"] = f"The review started on {day(rv.started_on)}: it cannot close before."
         if blockers := lifecycle.closure_blockers(ms, _actions(s, rv.id)):
             errors["closure"] = "The review cannot close yet. " + " ".join(blockers)
         if errors:

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from panel.core import audit
 from panel.core.access import Actor
+from panel.core.clock import day
 from panel.core.db import read_session, transaction, utcnow
 from panel.core.errors import NotFound, ValidationFailed
 from panel.models import FamilyInvolvement, ParallelProcess, Review
@@ -127,7 +128,7 @@ def record_family_step(actor: Actor, reference: str, *, family_member: str, even
     with transaction() as s:
         rv = _may(s, actor, reference, "family.record")
         if happened_on < rv.started_on:
-            raise ValidationFailed({"happened_on": f"The review started on {rv.started_on:%d %b %Y}: "
+            raise ValidationFailed({"happened_on": f"The review started on {day(rv.started_on)}: "
                                                   "the date cannot be earlier."})
         step = FamilyInvolvement(review_id=rv.id, family_member=family_member.strip(), event=event,
                                  happened_on=happened_on, note=note.strip() or None, recorded_by_id=actor.user_id)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from panel.core import clock
 from panel.core.clock import add_months, add_working_days, is_working_day, working_days_between
 from panel.reviews.types import (
     CLOSURE_KEY,
@@ -225,8 +226,8 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _fmt(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+def _fmt(d: date) -> str:
+    return clock.day(d)
 
 
 def check_dates_in_order(

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from panel.core import audit
 from panel.core.access import Actor
+from panel.core.clock import day
 from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, ValidationFailed
 from panel.core.validation import not_after_today
@@ -114,7 +115,7 @@ def record_milestone(actor: Actor, reference: str, key: str, actual_on: date | N
             # while a detail of the case it found is neither gone nor accepted with a reason.
             raise ValidationFailed({"actual_on": blocker})
         if actual_on and actual_on < rv.started_on:
-            raise ValidationFailed({"actual_on": f"The review started on {rv.started_on:%d %b %Y}: the date cannot be earlier."})
+            raise ValidationFailed({"actual_on": f"The review started on {day(rv.started_on)}: the date cannot be earlier."})
         dates = {m.key: (actual_on if m.key == key else m.actual_on) for m in ms}
         errors = lifecycle.check_dates_in_order(dates, [m.key for m in ms if m.key in GATES],
                                                 labels={m.key: m.name for m in ms})
@@ -179,7 +180,7 @@ def update_details(actor: Actor, reference: str, *, lead_reviewer: str, lead_rev
         rv = _editable(s, actor, reference)
         published = next((m.actual_on for m in _milestones(s, rv.id) if m.key == PUBLICATION_KEY), None)
         if publication_status == "withheld" and published:
-            raise ValidationFailed({"publication_status": f"The report was published on {published:%d %b %Y}: "
+            raise ValidationFailed({"publication_status": f"The report was published on {day(published)}: "
                                                           "a published report cannot be withheld."})
         values = {"lead_reviewer": (lead_reviewer or "").strip() or None, "lead_reviewer_email": email or None,
                   "publication_status": publication_status,

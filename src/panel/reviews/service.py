@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from panel.core import audit
 from panel.core.access import Actor
+from panel.core.clock import day
 from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, StaleEdit, ValidationFailed
 from panel.core.validation import not_after_today
@@ -209,7 +210,7 @@ def _lcspr_type(s: Session, rv: Review, lcspr: Review | None, decision: str, dec
             raise ValidationFailed({"lcspr_decision": LCSPR_STAYS.format(ref=lcspr.reference)})
         if lcspr.started_on != decided_on:
             raise ValidationFailed({"decided_on": f"The LCSPR {lcspr.reference} is planned from the decision on "
-                                                  f"{lcspr.started_on:%d %b %Y}: that date cannot change now."})
+                                                  f"{day(lcspr.started_on)}: that date cannot change now."})
         return None
     if decision != "lcspr":
         return None

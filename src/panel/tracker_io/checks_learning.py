@@ -9,6 +9,7 @@ recommendation, text and owner (an action), so importing the same file again cha
 
 from __future__ import annotations
 
+from panel.core import clock
 from panel.core.validation import not_after_today
 from panel.learning.actions import EMAIL_RE, evidence_problem
 from panel.learning.carry import CARRIED_TO_MAX
@@ -197,7 +198,7 @@ class _Learning:
                 elif msg := not_after_today("accepted_on", accepted, self.ctx.today):
                     e.update({k: v for k, v in msg.items() if k not in e})
                 elif recorded and accepted < recorded:
-                    e.setdefault("accepted_on", f"It was recorded on {recorded:%d %b %Y}: it cannot have been "
+                    e.setdefault("accepted_on", f"It was recorded on {clock.day(recorded)}: it cannot have been "
                                                 "accepted before that.")
             elif accepted is not None and c.get("status"):
                 e.setdefault("accepted_on", "Only an accepted recommendation has this: set the status to accepted.")
@@ -257,7 +258,7 @@ class _Learning:
             start = max(rec["recorded_on"], rec.get("accepted_on") or rec["recorded_on"])
             if due < start:
                 word = "accepted" if start != rec["recorded_on"] else "recorded"
-                e.setdefault("due_on", f"The recommendation was {word} on {start:%d %b %Y}: the action cannot "
+                e.setdefault("due_on", f"The recommendation was {word} on {clock.day(start)}: the action cannot "
                                        "be due before that.")
         closed_on = c.get("closed_on")
         if status == "closed":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from panel.core import clock
 from panel.core.validation import not_after_today
 from panel.reviews import lifecycle
 from panel.reviews.record import EMAIL_RE, GATES
@@ -195,7 +196,7 @@ class _Checker(RowChecker):
                     "or leave this blank.")
         if facts.get("started_on") and record.get("started_on") and record["started_on"] < facts["started_on"]:
             day = facts["started_on"]
-            return f"The LCSPR cannot start before its rapid review {link} ({day.day} {day:%b %Y})."
+            return f"The LCSPR cannot start before its rapid review {link} ({clock.day(day)})."
         other = (existing or {}).get("_lcspr") or started.setdefault(link, ref)
         if other != ref:
             return f"Rapid review {link} already started the LCSPR {other}: it starts one only."
@@ -273,8 +274,8 @@ class _Checker(RowChecker):
                 mine[key].errors.setdefault("actual_on", msg)
             closure, closed = actual.get(CLOSURE_KEY), record.get("closed_on")
             if closure and closed and closed < closure:
-                rrow.errors.setdefault("closed_on", f"The closure milestone was recorded on {closure.day} "
-                                                    f"{closure:%b %Y}: the review cannot close before.")
+                rrow.errors.setdefault("closed_on", f"The closure milestone was recorded on {clock.day(closure)}: "
+                                                    "the review cannot close before.")
             if actual.get(PUBLICATION_KEY) and record.get("publication_status") == "withheld":
                 mine[PUBLICATION_KEY].errors.setdefault(
                     "actual_on", "The review's publication is withheld: it has no publication date.")

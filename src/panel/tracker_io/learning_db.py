@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, select
 
-from panel.core import audit
+from panel.core import audit, clock
 from panel.core.access import Actor
 from panel.models import (
     Action,
@@ -107,9 +107,9 @@ def retired_agencies(s: Session) -> dict[int, str]:
         action, at, after = when.get(aid, (None, None, None))
         if action == "merge":
             into = (json.loads(after) if after else {}).get("merged_into") or "another agency"
-            out[aid] = f"{name} was merged into {into} on {at:%d %b %Y}: choose {into}."
+            out[aid] = f"{name} was merged into {into} on {clock.day(at)}: choose {into}."
         elif at is not None:
-            out[aid] = f"{name} was retired on {at:%d %b %Y}: choose a current agency."
+            out[aid] = f"{name} was retired on {clock.day(at)}: choose a current agency."
         else:
             out[aid] = f"{name} is retired: choose a current agency."
     return out

@@ -10,6 +10,7 @@ from functools import partial
 
 import streamlit as st
 
+from panel.core import clock
 from panel.core.access import Actor
 from panel.models import Referral
 from panel.notifications import service as notifications
@@ -22,7 +23,7 @@ KEY = "nd_sent"
 
 
 def _day(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b %Y}"
+    return clock.day(d)
 
 
 def sent_message(sent: notifications.Sent) -> str:

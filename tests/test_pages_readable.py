@@ -26,9 +26,10 @@ from panel.models import Partnership, Referral, Review
 from panel.ui.common import DATE_FORMAT, DATETIME_FORMAT
 from panel.ui.pages import visible_pages
 from tests.apptest import APP, shown
-from tests.conftest import TODAY, drop_database, new_database
+from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager, drop_database, new_database
 
-ROLES = ["admin", "chair", "member", "manager", "referrer", "regional"]
+# The demo's roles, and a business manager of all three partnerships (tables with a partnership column).
+ROLES = ["admin", "chair", "member", "manager", "referrer", "regional", MULTI_MANAGER]
 
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -161,6 +162,7 @@ def shared_demo(learning_template, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         database.use(mp)
         mp.setenv("PANEL_TODAY", TODAY.isoformat())
+        add_multi_manager()
         with Session(get_engine()) as s:
             nb = s.exec(select(Partnership).where(Partnership.code == "NB")).one()
             accepted = s.exec(select(Referral).where(Referral.partnership_id == nb.id,

@@ -211,8 +211,8 @@ with t_type:
         types_ = by_type.groupby("review_type")["items"].sum().sort_values(ascending=False)
         st.caption(f"Heatmap of themes by the kind of review (or other learning source) that recorded them; darker "
                    f"cells hold more findings and recommendations, and each cell shows its number. Most learning "
-                   f"comes from {esc(types_.index[0].lower())}s ({int(types_.iloc[0])}); the largest cell is "
-                   f"“{esc(best['theme'])}” in {esc(best['review_type'].lower())} ({int(best['items'])}).")
+                   f"comes from {esc(types_.index[0])}s ({int(types_.iloc[0])}); the largest cell is "
+                   f"“{esc(best['theme'])}” in {esc(best['review_type'])} ({int(best['items'])}).")
         chart_table(crosstab(shown, "theme", "review_type", "items", "Theme"), "Themes by review type")
 with t_agency:
     by_agency = cached.theme_by_agency(me, f)

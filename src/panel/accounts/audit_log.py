@@ -25,6 +25,8 @@ PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
 # Record types whose rows carry a human reference: searched by it, shown with it.
 REFERENCED = {"referral": Referral, "review": Review}
+# Record types shown by a name rather than a number (an account: its username).
+NAMED = {"user": (User, User.username)}
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,10 @@ def _frame(s, rows: list[AuditEvent], full: bool) -> pd.DataFrame:
         ids = {r.entity_id for r in rows if r.entity == kind and r.entity_id is not None}
         if ids:
             refs.update({(kind, i): ref for i, ref in s.exec(select(model.id, model.reference).where(model.id.in_(ids)))})
+    for kind, (model, column) in NAMED.items():
+        ids = {r.entity_id for r in rows if r.entity == kind and r.entity_id is not None}
+        if ids:
+            refs.update({(kind, i): name for i, name in s.exec(select(model.id, column).where(model.id.in_(ids)))})
     out = []
     for r in rows:
         item = {"when": r.at, "who": r.username, "action": r.action, "record type": r.entity,

@@ -19,6 +19,8 @@ from panel.core import anonymise
 from panel.core.anonymise import Identifiers
 from panel.core.db import read_session
 from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from panel.documents import service as documents
+from panel.documents.service import Target
 from panel.drafting import rules
 from panel.drafting import service as drafting
 from panel.learning import briefings
@@ -28,6 +30,7 @@ from panel.reviews import service as reviews
 from panel.screening import decisions
 from panel.screening.rules import LCSPR_CONSIDERATIONS
 from tests.conftest import TODAY
+from tests.document_files import docx_bytes
 from tests.factories import accepted, actor, agency_id, decision_form, empty_nb, review_row
 
 DOB = date(2025, 3, 3)
@@ -77,6 +80,44 @@ def test_filling_scrubs_identifiers_and_says_what_to_write_where_nothing_is_know
     assert "19 November 2026" in sections[0]["text"]
     assert sections[2]["text"].startswith("Panel holds nothing on this yet. Write this section here: What was done")
     assert "not yet signed" in sections[-1]["text"]
+
+
+def test_the_agencies_section_says_what_each_request_has_brought():
+    f = rules.RecordFacts(reference="NB-1", agencies=[
+        {"name": "Police", "asked": ["agency report", "agency summary"], "requests": [
+            {"kind": "Agency report", "due_on": date(2026, 11, 20), "received_on": date(2026, 11, 23),
+             "summary": "", "document": "Police agency report"},
+            {"kind": "Agency summary", "due_on": date(2026, 11, 30), "received_on": None, "summary": "",
+             "document": ""}]},
+        {"name": "Health", "asked": ["agency summary"], "requests": [
+            {"kind": "Agency summary", "due_on": date(2026, 11, 30), "received_on": date(2026, 11, 22),
+             "summary": "The health visitor saw the baby twice.", "document": ""}]},
+        {"name": "School", "asked": ["chronology"], "requests": [
+            {"kind": "Chronology", "due_on": date(2026, 11, 30), "received_on": date(2026, 11, 21), "summary": "",
+             "document": ""}]},
+        {"name": "Housing", "asked": [], "requests": []}])
+    text = rules.fill("rapid_review", rules.DEFAULT_HEADINGS["rapid_review"], f)[1]["text"]
+    assert text.split("\n\n") == [
+        "Police (asked for: agency report, agency summary)\n"
+        "Agency report received on 23 November 2026 (Police agency report).\n"
+        "Agency summary asked for, due 30 November 2026, not yet received.",
+        "Health (asked for: agency summary)\nThe health visitor saw the baby twice.",
+        "School (asked for: chronology)\nChronology received on 21 November 2026.",
+        "Housing\nNot asked for a chronology, report or summary yet."]
+    assert "has not arrived" not in text
+
+
+def test_the_sign_off_section_is_written_from_the_sign_offs_and_never_edited():
+    sections = rules.fill("rapid_review", rules.DEFAULT_HEADINGS["rapid_review"], rules.RecordFacts(reference="NB-1"))
+    shown = rules.derive(sections, {"police": {"signed_by": "DCI Jo Bloggs", "signed_on": date(2026, 11, 23)}})
+    sign_off = shown[-1]
+    assert sign_off["derived"] and not any(x["derived"] for x in shown[:-1])
+    assert sign_off["text"].splitlines() == ["- The local authority: not yet signed.",
+                                             "- The police: signed by DCI Jo Bloggs on 23 November 2026.",
+                                             "- Health: not yet signed."]
+    keys = [x["key"] for x in sections]
+    assert set(rules.check_texts({"sign_off": "Signed by all."}, keys)) == {"section_sign_off"}
+    assert rules.check_texts({"facts": "Edited."}, keys) == {}
 
 
 @given(st.lists(st.fixed_dictionaries({"key": st.one_of(st.none(), st.text(max_size=50)),
@@ -360,3 +401,50 @@ def test_two_sign_offs_from_the_same_form_version_cannot_both_land(nb):
         drafting.record_sign_off(actor("chair"), ref, "rapid_review", "health", "Dr A Lee, Designated Doctor",
                                  TODAY, version, TODAY)
     assert set(drafting.draft(actor("chair"), ref, "rapid_review", record_view=False).sign_offs) == {"police"}
+
+
+def test_the_sign_off_section_shows_each_partners_signatory_and_date_on_the_page_and_in_the_word_file(nb):
+    ref = rapid()
+    drafting.create_draft(actor("member"), ref, "rapid_review")  # drafted before anyone signed
+    assert sign_all(ref) == "approved"
+    want = ["- The local authority: signed by Ann Smith, Director of Children's Services on 23 November 2026.",
+            "- The police: signed by DCI Jo Bloggs, Head of Public Protection on 23 November 2026.",
+            "- Health: signed by Dr A Lee, Designated Doctor on 23 November 2026."]
+    section = next(s for s in drafting.draft(actor("chair"), ref, "rapid_review").sections if s["key"] == "sign_off")
+    assert section["derived"] and section["text"].splitlines() == want
+    _, data = drafting.download_draft(actor("chair"), ref, "rapid_review")
+    d = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in d.paragraphs]
+    at = paragraphs.index(rules.DEFAULT_HEADINGS["rapid_review"][-1]["heading"])
+    assert paragraphs[at + 1:at + 4] == [w[2:] for w in want]
+    assert "not yet signed" not in "\n".join(paragraphs)
+
+
+def test_a_draft_edit_cannot_write_the_sign_off_section(nb):
+    ref = rapid()
+    drafting.create_draft(actor("member"), ref, "rapid_review")
+    v = drafting.draft(actor("member"), ref, "rapid_review", record_view=False)
+    with pytest.raises(ValidationFailed) as e:
+        drafting.save_draft(actor("member"), ref, "rapid_review", {"sign_off": "All three signed."}, v.version)
+    assert set(e.value.errors) == {"section_sign_off"}
+
+
+def test_the_agencies_section_uses_every_request_and_the_document_that_answered_it(nb):
+    ref = rapid(summary=False)
+    for agency, kind in (("Police", "agency_report"), ("Children's social care", "agency_report"),
+                         ("Children's social care", "chronology")):
+        review_record.add_agency_request(actor("manager"), ref, agency_id=agency_id(agency), kind=kind,
+                                         requested_on=TODAY, due_on=TODAY + timedelta(days=7), contact_email="",
+                                         today=TODAY)
+    documents.upload(actor("chair"), Target(review=ref), kind="agency_report", title="Police agency report",
+                     agency_id=agency_id("Police"), visibility="panel", filename="police.docx",
+                     data=docx_bytes(["The police's involvement."]), today=TODAY)
+    drafting.create_draft(actor("chair"), ref, "rapid_review")
+    text = next(s for s in drafting.draft(actor("chair"), ref, "rapid_review").sections if s["key"] == "agencies")["text"]
+    assert text.split("\n\n") == [
+        "Children's social care (asked for: agency report, chronology)\n"
+        "Agency report asked for, due 30 November 2026, not yet received.\n"
+        "Chronology asked for, due 30 November 2026, not yet received.",
+        "Police (asked for: agency summary, agency report)\n"
+        "Agency summary asked for, due 3 December 2026, not yet received.\n"
+        "Agency report received on 23 November 2026 (Police agency report)."]

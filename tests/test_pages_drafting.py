@@ -15,7 +15,8 @@ from panel.drafting import rules
 from panel.drafting import service as drafting
 from panel.reviews import record as review_record
 from panel.screening import decisions
-from tests.apptest import APP, press, signed_in, texts
+from panel.ui import drafting as ui_drafting
+from tests.apptest import APP, press, shown, signed_in, texts
 from tests.conftest import TODAY
 from tests.factories import accepted, actor, agency_id, decision_form, empty_nb, review_row
 
@@ -38,7 +39,7 @@ def rapid_review(outcome: str = "rapid_review") -> str:
 
 
 def labelled(widgets, label):
-    return next(w for w in widgets if w.label == label)
+    return next(w for w in widgets if shown(w.label) == label)
 
 
 def button_labels(at) -> list[str]:
@@ -50,6 +51,10 @@ def test_a_member_enters_a_summary_drafts_edits_and_the_partners_sign_off(nb):
     at = signed_in("member", "pages/review.py", query={"ref": rv})
     assert "Rapid review report" in texts(at)
     labelled(at.text_area, "The agency's summary").set_value("Police attended twice; DQ was seen alone.")
+    assert labelled(at.date_input, "Received on").value is None  # no date until one is chosen
+    press(at, "Save the summary")
+    assert any(shown(e.value) == "Enter the date it arrived." for e in at.error), [e.value for e in at.error]
+    labelled(at.date_input, "Received on").set_value(TODAY)
     press(at, "Save the summary")
     assert drafting.agency_summaries(actor("chair"), rv)[0]["summary"].startswith("Police attended twice")
     press(at, "Draft the rapid review report")
@@ -64,18 +69,33 @@ def test_a_member_enters_a_summary_drafts_edits_and_the_partners_sign_off(nb):
     assert next(s for s in view.sections if s["key"] == "immediate_action")["text"] == "Siblings seen that day."
     press(at, "Prepare the Word file")
     assert at.get("download_button")  # the file is made only when asked for
-    # a sign-off without a name is refused beside the field
+    # a sign-off without a name or a date is refused beside the fields: no date is chosen for the user
     labelled(at.selectbox, "Partner").set_value("police")
+    assert labelled(at.date_input, "Signed on").value is None
     press(at, "Record the sign-off")
     assert any("name and role" in e.value for e in at.error)
+    assert any(shown(e.value) == "Enter the date it was signed." for e in at.error)
+    sign_off = labelled(at.text_area, "The partners' sign-off")
+    assert sign_off.disabled and "- The police: not yet signed." in sign_off.value
     for partner, who in (("police", "DCI Jo Bloggs, Head of PPU"), ("local_authority", "Ann Smith, DCS"),
                          ("health", "Dr A Lee, Designated Doctor")):
         labelled(at.selectbox, "Partner").set_value(partner)
         labelled(at.text_input, "Signed by (name and role)").set_value(who)
+        labelled(at.date_input, "Signed on").set_value(TODAY)
         press(at, "Record the sign-off")
     assert drafting.draft(actor("chair"), rv, "rapid_review", record_view=False).status == "approved"
     assert "Signed off: the three safeguarding partners" in texts(at)
     assert labelled(at.text_area, "Immediate action taken to keep children safe").disabled
+    # the drafted report's sign-off section says what the sign-offs say, though drafted before them
+    assert labelled(at.text_area, "The partners' sign-off").value.splitlines() == [
+        "- The local authority: signed by Ann Smith, DCS on 23 November 2026.",
+        "- The police: signed by DCI Jo Bloggs, Head of PPU on 23 November 2026.",
+        "- Health: signed by Dr A Lee, Designated Doctor on 23 November 2026."]
+    assert labelled(at.date_input, "Date the report was sent").value is None
+    press(at, "Record the date sent to the National Panel")
+    assert any(shown(e.value) == "Enter the date it was sent." for e in at.error)
+    assert review_row(rv).sent_to_national_panel_on is None
+    labelled(at.date_input, "Date the report was sent").set_value(TODAY)
     press(at, "Record the date sent to the National Panel")
     assert review_row(rv).sent_to_national_panel_on == TODAY
     assert "Sent to the National Panel on" in texts(at)
@@ -124,3 +144,14 @@ def test_the_administrator_edits_the_headings_beside_the_review_types(nb):
     t = drafting.template(actor("admin"), nb, "rapid_review")
     assert t.version == 1 and [h["heading"] for h in t.headings] == [
         h["heading"] for h in rules.DEFAULT_HEADINGS["rapid_review"]]
+
+
+def test_with_no_summary_asked_the_page_says_how_to_ask_for_one(nb):
+    ref = accepted()
+    did = decisions.record_decision(actor("member"), ref, decision_form("rapid_review"), TODAY)
+    rv = decisions.sign_decision(actor("chair"), did, TODAY, attendance_confirmed=True)
+    at = signed_in("chair", "pages/review.py", query={"ref": rv})
+    assert "0 of 0" not in texts(at) and not [e for e in at.expander if e.label.startswith("Agency summaries")]
+    assert ui_drafting.NO_SUMMARIES in [c.value for c in at.caption]
+    assert "Agency summary" in ui_drafting.NO_SUMMARIES and "Add request" in ui_drafting.NO_SUMMARIES
+    assert "Add request" in button_labels(at)  # the form the sentence points to is on the page

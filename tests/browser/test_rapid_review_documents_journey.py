@@ -20,7 +20,7 @@ from panel.core.db import get_engine
 from panel.reviews import record as review_record
 from panel.screening import decisions
 from panel.screening import service as screening
-from tests.browser.conftest import open_list, sign_in, until, wait_idle
+from tests.browser.conftest import fill_date, open_list, sign_in, until, wait_idle
 from tests.conftest import TODAY, sql
 from tests.factories import accepted, actor, agency_id, decision_form
 
@@ -150,6 +150,8 @@ def sign_off(page: Page, partner: str, who: str) -> None:
     pick(page, form, "Partner", partner)
     form.get_by_role("textbox", name="Signed by (name and role)", exact=True).fill(who)
     form.get_by_role("textbox", name="Signed by (name and role)", exact=True).press("Tab")
+    fill_date(page, "Signed on", "23112026")  # empty until chosen: no date is recorded by a stray click
+    wait_idle(page)
     form.get_by_role("button", name="Record the sign-off", exact=True).click()
     wait_idle(page)
     expect(page.get_by_text(f"{partner}: signed by {who} on 23 Nov 2026", exact=True)).to_be_visible()
@@ -190,6 +192,9 @@ def test_chair_takes_the_rapid_review_report_from_agency_reports_to_the_national
     agencies = page.get_by_role("textbox", name="The agencies involved and the key practice episodes", exact=True)
     expect(agencies).to_have_value(re.compile(r"^Children's social care \(asked for: agency report\)"))
     expect(agencies).to_have_value(re.compile(r"\nPolice \(asked for: agency report\)"))
+    for title in ("Children's social care agency report", "Police agency report"):  # each upload received it
+        expect(agencies).to_have_value(re.compile(rf"\nAgency report received on 23 November 2026 \({title}\)\."))
+    assert "not arrived" not in agencies.input_value()
     facts = page.get_by_role("textbox", name="The facts as far as readily known", exact=True)
     expect(facts).to_have_value(re.compile(r"The National Panel was notified on 4 November 2026\."))
     assert INITIALS not in facts.input_value()
@@ -213,10 +218,23 @@ def test_chair_takes_the_rapid_review_report_from_agency_reports_to_the_national
     expect(page.get_by_text(re.compile(r"^Signed off: the three safeguarding partners have approved"))).to_be_visible()
     expect(page.get_by_role("button", name="Record the sign-off")).to_have_count(0)
     expect(page.get_by_role("button", name="Save the draft", exact=True)).to_be_disabled()
+    # The report's sign-off section says who signed for each partner and when, on the page and in the Word file.
+    signed = [f"- {partner}: signed by {who} on 23 November 2026." for partner, who in SIGN_OFFS.items()]
+    # (by its shown label: the field's accessible name keeps the backslashes esc() puts before ' and -)
+    section = page.get_by_test_id("stTextArea").filter(has=page.get_by_text("The partners' sign-off", exact=True))
+    expect(section.locator("textarea")).to_have_value("\n".join(signed))
+    page.get_by_role("button", name="Prepare the Word file").click()
+    wait_idle(page)
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download the Word file").click()
+    paragraphs = [p.text for p in docx.Document(got.value.path()).paragraphs]
+    at = paragraphs.index("The partners' sign-off")
+    assert paragraphs[at + 1:at + 4] == [line[2:] for line in signed], paragraphs[at:]
 
     # The date sent to the National Panel (today, within the 15 working days).
     form = form_with(page, "Record the date sent to the National Panel")
-    expect(form.get_by_role("spinbutton", name="day, Date the report was sent")).to_have_text("23")
+    fill_date(page, "Date the report was sent", "23112026")  # empty until chosen
+    wait_idle(page)
     form.get_by_role("button", name="Record the date sent to the National Panel").click()
     wait_idle(page)
     expect(page.get_by_text("Recorded: sent to the National Panel.", exact=True)).to_be_visible()

@@ -19,6 +19,7 @@ from panel.models import (
     Agency,
     AgencyRequest,
     Decision,
+    Document,
     FamilyInvolvement,
     ParallelProcess,
     Referral,
@@ -50,20 +51,24 @@ def _age(r: Referral) -> int | None:
 
 
 def _agencies(s: Session, rv: Review, r: Referral) -> list[dict]:
-    """Each agency asked for something on this review, with what it was asked and its summary,
-    then each agency the referral named that has not been asked."""
+    """Each agency asked for something on this review, with each request as the record has it (its
+    kind, when due, when it arrived, the summary's words, the title of the document that answered
+    it), then each agency the referral named that has not been asked."""
     out: dict[int, dict] = {}
-    rows = s.exec(select(AgencyRequest, Agency.name).join(Agency, Agency.id == AgencyRequest.agency_id)
+    rows = s.exec(select(AgencyRequest, Agency.name, Document.title)
+                  .join(Agency, Agency.id == AgencyRequest.agency_id)
+                  .join(Document, Document.id == AgencyRequest.document_id, isouter=True)
                   .where(AgencyRequest.review_id == rv.id).order_by(Agency.name, AgencyRequest.id)).all()
-    for req, name in rows:
-        a = out.setdefault(req.agency_id, {"name": name, "asked": [], "received_on": None, "summary": ""})
-        a["asked"].append(REQUEST_KINDS.get(req.kind, req.kind).lower())
-        if req.kind == "agency_summary":
-            a["received_on"], a["summary"] = req.received_on, req.summary or ""
+    for req, name, title in rows:
+        a = out.setdefault(req.agency_id, {"name": name, "asked": [], "requests": []})
+        kind = REQUEST_KINDS.get(req.kind, req.kind)
+        a["asked"].append(kind.lower())
+        a["requests"].append({"kind": kind, "due_on": req.due_on, "received_on": req.received_on,
+                              "summary": req.summary or "", "document": title or ""})
     named = s.exec(select(Agency).join(ReferralAgency, ReferralAgency.agency_id == Agency.id)
                    .where(ReferralAgency.referral_id == r.id).order_by(Agency.name)).all()
     for ag in named:
-        out.setdefault(ag.id, {"name": ag.name, "asked": [], "received_on": None, "summary": ""})
+        out.setdefault(ag.id, {"name": ag.name, "asked": [], "requests": []})
     return list(out.values())
 
 

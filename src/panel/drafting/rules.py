@@ -122,6 +122,8 @@ def check_texts(texts: dict[str, str], keys: list[str]) -> dict[str, str]:
     for k, v in (texts or {}).items():
         if k not in keys:
             errors["sections"] = "This draft has no such section: reload the page."
+        elif k in DERIVED:
+            errors[f"section_{k}"] = "This section is written from the partners' sign-offs: it cannot be edited."
         elif len(v or "") > TEXT_MAX:
             errors[f"section_{k}"] = f"Keep the section to {TEXT_MAX:,} characters."
     return errors
@@ -170,7 +172,8 @@ class RecordFacts:
     incident_summary: str = ""
     screening_reasons: list[str] = field(default_factory=list)
     rationale: str = ""
-    agencies: list[dict] = field(default_factory=list)  # name, asked (labels), received_on, summary
+    # name, asked (labels), requests: each kind (label), due_on, received_on, summary, document (title)
+    agencies: list[dict] = field(default_factory=list)
     considerations: list[tuple[str, str]] = field(default_factory=list)  # (question, answer label)
     lcspr_decision: str = ""  # its label
     lcspr_decided_on: date | None = None
@@ -212,20 +215,26 @@ def _facts(f: RecordFacts) -> str:
     return "\n".join(lines)
 
 
+def _request(r: dict) -> str:
+    """One thing asked of an agency, as the record has it: the summary's words once written, else
+    when it arrived (and the document that answered it), else when it is due."""
+    summary = (r.get("summary") or "").strip()
+    if summary:
+        return summary
+    if r.get("received_on"):
+        return (f"{r['kind']} received on {_d(r['received_on'])}"
+                + (f" ({r['document']})." if r.get("document") else "."))
+    return f"{r['kind']} asked for, due {_d(r['due_on'])}, not yet received."
+
+
 def _agencies(f: RecordFacts) -> str:
     if not f.agencies:
-        return _write("each agency involved and the key practice episodes (ask each agency for its summary "
-                      "under Chronologies and agency reports)")
+        return _write("each agency involved and the key practice episodes (ask each agency for its chronology, "
+                      "report or summary under Chronologies and agency reports)")
     out = []
     for a in f.agencies:
         out.append(f"{a['name']}" + (f" (asked for: {', '.join(a['asked'])})" if a.get("asked") else ""))
-        summary = (a.get("summary") or "").strip()
-        if summary:
-            out.append(summary)
-        elif a.get("received_on"):
-            out.append(f"Its summary arrived on {_d(a['received_on'])}: add what it says.")
-        else:
-            out.append("Its summary has not arrived yet.")
+        out += [_request(r) for r in a.get("requests", [])] or ["Not asked for a chronology, report or summary yet."]
         out.append("")
     return "\n".join(out).strip()
 
@@ -241,13 +250,18 @@ def _lcspr(f: RecordFacts) -> str:
     return "\n".join(lines).strip()
 
 
-def _sign_off(f: RecordFacts) -> str:
+def sign_off_text(sign_offs: dict[str, dict]) -> str:
+    """What the sign-off section says: who signed for each partner and when, or not yet."""
     lines = []
     for key, label in PARTNERS.items():
-        s = f.sign_offs.get(key)
+        s = sign_offs.get(key)
         lines.append(f"- {label}: signed by {s['signed_by']} on {_d(s['signed_on'])}." if s
                      else f"- {label}: not yet signed.")
     return "\n".join(lines)
+
+
+def _sign_off(f: RecordFacts) -> str:
+    return sign_off_text(f.sign_offs)
 
 
 def _scope(f: RecordFacts) -> str:
@@ -304,6 +318,18 @@ FILLERS = {
     "terms_of_reference": {"scope": _scope, "lines_of_enquiry": _enquiry, "agencies": _tor_agencies,
                            "family": _family, "period": _period, "timescale": _timescale},
 }
+
+
+# Sections the record writes whenever the draft is shown or built, never the panel: the sign-off
+# follows the SignOff rows (docs/domain.md §11), so it cannot say "not yet signed" once signed.
+DERIVED = {"sign_off"}
+DERIVED_HELP = "Written from the partners' sign-offs below: it changes as each partner signs, not here."
+
+
+def derive(sections: list[dict], sign_offs: dict[str, dict]) -> list[dict]:
+    """The draft's sections with each derived one written afresh from the record, and marked."""
+    return [{**sec, "text": sign_off_text(sign_offs), "derived": True} if sec["key"] in DERIVED
+            else {**sec, "derived": False} for sec in sections]
 
 
 def scrub(text: str, identifiers: Identifiers) -> str:

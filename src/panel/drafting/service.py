@@ -54,7 +54,7 @@ class DraftView:
     kind: str
     available: bool  # the review's type has this document
     exists: bool = False
-    sections: list[dict] = field(default_factory=list)  # key, heading, text, guidance
+    sections: list[dict] = field(default_factory=list)  # key, heading, text, guidance, derived
     status: str = "draft"
     version: int = 0
     drafted_on: date | None = None
@@ -202,9 +202,10 @@ def draft(actor: Actor, reference: str, kind: str, record_view: bool = True) -> 
         if row is not None:
             guidance = {h["key"]: h.get("guidance", "") for h in _headings(s, rv.partnership_id, kind)[0]}
             view.exists, view.status, view.version = True, row.status, row.version
-            view.sections = [{**sec, "guidance": guidance.get(sec["key"], "")} for sec in json.loads(row.sections)]
-            view.drafted_on = row.created_at.date()
             view.sign_offs = _sign_offs(s, rv.id, kind)
+            view.sections = [{**sec, "guidance": guidance.get(sec["key"], "")}
+                             for sec in rules.derive(json.loads(row.sections), view.sign_offs)]
+            view.drafted_on = row.created_at.date()
     if record_view and row is not None:
         with transaction() as s:
             audit.record(s, actor, "view", "review", rv.id, rv.partnership_id, detail=f"{kind} draft")
@@ -262,7 +263,8 @@ def _bump(s: Session, row: ReportDraft, actor: Actor, **values) -> None:
 
 
 def save_draft(actor: Actor, reference: str, kind: str, texts: dict[str, str], expected_version: int) -> None:
-    """The panel's edits to the sections' text; refused once the partners have signed it off."""
+    """The panel's edits to the sections' text; refused once the partners have signed it off, and
+    for a section the record writes (the sign-off: rules.DERIVED)."""
     with transaction() as s:
         rv, row = _editable_draft(s, actor, reference, kind, expected_version)
         sections = json.loads(row.sections)
@@ -299,7 +301,7 @@ def download_draft(actor: Actor, reference: str, kind: str) -> tuple[str, bytes]
         row = _draft_row(s, rv, kind)
         if row is None:
             raise NotFound(f"There is no {rules.KINDS[kind].lower()} on this review yet.")
-        sections, status = json.loads(row.sections), row.status
+        sections, status = rules.derive(json.loads(row.sections), _sign_offs(s, rv.id, kind)), row.status
     data = word.build(rules.KINDS[kind], rv.reference, sections, rules.STATUSES[status])
     with transaction() as s:
         audit.record(s, actor, "export", "review", rv.id, rv.partnership_id, detail=f"{kind} (docx)")

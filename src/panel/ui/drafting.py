@@ -17,6 +17,9 @@ from panel.models import Review
 from panel.ui.common import esc, field_error, first_view, mark_viewed
 from panel.ui.forms import refusals, submit
 
+NO_SUMMARIES = ("No agency has been asked for a summary: ask for one under \"Chronologies and agency reports\" "
+                "above, choosing \"Agency summary\" under \"Asked for\" and pressing \"Add request\", and the "
+                "report draws on it.")
 WHAT = {"rapid_review": "Draft the rapid review report", "terms_of_reference": "Draft the terms of reference"}
 
 
@@ -33,12 +36,11 @@ def drafting_section(me: Actor, rv: Review, type_key: str, today: date) -> None:
 
 def _summaries(me: Actor, rv: Review, today: date) -> None:
     rows = drafting.agency_summaries(me, rv.reference)
+    if not rows:  # said plainly, not as an expander holding "0 of 0"
+        st.caption(NO_SUMMARIES)
+        return
     with st.expander(f"Agency summaries ({sum(1 for r in rows if r['summary'])} of {len(rows)} in)",
                      icon=":material/summarize:"):
-        if not rows:
-            st.caption("No agency has been asked for a summary yet: add an \"Agency summary\" request under "
-                       "Chronologies and agency reports. The report draws on each one.")
-            return
         for r in rows:
             st.markdown(f"**{esc(r['agency'])}** (" + (f"received {r['received_on']:%d %b %Y}" if r["received_on"]
                                                           else f"due {r['due_on']:%d %b %Y}") + ")")
@@ -57,7 +59,7 @@ def _summaries(me: Actor, rv: Review, today: date) -> None:
             text = st.text_area("The agency's summary", value=chosen["summary"], height=160,
                                 help="As the agency told the rapid review. Name no one: the report draws on it.")
             field_error(errs, "summary")
-            got_on = st.date_input("Received on", value=chosen["received_on"] or today, max_value=today,
+            got_on = st.date_input("Received on", value=chosen["received_on"], max_value=today,
                                    format="DD/MM/YYYY")
             field_error(errs, "received_on")
             if st.form_submit_button("Save the summary"):
@@ -86,13 +88,17 @@ def _draft(me: Actor, rv: Review, kind: str, today: date) -> None:
     with st.form(f"{key}_edit"):
         texts = {}
         for sec in v.sections:
+            if sec.get("derived"):  # written from the record each time it is shown: never sent back
+                st.text_area(esc(sec["heading"]), value=sec["text"], height=110, disabled=True,
+                             help=rules.DERIVED_HELP, key=f"{key}_{v.version}_{sec['key']}")
+                continue
             texts[sec["key"]] = st.text_area(esc(sec["heading"]), value=sec["text"], height=180, disabled=not editable,
                                              help=esc(sec["guidance"]) if sec.get("guidance") else None,
                                              key=f"{key}_{v.version}_{sec['key']}")
             field_error(errs, f"section_{sec['key']}")
         if st.form_submit_button("Save the draft", type="primary", disabled=not editable):
             submit(key, lambda: drafting.save_draft(me, rv.reference, kind, texts, v.version),
-                   fields=[f"section_{s['key']}" for s in v.sections], done="Draft saved.")
+                   fields=[f"section_{s['key']}" for s in v.sections if not s.get("derived")], done="Draft saved.")
     _download(me, rv, kind, key)
     if editable:
         with st.expander("Re-fill from the record", icon=":material/restart_alt:"):
@@ -132,7 +138,7 @@ def _sign_offs(me: Actor, rv: Review, kind: str, v: drafting.DraftView, key: str
             field_error(errs, "partner")
             who = c2.text_input("Signed by (name and role)")
             field_error(errs, "signed_by")
-            on = c3.date_input("Signed on", value=today, max_value=today, format="DD/MM/YYYY")
+            on = c3.date_input("Signed on", value=None, max_value=today, format="DD/MM/YYYY")
             field_error(errs, "signed_on")
             if st.form_submit_button("Record the sign-off"):
                 submit(f"{key}_s", lambda: drafting.record_sign_off(me, rv.reference, kind, partner, who, on,
@@ -145,7 +151,7 @@ def _sign_offs(me: Actor, rv: Review, kind: str, v: drafting.DraftView, key: str
     if v.can_draft:
         errs = refusals(f"{key}_sent")
         with st.form(f"{key}_sent"):
-            sent = st.date_input("Date the report was sent", value=v.sent_on or today, max_value=today,
+            sent = st.date_input("Date the report was sent", value=v.sent_on, max_value=today,
                                  format="DD/MM/YYYY")
             field_error(errs, "sent_on")
             if st.form_submit_button("Record the date sent to the National Panel", type="primary"):

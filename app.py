@@ -20,8 +20,11 @@ require_valid_settings()  # a malformed setting stops here, before anything read
 a11y.focus_styles()  # a visible keyboard focus ring on every control, signed in or not
 
 # Restore the sign-in cookie before building the page list, or deep links fall back to the
-# default page on reload.
-actor = auth.restore()
+# default page on reload. In a container drawn on every run: the first session of a server
+# process builds the cookie's component here, and drawn loose it would push the page down one
+# place for that run only, so the next run would draw a second sign-in form beside the first.
+with st.container():
+    actor = auth.restore()
 
 if actor is None:
     # Every page's address shows the sign-in form, so a deep link (an e-mailed action, a review)

@@ -6,6 +6,7 @@ import streamlit as st
 from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.referrals import service as referrals
+from panel.referrals import visits
 from panel.referrals.rules import ABUSE_OR_NEGLECT, HARM, OPEN_STATUSES, STATUSES
 from panel.ui.common import (
     DATE_FORMAT,
@@ -24,6 +25,12 @@ me = actor()
 header("Referral queue", ":material/inbox:",
        "Open referrals, most urgent statutory clock first: notify within 5 working days of "
        "the authority becoming aware.")
+
+# The user's last visit before this session, read (and this visit recorded) once per session.
+since_key = f"queue_since_{me.user_id}"
+if since_key not in st.session_state:
+    st.session_state[since_key] = visits.visit_queue(me)
+since = st.session_state[since_key]
 
 parts = accounts.partnerships(me, "referral.read")
 agency_names = agency_service.names(me)
@@ -68,7 +75,12 @@ m1.metric("Referrals in this view", int(total))
 m2.metric("Notification overdue (this page)", int(overdue))
 m3.metric("Due within 2 working days (this page)", int(soon))
 
-view = child_rows(df.assign(rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM),
+fresh = visits.new_since(me, list(df["reference"]), since)
+if fresh:
+    st.caption(f"{len(fresh)} referral{'s' if len(fresh) > 1 else ''} in this view "
+               f"{'are' if len(fresh) > 1 else 'is'} new since your last visit ({day(since)}), marked New.")
+view = child_rows(df.assign(new=df["reference"].map(lambda ref: "New" if ref in fresh else ""),
+                            rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM),
                              abuse_or_neglect=df["abuse_or_neglect"].map(ABUSE_OR_NEGLECT)))
 styled = view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"])
 event = st.dataframe(
@@ -78,7 +90,9 @@ event = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key="queue_table",
+    column_order=["new", *referrals.QUEUE_COLUMNS],
     column_config={
+        "new": st.column_config.TextColumn("New", width="small", help="Arrived since your last visit"),
         "reference": st.column_config.TextColumn("Reference", help="Choose a row to open it"),
         "partnership": st.column_config.TextColumn("Partnership", width="small"),
         "status": "Status",
@@ -109,7 +123,8 @@ def clock_label(row) -> str:
     return f"notified {row.notified_on:%a %d %b}" if pd.notna(row.notified_on) else "no notification due"
 
 
-labels = {row.reference: f"{row.reference} · {clock_label(row)} · {row.status}" for row in df.itertuples()}
+labels = {row.reference: f"{row.reference}{' · New' if row.reference in fresh else ''} · {clock_label(row)} · "
+                         f"{row.status}" for row in df.itertuples()}
 c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
 chosen = c1.selectbox("Open a referral", list(labels), index=None, format_func=labels.get,
                       placeholder="Choose a referral from this view", key="queue_open")

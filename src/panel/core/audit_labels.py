@@ -28,6 +28,7 @@ ACTION_LABELS = {
 }
 RECORD_TYPES = {
     "user": "User", "membership": "Role", "partnership": "Partnership", "referral": "Referral",
+    "referral_queue": "Referral queue",
     "review": "Review", "review_type": "Review type", "meeting": "Meeting", "decision": "Decision",
     "agency": "Agency", "theme": "Theme", "database": "Database", "audit": "Audit log", "email": "E-mail",
     "tracker": "Tracker", "timeliness_report": "Timeliness report", "learning_source": "Learning source",

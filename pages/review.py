@@ -27,6 +27,10 @@ from panel.ui.review_context import family_involvement, parallel_processes
 
 STATUS_LABELS = {"done": "Done", "done_late": "Done late", "overdue": "Overdue", "due_soon": "Due soon",
                  "pending": "Not yet due"}
+STATUS_HELP = "Done, done late (after its planned date), overdue, due soon (within 5 working days), or not yet due"
+# Widths that keep the milestone and its status both in view on a 390 px phone (about 358 px of
+# table); on a wide screen the table stretches them as before.
+MILESTONE_WIDTH, STATUS_WIDTH = 262, 92
 
 me = actor()
 header("Review", ":material/timeline:")
@@ -67,7 +71,8 @@ st.dataframe([{
     "actual": f"{m['actual'].day} {m['actual']:%b %Y}" if m["actual"] else "",
     "statutory": "Yes" if m["statutory"] else "", "rag": RAG[m["status"]],
 } for m in v.milestones], hide_index=True, width="stretch", height=35 * (len(v.milestones) + 1) + 3, column_config={
-    "milestone": "Milestone", "status": "Status",
+    "milestone": st.column_config.TextColumn("Milestone", width=MILESTONE_WIDTH),
+    "status": st.column_config.TextColumn("Status", width=STATUS_WIDTH, help=STATUS_HELP),
     "planned": st.column_config.DateColumn("Planned", format="ddd D MMM YYYY"),
     "actual": "Actual", "statutory": "Statutory", "rag": None})
 
@@ -209,7 +214,7 @@ if v.type_key == "rapid_review":
                          index=decisions.index(rv.lcspr_decision) if rv.lcspr_decision else None,
                          disabled=not v.can_edit or settled)
         field_error(errs, "lcspr_decision")
-        decided = st.date_input("Decision made on", value=v.lcspr_decided_on or today(), max_value=today(),
+        decided = st.date_input("Decision made on", value=v.lcspr_decided_on, max_value=today(),
                                 format="DD/MM/YYYY", disabled=not v.can_edit or settled,
                                 help="Deciding to hold an LCSPR opens it, planned from this date.")
         field_error(errs, "decided_on")

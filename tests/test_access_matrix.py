@@ -721,7 +721,7 @@ CALLS: dict[str, Spec] = {
                                                 lambda x, w: reviews.record_rapid_review_outcome(
         ACTOR, x.rapid_ref, considerations={k: "no" for k, _ in LCSPR_CONSIDERATIONS}, lcspr_decision="no_lcspr",
         sent_on=TODAY, response=None, response_note="",
-        expected_version=x.rapid_version, today=TODAY), write=True, audited=True),
+        expected_version=x.rapid_version, today=TODAY, decided_on=TODAY), write=True, audited=True),
     "reviews.record.record_details": Spec("review.read", lambda x, w: review_record.record_details(
         ACTOR, x.lcspr_ref), audited=True),
     "reviews.record.record_milestone": Spec("review.edit", lambda x, w: review_record.record_milestone(

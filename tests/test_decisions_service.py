@@ -478,7 +478,7 @@ def test_another_partnerships_chair_finds_nothing(demo_db):
         lambda: reviews.get_review(other, review_ref, TODAY),
         lambda: reviews.record_rapid_review_outcome(
             other, review_ref, considerations=_answers("no"), lcspr_decision="no_lcspr", sent_on=TODAY,
-            response=None, response_note="", expected_version=1, today=TODAY),
+            response=None, response_note="", expected_version=1, today=TODAY, decided_on=TODAY),
     ]:
         with pytest.raises(NotFound):
             call()
@@ -497,7 +497,7 @@ def _answers(value: str) -> dict[str, str]:
 def _outcome(who: str, review_ref: str, **kw) -> None:
     values = {"considerations": _answers("no"), "lcspr_decision": "no_lcspr", "sent_on": TODAY,
               "response": None, "response_note": "", "expected_version": review_row(review_ref).version,
-              "today": TODAY}
+              "today": TODAY, "decided_on": TODAY}
     values.update(kw)
     reviews.record_rapid_review_outcome(actor(who), review_ref, **values)
 

@@ -242,7 +242,8 @@ def test_the_lcspr_section_carries_the_reg11_answers_and_decision_once_recorded(
     ref = rapid()
     reviews.record_rapid_review_outcome(
         actor("chair"), ref, considerations={k: "yes" for k, _ in LCSPR_CONSIDERATIONS}, lcspr_decision="no_lcspr",
-        sent_on=None, response=None, response_note="", expected_version=review_row(ref).version, today=TODAY)
+        sent_on=None, response=None, response_note="", expected_version=review_row(ref).version, today=TODAY,
+        decided_on=TODAY)
     drafting.create_draft(actor("chair"), ref, "rapid_review")
     view = drafting.draft(actor("chair"), ref, "rapid_review")
     lcspr = next(s for s in view.sections if s["key"] == "lcspr")["text"]
@@ -382,7 +383,7 @@ def test_an_lcspr_from_a_rapid_review_starts_its_lines_of_enquiry_from_the_reg11
     answers = {k: ("yes" if i == 0 else "no") for i, (k, _) in enumerate(LCSPR_CONSIDERATIONS)}
     lcspr = reviews.record_rapid_review_outcome(
         actor("chair"), ref, considerations=answers, lcspr_decision="lcspr", sent_on=None, response=None,
-        response_note="", expected_version=review_row(ref).version, today=TODAY)
+        response_note="", expected_version=review_row(ref).version, today=TODAY, decided_on=TODAY)
     drafting.create_draft(actor("chair"), lcspr, "terms_of_reference")
     sections = {s["key"]: s["text"] for s in drafting.draft(actor("chair"), lcspr, "terms_of_reference").sections}
     assert LCSPR_CONSIDERATIONS[0][1] in sections["lines_of_enquiry"]

@@ -248,13 +248,13 @@ def test_review_record_dates_delay_publication(fuzz_db, op, key, d1, d2, n, t1, 
 @FAST
 @given(cons=st.dictionaries(texts, st.one_of(st.sampled_from(["yes", "no", "unknown"]), texts), max_size=4),
        decision=st.one_of(st.none(), st.sampled_from(["lcspr", "no_lcspr"]), texts), sent=dates,
-       response=st.one_of(st.none(), texts), note=texts)
-def test_rapid_review_outcome(fuzz_db, cons, decision, sent, response, note):
+       response=st.one_of(st.none(), texts), note=texts, decided=dates)
+def test_rapid_review_outcome(fuzz_db, cons, decision, sent, response, note, decided):
     ref = fuzz_db["rapid"]
-    attempt(REVIEW_FIELDS | {"considerations", "lcspr_decision", "sent_on", "response", "response_note"}
+    attempt(REVIEW_FIELDS | {"considerations", "lcspr_decision", "decided_on", "sent_on", "response", "response_note"}
             | {f"consideration_{k}" for k, _ in LCSPR_CONSIDERATIONS}, lambda: reviews.record_rapid_review_outcome(
                 SYSTEM, ref, considerations=cons, lcspr_decision=decision, sent_on=sent, response=response,
-                response_note=note, expected_version=_version(ref), today=TODAY))
+                response_note=note, expected_version=_version(ref), today=TODAY, decided_on=decided))
 
 
 ACTION_FIELDS = {"owner_agency_id", "owner_name", "owner_email", "text", "due_on", "note", "status",

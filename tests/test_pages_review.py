@@ -44,10 +44,15 @@ def links(at) -> list[str]:
 def test_an_lcspr_decision_on_the_page_opens_the_lcspr_and_links_both_ways(nb):
     ref, rapid = rapid_review()
     at = signed_in("chair", "pages/review.py", query={"ref": rapid})
-    assert labelled(at.date_input, "Decision made on").value == TODAY
+    assert labelled(at.date_input, "Decision made on").value is None  # no date until one is chosen
     for _, text in LCSPR_CONSIDERATIONS:
         labelled(at.radio, text).set_value("yes")
     labelled(at.radio, "Decision").set_value("lcspr")
+    press(at, "Save the rapid review outcome")
+    assert [shown(e.value) for e in at.error if "Enter the date" in e.value] == [
+        "Enter the date the partners made the decision."]
+    assert review_row(rapid).lcspr_decision is None and not any("LCSPR:" in link for link in links(at))
+    labelled(at.date_input, "Decision made on").set_value(TODAY)
     press(at, "Save the rapid review outcome")
     lcspr = f"{ref}-R2"
     assert review_row(lcspr).started_on == TODAY
@@ -66,6 +71,7 @@ def test_once_the_lcspr_is_open_its_decision_and_date_are_shown_not_offered(nb):
     for _, text in LCSPR_CONSIDERATIONS:
         labelled(at.radio, text).set_value("no")
     labelled(at.radio, "Decision").set_value("lcspr")
+    labelled(at.date_input, "Decision made on").set_value(TODAY)
     press(at, "Save the rapid review outcome")
     # The service refuses a change of either (test_rapid_review_lcspr): the page does not offer one.
     assert labelled(at.radio, "Decision").disabled and labelled(at.date_input, "Decision made on").disabled
@@ -91,6 +97,11 @@ def test_the_next_milestone_is_named_in_full_and_dates_not_recorded_are_blank(nb
     assert due.value == "Mon 30 Nov 2026" and "Agency summaries requested (day 1)" in [shown(c.value) for c in at.caption]
     milestones = at.dataframe[0].value
     assert list(milestones.columns[:2]) == ["milestone", "status"]  # both in view on a phone
+    # ...and both whole: a 390 px phone leaves about 356 px of table, which the two columns share
+    # (left to size themselves, the milestone's name took it all and the status showed as "Ov...").
+    widths = {k: v.get("width") for k, v in columns(at.dataframe[0]).items() if k in ("milestone", "status")}
+    assert all(isinstance(w, int) for w in widths.values()) and sum(widths.values()) <= 356, widths
+    assert widths["status"] >= 90  # "Not yet due", the longest status, in full
     assert set(milestones["actual"]) == {""}  # not a date column's "None"
     processes = next(d for d in at.dataframe if "process" in d.value.columns)
     assert {k: v["label"] for k, v in columns(processes).items() if "label" in v} == {
@@ -106,6 +117,7 @@ def test_the_tracker_shows_the_linked_review(nb):
     for _, text in LCSPR_CONSIDERATIONS:
         labelled(at.radio, text).set_value("yes")
     labelled(at.radio, "Decision").set_value("lcspr")
+    labelled(at.date_input, "Decision made on").set_value(TODAY)
     press(at, "Save the rapid review outcome")
     tracker = signed_in("manager", "pages/tracker.py")
     df = next(d.value for d in tracker.dataframe if "linked" in d.value.columns)

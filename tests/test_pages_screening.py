@@ -360,10 +360,13 @@ def test_the_lcspr_form_needs_every_answer_then_saves(demo_db):
     labelled(at.button, "Save the rapid review outcome").click().run()
     assert not at.exception
     assert len([e for e in at.error if shown(e.value) == "Answer this consideration."]) == len(LCSPR_CONSIDERATIONS)
+    assert [shown(e.value) for e in at.error if "Enter the date" in e.value] == [
+        "Enter the date the partners made the decision."]  # beside the empty date, not assumed today
     assert review_row(review_ref).lcspr_decision is None
     for _, text in LCSPR_CONSIDERATIONS:
         labelled(at.radio, text).set_value("no")
     labelled(at.radio, "Decision").set_value("no_lcspr")
+    labelled(at.date_input, "Decision made on").set_value(TODAY)
     labelled(at.date_input, "Sent to the National Panel on").set_value(TODAY)
     labelled(at.button, "Save the rapid review outcome").click().run()
     assert not at.exception

@@ -108,6 +108,7 @@ def test_the_decision_date_plans_the_lcspr_and_dates_the_milestone(nb):
 @pytest.mark.parametrize(("decided_on", "message"), [
     (date(2026, 11, 24), "The date cannot be in the future."),
     (date(2026, 11, 19), "The decision cannot be before the rapid review started."),
+    (None, "Enter the date the partners made the decision."),  # never assumed to be today
 ])
 def test_the_decision_date_is_not_in_the_future_nor_before_the_review(nb, decided_on, message):
     ref, rapid, _ = rapid_review()

@@ -120,21 +120,23 @@ LCSPR_STAYS = ("The LCSPR {ref} was opened from this decision, so the decision s
 def record_rapid_review_outcome(actor: Actor, reference: str, *, considerations: dict[str, str],
                                 lcspr_decision: str | None, sent_on: date | None,
                                 response: str | None, response_note: str, expected_version: int,
-                                today: date, decided_on: date | None = None) -> str | None:
+                                today: date, decided_on: date | None) -> str | None:
     """The rapid review's end: every reg.11 consideration answered, the LCSPR decision and its
-    date (`decided_on`, today if not given), the date sent to the National Panel, and (later)
+    date (`decided_on`: always given, never assumed to be today, so a stray save records no date
+    nobody chose), the date sent to the National Panel, and (later)
     the National Panel's response. Returns the LCSPR's reference when the decision is to hold one.
 
     Deciding to hold an LCSPR opens it (once) in the same transaction, planned from the decision
     date and linked to the rapid review, which stays as it is and in the figures (docs/domain.md
     §6.3). Once the LCSPR exists, neither the decision nor its date can change here (LCSPR_STAYS)."""
-    decided_on = decided_on or today
     errors: dict[str, str] = {}
     for key, _ in LCSPR_CONSIDERATIONS:
         if considerations.get(key) not in CONSIDERATION_ANSWERS:
             errors[f"consideration_{key}"] = "Answer this consideration."
     if lcspr_decision not in LCSPR_DECISIONS:
         errors["lcspr_decision"] = "Record whether the partners will hold an LCSPR."
+    if decided_on is None:
+        errors["decided_on"] = "Enter the date the partners made the decision."
     errors.update(not_after_today("decided_on", decided_on, today))
     errors.update(not_after_today("sent_on", sent_on, today))
     if response and response not in RESPONSES:

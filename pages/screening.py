@@ -16,9 +16,11 @@ from panel.screening import service as screening
 from panel.screening.rules import (
     CHOICES,
     CRITERIA_HELP,
+    REGIME_FACTS,
     ROUTE_NAMES,
     decision_refusal,
     departs_from_criteria,
+    regime_of,
 )
 from panel.themes import service as theme_service
 from panel.themes import tags as theme_tags
@@ -97,11 +99,14 @@ if me.can("learning.edit", r.partnership_id):
             theme_tags.set_tags(me, "referral", r.id, picked)
             st.rerun()
 
+regime = sc.result["regime"] if sc.result else regime_of(r.aware_on)
 left, right = st.columns([1, 1], gap="large")
 with left:
     st.markdown("#### The criteria")
+    st.caption(f"The questions of {regime}'s criteria (aware {'before' if regime == 'WT2015' else 'on or after'} "
+               "29 June 2018); the other regime's do not change the answer.")
     stored = screening.facts_of(r)
-    for fact, label, kind in QUESTIONS:
+    for fact, label, kind in (q for q in QUESTIONS if q[0] in REGIME_FACTS[regime]):
         wkey = f"{key}_{fact}"
         if kind == "choice":
             options = [v for v, _ in CHOICES[fact]]
@@ -125,7 +130,7 @@ with left:
         if changed:
             st.caption(f"{len(changed)} unsaved answer(s).")
 
-with right:
+with right, st.container(key="result_panel"):  # in view beside the questions (REFLOW_CSS)
     st.markdown("#### What the criteria say")
     if sc.error:
         st.error("These answers cannot be assessed: " + esc("; ".join(sc.error.values())))

@@ -29,8 +29,9 @@ from tests.factories import (
 )
 
 PAGE = "pages/screening.py"
-CRITERIA = ("abuse_or_neglect", "harm", "interagency_concerns", "location")
-TOGGLES = ("looked_after", "custody_death", "media_interest", "practice_concerns")
+# The questions of a case the authority became aware of in 2026 (WT2018's criteria).
+CRITERIA = ("abuse_or_neglect", "harm", "location")
+TOGGLES = ("looked_after", "custody_death")
 
 
 def screen_as(username: str, ref: str):
@@ -157,16 +158,16 @@ def test_saving_answers_persists_them(demo_db):
     ref = accepted()
     at = screen_as("member", ref)
     assert labelled(at.button, "Save answers").disabled  # nothing to save yet
-    at.radio(key=f"sc_{ref}_interagency_concerns").set_value("yes")
-    at.toggle(key=f"sc_{ref}_media_interest").set_value(True)
+    at.radio(key=f"sc_{ref}_location").set_value("resident_outside_england")
+    at.toggle(key=f"sc_{ref}_looked_after").set_value(True)
     at.run()
     assert "2 unsaved answer(s)." in texts(at)
     labelled(at.button, "Save answers").click().run()
     assert not at.exception
     r = referral(ref)
-    assert r.interagency_concerns == "yes" and r.media_interest is True
+    assert r.location == "resident_outside_england" and r.looked_after is True
     assert "unsaved answer" not in texts(at)
-    assert at.radio(key=f"sc_{ref}_interagency_concerns").value == "yes"
+    assert at.radio(key=f"sc_{ref}_location").value == "resident_outside_england"
 
 
 def test_a_bad_combination_cannot_be_assessed_or_saved(demo_db):
@@ -312,10 +313,10 @@ def test_answers_can_still_be_saved_after_signing_in_the_same_session(demo_db):
     ref = accepted()
     at = record_as("chair", ref)
     confirm_and_sign(at)
-    at.radio(key=f"sc_{ref}_interagency_concerns").set_value("yes").run()
+    at.radio(key=f"sc_{ref}_location").set_value("resident_outside_england").run()
     labelled(at.button, "Save answers").click().run()
     assert not [e.value for e in at.error if "changed by someone else" in e.value]
-    assert referral(ref).interagency_concerns == "yes"
+    assert referral(ref).location == "resident_outside_england"
 
 
 def test_a_conflicted_chair_is_told_another_chair_must_sign(demo_db):

@@ -186,14 +186,14 @@ def test_screen_and_decide_by_keyboard(page, reference):
     expect(page.get_by_role("heading", name=re.compile(reference))).to_be_visible()
 
     # Change one answer with the arrow keys, then save.
-    before = referral(reference).interagency_concerns
-    kb.to(re.compile(r"^(Yes, there is cause for concern|Not yet clear|No, it is clear there are no such concerns)$"),
-          "radio")
-    page.keyboard.press("ArrowUp" if before != "yes" else "ArrowDown")
+    before = referral(reference).location  # a 2026 case: WT2018's questions
+    kb.to(re.compile(r"^(In this authority's area|Normally resident here, harmed outside England|"
+                     r"In another English authority's area)$"), "radio")
+    page.keyboard.press("ArrowDown" if before == "in_area" else "ArrowUp")
     wait_idle(page)
     expect(page.get_by_text("1 unsaved answer(s).")).to_be_visible()
     kb.press("Save answers")
-    until(lambda: referral(reference).interagency_concerns != before, "the answer saved")
+    until(lambda: referral(reference).location != before, "the answer saved")
 
     # The decision.
     kb.choose("Outcome", "Rapid review")

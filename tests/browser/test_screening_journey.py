@@ -76,7 +76,7 @@ def test_chair_screens_decides_and_opens_the_rapid_review(page, reference):
 
     # The criteria: the result follows each answer.
     expect(metric(page, "Route")).to_contain_text("Rapid review")
-    page.get_by_text("Yes, there is cause for concern", exact=True).click()
+    page.get_by_text("Normally resident here, harmed outside England", exact=True).click()
     wait_idle(page)
     expect(page.get_by_text("1 unsaved answer(s).")).to_be_visible()
     page.get_by_text("Not known or suspected", exact=True).click()
@@ -86,7 +86,7 @@ def test_chair_screens_decides_and_opens_the_rapid_review(page, reference):
     page.get_by_text("Known", exact=True).click()
     wait_idle(page)
     expect(metric(page, "Route")).to_contain_text("Rapid review")
-    press(page, "Save answers", lambda: referral(reference).interagency_concerns == "yes")
+    press(page, "Save answers", lambda: referral(reference).location == "resident_outside_england")
     expect(page.get_by_role("button", name="Save answers")).to_be_disabled()
     expect(page.get_by_text("unsaved answer")).to_have_count(0)
 

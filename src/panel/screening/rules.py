@@ -20,6 +20,14 @@ from panel.core.clock import (
 )
 
 REGIME_CUTOVER = date(2018, 6, 29)
+# The facts each regime's criteria turn on (docs/domain.md §4.2, §4.3): screening asks only these.
+# WT2015 alone asks how agencies worked together and its extra Ofsted grounds; WT2018 alone asks
+# where the child was harmed.
+REGIME_FACTS = {
+    "WT2015": frozenset({"abuse_or_neglect", "harm", "interagency_concerns", "looked_after", "custody_death",
+                         "media_interest", "practice_concerns"}),
+    "WT2018": frozenset({"abuse_or_neglect", "harm", "location", "looked_after", "custody_death"}),
+}
 # Working Together 2023 took effect on 15 December 2023; from then the death of a care leaver up
 # to and including age 24 is notified to the Secretary of State and Ofsted (docs/domain.md §4.3).
 CARE_LEAVER_FROM = date(2023, 12, 15)
@@ -360,11 +368,16 @@ def _care_leaver(f: dict[str, Any]) -> tuple[str, list[str], list[str]]:
     return "no_review", (["ofsted", "secretary_of_state"] if duty else []), reasons
 
 
+def regime_of(aware_on: date) -> str:
+    """The regime the date the authority became aware chooses (docs/domain.md §4.1)."""
+    return "WT2018" if aware_on >= REGIME_CUTOVER else "WT2015"
+
+
 def assess(facts: dict[str, Any]) -> dict[str, Any]:
     """Apply the §4 criteria to one referral's facts; raises ValueError naming a bad key."""
     f = _validate(facts)
     aware: date = f["aware_on"]
-    chosen = "WT2018" if aware >= REGIME_CUTOVER else "WT2015"
+    chosen = regime_of(aware)
     regime = f["regime"] or chosen
     a = f["abuse_or_neglect"] in ("known", "suspected")
     s = f["harm"] in ("died", "serious_harm")

@@ -28,12 +28,17 @@ FOCUS_CSS = """<style>
 
 # Content reflows at a 390 px phone width (WCAG 1.4.10): a page link in the page's body wraps its
 # label onto more lines instead of cutting it off (Streamlit keeps it on one line and clips it),
-# and a table wider than the screen scrolls in its own box instead of running off the page.
+# and a table wider than the screen scrolls in its own box instead of running off the page. A
+# result beside a form (a container keyed result_panel, in a column) stays in view while the form
+# scrolls on a wide screen, and comes before it when the columns stack on a narrow one.
 REFLOW_CSS = """<style>
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] span,
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] p { white-space: normal !important; line-height: 1.5; }
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] { height: auto !important; }
 [data-testid="stMain"] [data-testid="stTable"] { overflow-x: auto; }
+@media (min-width: 641px) { [data-testid="stColumn"]:has(.st-key-result_panel) {
+  position: sticky; top: 4rem; align-self: flex-start; max-height: calc(100vh - 5rem); overflow-y: auto; } }
+@media (max-width: 640px) { [data-testid="stColumn"]:has(.st-key-result_panel) { order: -1; } }
 </style>"""
 
 

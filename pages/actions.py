@@ -152,10 +152,13 @@ key = f"act_{a.id}"
 seen_version = st.session_state.setdefault(f"{key}_seen", a.version)
 
 
-def attempt(fn, done: str, fields: tuple[str, ...], **kwargs) -> None:
-    """Run one write on this action; refused or not, the next run draws the record as it now is."""
+def attempt(fn, done: str, fields: tuple[str, ...], clear: tuple[str, ...] = (), **kwargs) -> None:
+    """Run one write on this action; refused or not, the next run draws the record as it now is.
+    Saved, the boxes named in `clear` start empty again (what they held is now on the record)."""
     st.session_state.pop(f"{key}_seen", None)
     submit(key, lambda: fn(me, a.id, **kwargs), fields=fields, rerun=False)
+    for box in clear:
+        st.session_state.pop(f"{key}_{box}", None)
     st.toast(esc(done), icon=":material/check:")
     st.rerun()
 
@@ -229,8 +232,8 @@ if d.can_edit:
                               format_func=actions.STATUSES.get, horizontal=True, key=f"{key}_status")
         field_error(errs, "status")
         if st.form_submit_button("Record progress", type="primary"):
-            attempt(actions.record_progress, "Progress recorded", ("note", "status"), note=note, status=new_status,
-                    expected_version=seen_version)
+            attempt(actions.record_progress, "Progress recorded", ("note", "status"), clear=("note",), note=note,
+                    status=new_status, expected_version=seen_version)
 if d.can_close:
     with st.form(f"{key}_close"):
         st.markdown("**Close with evidence of impact**")
@@ -255,7 +258,8 @@ if d.can_close:
         why = st.text_area("Why it is carried", key=f"{key}_carried_reason")
         field_error(errs, "carried_reason")
         if st.form_submit_button("Carry action"):
-            attempt(carry.carry_action, "Action carried", ("carried_to", "carried_reason"), carried_to=carried_to,
-                    reason=why, expected_version=seen_version)
+            attempt(carry.carry_action, "Action carried", ("carried_to", "carried_reason"),
+                    clear=("carried_to", "carried_reason"), carried_to=carried_to, reason=why,
+                    expected_version=seen_version)
 elif d.can_edit:
     st.caption("The panel chair or the business manager closes an action, with the evidence of impact.")

@@ -52,3 +52,61 @@ def test_a_referral_made_since_the_last_visit_is_marked_new(demo_db):
     assert any(" · New · " in o for o in again.selectbox(key="queue_open").options)
     # A third visit: the last visit is now after it was made.
     assert set(_queue(signed_in("chair"))["new"]) == {""}
+
+
+def test_screening_asks_only_the_questions_of_the_regime_that_applies(demo_db):
+    from datetime import date
+
+    new_case = factories.accepted()  # aware in 2026: WT2018
+    at = signed_in("chair", "pages/screening.py", query={"ref": new_case})
+    keys = {w.key for w in [*at.radio, *at.toggle]}
+    assert f"sc_{new_case}_location" in keys
+    assert not {f"sc_{new_case}_{f}" for f in ("interagency_concerns", "media_interest", "practice_concerns")} & keys
+    assert "questions of WT2018" in texts(at)
+
+    old_case = factories.accepted(aware_on=date(2018, 3, 5), incident_date=date(2018, 3, 1))  # WT2015
+    at = signed_in("chair", "pages/screening.py", query={"ref": old_case})
+    keys = {w.key for w in [*at.radio, *at.toggle]}
+    assert {f"sc_{old_case}_{f}" for f in ("interagency_concerns", "media_interest", "practice_concerns")} <= keys
+    assert f"sc_{old_case}_location" not in keys
+    assert "questions of WT2015" in texts(at)
+
+
+def test_the_screening_result_is_kept_in_view_beside_the_questions(demo_db):
+    ref = factories.accepted()
+    at = signed_in("chair", "pages/screening.py", query={"ref": ref})
+    panel = at.get_by_key("result_panel")  # kept in view by the app's styles (REFLOW_CSS)
+    assert any("What the criteria say" in m.value for m in panel.markdown)
+    assert [c for c in at.columns if "result_panel" in [getattr(b, "key", None) for b in c.children.values()]]
+    from panel.ui.a11y import REFLOW_CSS
+
+    assert ".st-key-result_panel" in REFLOW_CSS and "sticky" in REFLOW_CSS
+
+
+def _action_page(username: str, action_id: int):
+    """The action register opened by a link to one action (?id=), as a reminder or review links it."""
+    return signed_in(username, "pages/actions.py", query={"id": str(action_id)})
+
+
+def test_a_link_to_one_action_lands_on_it_and_a_member_is_not_offered_close(demo_db):
+    planted = factories.plant_learning()
+    at = _action_page("member", planted.overdue)
+    assert at.subheader and f"Action {planted.overdue} " in at.subheader[0].value
+    assert at.selectbox(key="act_open").value == planted.overdue
+    labels = [b.label for b in at.button]
+    assert "Record progress" in labels
+    assert not {"Close action", "Carry action"} & set(labels)
+    assert "closed" not in at.radio(key=f"act_{planted.overdue}_status").options  # progress only
+    assert "Closed" not in at.radio(key=f"act_{planted.overdue}_status").options
+    assert "Close action" in [b.label for b in _action_page("chair", planted.overdue).button]
+
+
+def test_the_progress_note_box_is_empty_after_saving_a_note(demo_db):
+    planted = factories.plant_learning()
+    at = _action_page("member", planted.overdue)
+    box = f"act_{planted.overdue}_note"
+    at.text_area(key=box).input("Audit tool agreed with the police lead.")
+    next(b for b in at.button if b.label == "Record progress").click().run()
+    assert not at.exception and not at.error
+    assert "Audit tool agreed with the police lead." in list(at.dataframe[-1].value["note"])
+    assert at.text_area(key=box).value in ("", None)

@@ -119,6 +119,9 @@ def _pg_name(kind: str) -> str:
 def new_database(data_dir: Path, template: TestDatabase | None = None) -> TestDatabase:
     """A database in `data_dir`: a copy of `template`, or empty and unmigrated."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    if template is not None and (template.data_dir / "files").is_dir():
+        # The documents' file store (a folder in the data directory) goes with the database.
+        shutil.copytree(template.data_dir / "files", data_dir / "files", dirs_exist_ok=True)
     if not ON_PG:
         if template is not None:
             for f in template.data_dir.iterdir():

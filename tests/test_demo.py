@@ -270,3 +270,29 @@ def test_demo_shares_learning_and_follows_actions_up(loaded):
         assert a.status == "closed" and follow_up_rules.date_problem(a.follow_up_on, a.closed_on) is None
         if a.follow_up_done_on:
             assert follow_up_rules.result_errors(a.follow_up_done_on, a.follow_up_result, a.closed_on, TODAY) == {}
+
+
+def test_the_demo_has_documents_whose_files_are_in_the_store_and_name_nobody(demo_db):
+    import io
+
+    import docx
+
+    from panel.documents.store import get_store
+    from panel.models import AgencyRequest, Document, DocumentVersion
+
+    with read_session() as s:
+        rows = s.exec(select(Document, DocumentVersion).join(DocumentVersion)).all()
+        answered = s.exec(select(AgencyRequest).where(AgencyRequest.document_id.is_not(None))).all()
+    assert {d.kind for d, _ in rows} == {"chronology", "final_report"}
+    assert {a.document_id for a in answered} <= {d.id for d, _ in rows} and answered
+    shared = [d for d, _ in rows if d.visibility == "partners"]
+    assert shared and all(d.kind == "final_report" for d in shared)
+    from panel.core import anonymise
+    from panel.learning.case_detail import identifiers_by_review
+
+    with read_session() as s:
+        ids = identifiers_by_review(s, [d.review_id for d, _ in rows])
+    for d, v in rows:
+        data = get_store().get(v.sha256)  # checked against its hash
+        text = " ".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+        assert text and not anonymise.check(text, ids[d.review_id])

@@ -21,6 +21,7 @@ from panel.core import audit, clock
 from panel.core.access import SYSTEM
 from panel.core.clock import is_working_day
 from panel.core.db import transaction
+from panel.demo import documents as demo_documents
 from panel.demo import history as demo_history
 from panel.demo import learning as demo_learning
 from panel.models import (
@@ -124,8 +125,10 @@ def load(today: date | None = None, seed: int = 2025) -> dict[str, int]:
         s.flush()
         history = demo_history.add_history(s, rng, today, parts)
         learning = demo_learning.add_learning(s, rng, today, parts)
+        # Last, with its own draws, so the rest of the demo stays as it was.
+        documents = demo_documents.add_documents(s, random.Random(seed + 1), today, parts)
         counts = {"partnerships": len(parts), "users": len(users), "review types": review_types,
-                  "referrals": referrals, **history, **learning}
+                  "referrals": referrals, **history, **learning, **documents}
         audit.record(s, SYSTEM, "demo_load", "database",
                      detail="; ".join(f"{v} {k}" for k, v in counts.items()) + f"; today={today}")
     return counts

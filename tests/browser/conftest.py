@@ -19,6 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PANEL_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "panel-demo-2025"
 
+# What an action leads to (a saved finding's heading, the next page) can take a run longer than
+# Playwright's 5 s default on a busy 2-core machine: a fresh-clone run under load 15 failed on a
+# heading that came after 5 s. Every expectation waits as long as an action may (the page's
+# default timeout below); a state that never comes still fails.
+expect.set_options(timeout=20_000)
+
 
 @pytest.fixture(scope="session")
 def browser():

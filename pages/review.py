@@ -4,6 +4,7 @@ decision and the National Panel's response."""
 import streamlit as st
 
 from panel.agencies import service as agency_service
+from panel.core.clock import day
 from panel.learning import library
 from panel.reviews import record as review_record
 from panel.reviews import service as reviews
@@ -22,6 +23,7 @@ from panel.ui.documents import documents_section
 from panel.ui.drafting import drafting_section
 from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
 from panel.ui.learning_entry import learning_section
+from panel.ui.reflow import table_or_list
 from panel.ui.review_closure import close_section
 from panel.ui.review_context import family_involvement, parallel_processes
 
@@ -65,8 +67,9 @@ c2.metric("Overall", RAG_LABELS.get(v.status["rag"], esc(v.status["rag"])))
 c3.metric("Next milestone due", f"{v.status['next_due']:%a %d %b %Y}" if v.status["next_due"] else "-")
 c3.caption(esc(next_name) if next_name else "Every milestone is recorded.")
 
-# Status beside the name, so a narrow screen shows both; a date not yet recorded is blank, not "None".
-st.dataframe([{
+# Status beside the name; a date not yet recorded is blank, not "None". On a phone the same rows
+# as a list (panel.ui.reflow), where the table would leave the planned and actual dates off to the side.
+table_or_list(f"milestones_{rv.reference}", lambda: st.dataframe([{
     "milestone": m["name"], "status": STATUS_LABELS[m["status"]], "planned": m["planned"],
     "actual": f"{m['actual'].day} {m['actual']:%b %Y}" if m["actual"] else "",
     "statutory": "Yes" if m["statutory"] else "", "rag": RAG[m["status"]],
@@ -74,7 +77,10 @@ st.dataframe([{
     "milestone": st.column_config.TextColumn("Milestone", width=MILESTONE_WIDTH),
     "status": st.column_config.TextColumn("Status", width=STATUS_WIDTH, help=STATUS_HELP),
     "planned": st.column_config.DateColumn("Planned", format="ddd D MMM YYYY"),
-    "actual": "Actual", "statutory": "Statutory", "rag": None})
+    "actual": "Actual", "statutory": "Statutory", "rag": None}), [
+    f"- **{esc(m['name'])}**" + (" (statutory)" if m["statutory"] else "") + f": {STATUS_LABELS[m['status']]}"
+    + (f" · planned {day(m['planned'])}" if m["planned"] else "") + (f" · done {day(m['actual'])}" if m["actual"] else "")
+    for m in v.milestones])
 
 pub, delays, requests = review_record.record_details(me, rv.reference)
 key = f"rv_{rv.reference}"

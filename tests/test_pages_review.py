@@ -102,6 +102,10 @@ def test_the_next_milestone_is_named_in_full_and_dates_not_recorded_are_blank(nb
     widths = {k: v.get("width") for k, v in columns(at.dataframe[0]).items() if k in ("milestone", "status")}
     assert all(isinstance(w, int) for w in widths.values()) and sum(widths.values()) <= 356, widths
     assert widths["status"] >= 90  # "Not yet due", the longest status, in full
+    # A phone is shown the same rows as a list instead (the browser picks: tests/browser), each whole.
+    listed = next(shown(m.value) for m in at.markdown if m.value.startswith("- **Agency summaries"))
+    assert listed.splitlines()[0] == "- **Agency summaries requested (day 1)**: Due soon · planned Mon 30 Nov 2026"
+    assert len(listed.splitlines()) == len(milestones)
     assert set(milestones["actual"]) == {""}  # not a date column's "None"
     processes = next(d for d in at.dataframe if "process" in d.value.columns)
     assert {k: v["label"] for k, v in columns(processes).items() if "label" in v} == {

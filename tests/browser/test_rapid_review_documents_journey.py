@@ -3,7 +3,8 @@
 reports, which are listed and mark the two agencies' requests received; drafts the rapid review
 report from the record and edits a section; records the local authority's, the police's and
 health's sign-offs; records the date the report went to the National Panel; and the review's
-"sent to the National Panel" milestone shows done, on that date."""
+"sent to the National Panel" milestone shows done, on that date. On a phone the milestones read
+as a list."""
 
 from __future__ import annotations
 
@@ -249,3 +250,17 @@ def test_chair_takes_the_rapid_review_report_from_agency_reports_to_the_national
     expect(milestones.locator("td[role=gridcell]", has_text=re.compile(r"^23 Nov 2026$"))).to_have_count(1)
     sent = next(r for r in grid_rows(milestones) if r["Milestone"] == SENT_MILESTONE)
     assert (sent["Status"], sent["Actual"]) == ("Done", "23 Nov 2026"), sent
+
+    # On a 390 px phone the milestones are a list, every column's words in view without scrolling
+    # sideways (the grid showed a milestone's status as "Ov…"); the grid is out of the way.
+    page.set_viewport_size({"width": 390, "height": 900})
+    expect(milestones).to_be_hidden()
+    sent = page.get_by_role("listitem").filter(has_text=SENT_MILESTONE)
+    expect(sent).to_have_text(re.compile(rf"^{re.escape(SENT_MILESTONE)} \(statutory\): Done · planned "
+                                         r"Wed 25 Nov 2026 · done Mon 23 Nov 2026$"))
+    sent.scroll_into_view_if_needed()
+    box = sent.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    page.set_viewport_size({"width": 1400, "height": 1000})  # and back: the grid, the list hidden
+    expect(milestones).to_be_visible()
+    expect(sent).to_be_hidden()

@@ -8,6 +8,7 @@ import secrets
 
 import streamlit as st
 
+from panel.accounts import own as own_account
 from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.core.errors import AlreadySaved
@@ -141,6 +142,12 @@ if pending:
             st.session_state.pop("mr_pending")
             st.rerun()
     st.stop()
+
+# A new form starts with who is referring: the user's own name and agency, from their account.
+if "mr_referrer_name" not in st.session_state:
+    st.session_state["mr_referrer_name"] = me.name
+    if (own := own_account.my_account(me).agency_id) in agencies:
+        st.session_state["mr_referrer_agency_id"] = own
 
 with st.form("make_referral", clear_on_submit=False, enter_to_submit=False):
     if len(parts) > 1:

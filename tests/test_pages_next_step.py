@@ -6,7 +6,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from panel.referrals import service as referrals
 from tests import factories
-from tests.apptest import signed_in, texts
+from tests.apptest import shown, signed_in, texts
 from tests.conftest import TODAY
 
 
@@ -110,3 +110,26 @@ def test_the_progress_note_box_is_empty_after_saving_a_note(demo_db):
     assert not at.exception and not at.error
     assert "Audit tool agreed with the police lead." in list(at.dataframe[-1].value["note"])
     assert at.text_area(key=box).value in ("", None)
+
+
+def test_the_referral_form_starts_with_the_referrers_name_and_agency(demo_db):
+    at = signed_in("referrer", "pages/make_referral.py")
+    assert at.text_input(key="mr_referrer_name").value == "Robin Referrer"
+    assert at.selectbox(key="mr_referrer_agency_id").value == factories.agency_id("Schools and education")
+
+
+def test_my_referrals_shows_initials_status_outcome_and_the_panels_question_in_full(demo_db):
+    referrer = factories.actor("referrer")
+    question = ("Please send the school's chronology for the last two terms, the dates of each concern "
+                "raised with children's social care, and who the designated safeguarding lead spoke to. " * 2).strip()
+    asked = referrals.submit(referrer, factories.nb_id(), factories.referral_form(child_initials="QZ"), TODAY).reference
+    referrals.triage(factories.actor("chair"), asked, "request_information", question,
+                     factories.referral(asked).version)
+    at = signed_in("referrer", "pages/my_referrals.py")
+    df = at.dataframe[0].value
+    row = df[df["reference"] == asked].iloc[0]
+    assert (row["child"], row["status"]) == ("QZ", "Awaiting information")
+    assert "outcome" in df.columns
+    assert any(question in shown(i.value) and asked in shown(i.value) for i in at.info)
+    decided = df[df["outcome"] != ""]
+    assert not decided.empty and set(decided["status"]) == {"Decided"}  # the demo's decided referrals

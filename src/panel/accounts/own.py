@@ -48,6 +48,7 @@ class OwnAccount:
     roles: tuple[str, ...]  # "NB: Panel chair", by partnership code
     regional: bool
     must_change_password: bool
+    agency_id: int | None = None  # the agency the account is recorded against (a referral form starts with it)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def my_account(actor: Actor) -> OwnAccount:
         roles = tuple(f"{code}: {ROLE_LABELS[role]}" for code, role in
                       sorted(rows, key=lambda r: (r[0], ROLES.index(r[1]) if r[1] in ROLES else 99)))
         return OwnAccount(user.username, user.name, user.email, roles, user.is_regional,
-                          user.must_change_password)
+                          user.must_change_password, user.agency_id)
 
 
 def change_own_password(actor: Actor, current: str, new: str, again: str) -> datetime:

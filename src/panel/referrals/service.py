@@ -194,21 +194,24 @@ def export_queue(actor: Actor, f: QueueFilter, today: date, fmt: str) -> bytes:
 
 
 def my_referrals(actor: Actor, today: date) -> pd.DataFrame:
-    """A referrer's own referrals: reference, dates and status only."""
+    """A referrer's own referrals: reference, dates, the child's initials, status, the panel's
+    outcome once signed, and the panel's note (a question, or why it closed) in full."""
     with read_session() as s:
         rows = s.exec(
-            select(Referral.reference, Referral.received_on, Referral.status, Referral.status_note,
-                   Partnership.name)
+            select(Referral.reference, Referral.received_on, Referral.child_initials, Referral.status,
+                   Referral.status_note, Partnership.name, ReviewType.name)
             .join(Partnership, Partnership.id == Referral.partnership_id)
+            .outerjoin(Decision, (Decision.referral_id == Referral.id) & (Decision.status == "signed"))
+            .outerjoin(ReviewType, ReviewType.id == Decision.review_type_id)
             .where(Referral.submitted_by_id == actor.user_id)
             .order_by(Referral.received_on.desc(), Referral.id.desc())
             .limit(500)
         ).all()
     return pd.DataFrame(
-        [{"reference": ref, "partnership": p, "received_on": rec,
-          "status": STATUSES.get(st_, st_), "note from the panel": note or ""}
-         for ref, rec, st_, note, p in rows],
-        columns=["reference", "partnership", "received_on", "status", "note from the panel"],
+        [{"reference": ref, "partnership": p, "received_on": rec, "child": initials,
+          "status": STATUSES.get(st_, st_), "outcome": outcome or "", "note from the panel": note or ""}
+         for ref, rec, initials, st_, note, p, outcome in rows],
+        columns=["reference", "partnership", "received_on", "child", "status", "outcome", "note from the panel"],
     )
 
 

@@ -104,6 +104,7 @@ from panel.models import (
 )
 from panel.notifications import service as notifications
 from panel.referrals import service as referrals
+from panel.referrals import visits as referral_visits
 from panel.reports import service as reports
 from panel.retention import service as retention
 from panel.reviews import closing as review_closing
@@ -675,6 +676,9 @@ CALLS: dict[str, Spec] = {
         ACTOR, referrals.QueueFilter(partnership_ids=[x.pid]), TODAY, "csv"), kind="scope"),
     "referrals.service.my_referrals": Spec("referral.read_own", lambda x, w: referrals.my_referrals(ACTOR, TODAY),
                                    kind="listing"),
+    "referrals.visits.visit_queue": Spec((), lambda x, w: referral_visits.visit_queue(ACTOR), kind="own"),
+    "referrals.visits.new_since": Spec("referral.read", lambda x, w: referral_visits.new_since(
+        ACTOR, [x.read_ref, x.new_ref], datetime(2000, 1, 1, tzinfo=UTC)), kind="listing"),
     "referrals.service.get_referral": Spec(("referral.read", "referral.read_own"), lambda x, w: referrals.get_referral(
         ACTOR, x.read_ref, TODAY), audited=True),
     "referrals.service.possible_duplicates": Spec("referral.read", lambda x, w: referrals.possible_duplicates(

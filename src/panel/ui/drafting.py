@@ -88,9 +88,10 @@ def _draft(me: Actor, rv: Review, kind: str, today: date) -> None:
     with st.form(f"{key}_edit"):
         texts = {}
         for sec in v.sections:
-            if sec.get("derived"):  # written from the record each time it is shown: never sent back
-                st.text_area(esc(sec["heading"]), value=sec["text"], height=110, disabled=True,
-                             help=rules.DERIVED_HELP, key=f"{key}_{v.version}_{sec['key']}")
+            if sec.get("derived"):  # written from the record each time it is shown: read, never sent back
+                st.markdown(f"**{esc(sec['heading'])}**", help=rules.DERIVED_HELP)
+                st.markdown("\n".join(f"- {esc(line[2:])}" if line.startswith("- ") else esc(line)
+                                       for line in sec["text"].splitlines()))
                 continue
             texts[sec["key"]] = st.text_area(esc(sec["heading"]), value=sec["text"], height=180, disabled=not editable,
                                              help=esc(sec["guidance"]) if sec.get("guidance") else None,

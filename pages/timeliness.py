@@ -161,8 +161,14 @@ with tabs[3]:
             for g in report["notifications"]["by_body"]]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=COLUMNS)
 
-# -- the late items, each opening its record ------------------------------------------------------
+# -- the late items, each opening its record; a list that holds anything is open ---------------------
 st.subheader("Late and overdue", anchor=False)
+
+
+def open_if_any(name: str, items) -> dict:
+    """An expander's arguments: open when its list holds anything. The key changes with that, so a
+    list that fills when the period changes opens then too (an expander keeps its first state)."""
+    return {"expanded": bool(items), "key": f"tl_{name}_{'open' if items else 'empty'}"}
 
 
 def _late_by(item: dict) -> str:
@@ -182,27 +188,28 @@ def links(items: list[dict], page: str, ref_key: str, label) -> None:
 
 
 late = report["notifications"]["late_items"]
-with st.expander(f"Late notifications ({len(late)})", icon=":material/notification_important:"):
+with st.expander(f"Late notifications ({len(late)})", icon=":material/notification_important:", **open_if_any("late_notifications", late)):
     links(late, "pages/referral.py", "referral", lambda i: (
         f"{i['referral']} · {BODY_LABELS.get(i['body'], i['body'])} · due {_day(i['due_on'])} · "
         + (f"recorded as due {_day(i['recorded_due_on'])} · " if i.get("recorded_due_on") else "")
         + (f"sent {_day(i['sent_on'])}, " if i["sent"] else "not sent, ") + _late_by(i)))
 
 late = report["rapid_reviews"]["late_items"]
-with st.expander(f"Late rapid reviews ({len(late)})", icon=":material/timer_off:"):
+with st.expander(f"Late rapid reviews ({len(late)})", icon=":material/timer_off:", **open_if_any("late_rapid_reviews", late)):
     links(late, "pages/review.py", "review", lambda i: (
         f"{i['review']} · due {_day(i['due_on'])} · "
         + (f"sent {_day(i['sent_on'])}, " if i["sent"] else "not sent, ") + _late_by(i)))
 
 late = report["lcsprs"]["late_items"]
-with st.expander(f"Late LCSPRs ({len(late)})", icon=":material/menu_book:"):
+with st.expander(f"Late LCSPRs ({len(late)})", icon=":material/menu_book:", **open_if_any("late_lcsprs", late)):
     links(late, "pages/review.py", "review", lambda i: (
         f"{i['review']} · decided {_day(i['decided_on'])} · due {_day(i['due_on'])} · "
         + (f"published {_day(i['published_on'])}, " if i["published"] else "not published, ")
         + _late_by(i)))
 
 held = report["lcsprs"]["withheld_items"]
-with st.expander(f"LCSPR publications delayed or withheld ({len(held)})", icon=":material/pause_circle:"):
+with st.expander(f"LCSPR publications delayed or withheld ({len(held)})", icon=":material/pause_circle:",
+                 **open_if_any("held_lcsprs", held)):
     st.caption("Delayed or withheld with a recorded reason (WT2018 ch.4 allows both): not counted as late.")
     links(held, "pages/review.py", "review", lambda i: (
         f"{i['review']} · {i['publication_status']} · due {_day(i['due_on'])} · "
@@ -210,7 +217,8 @@ with st.expander(f"LCSPR publications delayed or withheld ({len(held)})", icon="
            else f"expected {_day(i['expected_on'])}" if i["expected_on"] else "no expected date")
         + f" · {i['reason']}"))
 
-with st.expander(f"Overdue milestones now ({int(od['total'])})", icon=":material/event_busy:"):
+with st.expander(f"Overdue milestones now ({int(od['total'])})", icon=":material/event_busy:",
+                 **open_if_any("overdue_milestones", od["items"])):
     links(od["items"], "pages/review.py", "review", lambda i: (
         f"{i['review']} · {i['name']}" + (" (statutory)" if i["statutory"] else "")
         + f" · planned {_day(i['planned_on'])} · {i['working_days_overdue']} working days overdue"))

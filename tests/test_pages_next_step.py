@@ -133,3 +133,14 @@ def test_my_referrals_shows_initials_status_outcome_and_the_panels_question_in_f
     assert any(question in shown(i.value) and asked in shown(i.value) for i in at.info)
     decided = df[df["outcome"] != ""]
     assert not decided.empty and set(decided["status"]) == {"Decided"}  # the demo's decided referrals
+
+
+def test_timeliness_opens_the_late_and_overdue_lists_that_hold_anything(demo_db):
+    at = signed_in("manager", "pages/timeliness.py")
+    lists = {e.label: e.proto.expanded for e in at.expander
+             if e.label.startswith(("Late ", "LCSPR publications", "Overdue milestones"))}
+    assert len(lists) == 5
+    counts = {label: int(label.rpartition("(")[2].rstrip(")")) for label in lists}
+    assert any(counts.values()), "the demo has something late or overdue"
+    assert all(lists[label] == (counts[label] > 0) for label in lists), lists
+    assert any(shown(s.value).startswith("Headline: ") for s in at.subheader)  # the headline names its period

@@ -49,7 +49,7 @@ def test_manager_fixes_a_late_rapid_review_and_exports(page, server, tmp_path):
     overdue_before = int(tile(page, "Overdue milestones now").get_by_test_id("stMetricValue").inner_text())
     rapid_before = tile(page, "on time").nth(1).get_by_test_id("stMetricValue").inner_text()
 
-    page.get_by_text(re.compile(r"^Late rapid reviews \(\d+\)")).click()
+    expect(page.get_by_text(re.compile(r"^Late rapid reviews \(\d+\)"))).to_be_visible()  # open: it holds some
     link = page.get_by_role("link", name=re.compile(rf"{REVIEW} · due .* not sent"))
     expect(link).to_be_visible()
     link.click()
@@ -69,8 +69,7 @@ def test_manager_fixes_a_late_rapid_review_and_exports(page, server, tmp_path):
     all_time(page)
     overdue_after = int(tile(page, "Overdue milestones now").get_by_test_id("stMetricValue").inner_text())
     assert overdue_after == overdue_before - 1
-    page.get_by_text(re.compile(r"^Late rapid reviews \(\d+\)")).click()
-    expect(page.get_by_role("link", name=re.compile(rf"{REVIEW} · .*sent Fri 09 Aug 2024, 1 working day late"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(rf"{REVIEW} · .*sent Fri 9 Aug 2024, 1 working day late"))).to_be_visible()
     assert tile(page, "on time").nth(1).get_by_test_id("stMetricValue").inner_text() == rapid_before
 
     with page.expect_download() as download:

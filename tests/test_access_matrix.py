@@ -62,6 +62,7 @@ from panel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from panel.demo.small import DEMO_PASSWORD
 from panel.documents import checks as document_checks
 from panel.documents import service as documents
+from panel.documents import signoffs as document_signoffs
 from panel.documents.store import get_store
 from panel.drafting import rules as drafting_rules
 from panel.drafting import service as drafting
@@ -781,6 +782,11 @@ CALLS: dict[str, Spec] = {
         ACTOR, x.lcspr_ref), audited=True),
     "documents.checks.accept_hit": Spec("document.manage", lambda x, w: document_checks.accept_hit(
         ACTOR, x.lcspr_ref, x.hit_id, "Checked by hand: no detail of the case."), write=True, audited=True),
+    "documents.signoffs.final_report_sign_offs": Spec("review.read", lambda x, w: document_signoffs.final_report_sign_offs(
+        ACTOR, x.lcspr_ref, TODAY), audited=True),
+    "documents.signoffs.record_final_report_sign_off": Spec("review.edit", lambda x, w: (
+        document_signoffs.record_final_report_sign_off(ACTOR, x.lcspr_ref, "police", "Pat Smith, Superintendent",
+                                                       TODAY, 1, TODAY)), write=True, audited=True),
     # --- the documents Panel drafts (docs/domain.md §11)
     "drafting.service.template": Spec("review_type.manage", lambda x, w: drafting.template(
         ACTOR, x.pid, "rapid_review")),

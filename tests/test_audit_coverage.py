@@ -262,3 +262,24 @@ def test_the_notification_ready_to_send_is_audited_on_the_childs_referral(db):
     expect(lambda: notifications.download(chair, ref, "national_panel", "docx", TODAY), "chair", "export", "referral", rid)
     expect(lambda: notifications.record_sent(chair, ref, "national_panel", TODAY, "CINS-5", TODAY),
            "chair", "notification", "referral", rid)
+
+
+def test_a_partners_sign_off_of_the_final_report_is_audited_on_the_report(db):
+    """Recording who signed the final report off for a partner (docs/domain.md §11) is a write on
+    the report's document, in its partnership, naming the partner and the version signed."""
+    from panel.documents import signoffs
+    from panel.screening import decisions
+    from tests.document_files import docx_bytes
+    from tests.factories import accepted, decision_form, empty_nb
+
+    nb = empty_nb()
+    chair = accounts.actor_for("chair")
+    did = decisions.record_decision(accounts.actor_for("member"), accepted(), decision_form("lcspr"), TODAY)
+    ref = decisions.sign_decision(chair, did, TODAY, attendance_confirmed=True)
+    doc = documents.upload(chair, documents.Target(review=ref), kind="final_report", title="Final report",
+                           agency_id=None, visibility="panel", filename="f.docx", data=docx_bytes(["Child X."]),
+                           today=TODAY)
+    row = expect(lambda: signoffs.record_final_report_sign_off(chair, ref, "health", "Dr Lee, Designated Nurse",
+                                                               TODAY, 1, TODAY),
+                 "chair", "final_report_sign_off", "document", doc)
+    assert row.partnership_id == nb and '"partner": "health"' in row.after and '"version": 1' in row.after

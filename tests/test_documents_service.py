@@ -1,7 +1,7 @@
 """A review's documents through the service (docs/domain.md §11): upload, replace, list, download
 (hash checked, audited), who may see what, another partnership's document "not found", agency
 reports marking their request received, and the final report's anonymisation check gating the
-publication. Built from an empty partnership; the file store is the test's local folder, and the
+publication (with the partners' sign-offs, tests/test_final_report_sign_off.py). Built from an empty partnership; the file store is the test's local folder, and the
 round trip runs on the S3-compatible server too."""
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from panel.accounts import service as accounts
 from panel.core.access import SYSTEM
 from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from panel.documents import checks, rules
+from panel.documents import checks, rules, signoffs
 from panel.documents import service as documents
 from panel.documents.service import Target
 from panel.documents.store import StoreError, get_store
+from panel.drafting.rules import PARTNERS
 from panel.models import AgencyRequest, AuditEvent, DocumentVersion, ReviewMilestone
 from panel.reviews import record as review_record
 from panel.reviews.types import PUBLICATION_KEY
@@ -186,6 +187,13 @@ def publish(ref: str) -> None:
     review_record.record_milestone(actor("manager"), ref, PUBLICATION_KEY, TODAY, review_row(ref).version, TODAY)
 
 
+def signed_off(ref: str, version: int = 1) -> None:
+    """The three partners sign off the final report's latest version (the other half of the gate,
+    tests/test_final_report_sign_off.py)."""
+    for partner in PARTNERS:
+        signoffs.record_final_report_sign_off(actor("chair"), ref, partner, "Signer, Director", TODAY, version, TODAY)
+
+
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
 def test_the_final_reports_check_gates_publication(nb, fmt):
     from datetime import date
@@ -214,6 +222,7 @@ def test_the_final_reports_check_gates_publication(nb, fmt):
     with pytest.raises(ValidationFailed, match="1 finding still open"):
         publish(ref)
     checks.accept_hit(actor("manager"), ref, hits[1].id, "The date the report was written, checked by hand.")
+    signed_off(ref)
     publish(ref)
     assert review_record.record_details(actor("chair"), ref)[0].published_on == TODAY
 
@@ -226,6 +235,7 @@ def test_a_newer_version_without_the_detail_resolves_it(nb):
     documents.replace(actor("chair"), doc, filename="f.docx", data=docx_bytes(["Child X was seen."]),
                       expected_version=1, today=TODAY)
     assert checks.final_report_check(actor("chair"), ref) == []
+    signed_off(ref, 2)
     publish(ref)
 
 

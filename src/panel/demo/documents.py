@@ -1,6 +1,7 @@
 """The demo's documents (docs/domain.md §11): on each partnership's two most recent open rapid
 reviews, agencies asked for a chronology and a summary, some answered with a Word file or the
-summary's words; on its latest published review, the final report shared with partner users.
+summary's words; on its latest published review, the final report shared with partner users
+and signed off by the three partners.
 
 Files are small Word documents made here and put in the file store as an upload would; the
 wording is fictional and names nobody (no initials, no dates of birth)."""
@@ -24,6 +25,7 @@ from panel.models import (
     Review,
     ReviewMilestone,
     ReviewType,
+    SignOff,
 )
 from panel.reviews.types import PUBLICATION_KEY
 
@@ -63,6 +65,18 @@ def _document(s: Session, review: Review, *, kind: str, title: str, data: bytes,
     return doc
 
 
+def _signed_off(s: Session, review: Review, report: Document) -> None:
+    """The three partners' sign-offs of a published review's final report (docs/domain.md §11),
+    signed on its publication day and recorded after the upload, so each shows as of version 1."""
+    at = report.created_at + timedelta(hours=1)
+    published_on = s.exec(select(ReviewMilestone.actual_on).where(ReviewMilestone.review_id == review.id,
+                                                                  ReviewMilestone.key == PUBLICATION_KEY)).one()
+    for partner, who in (("local_authority", "Director of Children's Services"), ("police", "Detective Superintendent"),
+                         ("health", "Chief Nurse, Integrated Care Board")):
+        s.add(SignOff(review_id=review.id, subject="final_report", partner=partner, signed_by=who,
+                      signed_on=published_on, recorded_at=at))
+
+
 def add_documents(s: Session, rng: random.Random, today: date, parts: dict[str, Partnership]) -> dict[str, int]:
     agencies = {a.name: a for a in s.exec(select(Agency).where(Agency.name.in_(ASKED)))}
     made = requests = 0
@@ -98,10 +112,12 @@ def add_documents(s: Session, rng: random.Random, today: date, parts: dict[str, 
                                   ReviewMilestone.actual_on.is_not(None))
                            .order_by(ReviewMilestone.actual_on.desc()).limit(1)).first()
         if published:
-            _document(s, published, kind="final_report", title="Final report (published)", visibility="partners",
-                      uploaded=today, data=_word(f"Child safeguarding practice review {published.reference}",
-                                                 ["Summary of the learning for practitioners.",
-                                                  "The review found that information held by separate agencies "
-                                                  "was not brought together when the risk was rising."]))
+            report = _document(s, published, kind="final_report", title="Final report (published)",
+                               visibility="partners", uploaded=today,
+                               data=_word(f"Child safeguarding practice review {published.reference}",
+                                          ["Summary of the learning for practitioners.",
+                                           "The review found that information held by separate agencies "
+                                           "was not brought together when the risk was rising."]))
+            _signed_off(s, published, report)
             made += 1
     return {"documents": made, "agency requests": requests}

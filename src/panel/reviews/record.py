@@ -18,7 +18,7 @@ from panel.core.clock import day
 from panel.core.db import read_session, transaction
 from panel.core.errors import NotFound, ValidationFailed
 from panel.core.validation import not_after_today
-from panel.documents import checks
+from panel.documents import checks, signoffs
 from panel.models import Agency, AgencyRequest, Review, ReviewDelay, ReviewMilestone, ReviewType
 from panel.reviews import lifecycle
 from panel.reviews.rules import PUBLICATION_STATUSES
@@ -110,10 +110,15 @@ def record_milestone(actor: Actor, reference: str, key: str, actual_on: date | N
             raise ValidationFailed({"key": "Choose one of this review's milestones."})
         if key == PUBLICATION_KEY and actual_on and rv.publication_status == "withheld":
             raise ValidationFailed({"actual_on": WITHHELD_NO_DATE + " Change the publication status first."})
-        if key == PUBLICATION_KEY and actual_on and (blocker := checks.publication_blocker(s, rv.id)):
-            # The final report's anonymisation check (docs/domain.md §11): nothing is published
-            # while a detail of the case it found is neither gone nor accepted with a reason.
-            raise ValidationFailed({"actual_on": blocker})
+        if key == PUBLICATION_KEY and actual_on:
+            # Before publication (docs/domain.md §11): no detail of the case the final report's
+            # anonymisation check found is still open, and the three partners have signed off its
+            # latest version; both said at once. A review with no final report uploaded in Panel
+            # is not gated (its report was drafted and signed off elsewhere; §11).
+            blockers = [b for b in (checks.publication_blocker(s, rv.id),
+                                    signoffs.publication_blocker(s, rv, today, actual_on)) if b]
+            if blockers:
+                raise ValidationFailed({"actual_on": " ".join(blockers)})
         if actual_on and actual_on < rv.started_on:
             raise ValidationFailed({"actual_on": f"The review started on {day(rv.started_on)}: the date cannot be earlier."})
         dates = {m.key: (actual_on if m.key == key else m.actual_on) for m in ms}

@@ -32,6 +32,8 @@ from panel.ui.documents import documents_section
 from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
 from panel.ui.notification_draft import notification_section
 
+SCREEN_NOW = "_panel_screen_now"  # the referral this tab has just accepted for screening
+
 me = actor()
 ref = query_ref("ref")  # None when absent or malformed
 header("Referral", ":material/description:")
@@ -78,6 +80,12 @@ for link in reviews.for_referral(me, r.reference) if d.full_view else []:
     st.page_link("pages/review.py", label=esc(f"Review {link['reference']} ({link['status']}){joined}"),
                  query_params={"ref": link["reference"]}, icon=":material/assignment:")
 if d.full_view:
+    if st.session_state.get(SCREEN_NOW) == r.reference and r.status == "accepted" \
+            and me.can("screening.edit", r.partnership_id):
+        # Just accepted for screening: the next step is one click away.
+        if st.button("Screen now", type="primary", icon=":material/fact_check:", key="screen_now"):
+            st.session_state.pop(SCREEN_NOW, None)
+            st.switch_page("pages/screening.py", query_params={"ref": r.reference})
     st.page_link("pages/screening.py", label="Screening and decision", query_params={"ref": r.reference},
                  icon=":material/fact_check:")
 if r.status_note:
@@ -148,6 +156,8 @@ with right:
                 status = submit("triage", referrals.triage, me, r.reference, action, note, seen,
                                 fields=("action", "note"), rerun=False)
                 st.session_state.pop("triage_note", None)
+                if status == "accepted":
+                    st.session_state[SCREEN_NOW] = r.reference
                 st.toast(f"{esc(r.reference)}: {STATUSES[status].lower()}", icon=":material/check:")
                 st.rerun()
 

@@ -144,3 +144,30 @@ def test_timeliness_opens_the_late_and_overdue_lists_that_hold_anything(demo_db)
     assert any(counts.values()), "the demo has something late or overdue"
     assert all(lists[label] == (counts[label] > 0) for label in lists), lists
     assert any(shown(s.value).startswith("Headline: ") for s in at.subheader)  # the headline names its period
+
+
+def test_accepting_for_screening_offers_screen_now_which_opens_the_screening(demo_db):
+    from panel.accounts import service as accounts
+
+    ref = referrals.queue(accounts.actor_for("chair"), referrals.QueueFilter(statuses=("new",)), TODAY)[0] \
+        .iloc[0]["reference"]
+    at = signed_in("chair", "pages/referral.py", query={"ref": ref})
+    assert "Screen now" not in [b.label for b in at.button]  # nothing accepted yet
+    at.radio(key="triage_action").set_value("accept")
+    next(b for b in at.button if b.label == "Record triage").click().run()
+    assert not at.exception, at.exception
+    at.button(key="screen_now").click().run()
+    assert not at.exception, at.exception
+    assert at.query_params["ref"] in ([ref], ref)
+    assert "Screening" in texts(at) and "Record triage" not in [b.label for b in at.button]
+
+
+def test_screen_now_is_not_offered_to_one_who_cannot_screen_or_after_other_triage(demo_db):
+    from panel.accounts import service as accounts
+
+    new = referrals.queue(accounts.actor_for("chair"), referrals.QueueFilter(statuses=("new",)), TODAY)[0]
+    at = signed_in("chair", "pages/referral.py", query={"ref": new.iloc[0]["reference"]})
+    at.radio(key="triage_action").set_value("request_information")
+    at.text_area(key="triage_note").set_value("Which school does the child attend?")
+    next(b for b in at.button if b.label == "Record triage").click().run()
+    assert not at.exception and "Screen now" not in [b.label for b in at.button]

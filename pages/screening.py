@@ -104,7 +104,7 @@ left, right = st.columns([1, 1], gap="large")
 with left:
     st.markdown("#### The criteria")
     st.caption(f"The questions of {regime}'s criteria (aware {'before' if regime == 'WT2015' else 'on or after'} "
-               "29 June 2018); the other regime's do not change the answer.")
+               "29 June 2018); the other regime's do not change the answer.")  # not user text: WT2015 or WT2018
     stored = screening.facts_of(r)
     for fact, label, kind in (q for q in QUESTIONS if q[0] in REGIME_FACTS[regime]):
         wkey = f"{key}_{fact}"

@@ -18,12 +18,12 @@ import streamlit as st
 NARROW_PX = 640
 # A constant: never put user text in st.html.
 # The keyed container and the layout wrapper Streamlit puts round it, so that no gap is left either.
-CSS = f"""<style>
-@media (max-width: {NARROW_PX}px) {{ [class*="st-key-wide_only_"],
-    [data-testid="stLayoutWrapper"]:has(> [class*="st-key-wide_only_"]) {{ display: none !important; }} }}
-@media (min-width: {NARROW_PX + 1}px) {{ [class*="st-key-narrow_only_"],
-    [data-testid="stLayoutWrapper"]:has(> [class*="st-key-narrow_only_"]) {{ display: none !important; }} }}
-</style>"""
+CSS = """<style>
+@media (max-width: 640px) { [class*="st-key-wide_only_"],
+    [data-testid="stLayoutWrapper"]:has(> [class*="st-key-wide_only_"]) { display: none !important; } }
+@media (min-width: 641px) { [class*="st-key-narrow_only_"],
+    [data-testid="stLayoutWrapper"]:has(> [class*="st-key-narrow_only_"]) { display: none !important; } }
+</style>"""  # 640 px: NARROW_PX, written out so that the CSS is one literal
 
 
 def table_or_list(key: str, table: Callable[[], None], items: list[str]) -> None:
@@ -34,4 +34,4 @@ def table_or_list(key: str, table: Callable[[], None], items: list[str]) -> None
     with st.container(key=f"wide_only_{key}"):
         table()
     with st.container(key=f"narrow_only_{key}"):
-        st.markdown("\n".join(items))
+        st.markdown("\n".join(items))  # not user text: the caller put each item's user text through esc()

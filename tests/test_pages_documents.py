@@ -1,7 +1,9 @@
 """The Documents section of the review and referral pages through AppTest (docs/domain.md §11):
 the empty state says what to upload first, an upload is listed, a refused file's message is
 beside the field, a download is prepared only when asked for, and the final report's check
-findings are listed and accepted with a reason. Built from an empty partnership."""
+findings are listed and accepted with a reason, and the three partners' sign-offs of the final report
+are listed (which version each signed) and recorded with each refusal beside its field. Built
+from an empty partnership."""
 
 from __future__ import annotations
 
@@ -123,3 +125,37 @@ def test_the_referral_page_has_its_documents(nb):
     labelled(at.text_input, "Title").set_value("Minutes extract")
     press(at, "Upload")
     assert table_titles(at) == ["Minutes extract"]
+
+
+def test_the_partners_sign_off_the_final_report_on_the_page(nb):
+    ref = decided()
+    doc = documents.upload(actor("chair"), documents.Target(review=ref), kind="final_report", title="Final report",
+                           agency_id=None, visibility="panel", filename="final.docx",
+                           data=docx_bytes(["Child X was seen."]), today=TODAY)
+    at = signed_in("manager", "pages/review.py", query={"ref": ref})
+    shown_text = texts(at)
+    assert "The safeguarding partners' sign-off of the final report" in shown_text
+    assert shown_text.count("not yet signed") == 3
+    assert labelled(at.date_input, "Signed on").value is None  # empty until chosen
+    press(at, "Record the sign-off of version 1")
+    shown_text = texts(at)
+    assert "Choose the partner: the local authority, the police or health." in shown_text
+    assert "Enter the date it was signed." in shown_text and "Give the name and role" in shown_text
+    labelled(at.selectbox, "Partner").set_value("police")
+    labelled(at.text_input, "Signed by (name and role)").set_value("Pat <b>Smith</b>, Superintendent")
+    labelled(at.date_input, "Signed on").set_value(TODAY)
+    press(at, "Record the sign-off of version 1")
+    shown_text = texts(at)
+    assert "Sign-off recorded." in shown_text
+    assert "The police: signed version 1 on Mon 23 Nov 2026, by Pat" in shown_text
+    assert shown_text.count("not yet signed") == 2
+    assert labelled(at.selectbox, "Partner").options == ["The local authority", "Health"]
+    member = signed_in("member", "pages/review.py", query={"ref": ref})
+    assert "The police: signed version 1" in texts(member)
+    assert not any(b.label.startswith("Record the sign-off of version") for b in member.button)
+    documents.replace(actor("chair"), doc, filename="final.docx", data=docx_bytes(["Child X was seen again."]),
+                      expected_version=1, today=TODAY)
+    at = signed_in("chair", "pages/review.py", query={"ref": ref})
+    assert "The police: signed version 1 on Mon 23 Nov 2026, by Pat" in texts(at)
+    assert "version 2 is not yet signed" in texts(at)
+    assert "The police" in labelled(at.selectbox, "Partner").options

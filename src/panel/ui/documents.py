@@ -14,12 +14,15 @@ import streamlit as st
 
 from panel.agencies import service as agency_service
 from panel.core.access import Actor
+from panel.core.clock import moment
 from panel.core.config import get_settings
 from panel.documents import checks
 from panel.documents import service as documents
 from panel.documents.rules import ACCEPTED_LABEL, DOCUMENT_KINDS, VISIBILITY, size_label
 from panel.ui.common import DATETIME_FORMAT, child_text, empty_state, esc, field_error
+from panel.ui.final_report_sign_off import final_report_sign_offs
 from panel.ui.forms import refusals, submit
+from panel.ui.reflow import table_or_list
 
 FIRST_FOR_REVIEW = ("Start with what the review works from: each agency's chronology and report "
                     "(uploading one for an agency that was asked marks its request received), and the "
@@ -35,7 +38,23 @@ HIT_KINDS = {"initials": "Initials", "date_of_birth": "Date of birth", "name": "
 BY_CONTENT = "Panel judges a file by what it is, not by its name: a program is refused whatever it is called."
 
 
-def _table(rows: list[documents.DocumentRow], with_review: bool = False) -> None:
+def _item(r: documents.DocumentRow, with_review: bool) -> str:
+    """One document as a line of the list a phone shows in place of the table (panel.ui.reflow)."""
+    kind = DOCUMENT_KINDS.get(r.kind, r.kind)
+    head = (f"{esc(r.review)}: " if with_review and r.review else "") + f"**{esc(r.title)}** · {kind}" \
+        + (f" from {esc(r.agency)}" if r.agency else "")
+    return (f"- {head}  \n  Version {int(r.version_no)} · uploaded {moment(r.uploaded_at)} (UTC)"
+            + (f" by {esc(r.uploaded_by)}" if r.uploaded_by else "")
+            + f" · {size_label(r.size)} · {VISIBILITY_SHORT.get(r.visibility, r.visibility)}")
+
+
+def _table(rows: list[documents.DocumentRow], with_review: bool = False, key: str = "docs") -> None:
+    """The documents as a table on a wide screen, and as a list on a phone, where the table's eight
+    columns would show two."""
+    table_or_list(key, lambda: _grid(rows, with_review), [_item(r, with_review) for r in rows])
+
+
+def _grid(rows: list[documents.DocumentRow], with_review: bool) -> None:
     st.dataframe([{
         **({"review": r.review or ""} if with_review else {}),
         "kind": DOCUMENT_KINDS.get(r.kind, r.kind), "title": r.title, "agency": r.agency or "",
@@ -183,12 +202,13 @@ def documents_section(me: Actor, partnership_id: int, today: date, *, review: st
     rows = documents.listing(me, target)
     can_upload = me.can("document.upload", partnership_id)
     if rows:
-        _table(rows)
+        _table(rows, key=key)
         download_picker(me, rows, key)
     else:
         empty_state("No documents yet.", FIRST_FOR_REVIEW if review else FIRST_FOR_REFERRAL)
     if review:
         _final_report_check(me, review, partnership_id, f"{key}_hits")
+        final_report_sign_offs(me, review, partnership_id, f"{key}_signoffs", today)
     if not can_upload:
         return
     with st.expander("Add or replace a document", icon=":material/upload_file:"):
@@ -207,5 +227,5 @@ def shared_documents(me: Actor) -> None:
                     "A review's published final report and other documents the panel shares with every "
                     "partner user appear here.")
         return
-    _table(rows, with_review=True)
+    _table(rows, with_review=True, key="shared_docs")
     download_picker(me, rows, "shared_docs")

@@ -3,8 +3,8 @@
 reports, which are listed and mark the two agencies' requests received; drafts the rapid review
 report from the record and edits a section; records the local authority's, the police's and
 health's sign-offs; records the date the report went to the National Panel; and the review's
-"sent to the National Panel" milestone shows done, on that date. On a phone the milestones read
-as a list."""
+"sent to the National Panel" milestone shows done, on that date. On a phone the milestones and
+the documents read as lists."""
 
 from __future__ import annotations
 
@@ -251,16 +251,22 @@ def test_chair_takes_the_rapid_review_report_from_agency_reports_to_the_national
     sent = next(r for r in grid_rows(milestones) if r["Milestone"] == SENT_MILESTONE)
     assert (sent["Status"], sent["Actual"]) == ("Done", "23 Nov 2026"), sent
 
-    # On a 390 px phone the milestones are a list, every column's words in view without scrolling
-    # sideways (the grid showed a milestone's status as "Ov…"); the grid is out of the way.
+    # On a 390 px phone the milestones and the documents are lists, every column's words in view
+    # without scrolling sideways (the grids showed a milestone's status as "Ov…", a document's
+    # kind and title only); the grids are out of the way.
     page.set_viewport_size({"width": 390, "height": 900})
     expect(milestones).to_be_hidden()
+    expect(grid_with(page, "Who may see it")).to_be_hidden()
     sent = page.get_by_role("listitem").filter(has_text=SENT_MILESTONE)
     expect(sent).to_have_text(re.compile(rf"^{re.escape(SENT_MILESTONE)} \(statutory\): Done · planned "
                                          r"Wed 25 Nov 2026 · done Mon 23 Nov 2026$"))
-    sent.scroll_into_view_if_needed()
-    box = sent.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-    page.set_viewport_size({"width": 1400, "height": 1000})  # and back: the grid, the list hidden
+    police = page.get_by_role("listitem").filter(has_text="Police agency report")
+    expect(police).to_have_text(re.compile(r"^Police agency report · Agency report from Police\s*Version 1 · "
+                                           r"uploaded .+ \(UTC\) by .+ · \d+(\.\d)? KB · Panel only$"))
+    for item in (sent, police):
+        item.scroll_into_view_if_needed()
+        box = item.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    page.set_viewport_size({"width": 1400, "height": 1000})  # and back: the grids, the lists hidden
     expect(milestones).to_be_visible()
     expect(sent).to_be_hidden()

@@ -122,7 +122,7 @@ def test_chair_takes_a_case_from_the_meeting_to_its_lcspr(page, case):
     # The referral's item: the criteria's answer and the notification clock (aware Fri 20 Nov).
     next_item(page, position(case.referral))
     expect(page.get_by_role("heading", name=f"{case.referral}: screening decision "
-                                            "(statutory clock: notify by 27 Nov 2026)")).to_be_visible()
+                                            "(statutory clock: notify by Fri 27 Nov 2026)")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Item \d+ of \d+ · Referral awaiting screening$"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Criteria \(WT2018\): Rapid review\. Notifications due: "
                                        r"National Child Safeguarding Practice Review Panel"))).to_be_visible()

@@ -164,7 +164,7 @@ def test_learning_from_an_empty_partnership_to_the_briefing_library(empty_page, 
     type_date(page, close, "Follow up on (optional)", FOLLOW_UP)
     close.get_by_role("button", name="Close action").click()
     wait_idle(page)
-    expect(page.get_by_text(re.compile(r"^Closed on \d+ \w+ \d{4}")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Closed on \w{3} \d+ \w{3} \d{4}")).first).to_be_visible()
     status, evidence, follow_up = sql("select status, evidence_of_impact, follow_up_on from action where id = :id",
                                       id=action_id)[0]
     assert (status, evidence, str(follow_up)[:10]) == ("closed", EVIDENCE, FOLLOW_UP.isoformat())

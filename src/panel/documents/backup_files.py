@@ -11,15 +11,13 @@ are not copied: nothing refers to them.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import inspect, select
 
 from panel.core.db import get_engine
-from panel.documents.store import StoreError, digest, get_store
+from panel.documents.store import StoreError, digest, get_store, write_atomically
 from panel.models import DocumentVersion
 
 
@@ -61,20 +59,6 @@ def _has(path: Path, sha256: str) -> bool:
         return False
 
 
-def _write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)  # documents about children: readable by their owner only
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def copy_out(dest: Path) -> FilesOutcome:
     """Copy every referenced file from the store into `dest` (a folder), verifying each copy."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -90,7 +74,7 @@ def copy_out(dest: Path) -> FilesOutcome:
         except StoreError:
             out.missing.append(sha)
             continue
-        _write(target, data)
+        write_atomically(target, data)
         if not _has(target, sha):
             target.unlink(missing_ok=True)
             out.missing.append(sha)

@@ -5,6 +5,10 @@ It only routes. Pages call services; services check permissions on every call.
 
 import streamlit as st
 
+# First, on its own: sessions that start together import the components one at a time.
+from panel.ui import first_import  # noqa: F401
+
+# isort: split
 from panel.accounts import service as accounts
 from panel.accounts import setup
 from panel.ui import a11y, auth

@@ -68,11 +68,22 @@ class Cluster:
         (self.data / "pg_hba.conf").write_text(
             "local all all trust\nhost all all 127.0.0.1/32 trust\n")  # loopback only, nothing else
         with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
+            conf.write(f"\nlisten_addresses = '127.0.0.1'\n"
                        f"unix_socket_directories = '{self.root}'\nmax_connections = 300\n"
                        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
-        return self.url
+        # PostgreSQL cannot be given port 0, so the port is chosen here, and another process (a
+        # second run on the same machine) can bind it first: then choose again.
+        for attempt in range(3):
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
+                          "-o", f"-p {self.port}", "start")
+                return self.url
+            except NoServer as e:
+                if attempt == 2 or "already in use" not in str(e):
+                    raise
+                self.port = _free_port()
+                self.url = f"postgresql://postgres@127.0.0.1:{self.port}/"
+        raise AssertionError("unreachable")
 
     def stop(self) -> None:
         try:

@@ -4,7 +4,6 @@ store is exercised over HTTP through boto3 exactly as against MinIO or AWS."""
 from __future__ import annotations
 
 import os
-import socket
 from contextlib import contextmanager
 
 import boto3
@@ -15,21 +14,17 @@ TEST_ENV = {"AWS_ACCESS_KEY_ID": "panel-test", "AWS_SECRET_ACCESS_KEY": "panel-t
             "AWS_DEFAULT_REGION": "eu-west-2"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def s3_server(bucket: str = "panel-test"):
     """Yield the endpoint URL of a running server with `bucket` created."""
     saved = {k: os.environ.get(k) for k in TEST_ENV}
     os.environ.update(TEST_ENV)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: the kernel picks a free port as the server binds it, so the two test workers can
+    # never race for one.
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    url = f"http://127.0.0.1:{port}"
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
     try:
         boto3.client("s3", endpoint_url=url).create_bucket(
             Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": TEST_ENV["AWS_DEFAULT_REGION"]})

@@ -30,16 +30,18 @@ run: db
 # The whole suite on each engine; test-pg starts a throwaway PostgreSQL (docs/postgresql.md).
 test: test-sqlite test-pg
 
-# Each engine: everything but the browser on two workers (a file stays on one worker, so its
-# module fixtures and printed totals hold), then the browser journeys one at a time.
-PYTEST := $(BIN)/pytest -q -p no:cacheprovider
+# Each engine: everything but the browser, then the browser journeys, each on two workers. Outside
+# the browser a file stays on one worker, so its module fixtures and printed totals hold; browser
+# tests have no module fixtures and go one by one, so the long ones (every page for each role)
+# spread. One journey keeps about one core busy (Chromium, the server and the test take turns).
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n 2
 test-sqlite: $(VENV)/.installed node_modules/.installed
-	PANEL_TEST_ENGINE=sqlite $(PYTEST) -m "not browser" -n 2 --dist loadfile
-	PANEL_TEST_ENGINE=sqlite $(PYTEST) -m browser
+	PANEL_TEST_ENGINE=sqlite $(PYTEST) --dist loadfile -m "not browser"
+	PANEL_TEST_ENGINE=sqlite $(PYTEST) --dist load -m browser
 
 test-pg: $(VENV)/.installed node_modules/.installed
-	PANEL_TEST_ENGINE=postgresql $(PYTEST) -m "not browser" -n 2 --dist loadfile
-	PANEL_TEST_ENGINE=postgresql $(PYTEST) -m browser
+	PANEL_TEST_ENGINE=postgresql $(PYTEST) --dist loadfile -m "not browser"
+	PANEL_TEST_ENGINE=postgresql $(PYTEST) --dist load -m browser
 
 test-fast: $(VENV)/.installed
 	$(BIN)/pytest -q -m "not browser"

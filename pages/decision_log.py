@@ -4,7 +4,7 @@ import streamlit as st
 
 from panel.meetings import service as meetings
 from panel.screening import decision_log
-from panel.ui.common import DATE_FORMAT, actor, empty_state, header
+from panel.ui.common import DATE_FORMAT, actor, day, empty_state, header
 
 me = actor()
 header("Decision log", ":material/gavel:",
@@ -29,12 +29,26 @@ if df.empty:
     empty_state("No decisions match these filters.")
     st.stop()
 st.caption(f"{len(df)} decision(s).")
-st.dataframe(df, hide_index=True, width="stretch",
-             column_config={"decided_on": st.column_config.DateColumn("Decided", format=DATE_FORMAT),
-                            "partnership": "Partnership", "referral": "Referral", "outcome": "Outcome",
-                            "status": "Status", "departs": st.column_config.CheckboxColumn("Departs"),
-                            "rationale": "Rationale", "departure_rationale": "Why it departs",
-                            "meeting": "Meeting", "version": "Version"})  # not user text: fixed headings
+event = st.dataframe(
+    df, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="dl_table",
+    column_config={"decided_on": st.column_config.DateColumn("Decided", format=DATE_FORMAT),
+                   "partnership": "Partnership",
+                   "referral": st.column_config.TextColumn("Referral", help="Choose a row to open its screening"),
+                   "outcome": "Outcome", "status": "Status", "departs": st.column_config.CheckboxColumn("Departs"),
+                   "rationale": "Rationale", "departure_rationale": "Why it departs",
+                   "meeting": "Meeting", "version": "Version"})  # not user text: fixed headings
+if event and event.selection and event.selection.rows:
+    st.switch_page("pages/screening.py", query_params={"ref": df.iloc[event.selection.rows[0]]["referral"]})
+
+# The same choice without a pointer (the grid is a canvas): keyboard and screen-reader users
+# open a decision's screening here, in the table's order.
+c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+chosen = c1.selectbox("Open a decision", range(len(df)), index=None, key="dl_open",
+                      format_func=lambda i: f"{df.iloc[i]['referral']} · {df.iloc[i]['outcome']} · "
+                                            f"decided {day(df.iloc[i]['decided_on'])}",
+                      placeholder="Choose a decision from this view")
+if c2.button("Open screening", disabled=chosen is None, icon=":material/open_in_new:"):
+    st.switch_page("pages/screening.py", query_params={"ref": df.iloc[chosen]["referral"]})
 if st.button("Prepare Excel export", icon=":material/table_view:"):
     st.session_state["dl_xlsx"] = decision_log.export_decision_log(me, f)
 if data := st.session_state.get("dl_xlsx"):

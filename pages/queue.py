@@ -7,6 +7,7 @@ from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.referrals import service as referrals
 from panel.referrals import visits
+from panel.referrals.visits import NEW_TO_YOU
 from panel.referrals.rules import ABUSE_OR_NEGLECT, HARM, OPEN_STATUSES, STATUSES
 from panel.ui.common import (
     DATE_FORMAT,
@@ -78,8 +79,9 @@ m3.metric("Due within 2 working days (this page)", int(soon))
 fresh = visits.new_since(me, list(df["reference"]), since)
 if fresh:
     st.caption(f"{len(fresh)} referral{'s' if len(fresh) > 1 else ''} in this view "
-               f"{'are' if len(fresh) > 1 else 'is'} new since your last visit ({day(since)}), marked New.")
-view = child_rows(df.assign(new=df["reference"].map(lambda ref: "New" if ref in fresh else ""),
+               f"{'have' if len(fresh) > 1 else 'has'} arrived since your last visit ({day(since)}), marked "
+               "New to you (not the status New, which means not yet triaged).")
+view = child_rows(df.assign(new=df["reference"].map(lambda ref: NEW_TO_YOU if ref in fresh else ""),
                             rag=df["rag"].map(RAG_LABELS), harm=df["harm"].map(HARM),
                              abuse_or_neglect=df["abuse_or_neglect"].map(ABUSE_OR_NEGLECT)))
 styled = view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"])
@@ -92,7 +94,7 @@ event = st.dataframe(
     key="queue_table",
     column_order=["new", *referrals.QUEUE_COLUMNS],
     column_config={
-        "new": st.column_config.TextColumn("New", width="small", help="Arrived since your last visit"),
+        "new": st.column_config.TextColumn(NEW_TO_YOU, width="small", help="Arrived since your last visit"),
         "reference": st.column_config.TextColumn("Reference", help="Choose a row to open it"),
         "partnership": st.column_config.TextColumn("Partnership", width="small"),
         "status": "Status",
@@ -123,7 +125,7 @@ def clock_label(row) -> str:
     return f"notified {row.notified_on:%a %d %b}" if pd.notna(row.notified_on) else "no notification due"
 
 
-labels = {row.reference: f"{row.reference}{' · New' if row.reference in fresh else ''} · {clock_label(row)} · "
+labels = {row.reference: f"{row.reference}{' · ' + NEW_TO_YOU if row.reference in fresh else ''} · {clock_label(row)} · "
                          f"{row.status}" for row in df.itertuples()}
 c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
 chosen = c1.selectbox("Open a referral", list(labels), index=None, format_func=labels.get,

@@ -5,6 +5,7 @@ import json
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from panel.referrals import service as referrals
+from panel.referrals.visits import NEW_TO_YOU
 from tests import factories
 from tests.apptest import shown, signed_in, texts
 from tests.conftest import TODAY
@@ -47,9 +48,10 @@ def test_a_referral_made_since_the_last_visit_is_marked_new(demo_db):
     ref = referrals.submit(factories.actor("chair"), factories.nb_id(), factories.referral_form(), TODAY).reference
     again = signed_in("chair")  # a later visit, in a new session
     df = _queue(again)
-    assert set(df.loc[df["new"] == "New", "reference"]) == {ref}
-    assert "new since your last visit" in texts(again)
-    assert any(" · New · " in o for o in again.selectbox(key="queue_open").options)
+    assert set(df.loc[df["new"] == NEW_TO_YOU, "reference"]) == {ref}
+    assert "arrived since your last visit" in texts(again)
+    assert "not the status New" in texts(again)  # the mark is told apart from the status
+    assert any(f" · {NEW_TO_YOU} · " in o for o in again.selectbox(key="queue_open").options)
     # A third visit: the last visit is now after it was made.
     assert set(_queue(signed_in("chair"))["new"]) == {""}
 
@@ -171,3 +173,25 @@ def test_screen_now_is_not_offered_to_one_who_cannot_screen_or_after_other_triag
     at.text_area(key="triage_note").set_value("Which school does the child attend?")
     next(b for b in at.button if b.label == "Record triage").click().run()
     assert not at.exception and "Screen now" not in [b.label for b in at.button]
+
+
+def _decision_log(at):
+    return next(d for d in at.dataframe if d.key == "dl_table").value
+
+
+def test_choosing_a_row_of_the_decision_log_opens_that_decisions_screening(demo_db):
+    at = signed_in("chair", "pages/decision_log.py")
+    ref = _decision_log(at).iloc[1]["referral"]
+    choose_row(at, "dl_table", 1)
+    assert at.query_params["ref"] in (ref, [ref])
+    assert "Open a decision" not in [s.label for s in at.selectbox]  # now on the screening page
+    assert ref in texts(at)
+
+
+def test_the_decision_log_keeps_a_keyboard_picker_that_opens_the_same_screening(demo_db):
+    at = signed_in("chair", "pages/decision_log.py")
+    ref = _decision_log(at).iloc[0]["referral"]
+    at.selectbox(key="dl_open").set_value(0).run()
+    next(b for b in at.button if b.label == "Open screening").click().run()
+    assert not at.exception
+    assert at.query_params["ref"] in (ref, [ref])

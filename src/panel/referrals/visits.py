@@ -14,6 +14,9 @@ from panel.core.db import read_session, transaction
 from panel.models import AuditEvent, Referral
 
 QUEUE = "referral_queue"  # the audit log's record type for a view of the queue
+# How the queue marks a referral that arrived since the user's last visit: not "New", which is
+# the status of a referral not yet triaged.
+NEW_TO_YOU = "New to you"
 
 
 def visit_queue(actor: Actor) -> datetime | None:

@@ -7,8 +7,8 @@ from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.referrals import service as referrals
 from panel.referrals import visits
-from panel.referrals.visits import NEW_TO_YOU
 from panel.referrals.rules import ABUSE_OR_NEGLECT, HARM, OPEN_STATUSES, STATUSES
+from panel.referrals.visits import NEW_TO_YOU
 from panel.ui.common import (
     DATE_FORMAT,
     RAG_LABELS,

@@ -1,7 +1,6 @@
 """Panel meetings: the chair runs the meeting from the screen, one agenda item at a time, with
-attendance, quorum, conflicts, decisions, actions and the minutes. Members and managers follow."""
-
-from datetime import date
+attendance, quorum, conflicts, decisions, actions and the minutes. Members and managers follow.
+Meeting mode (?mode=screen, panel.ui.meeting_screen) is the same meeting on the shared screen."""
 
 import streamlit as st
 
@@ -13,34 +12,31 @@ from panel.meetings import mail as meeting_mail
 from panel.meetings import minutes_service as meeting_minutes
 from panel.meetings import rules
 from panel.meetings import service as svc
-from panel.reviews import types_service as review_types
 from panel.screening import decisions
-from panel.screening import service as screening
-from panel.screening.rules import BODY_NAMES, ROUTE_NAMES, departs_from_criteria, sign_refusal
+from panel.ui import meeting_screen
 from panel.ui.common import (
     DATE_FORMAT,
-    RAG_LABELS,
     actor,
     day,
-    days_in,
     empty_state,
     esc,
     field_error,
     header,
-    presenting,
     query_given,
     query_id,
     today,
 )
-from panel.ui.forms import decision_fields, load_or_stop, note_done, or_none, refusals, submit
+from panel.ui.forms import load_or_stop, note_done, refusals, submit
+from panel.ui.meeting_item import decision_form, show_case, show_decisions
 
 me = actor()
-header("Meetings", ":material/groups:",
-       "Run the panel meeting from the screen: the agenda is built from the queue, the tracker and the "
-       "action register. Child identifiers never appear here: items show references only.")
-refusals("mt")  # refusals of the page's actions, in one box at the top
-
 mid = query_id("meeting")  # None when absent or malformed
+screen = mid is not None and meeting_screen.active(mid)  # meeting mode: the shared screen's own layout
+if not screen:
+    header("Meetings", ":material/groups:",
+           "Run the panel meeting from the screen: the agenda is built from the queue, the tracker and the "
+           "action register. Child identifiers never appear here: items show references only.")
+    refusals("mt")  # refusals of the page's actions, in one box at the top
 
 if mid is None and not query_given("meeting"):
     pids = me.partnerships_with("referral.read")
@@ -86,62 +82,9 @@ if mid is None:
 v = load_or_stop(lambda: svc.get_meeting(me, mid))
 cases = load_or_stop(lambda: meeting_cases.item_cases(me, mid, today()))
 
-
-def show_case(case) -> None:
-    """What the panel decides on: the item's case from the live record."""
-    if case is None:
-        return
-    if case.kind == "referral":
-        if res := case.result:
-            notify = ", ".join(BODY_NAMES[n["to"]] for n in res["notify"]) or "none"
-            st.markdown(f"**Criteria ({esc(res['regime'])}):** {ROUTE_NAMES[res['route']]}. "
-                        f"**Notifications due:** {esc(notify)}."
-                        + (f" **Rapid review due:** {day(date.fromisoformat(res['rapid_review_due']))}."
-                           if res.get("rapid_review_due") else ""))
-            with st.expander("Why: the criteria line by line", icon=":material/rule:"):
-                if presenting():  # a care leaver's line states the young person's age
-                    st.caption("Hidden in presentation mode: the reasons can state the child's age.")
-                else:
-                    st.markdown("\n".join(f"- {esc(days_in(line))}" for line in res["reasons"]))
-        elif case.problem:
-            st.warning("The criteria cannot answer on these facts: " + esc(case.problem), icon=":material/error:")
-        for c in case.clocks:
-            if c.state == "running":
-                st.markdown(f"- {BODY_NAMES[c.body]}: notify by {day(c.due)}, "
-                            f"{RAG_LABELS[c.rag].lower()} ({int(c.days_left)} working days left)")
-            elif c.state == "notified":
-                when = f"{int(c.late_by)} working days late" if c.late_by else "on time"
-                st.markdown(f"- {BODY_NAMES[c.body]}: notified on {day(c.sent_on)}, {esc(when)}")
-            else:
-                st.markdown(f"- {BODY_NAMES[c.body]}: no notification due, by the panel's decision")
-        if not case.clocks:
-            st.caption("No notification clock: the criteria call for no statutory notification.")
-        for message in case.themes:
-            st.warning(esc(message), icon=":material/repeat:")
-        st.page_link("pages/screening.py", label=f"Screening: {esc(case.reference)}",
-                     query_params={"ref": case.reference}, icon=":material/fact_check:")
-    elif case.stage:
-        st.markdown(f"**{esc(case.review_type)}:** next {esc(case.stage)}"
-                    + (f", due {day(case.due)}." if case.due else "."))
-        if case.kind == "rapid_review":  # what the item is for, and where the panel records it
-            if case.lcspr_decision:
-                st.markdown(f"**LCSPR decision:** {esc(case.lcspr_decision)} (recorded on the review's page).")
-            else:
-                st.markdown("**Next step:** the partners decide whether to hold an LCSPR"
-                            + (f", due {day(case.lcspr_decision_due)}" if case.lcspr_decision_due else "")
-                            + ". Record it, with the eight considerations, on the review's page (the link below).")
-        for line in case.processes:
-            st.markdown(f":material/gavel: {esc(line)}")
-        if case.family:
-            st.markdown("**The family:** " + esc("; ".join(case.family)))
-        if case.kind == "sign_off":
-            st.markdown(f"**The report** (publication {esc(case.publication.lower())}):")
-            for step in case.report:
-                when = step.actual or step.planned
-                st.markdown(f"- {esc(step.name)}: {meeting_cases.STEP_LABELS[step.status]}"
-                            + (f" {day(when)}" if when else ""))
-        st.page_link("pages/review.py", label=f"Review {esc(case.reference)}",
-                     query_params={"ref": case.reference}, icon=":material/assignment:")
+if screen:  # docs/domain.md §6.3: one item, large, the chair's decision beside it; no other form
+    meeting_screen.show(me, v, cases)
+    st.stop()
 
 
 m = v.meeting
@@ -157,7 +100,12 @@ if not run:
     st.caption("You are following this meeting: only the chair changes it." if m.status != "closed"
                else "This meeting is closed.")
 
-mode, attendance, agenda, close = st.tabs(["Meeting mode", "Attendance", "Agenda", "Minutes and close"])
+if st.button("Meeting mode", icon=":material/present_to_all:", key="mt_screen_enter",
+             help="For the shared screen: one item at a time in large type, without the sidebar or other "
+                  "forms, child identifiers hidden; the chair records the decision beside the item."):
+    meeting_screen.enter(m.id)
+
+items_tab, attendance, agenda, close = st.tabs(["Items", "Attendance", "Agenda", "Minutes and close"])
 
 with attendance:
     for mm in v.members:
@@ -209,23 +157,20 @@ with agenda:
             if st.form_submit_button("Add to the agenda"):
                 submit("mt", lambda: meeting_items.add_item(me, m.id, title, kind, reference or None))
 
-with mode:
+with items_tab:
     if not v.items:
         empty_state("Nothing on the agenda.")
     else:
-        ikey = f"mt_{m.id}_idx"
-        idx = min(st.session_state.get(ikey, 0), len(v.items) - 1)
+        idx = meeting_screen.item_index(m.id, len(v.items))
         it = v.items[idx]
         p1, p2, p3 = st.columns([1, 3, 1], vertical_alignment="center")
         if p1.button("Previous", icon=":material/arrow_back:", disabled=idx == 0, key="mt_prev", width="stretch"):
-            st.session_state[ikey] = idx - 1
-            st.rerun()
+            meeting_screen.go(m.id, idx - 1)
         p2.markdown(f"Item {idx + 1} of {len(v.items)} · {rules.KIND_LABELS.get(it.kind, esc(it.kind))}",
                     text_alignment="center")
         if p3.button("Next", icon=":material/arrow_forward:", disabled=idx == len(v.items) - 1, key="mt_next",
                      width="stretch"):
-            st.session_state[ikey] = idx + 1
-            st.rerun()
+            meeting_screen.go(m.id, idx + 1)
         st.title(esc(it.title), anchor=False)
         st.markdown(f"### {rules.ITEM_STATUSES[it.status]}")
         show_case(cases.get(it.id))
@@ -236,9 +181,7 @@ with mode:
         if conflicted:
             st.warning("Conflict of interest declared, excluded from this item's decision: "
                        + esc(", ".join(names[c] for c in conflicted)), icon=":material/block:")
-        for d in v.decisions.get(it.id, []):
-            st.info(f"**Decision: {esc(v.outcome_names.get(d.id, ''))}** ({esc(d.status)}).\n\nRationale: {esc(d.rationale)}",
-                    icon=":material/gavel:")
+        show_decisions(v, it)
         if it.summary:
             st.markdown(f"**Discussion:** {esc(it.summary)}")
         for a in v.actions.get(it.id, []):
@@ -257,38 +200,7 @@ with mode:
                             meeting_attendance.declare_conflict(me, it.id, c, declared=False)
                     submit("mt", save_conflicts)
 
-        # The same rule the meeting service refuses on: the form shows only when a decision can be
-        # recorded; without quorum the page says who is missing instead.
-        refusal = rules.decision_refusal(it.kind, it.reference, it.status, iq)
-        if run and "quorum" in refusal:
-            st.markdown("#### The panel's decision")
-            st.warning(esc(refusal["quorum"]) + " Mark who is present on the Attendance tab.",
-                       icon=":material/how_to_reg:")
-        if run and not refusal:
-            st.markdown("#### The panel's decision")
-            # When the facts cannot be assessed no outcome is offered.
-            sc = or_none(lambda: screening.screen(me, it.reference, today(), {}))
-            result = sc.result if sc else None
-            types = review_types.list_types(me, m.partnership_id)
-            options = [t for t in types if result and t.regime == result["regime"]]
-            route = result["route"] if result else None
-            fmt = {t.id: f"{t.name} — {'departs from' if departs_from_criteria(route, t.routes) else 'consistent with'} "
-                         "the criteria" for t in options}
-            errs = refusals(f"mt_decide_{it.id}")
-            with st.form(f"mt_decide_{it.id}"):
-                outcome, rationale, departure = decision_fields(fmt, errs)
-                conflicted_users = [mm.user_id for mm in v.members if mm.id in conflicted and mm.user_id]
-                st.caption("Present and apologies come from the attendance list; members with a conflict on this "
-                           "item are recorded as excluded. "
-                           + ("You declared a conflict: another chair signs it." if sign_refusal(me.user_id, conflicted_users)
-                              else "The chair signs on recording."))
-                if st.form_submit_button("Record and sign the decision", type="primary"):
-                    _, signed, review_ref = submit(
-                        f"mt_decide_{it.id}", lambda: meeting_items.decide_item(me, it.id, outcome, rationale, today(), departure),
-                        fields=("review_type_id", "rationale", "departure_rationale"), rerun=False)
-                    note_done("mt", "Decision recorded and signed." + (f" Review {review_ref} created." if review_ref else "")
-                              if signed else "Decision recorded: you declared a conflict, so another chair must sign it.")
-                    st.rerun()
+        decision_form(me, v, it, iq, "Mark who is present on the Attendance tab.")
 
         if run:
             st.markdown("#### Discussion")

@@ -104,13 +104,19 @@ def query_given(name: str) -> bool:
 
 def query_id(name: str) -> int | None:
     """The record number in the address parameter `name`, or None when absent or malformed.
-    Every page reads its query parameters through query_id/query_ref."""
+    Every page reads its query parameters through query_id/query_ref/query_word."""
     return parse_id(_query_value(name))
 
 
 def query_ref(name: str) -> str | None:
     """The reference in the address parameter `name`, or None when absent or malformed."""
     return parse_ref(_query_value(name))
+
+
+def query_word(name: str, allowed: tuple[str, ...]) -> str | None:
+    """The address parameter `name` when it is one of `allowed` (?mode=screen); else None."""
+    value = _query_value(name)
+    return value if value in allowed else None
 
 
 def actor() -> Actor:

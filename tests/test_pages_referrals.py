@@ -1,11 +1,15 @@
 """Every referral page, for every role, through Streamlit's AppTest."""
 
+import json
+import re
+
 import pytest
 
 from panel.accounts import service as accounts
 from panel.agencies import service as agency_service
 from panel.core.access import SYSTEM
 from panel.referrals import service as referrals
+from panel.ui.common import DATETIME_FORMAT
 from tests import apptest
 from tests.apptest import menu, signed_in, texts
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
@@ -195,3 +199,69 @@ def test_a_saved_referral_is_shown_with_a_link_and_the_form_cleared(demo_db):
     assert "Check and save referral" not in [b.label for b in at.button]
     assert "mr_child_initials" not in at.session_state
     assert apptest.shown(link.label).removeprefix("Open referral ") in texts(at)
+
+
+# --- the referral page in words ------------------------------------------------------------
+
+
+def test_labels_inside_a_sentence_keep_their_proper_nouns_and_acronyms():
+    from panel.referrals.rules import IDENTIFIED_BY, LOCATION, SEX
+    from panel.ui.common import in_sentence
+
+    assert in_sentence(IDENTIFIED_BY["iro_service"]) == "IRO service (child protection conference or LAC review)"
+    assert in_sentence(IDENTIFIED_BY["marat_strategy"]) == "referral to MARAT or a strategy meeting"
+    assert in_sentence(LOCATION["resident_outside_england"]) == "normally resident here, harmed outside England"
+    assert in_sentence(LOCATION["elsewhere"]) == "in another English authority's area"
+    assert in_sentence(SEX["female"]) == "female"
+
+
+def test_a_running_clock_is_told_in_words_not_a_negative_number():
+    from panel.ui.referral_view import days_left_words
+
+    assert days_left_words(3) == "3 working days left"
+    assert days_left_words(1) == "1 working day left"
+    assert days_left_words(0) == "due today"
+    assert days_left_words(-1) == "1 working day past the date"
+    assert days_left_words(-4) == "4 working days past the date"
+
+
+def test_referral_page_keeps_proper_nouns_and_writes_dates_one_way(demo_db):
+    from panel.core.clock import day
+    from tests.factories import accepted
+
+    ref = accepted(location="resident_outside_england", identified_by="iro_service")
+    at = signed_in("chair", "pages/referral.py", query={"ref": ref})
+    assert not at.exception
+    shown = texts(at)
+    assert "normally resident here, harmed outside England." in shown
+    assert "Identified by: IRO service (child protection conference or LAC review)." in shown
+    assert f"Received {day(TODAY)} from Named nurse" in shown
+    assert "on Thu 19 Nov 2026; abuse or neglect: **known**" in shown
+    assert "**Notify by:** Fri 27 Nov 2026" in shown
+    assert not re.search(r"\b0\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b", shown)  # no leading zero
+    assert not re.search(r"(?<!Mon |Tue |Wed |Thu |Fri |Sat |Sun )\b\d{1,2} (Nov|Dec) 2026", shown)  # weekday first
+
+
+def test_referral_history_reads_as_words(demo_db):
+    from tests.factories import accepted
+
+    ref = accepted()
+    at = signed_in("chair", "pages/referral.py", query={"ref": ref})
+    [table] = [t for t in at.dataframe if "Who" in list(t.value.columns)]
+    frame = table.value
+    assert list(frame.columns) == ["When (UTC)", "Who", "What", "Detail"]
+    assert {"Created", "Triaged"} <= set(frame["What"])
+    assert "triage" not in set(frame["What"])
+    assert set(frame["Who"]) == {accounts.actor_for("chair").name}  # a name, not a username
+    assert "Now accepted for screening" in set(frame["Detail"])  # not the triage's key, "accept"
+    config = json.loads(table.proto.columns)
+    assert config["When (UTC)"]["type_config"]["format"] == DATETIME_FORMAT  # "Fri 11 Dec 2026, 14:05"
+
+
+def test_a_referral_without_history_says_so_instead_of_an_empty_table(demo_db):
+    ref = referrals.queue(accounts.actor_for("chair"), referrals.QueueFilter(statuses=("new",)), TODAY)[0].iloc[0]["reference"]
+    detail = referrals.get_referral(accounts.actor_for("chair"), ref, TODAY, record_view=False)
+    at = signed_in("chair", "pages/referral.py", query={"ref": ref})
+    if not detail.history:
+        assert "Nothing recorded yet." in texts(at)
+        assert not [t for t in at.dataframe if "Who" in list(t.value.columns)]

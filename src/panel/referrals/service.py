@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from panel.agencies import service as agency_service
 from panel.core import audit, exports
-from panel.core.access import Actor
+from panel.core.access import SYSTEM, Actor
 from panel.core.db import escape_like, read_session, transaction, utcnow
 from panel.core.errors import AlreadySaved, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import (
@@ -27,6 +27,7 @@ from panel.models import (
     ReferralLink,
     Review,
     ReviewType,
+    User,
 )
 from panel.referrals.rules import (
     LINK_KINDS,
@@ -84,6 +85,7 @@ class ReferralDetail:
     outcome: str | None = None  # the signed decision's outcome
     decided_on: date | None = None
     reviews: list[tuple[str, str]] = field(default_factory=list)  # (reference, status) it created
+    history_names: dict[str, str] = field(default_factory=dict)  # username -> name, for the history
 
 
 @dataclass
@@ -249,6 +251,9 @@ def get_referral(actor: Actor, reference: str, today: date, record_view: bool = 
         linked = {link_row["reference"] for link_row in links}
         dupes = [d for d in dupes if d["reference"] not in linked]
         hist = audit.history(s, "referral", r.id) if full else []
+        who = {e.username for e in hist}
+        names = dict(s.exec(select(User.username, User.name).where(User.username.in_(who))).all()) if who else {}
+        names[SYSTEM.username] = SYSTEM.name
         clocks = _clocks(s, [r], today)[r.id] if full else []
         signed = s.exec(select(Decision.decided_on, ReviewType.name)
                         .join(ReviewType, ReviewType.id == Decision.review_type_id)
@@ -261,7 +266,7 @@ def get_referral(actor: Actor, reference: str, today: date, record_view: bool = 
     return ReferralDetail(
         referral=r, partnership_name=p.name, partnership_code=p.code,
         referrer_agency=agency.name, agencies_involved=list(involved), links=links,
-        duplicates=dupes, history=hist,
+        duplicates=dupes, history=hist, history_names=names,
         can_triage=actor.can("referral.triage", r.partnership_id) and r.status in TRIAGE_FROM,
         can_screen=actor.can("screening.edit", r.partnership_id) and r.status == "accepted",
         full_view=full, clocks=clocks, outcome=signed[1] if signed else None,

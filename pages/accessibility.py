@@ -1,7 +1,7 @@
 """Accessibility statement, after the GOV.UK model statement (Public Sector Bodies Accessibility
 Regulations 2018). Open to everyone, signed in or not: it must not call common.actor().
 
-Every claim here is one the tests check: tests/browser/test_axe.py (axe-core on every page for
+Every claim here is one the tests check: tests/browser/test_every_page.py (axe-core on every page for
 every role) and tests/browser/test_keyboard.py (the main journeys by keyboard alone).
 """
 

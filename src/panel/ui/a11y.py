@@ -12,7 +12,7 @@ import streamlit as st
 from panel.ui.common import esc, esc_table
 
 # What the statement says about how Panel was tested; tests/test_accessibility_page.py keeps the
-# version in step with package.json, and tests/browser/test_axe.py runs this version.
+# version in step with package.json, and tests/browser/test_every_page.py runs this version.
 AXE_CORE_VERSION = "4.14.1"
 AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 LAST_TESTED = "24 November 2026"

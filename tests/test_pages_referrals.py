@@ -229,11 +229,12 @@ def test_referral_page_keeps_proper_nouns_and_writes_dates_one_way(demo_db):
     from panel.core.clock import day
     from tests.factories import accepted
 
-    ref = accepted(location="resident_outside_england", identified_by="iro_service")
+    ref = accepted(location="resident_outside_england", identified_by="iro_service", child_ethnicity="not_recorded")
     at = signed_in("chair", "pages/referral.py", query={"ref": ref})
     assert not at.exception
     shown = texts(at)
     assert "normally resident here, harmed outside England." in shown
+    assert "; male; ethnicity not recorded" in shown  # not "male; Not recorded"
     assert "Identified by: IRO service (child protection conference or LAC review)." in shown
     assert f"Received {day(TODAY)} from Named nurse" in shown
     assert "on Thu 19 Nov 2026; abuse or neglect: **known**" in shown

@@ -63,7 +63,8 @@ def facts(d: ReferralDetail, today) -> None:
     st.markdown("#### The child")
     st.markdown(child_text(f"**{esc(r.child_initials)}**, age band "
                            f"{esc(age_band(r.child_age_years, r.child_dob, today))}; "
-                           f"{in_sentence(SEX[r.child_sex])}; {ETHNICITY[r.child_ethnicity]}"))
+                           f"{in_sentence(SEX[r.child_sex]) if r.child_sex != 'unknown' else 'sex not known or not recorded'}; "
+                           f"{ETHNICITY[r.child_ethnicity] if r.child_ethnicity != 'not_recorded' else 'ethnicity not recorded'}"))
     flags = [label for flag, label in (("looked_after", "looked after"), ("child_protection_plan", "child protection plan"),
                                         ("known_to_csc", "known to children's social care")) if getattr(r, flag)]
     st.markdown("Also: " + esc(", ".join(flags)) if flags

@@ -1,5 +1,6 @@
 """The meeting journey: a chair opens today's meeting, records attendance, takes two items,
-decides one, carries one, closes the meeting and downloads the minutes."""
+decides one in meeting mode (the shared screen's layout), carries one, closes the meeting and
+downloads the minutes."""
 
 import re
 
@@ -7,7 +8,7 @@ import docx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in, until, wait_idle
+from tests.browser.conftest import open_list, sign_in, until, wait_idle
 from tests.conftest import sql
 
 pytestmark = pytest.mark.browser
@@ -52,15 +53,27 @@ def test_chair_runs_a_meeting_and_downloads_the_minutes(page, tmp_path):
     wait_idle(page)
     mark_present(page, "Designated nurse (guest)")
 
-    page.get_by_role("tab", name="Meeting mode").click()
+    # Meeting mode: the shared screen's layout, no sidebar, one item at a time, the decision beside it.
+    page.get_by_role("button", name="Meeting mode", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+    page.get_by_role("button", name="Next item").click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"^Item 2 of \d+")).first).to_be_visible()
+    page.get_by_role("button", name="Previous item").click()
+    wait_idle(page)
     expect(page.get_by_text(re.compile(r"For this item: quorate", re.I)).first).to_be_visible()
-    page.get_by_role("combobox", name="Outcome").click()
+    open_list(page, page.get_by_role("combobox", name="Outcome"))
     page.keyboard.type("consistent with")
     page.keyboard.press("Enter")
+    expect(page.get_by_role("combobox", name="Outcome")).to_have_value(re.compile("consistent with"))
     page.get_by_role("textbox", name="Rationale").fill("Serious harm with suspected abuse: a rapid review is required.")
     page.get_by_role("button", name="Record and sign the decision").click()
     wait_idle(page)
     expect(page.get_by_text(re.compile("Decision recorded and signed")).first).to_be_visible()
+    page.get_by_role("button", name="Leave meeting mode").click()
+    wait_idle(page)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
 
     page.get_by_role("button", name="Next", exact=True).click()
     wait_idle(page)

@@ -31,13 +31,14 @@ SCREEN = "screen"  # ?mode=screen
 SCREEN_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { max-width: none !important; padding: 2rem 3rem 4rem !important; }
+[data-testid="stMainBlockContainer"] { max-width: none !important; padding: 4rem 3rem !important; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.6rem; line-height: 1.45; }
 [data-testid="stMain"] h1 { font-size: 3rem !important; line-height: 1.2 !important; }
 [data-testid="stMain"] h3 { font-size: 2rem !important; }
+[data-testid="stMain"] h4 { font-size: 1.6rem !important; }
 @media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding: 1rem !important; }
+  [data-testid="stMainBlockContainer"] { padding: 4rem 1rem 2rem !important; }
   [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
   [data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
   [data-testid="stMain"] h1 { font-size: 2rem !important; }

@@ -112,7 +112,7 @@ def test_chair_takes_a_case_from_the_meeting_to_its_lcspr(page, case):
     before = open_timeliness(page)
     assert before == service_counts() and before[3] >= 1
 
-    # The meeting: created from the record and opened in meeting mode.
+    # The meeting: created from the record and opened on its Items tab, one item at a time.
     page.get_by_role("link", name="Meetings").click()
     wait_idle(page)
     page.get_by_role("button", name="Create the meeting and its agenda").click()

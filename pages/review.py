@@ -4,15 +4,17 @@ decision and the National Panel's response."""
 import streamlit as st
 
 from panel.agencies import service as agency_service
-from panel.core.clock import day
+from panel.core.errors import ValidationFailed
 from panel.learning import library
 from panel.reviews import record as review_record
 from panel.reviews import service as reviews
 from panel.reviews.lifecycle import RAG, REVIEW_STATES
 from panel.screening.rules import LCSPR_CONSIDERATIONS
 from panel.ui.common import (
+    DATE_FORMAT,
     RAG_LABELS,
     actor,
+    day,
     esc,
     field_error,
     header,
@@ -21,7 +23,7 @@ from panel.ui.common import (
 )
 from panel.ui.documents import documents_section
 from panel.ui.drafting import drafting_section
-from panel.ui.forms import load_viewed, refusals, stop_if_malformed, submit
+from panel.ui.forms import load_viewed, note_done, refusals, stop_if_malformed, submit
 from panel.ui.learning_entry import learning_section
 from panel.ui.reflow import table_or_list
 from panel.ui.review_closure import close_section
@@ -45,38 +47,41 @@ v = load_viewed("review", ref, lambda first: reviews.get_review(me, ref, today()
 rv = v.review
 st.subheader(f"{esc(rv.reference)} · {esc(v.type_name)} · {esc(v.partnership_name)}", anchor=False)
 c1, c2 = st.columns(2)
-c1.page_link("pages/screening.py", label=f"Referral {esc(v.referral_reference)}: screening and decision",
+# A label's escaped text is read out with its backslashes: references (capitals, digits and hyphens,
+# made by Panel) go in as they are, and a briefing's title goes beneath its link.
+c1.page_link("pages/screening.py", label=f"Referral {v.referral_reference}: screening and decision",  # not user text: a reference Panel made
              query_params={"ref": v.referral_reference}, icon=":material/fact_check:")
 c2.page_link("pages/briefing.py", label="Write its 7-minute briefing", query_params={"ref": rv.reference},
              icon=":material/article:")
 if pb := library.published_for_review(me, rv.reference):  # docs/domain.md §7.3
-    c2.page_link("pages/library.py", label=f"Published briefing: {esc(pb.title)}",
+    c2.page_link("pages/library.py", label="Its published briefing",
                  query_params={"id": str(pb.briefing_id)}, icon=":material/menu_book:")
+    c2.caption(esc(pb.title))
 # The rapid review and the LCSPR its decision started link to each other (docs/domain.md §6.3).
 if v.lcspr_ref:
-    st.page_link("pages/review.py", label=f"LCSPR: {esc(v.lcspr_ref)}", query_params={"ref": v.lcspr_ref},
+    st.page_link("pages/review.py", label=f"LCSPR: {v.lcspr_ref}", query_params={"ref": v.lcspr_ref},  # not user text: a reference Panel made
                  icon=":material/link:")
 if v.rapid_review_ref:
-    st.page_link("pages/review.py", label=f"Started by rapid review {esc(v.rapid_review_ref)}",
+    st.page_link("pages/review.py", label=f"Started by rapid review {v.rapid_review_ref}",  # not user text: a reference Panel made
                  query_params={"ref": v.rapid_review_ref}, icon=":material/link:")
 # The next milestone's name goes under its date, not in a metric: a metric cuts long text off.
 next_name = next((m["name"] for m in v.milestones if m["key"] == v.status["next_key"]), None)
 c1, c2, c3 = st.columns([1, 1, 2])
 c1.metric("State", REVIEW_STATES[v.state])
 c2.metric("Overall", RAG_LABELS.get(v.status["rag"], esc(v.status["rag"])))
-c3.metric("Next milestone due", f"{v.status['next_due']:%a %d %b %Y}" if v.status["next_due"] else "-")
+c3.metric("Next milestone due", day(v.status["next_due"]))
 c3.caption(esc(next_name) if next_name else "Every milestone is recorded.")
 
 # Status beside the name; a date not yet recorded is blank, not "None". On a phone the same rows
 # as a list (panel.ui.reflow), where the table would leave the planned and actual dates off to the side.
 table_or_list(f"milestones_{rv.reference}", lambda: st.dataframe([{
     "milestone": m["name"], "status": STATUS_LABELS[m["status"]], "planned": m["planned"],
-    "actual": f"{m['actual'].day} {m['actual']:%b %Y}" if m["actual"] else "",
+    "actual": day(m["actual"], ""),
     "statutory": "Yes" if m["statutory"] else "", "rag": RAG[m["status"]],
 } for m in v.milestones], hide_index=True, width="stretch", height=35 * (len(v.milestones) + 1) + 3, column_config={
     "milestone": st.column_config.TextColumn("Milestone", width=MILESTONE_WIDTH),
     "status": st.column_config.TextColumn("Status", width=STATUS_WIDTH, help=STATUS_HELP),
-    "planned": st.column_config.DateColumn("Planned", format="ddd D MMM YYYY"),
+    "planned": st.column_config.DateColumn("Planned", format=DATE_FORMAT),
     "actual": "Actual", "statutory": "Statutory", "rag": None}), [
     f"- **{esc(m['name'])}**" + (" (statutory)" if m["statutory"] else "") + f": {STATUS_LABELS[m['status']]}"
     + (f" · planned {day(m['planned'])}" if m["planned"] else "") + (f" · done {day(m['actual'])}" if m["actual"] else "")
@@ -87,42 +92,62 @@ key = f"rv_{rv.reference}"
 can_keep = me.can("review.edit", rv.partnership_id)  # chair or business manager
 
 
-def attempt(fn, fields: tuple[str, ...], **kwargs) -> None:
-    """Run one write on this review: messages for `fields` beneath them, any other in the box."""
+def form_key(name: str) -> str:
+    """The form's key this round. After a save the form starts again, its dates empty, so a second
+    click records nothing; after a refusal it keeps what was typed, beside the messages."""
+    return f"{key}_{name}_{st.session_state.get(f'{key}_{name}_round', 0)}"
+
+
+def attempt(name: str, fn, fields: tuple[str, ...], done: str | None = None, **kwargs) -> None:
+    """Run one write on this review: messages for `fields` beneath them, any other in the box;
+    saved, `done` (what was saved) shows above the forms."""
     submit(key, lambda: fn(me, rv.reference, **kwargs), fields=fields, rerun=False)
-    st.toast("Saved", icon=":material/check:")
+    st.session_state[f"{key}_{name}_round"] = st.session_state.get(f"{key}_{name}_round", 0) + 1
+    if done:
+        note_done(key, done)
+    st.toast(esc(done) if done else "Saved", icon=":material/check:")
     st.rerun()
+
+
+def record_milestone(me, reference: str, *, actual_on, **kwargs) -> None:
+    """This form records a date and never clears one: saved without a date, it says so and writes nothing."""
+    if actual_on is None:
+        raise ValidationFailed({"actual_on": "Enter the date the milestone happened."})
+    review_record.record_milestone(me, reference, actual_on=actual_on, **kwargs)
 
 
 errs = refusals(key)  # a refusal of any of the forms below that is not about one of its fields
 if can_keep and rv.status == "open":
-    with st.form(f"{key}_milestone"):
+    with st.form(form_key("milestone")):
         st.markdown("**Record when a milestone happened**")
         names = {m["key"]: m["name"] for m in v.milestones}
         first_open = next((m["key"] for m in v.milestones if not m["actual"]), None)
         c1, c2 = st.columns([3, 1])
         mkey = c1.selectbox("Milestone", list(names), format_func=names.get,
                             index=list(names).index(first_open) if first_open else 0)
-        actual = c2.date_input("Date", value=today(), max_value=today(), format="DD/MM/YYYY")
+        # Empty until chosen: a date filled in with today would record today on a stray click.
+        actual = c2.date_input("Date", value=None, max_value=today(), format="DD/MM/YYYY")
         field_error(errs, "actual_on")
         if st.form_submit_button("Save date", type="primary"):
-            attempt(review_record.record_milestone, ("actual_on",), key=mkey, actual_on=actual, expected_version=rv.version,
-                    today=today())
+            attempt("milestone", record_milestone, ("actual_on",),
+                    done=f"Recorded: {names.get(mkey, mkey)} happened on {day(actual)}.", key=mkey,
+                    actual_on=actual, expected_version=rv.version, today=today())
 
 if pub.planned_on or pub.published_on:
     st.markdown("#### Publication")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Publication planned", f"{pub.planned_on:%d %b %Y}" if pub.planned_on else "-")
-    c2.metric("Copy to the National Panel", f"{pub.copy_sent_on:%d %b %Y}" if pub.copy_sent_on else "Not sent",
+    c1.metric("Publication planned", day(pub.planned_on))
+    c2.metric("Copy to the National Panel", day(pub.copy_sent_on, "Not sent"),
               help="The copy of the report to the National Panel and the Secretary of State, at least 7 working "
-                   "days before publication" + (f": by {pub.copy_deadline:%d %b %Y}." if pub.copy_deadline else "."))
-    c3.metric("Published", f"{pub.published_on:%d %b %Y}" if pub.published_on else "Not yet")
-    c4.metric("On the website until", f"{pub.website_until:%d %b %Y}" if pub.website_until else "-")
+                   "days before publication" + (f": by {day(pub.copy_deadline)}." if pub.copy_deadline else "."))
+    c3.metric("Published", day(pub.published_on, "Not yet"))
+    c4.metric("On the website until", day(pub.website_until))
     if pub.copy_too_late:
         st.error("The copy went to the National Panel and the Secretary of State fewer than 7 working days "
                  "before publication.", icon=":material/warning:")
     if pub.status != "planned":
-        st.warning(f"Publication {review_record.PUBLICATION_STATUSES[pub.status].lower()}: {esc(pub.reason)}")
+        st.warning(f"**Publication status: {review_record.PUBLICATION_STATUSES[pub.status]}**\n\n{esc(pub.reason)}",
+                   icon=":material/schedule:")
 
 parallel_processes(me, rv, today())
 family_involvement(me, rv, today())
@@ -141,62 +166,66 @@ with st.expander("Lead reviewer and publication status", icon=":material/person:
                                disabled=not can_keep)
         field_error(errs, "publication_reason")
         if st.form_submit_button("Save", disabled=not can_keep):
-            attempt(review_record.update_details, ("lead_reviewer", "lead_reviewer_email", "publication_reason"),
+            attempt("details", review_record.update_details, ("lead_reviewer", "lead_reviewer_email", "publication_reason"),
                     lead_reviewer=lead, lead_reviewer_email=email,
                     publication_status=pstatus, publication_reason=preason, expected_version=rv.version)
 
 with st.expander(f"Delays ({len(delays)})", icon=":material/schedule:"):
     for d in delays:
-        st.write(f"{int(d.working_days)} working days from {d.starts_on:%d %b %Y}:")
+        st.write(f"{int(d.working_days)} working days from {day(d.starts_on)}:")
         st.text(d.reason)
     if can_keep and rv.status == "open":
-        with st.form(f"{key}_delay"):
+        with st.form(form_key("delay")):
             st.caption("A delay moves every target still to come; it needs a reason and is audited.")
             c1, c2 = st.columns(2)
-            starts = c1.date_input("Delay starts", value=today(), format="DD/MM/YYYY")
+            starts = c1.date_input("Delay starts", value=None, format="DD/MM/YYYY")
             field_error(errs, "starts_on")
             wd = c2.number_input("Working days", min_value=1, max_value=260, value=10)
             field_error(errs, "working_days")
             why = st.text_area("Reason", placeholder="e.g. parallel criminal proceedings")
             field_error(errs, "reason")
             if st.form_submit_button("Record delay"):
-                attempt(review_record.record_delay, ("starts_on", "working_days", "reason"), starts_on=starts, working_days=int(wd), reason=why,
-                        expected_version=rv.version)
+                attempt("delay", review_record.record_delay, ("starts_on", "working_days", "reason"), starts_on=starts,
+                        working_days=int(wd), reason=why, expected_version=rv.version)
 
 with st.expander(f"Chronologies and agency reports ({len(requests)})", icon=":material/folder_shared:"):
     if requests:
         st.dataframe(requests, hide_index=True, width="stretch", column_order=[
-            "agency", "kind", "requested_on", "due_on", "received_on", "contact"])
+            "agency", "kind", "requested_on", "due_on", "received_on", "contact"], column_config={
+            "agency": "Agency", "kind": "Asked for", "requested_on": st.column_config.DateColumn("Asked on", format=DATE_FORMAT),
+            "due_on": st.column_config.DateColumn("Due", format=DATE_FORMAT),
+            "received_on": st.column_config.DateColumn("Received", format=DATE_FORMAT), "contact": "Agency lead's e-mail"})
     else:
         st.caption("No agency has been asked yet.")
     if can_keep and rv.status == "open":
         agencies = agency_service.names(me, include_retired=False)  # a form: active agencies
-        with st.form(f"{key}_request"):
+        with st.form(form_key("request")):
             c1, c2 = st.columns(2)
             agency = c1.selectbox("Agency", list(agencies), format_func=agencies.get, index=None)
             field_error(errs, "agency_id")
             kind = c2.selectbox("Asked for", list(review_record.REQUEST_KINDS),
                                 format_func=review_record.REQUEST_KINDS.get)
             c1, c2 = st.columns(2)
-            asked = c1.date_input("Asked on", value=today(), max_value=today(), format="DD/MM/YYYY")
+            asked = c1.date_input("Asked on", value=None, max_value=today(), format="DD/MM/YYYY")
             field_error(errs, "requested_on")
             due = c2.date_input("Due", value=None, format="DD/MM/YYYY")
             field_error(errs, "due_on")
             contact = st.text_input("Agency lead's e-mail (for reminders)")
             field_error(errs, "contact_email")
             if st.form_submit_button("Add request"):
-                attempt(review_record.add_agency_request, ("agency_id", "requested_on", "due_on", "contact_email"),
+                attempt("request", review_record.add_agency_request, ("agency_id", "requested_on", "due_on", "contact_email"),
                         agency_id=agency, kind=kind, requested_on=asked,
                         due_on=due, contact_email=contact, today=today())
         waiting = {r["id"]: f"{r['agency']}: {r['kind']}" for r in requests if not r["received_on"]}
         if waiting:
-            with st.form(f"{key}_received"):
+            with st.form(form_key("received")):
                 c1, c2 = st.columns([3, 1])
                 rid = c1.selectbox("Arrived", list(waiting), format_func=waiting.get)
-                got = c2.date_input("On", value=today(), max_value=today(), format="DD/MM/YYYY")
+                got = c2.date_input("On", value=None, max_value=today(), format="DD/MM/YYYY")
                 field_error(errs, "received_on")
                 if st.form_submit_button("Mark as received"):
-                    attempt(review_record.mark_received, ("received_on",), request_id=rid, received_on=got, today=today())
+                    attempt("received", review_record.mark_received, ("received_on",), request_id=rid, received_on=got,
+                            today=today())
 
 if v.type_key == "rapid_review":
     st.markdown("#### End of the rapid review: the LCSPR decision")

@@ -145,6 +145,9 @@ def test_the_close_section_lists_what_blocks_it_then_closes_the_review(nb):
     shown_text = texts(at)
     assert "Close the review" in shown_text and "Closure has not been recorded." in shown_text
     assert "Dana Owner" in shown_text and f"Action {action_id}: close it or carry it" in links(at)
+    press(at, "Close the review")  # no date chosen: nothing is closed, today least of all
+    assert [shown(e.value) for e in at.error if "Enter the date" in e.value] == ["Enter the date the review closed."]
+    labelled(at.date_input, "Closed on").set_value(TODAY)
     press(at, "Close the review")
     assert any("The review cannot close yet." in shown(e.value) for e in at.error)
     assert review_row(ref).status == "open"
@@ -154,6 +157,7 @@ def test_the_close_section_lists_what_blocks_it_then_closes_the_review(nb):
                          1, TODAY)
     at = signed_in("manager", "pages/review.py", query={"ref": ref})
     assert "Nothing stops it closing." in texts(at)
+    labelled(at.date_input, "Closed on").set_value(TODAY)
     press(at, "Close the review")
     assert review_row(ref).status == "closed" and review_row(ref).closed_on == TODAY
     assert f"closed on {day(TODAY)}" in texts(at)
@@ -184,3 +188,52 @@ def test_the_tracker_filters_by_state(nb):
     at.segmented_control[0].set_value(["closed"]).run()
     assert not at.exception
     assert list(table()["reference"]) == [ref] and set(table()["state"]) == {"Closed"}
+
+
+def test_a_milestone_is_recorded_only_on_a_date_chosen_and_the_form_then_starts_again_empty(nb):
+    ref, _ = lcspr_with_an_action()
+    first = review_row(ref).version
+    at = signed_in("manager", "pages/review.py", query={"ref": ref})
+    milestone = labelled(at.selectbox, "Milestone")
+    before = milestone.value
+    name = milestone.format_func(before)
+    assert labelled(at.date_input, "Date").value is None  # not today: one stray click would record today
+    press(at, "Save date")
+    assert [shown(e.value) for e in at.error if "Enter the date" in e.value] == ["Enter the date the milestone happened."]
+    assert review_row(ref).version == first and set(at.dataframe[0].value["actual"]) == {""}  # nothing written
+    labelled(at.date_input, "Date").set_value(TODAY)
+    press(at, "Save date")
+    assert f"Recorded: {name} happened on Mon 23 Nov 2026." in [shown(s.value) for s in at.success]
+    assert "Mon 23 Nov 2026" in set(at.dataframe[0].value["actual"])  # with its weekday, as every date
+    # The form starts again: the next milestone offered, and no date until one is chosen.
+    after = labelled(at.selectbox, "Milestone")
+    assert after.value != before and labelled(at.date_input, "Date").value is None
+
+
+@pytest.mark.parametrize(("button", "label", "message"), [
+    ("Record delay", "Delay starts", "Enter the date the delay starts."),
+    ("Add request", "Asked on", "Enter the date it was asked for."),
+])
+def test_the_record_s_other_dates_start_empty_and_saving_without_one_writes_nothing(nb, button, label, message):
+    ref, _ = lcspr_with_an_action()
+    first = review_row(ref).version
+    at = signed_in("manager", "pages/review.py", query={"ref": ref})
+    assert labelled(at.date_input, label).value is None
+    press(at, button)
+    assert message in [shown(e.value) for e in at.error]
+    assert review_row(ref).version == first
+    _, delays, requests = review_record.record_details(actor("manager"), ref)
+    assert not delays and not requests
+
+
+def test_publication_dates_have_their_weekday_and_its_status_its_label(nb):
+    ref, _ = lcspr_with_an_action()
+    review_record.update_details(actor("manager"), ref, lead_reviewer="", lead_reviewer_email="",
+                                 publication_status="delayed", publication_reason="Criminal trial set for spring.",
+                                 expected_version=review_row(ref).version)
+    at = signed_in("manager", "pages/review.py", query={"ref": ref})
+    pub, _, _ = review_record.record_details(actor("manager"), ref)
+    assert labelled(at.metric, "Publication planned").value == day(pub.planned_on)
+    assert day(pub.planned_on).split()[0] in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    warning = next(shown(w.value) for w in at.warning if "Publication status" in w.value)
+    assert warning.startswith("**Publication status: Delayed**") and "Criminal trial set for spring." in warning

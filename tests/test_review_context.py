@@ -134,6 +134,12 @@ def test_the_manager_adds_a_process_and_a_family_step_on_the_review_page(db):
     who.input("Grandmother")
     next(s for s in at.selectbox if s.label == "What happened").set_value("invited")
     next(b for b in at.button if b.label == "Record").click().run()
+    # no date chosen (the field starts empty, never today): said beside it, nothing recorded
+    assert "Enter the date." in texts(at) and context.family_log(actor("manager"), ref) == []
+    next(t for t in at.text_input if t.label == "Family member (relationship)").input("Grandmother")
+    next(s for s in at.selectbox if s.label == "What happened").set_value("invited")
+    next(d for d in at.date_input if d.label == "On").set_value(TODAY)
+    next(b for b in at.button if b.label == "Record").click().run()
     assert not at.exception
     assert [s.family_member for s in context.family_log(actor("manager"), ref)] == ["Grandmother"]
 

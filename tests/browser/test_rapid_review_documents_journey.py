@@ -179,10 +179,10 @@ def test_chair_takes_the_rapid_review_report_from_agency_reports_to_the_national
 
     # Each upload marked its agency's request received, today: nothing is left waiting.
     assert received(ref) == {"Police": "2026-11-23", "Children's social care": "2026-11-23"}
-    requests = grid_with(page, "received_on")
+    requests = grid_with(page, "Received")
     open_expander(page, "Chronologies and agency reports (2)", requests)
-    on = {r["agency"]: (r["kind"], r["received_on"]) for r in grid_rows(requests)}
-    assert on == {agency: ("Agency report", "2026-11-23") for agency in REPORTS}, on
+    on = {r["Agency"]: (r["Asked for"], r["Received"]) for r in grid_rows(requests)}
+    assert on == {agency: ("Agency report", "Mon 23 Nov 2026") for agency in REPORTS}, on
     expect(page.get_by_role("button", name="Mark as received")).to_have_count(0)
 
     # The rapid review report, drafted from the record: the agencies asked, never the child's initials.

@@ -14,7 +14,7 @@ from panel.core.access import Actor
 from panel.drafting import rules
 from panel.drafting import service as drafting
 from panel.models import Review
-from panel.ui.common import esc, field_error, first_view, mark_viewed
+from panel.ui.common import day, esc, field_error, first_view, mark_viewed
 from panel.ui.forms import refusals, submit
 
 NO_SUMMARIES = ("No agency has been asked for a summary: ask for one under \"Chronologies and agency reports\" "
@@ -42,8 +42,8 @@ def _summaries(me: Actor, rv: Review, today: date) -> None:
     with st.expander(f"Agency summaries ({sum(1 for r in rows if r['summary'])} of {len(rows)} in)",
                      icon=":material/summarize:"):
         for r in rows:
-            st.markdown(f"**{esc(r['agency'])}** (" + (f"received {r['received_on']:%d %b %Y}" if r["received_on"]
-                                                          else f"due {r['due_on']:%d %b %Y}") + ")")
+            st.markdown(f"**{esc(r['agency'])}** (" + (f"received {day(r['received_on'])}" if r["received_on"]
+                                                          else f"due {day(r['due_on'])}") + ")")
             if r["summary"]:
                 st.text(r["summary"])
         may = rv.status == "open" and (me.can("review.edit", rv.partnership_id)
@@ -80,21 +80,27 @@ def _draft(me: Actor, rv: Review, kind: str, today: date) -> None:
             submit(key, lambda: drafting.create_draft(me, rv.reference, kind), done="Drafted from the record.")
         field_error(errs, "kind")
         return
-    st.caption(f"{rules.STATUSES[v.status]} · drafted {v.drafted_on:%d %b %Y}")
+    st.caption(f"{rules.STATUSES[v.status]} · drafted {day(v.drafted_on)}")
     editable = v.can_draft and v.status == "draft"
     if v.status != "draft":
         st.info(esc(rules.SIGNED_OFF.format(what=rules.KINDS[kind].lower())), icon=":material/verified:")
     field_error(errs, "draft")
     with st.form(f"{key}_edit"):
         texts = {}
-        for sec in v.sections:
+        for n, sec in enumerate(v.sections, 1):
             if sec.get("derived"):  # written from the record each time it is shown: read, never sent back
                 st.markdown(f"**{esc(sec['heading'])}**", help=rules.DERIVED_HELP)
                 st.markdown("\n".join(f"- {esc(line[2:])}" if line.startswith("- ") else esc(line)
                                        for line in sec["text"].splitlines()))
                 continue
-            texts[sec["key"]] = st.text_area(esc(sec["heading"]), value=sec["text"], height=180, disabled=not editable,
-                                             help=esc(sec["guidance"]) if sec.get("guidance") else None,
+            # The heading shows above its box. The box's own label, hidden, is what a screen reader
+            # reads: the heading itself when escaping leaves it as it is, else fixed words (escaped
+            # user text in a label is read out with its backslashes).
+            st.markdown(f"**{esc(sec['heading'])}**", help=esc(sec["guidance"]) if sec.get("guidance") else None)
+            plain = esc(sec["heading"]) == sec["heading"]
+            texts[sec["key"]] = st.text_area(esc(sec["heading"]) if plain else f"Text of section {int(n)}",
+                                             value=sec["text"], height=180,
+                                             disabled=not editable, label_visibility="collapsed",
                                              key=f"{key}_{v.version}_{sec['key']}")
             field_error(errs, f"section_{sec['key']}")
         if st.form_submit_button("Save the draft", type="primary", disabled=not editable):
@@ -128,7 +134,7 @@ def _sign_offs(me: Actor, rv: Review, kind: str, v: drafting.DraftView, key: str
     st.markdown("**The safeguarding partners' sign-off**")
     for partner in rules.PARTNERS:
         s = v.sign_offs.get(partner)
-        st.markdown(f"- {rules.PARTNERS[partner]}: " + (f"signed by {esc(s['signed_by'])} on {s['signed_on']:%d %b %Y}"
+        st.markdown(f"- {rules.PARTNERS[partner]}: " + (f"signed by {esc(s['signed_by'])} on {day(s['signed_on'])}"
                                       if s else "not yet signed"))
     waiting = {p: label for p, label in rules.PARTNERS.items() if p not in v.sign_offs}
     if v.can_draft and v.status == "draft" and waiting:
@@ -148,7 +154,7 @@ def _sign_offs(me: Actor, rv: Review, kind: str, v: drafting.DraftView, key: str
     if kind != "rapid_review" or v.status == "draft":
         return
     if v.sent_on:
-        st.success(f"Sent to the National Panel on {v.sent_on:%d %b %Y}.", icon=":material/send:")
+        st.success(f"Sent to the National Panel on {day(v.sent_on)}.", icon=":material/send:")
     if v.can_draft:
         errs = refusals(f"{key}_sent")
         with st.form(f"{key}_sent"):

@@ -44,7 +44,8 @@ def close_section(me: Actor, rv: Review, today: date) -> None:
     key = f"close_{rv.reference}"
     errs = refusals(key)
     with st.form(key):
-        closed_on = st.date_input("Closed on", value=today, max_value=today, format="DD/MM/YYYY")
+        # Empty until chosen: filled in with today, one stray click would close the review today.
+        closed_on = st.date_input("Closed on", value=None, max_value=today, format="DD/MM/YYYY")
         field_error(errs, "closed_on")
         if st.form_submit_button("Close the review"):
             submit(key, lambda: closing.close_review(me, rv.reference, closed_on, rv.version, today),

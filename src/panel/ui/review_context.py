@@ -130,7 +130,7 @@ def family_involvement(me: Actor, rv: Review, today: date) -> None:
             event = c2.selectbox("What happened", events, format_func=FAMILY_EVENTS.get, index=None,
                                  placeholder="Choose what happened")
             field_error(errs, "event")
-            on = c3.date_input("On", value=today, max_value=today, format="DD/MM/YYYY")
+            on = c3.date_input("On", value=None, max_value=today, format="DD/MM/YYYY")  # chosen, never today by default
             field_error(errs, "happened_on")
             note = st.text_area("Note (required for views recorded)")
             field_error(errs, "note")

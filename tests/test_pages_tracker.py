@@ -3,7 +3,7 @@
 import pytest
 
 from tests.apptest import menu, signed_in, texts
-from tests.conftest import MULTI_MANAGER, add_multi_manager
+from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager
 
 REF = "NB-2026-005-R2"  # the demo's open Northbrook LCSPR
 
@@ -36,7 +36,8 @@ def test_manager_records_a_milestone_on_the_review_page(demo_db):
     before = at.dataframe[0].value
     overdue = before[before["status"] == "Overdue"]["milestone"].tolist()
     assert overdue
-    [b for b in at.button if b.label == "Save date"][0].click().run()  # first open milestone, today
+    next(d for d in at.date_input if d.label == "Date").set_value(TODAY)  # starts empty, never today by itself
+    [b for b in at.button if b.label == "Save date"][0].click().run()  # first open milestone
     after = at.dataframe[0].value
     assert after[after["milestone"] == overdue[0]]["status"].iloc[0] in ("Done", "Done late")
     assert not at.exception

@@ -7,6 +7,8 @@ from an empty partnership."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from panel.accounts import service as accounts
@@ -14,7 +16,7 @@ from panel.core.access import SYSTEM
 from panel.documents import rules
 from panel.documents import service as documents
 from panel.screening import decisions
-from tests.apptest import press, shown, signed_in, texts
+from tests.apptest import press, signed_in, texts
 from tests.conftest import TODAY
 from tests.document_files import EXE, PNG, docx_bytes
 from tests.factories import accepted, actor, decision_form, empty_nb
@@ -33,6 +35,11 @@ def decided(**kw) -> str:
 
 def labelled(widgets, label):
     return next(w for w in widgets if w.label == label)
+
+
+def downloads(at) -> list[str]:
+    """The download buttons' labels: fixed words (the file's name is in the caption above)."""
+    return [b.proto.label for b in at.get("download_button")]
 
 
 def table_titles(at) -> list[str]:
@@ -54,7 +61,7 @@ def test_upload_on_the_review_page_is_listed_and_downloads_when_asked(nb, who):
     assert table_titles(at) == ["Police chronology"]
     assert not at.get("download_button") or all("police" not in b.proto.label for b in at.get("download_button"))
     press(at, "Prepare download")
-    assert [shown(b.proto.label) for b in at.get("download_button")] == ["Download police.docx (version 1)"]
+    assert downloads(at) == ["Download version 1"] and "police.docx, version 1" in texts(at)
 
 
 def test_no_file_chosen_is_said_beside_the_file_field(nb):
@@ -87,7 +94,7 @@ def test_a_partner_user_sees_only_what_is_shared_with_partners(nb):
     partner = signed_in("partner", "pages/shared_documents.py")
     assert table_titles(partner) == ["For partners"]
     press(partner, "Prepare download")
-    assert [shown(b.proto.label) for b in partner.get("download_button")] == ["Download p.png (version 1)"]
+    assert downloads(partner) == ["Download version 1"] and "p.png, version 1" in texts(partner)
 
 
 def test_the_final_reports_findings_are_listed_and_accepted_on_the_page(nb):
@@ -113,7 +120,7 @@ def test_an_earlier_version_can_be_downloaded(nb):
     at = signed_in("member", "pages/review.py", query={"ref": ref})
     labelled(at.selectbox, "Version").set_value(1)
     press(at, "Prepare download")
-    assert [shown(b.proto.label) for b in at.get("download_button")] == ["Download draft.docx (version 1)"]
+    assert downloads(at) == ["Download version 1"] and "draft.docx, version 1" in texts(at)
 
 
 def test_the_referral_page_has_its_documents(nb):
@@ -159,3 +166,31 @@ def test_the_partners_sign_off_the_final_report_on_the_page(nb):
     assert "The police: signed version 1 on Mon 23 Nov 2026, by Pat" in texts(at)
     assert "version 2 is not yet signed" in texts(at)
     assert "The police" in labelled(at.selectbox, "Partner").options
+
+
+def test_the_documents_table_puts_what_a_reader_looks_for_first_and_fits_a_wide_screen(nb):
+    ref = decided()
+    documents.upload(actor("manager"), documents.Target(review=ref), kind="chronology", title="Police chronology",
+                     agency_id=None, visibility="panel", filename="police.docx",
+                     data=docx_bytes(["Police chronology."]), today=TODAY)
+    at = signed_in("chair", "pages/review.py", query={"ref": ref})
+    grid = next(d for d in at.dataframe if "title" in d.value.columns)
+    config = json.loads(grid.proto.columns)
+    shown_columns = list(grid.proto.column_order)
+    assert shown_columns == ["title", "kind", "version", "who", "agency", "uploaded", "uploaded_by"]
+    assert [config[c]["label"] for c in shown_columns[:4]] == ["Title", "Kind", "Version", "Who may see it"]
+    assert grid.value.iloc[0]["uploaded_by"] == "Northbrook manager"
+    assert config["uploaded"]["type_config"]["format"] == "ddd D MMM YYYY"
+    # Every column given its width, together no wider than the page's content at 1280 px (about
+    # 820 px beside the menu): the last one is not cut off at the right.
+    assert sum(config[c]["width"] for c in shown_columns) <= 820
+
+
+def test_who_uploaded_is_left_out_when_no_document_says(nb):
+    ref = decided()
+    documents.upload(SYSTEM, documents.Target(review=ref), kind="chronology", title="Imported chronology",
+                     agency_id=None, visibility="panel", filename="police.docx",
+                     data=docx_bytes(["Police chronology."]), today=TODAY)
+    at = signed_in("chair", "pages/review.py", query={"ref": ref})
+    grid = next(d for d in at.dataframe if "title" in d.value.columns)
+    assert "uploaded_by" not in grid.proto.column_order and "who" in grid.proto.column_order

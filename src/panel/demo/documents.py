@@ -21,6 +21,7 @@ from panel.models import (
     AgencyRequest,
     Document,
     DocumentVersion,
+    Membership,
     Partnership,
     Review,
     ReviewMilestone,
@@ -52,6 +53,14 @@ def _word(title: str, paragraphs: list[str]) -> bytes:
     return out.getvalue()
 
 
+def _uploader(s: Session, partnership_id: int) -> int | None:
+    """Who uploads the partnership's documents in the demo: its business manager, else its chair."""
+    found = dict(s.exec(select(Membership.role, Membership.user_id).where(
+        Membership.partnership_id == partnership_id, Membership.role.in_(("manager", "chair")))
+        .order_by(Membership.user_id)).all()[::-1])
+    return found.get("manager") or found.get("chair")
+
+
 def _document(s: Session, review: Review, *, kind: str, title: str, data: bytes, uploaded: date,
               agency_id: int | None = None, visibility: str = "panel") -> Document:
     at = datetime(uploaded.year, uploaded.month, uploaded.day, 15, tzinfo=UTC)
@@ -61,7 +70,8 @@ def _document(s: Session, review: Review, *, kind: str, title: str, data: bytes,
     s.flush()
     name = get_store().put(data)
     s.add(DocumentVersion(document_id=doc.id, filename=f"{title.lower().replace(' ', '-')}.docx",
-                          content_type=DOCX, size=len(data), sha256=name, uploaded_at=at))
+                          content_type=DOCX, size=len(data), sha256=name, uploaded_at=at,
+                          uploaded_by_id=_uploader(s, review.partnership_id)))
     return doc
 
 

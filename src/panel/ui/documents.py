@@ -19,7 +19,7 @@ from panel.core.config import get_settings
 from panel.documents import checks
 from panel.documents import service as documents
 from panel.documents.rules import ACCEPTED_LABEL, DOCUMENT_KINDS, VISIBILITY, size_label
-from panel.ui.common import DATETIME_FORMAT, child_text, empty_state, esc, field_error
+from panel.ui.common import DATE_FORMAT, child_text, empty_state, esc, field_error
 from panel.ui.final_report_sign_off import final_report_sign_offs
 from panel.ui.forms import refusals, submit
 from panel.ui.reflow import table_or_list
@@ -54,16 +54,36 @@ def _table(rows: list[documents.DocumentRow], with_review: bool = False, key: st
     table_or_list(key, lambda: _grid(rows, with_review), [_item(r, with_review) for r in rows])
 
 
+# What a reader looks for first, then the rest, each column its width: together they fit the
+# page's content beside the menu at 1280 px (about 820 px), so the last one is never cut off at
+# the right. The upload's time and the file's size are in the list a phone shows and beside the
+# download; the table gives the day.
+GRID_COLUMNS = {
+    "review": st.column_config.TextColumn("Review", width=110),
+    "title": st.column_config.TextColumn("Title", width=175),
+    "kind": st.column_config.TextColumn("Kind", width=105),
+    "version": st.column_config.NumberColumn("Version", width=60),
+    "who": st.column_config.TextColumn("Who may see it", width=150),
+    "agency": st.column_config.TextColumn("Agency", width=115),
+    "uploaded": st.column_config.DateColumn("Uploaded", format=DATE_FORMAT, width=105),
+    "uploaded_by": st.column_config.TextColumn("Uploaded by", width=100),
+}
+
+
+def grid_columns(rows: list[documents.DocumentRow], with_review: bool) -> list[str]:
+    """The table's columns in order: the review's only on the shared page, and who uploaded a
+    document only when some row says."""
+    return [c for c in GRID_COLUMNS if (c != "review" or with_review)
+            and (c != "uploaded_by" or any(r.uploaded_by for r in rows))]
+
+
 def _grid(rows: list[documents.DocumentRow], with_review: bool) -> None:
     st.dataframe([{
-        **({"review": r.review or ""} if with_review else {}),
-        "kind": DOCUMENT_KINDS.get(r.kind, r.kind), "title": r.title, "agency": r.agency or "",
-        "version": r.version_no, "uploaded_by": r.uploaded_by or "", "uploaded": r.uploaded_at,
-        "size": size_label(r.size), "who": VISIBILITY_SHORT.get(r.visibility, r.visibility),
-    } for r in rows], hide_index=True, width="stretch", column_config={
-        "review": "Review", "kind": "Kind", "title": "Title", "agency": "Agency", "version": "Version",
-        "uploaded_by": "Uploaded by", "uploaded": st.column_config.DatetimeColumn("Uploaded (UTC)", format=DATETIME_FORMAT),
-        "size": "Size", "who": "Who may see it"})
+        "review": r.review or "", "title": r.title, "kind": DOCUMENT_KINDS.get(r.kind, r.kind),
+        "version": r.version_no, "who": VISIBILITY_SHORT.get(r.visibility, r.visibility), "agency": r.agency or "",
+        "uploaded": r.uploaded_at.date(), "uploaded_by": r.uploaded_by or "",
+    } for r in rows], hide_index=True, width="stretch", column_order=grid_columns(rows, with_review),
+        column_config=GRID_COLUMNS)
 
 
 def _label(r: documents.DocumentRow) -> str:
@@ -87,7 +107,9 @@ def download_picker(me: Actor, rows: list[documents.DocumentRow], key: str) -> N
         ready = st.session_state[f"{key}_ready"] = (pick, version, got)
     if ready and ready[:2] == (pick, version):
         got = ready[2]
-        st.download_button(f"Download {esc(got.filename)} (version {int(got.version_no)})", data=got.data,
+        # The file's name goes above the button, not in its label: escaped there, it is read out with backslashes.
+        st.caption(f"{esc(got.filename)}, version {int(got.version_no)} ({esc(size_label(len(got.data)))})")
+        st.download_button(f"Download version {int(got.version_no)}", data=got.data,
                            file_name=got.filename, mime=got.content_type, key=f"{key}_download",
                            icon=":material/download:")
 

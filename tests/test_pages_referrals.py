@@ -215,6 +215,17 @@ def test_labels_inside_a_sentence_keep_their_proper_nouns_and_acronyms():
     assert in_sentence(SEX["female"]) == "female"
 
 
+def test_no_referral_label_loses_a_capital_inside_a_sentence():
+    from panel.referrals import rules
+    from panel.ui.common import in_sentence
+
+    lower_proper = re.compile(r"\b(england|english|wales|ofsted|iro|lac|lcspr|dcs|marat|dfe|nhs)\b")
+    for vocabulary in (rules.IDENTIFIED_BY, rules.LOCATION, rules.SEX, rules.ABUSE_OR_NEGLECT, rules.HARM,
+                       rules.STATUSES, rules.LINK_KINDS, rules.ETHNICITY):
+        for label in vocabulary.values():
+            assert not lower_proper.search(in_sentence(label)), label
+
+
 def test_a_running_clock_is_told_in_words_not_a_negative_number():
     from panel.ui.referral_view import days_left_words
 

@@ -135,11 +135,13 @@ if can_keep and rv.status == "open":
 
 if pub.planned_on or pub.published_on:
     st.markdown("#### Publication")
-    c1, c2, c3, c4 = st.columns(4)
+    # Two a row: four in a row cut a date such as "Mon 15 Mar 2027" off at 1440 px.
+    c1, c2 = st.columns(2)
     c1.metric("Publication planned", day(pub.planned_on))
     c2.metric("Copy to the National Panel", day(pub.copy_sent_on, "Not sent"),
               help="The copy of the report to the National Panel and the Secretary of State, at least 7 working "
                    "days before publication" + (f": by {day(pub.copy_deadline)}." if pub.copy_deadline else "."))
+    c3, c4 = st.columns(2)
     c3.metric("Published", day(pub.published_on, "Not yet"))
     c4.metric("On the website until", day(pub.website_until))
     if pub.copy_too_late:

@@ -16,6 +16,7 @@ STATUS_COLOURS = {  # colour and shape both carry the status (not colour alone)
     "overdue": "#b3261e", "due_soon": "#8a6100", "done_late": "#c05a00", "done": "#1e6b38", "pending": "#5f6b7a"}
 STATUS_NAMES = {"overdue": "Overdue", "due_soon": "Due soon", "done_late": "Done late", "done": "Done",
                 "pending": "Not yet due"}
+LEGEND_HEIGHT = 40 + 22 * len(STATUS_NAMES)  # the legend's title and its entries, in pixels
 
 me = actor()
 header("Review tracker", ":material/timeline:",
@@ -64,7 +65,10 @@ if not tl.empty:
         y=y, x="actual:T", tooltip=["review", "milestone", alt.Tooltip("actual:T", format="%a %-d %b %Y")])
     now = alt.Chart(pd.DataFrame({"today": [pd.Timestamp(today())]})).mark_rule(
         color="#b3261e", strokeDash=[4, 3]).encode(x="today:T")
-    st.altair_chart((span + planned + actual + now).properties(height=28 * len(top) + 60), width="stretch")
+    # A row per review, and never shorter than the legend (one entry per status), which one or
+    # two reviews' rows would cut off.
+    height = max(28 * len(top) + 60, LEGEND_HEIGHT)
+    st.altair_chart((span + planned + actual + now).properties(height=height), width="stretch")
     late = tl[tl["status"] == "overdue"]
     st.caption(f"Timeline of the {len(top)} most urgent reviews: hollow marks are targets, coloured and shaped by "
                f"status; filled dots are actual dates; the dashed line is today. {len(late)} milestone(s) are "

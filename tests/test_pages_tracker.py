@@ -60,3 +60,30 @@ def test_the_clock_comes_first_and_one_partnership_has_no_column_for_it(demo_db)
         order = list(signed_in(username, "pages/tracker.py").dataframe[-1].proto.column_order)
         assert order[:6] == ["reference", "type", "next_milestone", "due", "working_days_left", "rag"]
         assert ("partnership" in order) == partnership
+
+
+def test_the_timeline_is_never_shorter_than_its_legend_with_one_or_two_reviews(demo_db):
+    """With one or two reviews the rows alone would be 88 or 116 px and cut the legend's five
+    statuses off."""
+    import json
+    from collections import Counter
+
+    from sqlmodel import Session, select
+
+    from panel.core.db import get_engine
+    from panel.models import Review
+    from tests.factories import nb_id
+
+    with Session(get_engine()) as s:  # the manager's partnership's reviews, every state
+        names = Counter(r.lead_reviewer for r in s.exec(select(Review).where(Review.partnership_id == nb_id()))
+                        if r.lead_reviewer)
+    lone, count = min(names.items(), key=lambda kv: kv[1])
+    assert count <= 2  # one or two reviews' rows: shorter than the legend
+    at = signed_in("manager", "pages/tracker.py")
+    at.segmented_control[0].set_value([]).run()  # every state
+    at.text_input[0].set_value(lone).run()
+    assert not at.exception
+    chart = at.get("vega_lite_chart")
+    assert len(chart) == 1
+    spec = json.loads(chart[0].proto.spec)
+    assert spec["height"] >= 40 + 22 * 5 > 28 * count + 60

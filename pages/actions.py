@@ -108,8 +108,9 @@ else:
         event = st.dataframe(
             view.style.map(lambda v: RAG_STYLES.get(v, ""), subset=["rag"]), hide_index=True, width="stretch",
             on_select="rerun", selection_mode="single-row", key="actions_table",
-            column_order=["rag", "id", "partnership", "review", "owner_agency", "owner", "action", "recommendation",
-                          "due", "working_days_left", "status"],
+            # The clock and the due date first, in view on a laptop without scrolling the grid sideways.
+            column_order=["rag", "id", "due", "working_days_left", "status", "action", "owner_agency", "owner",
+                          "review", "partnership", "recommendation"],
             column_config={
                 "rag": "Clock", "id": st.column_config.NumberColumn("No.", format="%d", help="The action's number"),
                 "partnership": "Partnership", "review": "Review or source", "owner_agency": "Owner agency",

@@ -92,7 +92,10 @@ event = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key="queue_table",
-    column_order=["new", *referrals.QUEUE_COLUMNS],
+    # What the queue is read for first, in view on a laptop without scrolling the grid sideways: whose
+    # referral, from whom, and how its clock stands; the rest after.
+    column_order=["new", "reference", "child", "referring_agency", "rag", "working_days_left", "notification_due",
+                  "status", "partnership", "received_on", "aware_on", "notified_on", "harm", "abuse_or_neglect"],
     column_config={
         "new": st.column_config.TextColumn(NEW_TO_YOU, width="small", help="Arrived since your last visit"),
         "reference": st.column_config.TextColumn("Reference", help="Choose a row to open it"),

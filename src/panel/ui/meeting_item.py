@@ -97,7 +97,7 @@ def decision_form(me: Actor, v: MeetingView, it: AgendaItem, quorum: rules.Quoru
         return
     if "quorum" in refusal:
         st.markdown("#### The panel's decision")
-        st.warning(esc(refusal["quorum"]) + " " + attendance_hint, icon=":material/how_to_reg:")
+        st.warning(esc(refusal["quorum"] + " " + attendance_hint), icon=":material/how_to_reg:")
     if refusal:
         return
     st.markdown("#### The panel's decision")

@@ -192,11 +192,13 @@ with st.expander(f"Delays ({len(delays)})", icon=":material/schedule:"):
 
 with st.expander(f"Chronologies and agency reports ({len(requests)})", icon=":material/folder_shared:"):
     if requests:
-        st.dataframe(requests, hide_index=True, width="stretch", column_order=[
-            "agency", "kind", "requested_on", "due_on", "received_on", "contact"], column_config={
-            "agency": "Agency", "kind": "Asked for", "requested_on": st.column_config.DateColumn("Asked on", format=DATE_FORMAT),
-            "due_on": st.column_config.DateColumn("Due", format=DATE_FORMAT),
-            "received_on": st.column_config.DateColumn("Received", format=DATE_FORMAT), "contact": "Agency lead's e-mail"})
+        # Dates written out, not a date column's format: a screen reader reads the grid's hidden
+        # table, which would give the raw ISO date; a date not yet recorded is blank.
+        st.dataframe([{"agency": r["agency"], "kind": r["kind"], "asked": day(r["requested_on"], ""),
+                       "due": day(r["due_on"], ""), "received": day(r["received_on"], ""), "contact": r["contact"]}
+                      for r in requests], hide_index=True, width="stretch", column_config={
+            "agency": "Agency", "kind": "Asked for", "asked": "Asked on", "due": "Due", "received": "Received",
+            "contact": "Agency lead's e-mail"})
     else:
         st.caption("No agency has been asked yet.")
     if can_keep and rv.status == "open":

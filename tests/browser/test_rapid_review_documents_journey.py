@@ -155,7 +155,7 @@ def sign_off(page: Page, partner: str, who: str) -> None:
     wait_idle(page)
     form.get_by_role("button", name="Record the sign-off", exact=True).click()
     wait_idle(page)
-    expect(page.get_by_text(f"{partner}: signed by {who} on 23 Nov 2026", exact=True)).to_be_visible()
+    expect(page.get_by_text(f"{partner}: signed by {who} on Mon 23 Nov 2026", exact=True)).to_be_visible()
 
 
 def test_chair_takes_the_rapid_review_report_from_agency_reports_to_the_national_panel(page, case, tmp_path):
@@ -239,7 +239,7 @@ def test_chair_takes_the_rapid_review_report_from_agency_reports_to_the_national
     form.get_by_role("button", name="Record the date sent to the National Panel").click()
     wait_idle(page)
     expect(page.get_by_text("Recorded: sent to the National Panel.", exact=True)).to_be_visible()
-    expect(page.get_by_text("Sent to the National Panel on 23 Nov 2026.", exact=True)).to_be_visible()
+    expect(page.get_by_text("Sent to the National Panel on Mon 23 Nov 2026.", exact=True)).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Sent to the National Panel · drafted "))).to_be_visible()
     stored = sql("select r.sent_to_national_panel_on, d.status from review r join reportdraft d on d.review_id = r.id "
                  "where r.reference = :ref", ref=ref)[0]
@@ -247,9 +247,9 @@ def test_chair_takes_the_rapid_review_report_from_agency_reports_to_the_national
 
     # The review's milestone: done, on the day it was sent.
     milestones = grid_with(page, "Milestone")
-    expect(milestones.locator("td[role=gridcell]", has_text=re.compile(r"^23 Nov 2026$"))).to_have_count(1)
+    expect(milestones.locator("td[role=gridcell]", has_text=re.compile(r"^Mon 23 Nov 2026$"))).to_have_count(1)
     sent = next(r for r in grid_rows(milestones) if r["Milestone"] == SENT_MILESTONE)
-    assert (sent["Status"], sent["Actual"]) == ("Done", "23 Nov 2026"), sent
+    assert (sent["Status"], sent["Actual"]) == ("Done", "Mon 23 Nov 2026"), sent
 
     # On a 390 px phone the milestones and the documents are lists, every column's words in view
     # without scrolling sideways (the grids showed a milestone's status as "Ov…", a document's

@@ -31,10 +31,12 @@ if df.empty:
 st.caption(f"{len(df)} decision(s).")
 event = st.dataframe(
     df, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="dl_table",
+    # A user of one partnership needs no column saying which.
+    column_order=[c for c in df.columns if c != "partnership" or len(names) > 1],
     column_config={"decided_on": st.column_config.DateColumn("Decided", format=DATE_FORMAT),
                    "partnership": "Partnership",
                    "referral": st.column_config.TextColumn("Referral", help="Choose a row to open its screening"),
-                   "outcome": "Outcome", "status": "Status", "departs": st.column_config.CheckboxColumn("Departs"),
+                   "outcome": "Outcome", "status": st.column_config.TextColumn("Status", width=90), "departs": st.column_config.CheckboxColumn("Departs"),
                    "rationale": "Rationale", "departure_rationale": "Why it departs",
                    "meeting": "Meeting", "version": "Version"})  # not user text: fixed headings
 if event and event.selection and event.selection.rows:

@@ -228,8 +228,9 @@ REFLOW_JS = """() => {
 
 
 def frames(page) -> None:
-    """Streamlit does not rerun on a resize: wait for it to be idle, then for two frames of layout."""
-    wait_idle(page)
+    """Streamlit does not rerun on a resize, so one idle check (not the five that see a rerun
+    through) and two frames of layout are enough."""
+    wait_idle(page, checks=1)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
@@ -293,7 +294,9 @@ def reflow(page) -> list[str]:
 def shoot(page, who: str, key: str, width: int) -> None:
     out = SHOTS / who.replace(" ", "-")
     out.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(out / f"{key}-{width}.png"), full_page=True)
+    # The first screenful: Streamlit scrolls its main block, not the document, so a full-page
+    # screenshot would show no more and cost more.
+    page.screenshot(path=str(out / f"{key}-{width}.png"))
 
 
 def looks(page, who: str, key: str) -> list[str]:
@@ -307,8 +310,7 @@ def looks(page, who: str, key: str) -> list[str]:
         frames(page)
         found += look(page, key, width) if width == PHONE else reflow(page)
         shoot(page, who, key, width)
-    page.set_viewport_size({"width": WIDE, "height": HEIGHT})
-    frames(page)
+    page.set_viewport_size({"width": WIDE, "height": HEIGHT})  # the next page opens at 1440 px
     return found
 
 

@@ -27,17 +27,11 @@ from panel.ui.common import DATE_FORMAT, DATETIME_FORMAT
 from panel.ui.pages import visible_pages
 from tests.apptest import APP, shown
 from tests.conftest import MULTI_MANAGER, TODAY, add_multi_manager, drop_database, new_database
+from tests.readable import BARE_DATE, ISO_DATE, LONG_DECIMAL, LOWER_PROPER, SNAKE
 
 # The demo's roles, and a business manager of all three partnerships (tables with a partnership column).
 ROLES = ["admin", "chair", "member", "manager", "referrer", "regional", MULTI_MANAGER]
 
-SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
-ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-LONG_DECIMAL = re.compile(r"-?\d+\.\d{3,}\b")
-# One date style wherever a person reads one: "Fri 11 Dec 2026" (panel.ui.common.DATE_FORMAT).
-BARE_DATE = re.compile(r"(?<!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) )\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b")
-# Proper nouns and acronyms a label's .lower() gets wrong ("outside england", "iro service").
-LOWER_PROPER = re.compile(r"\b(england|english|wales|ofsted|iro|lac|lcspr|dcs|marat|dfe|nhs)\b")
 # Keys that are English words (or lower-case acronyms): raw when they are a whole value a person
 # reads (a cell, a heading, an option, a metric), fine inside a sentence.
 RAW_VALUES = {"login", "logout", "open", "draft", "accept", "signed", "scr", "lcspr", "malr", "closed", "accepted",

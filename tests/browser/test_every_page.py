@@ -35,7 +35,7 @@ from panel.models import Partnership, Referral, Review
 from panel.ui.pages import PAGES, visible_pages
 from tests.browser.conftest import ROOT, sign_in, wait_idle
 from tests.conftest import TODAY
-from tests.test_pages_readable import ISO_DATE, SNAKE
+from tests.readable import ISO_DATE, SNAKE
 
 pytestmark = pytest.mark.browser
 

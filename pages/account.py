@@ -17,11 +17,11 @@ if mine.regional:
     roles += "; regional: anonymised learning of every partnership"
 st.markdown(f"Roles: {esc(roles)}")
 
-st.subheader("Change your password", anchor=False)
+st.header("Change your password", anchor=False)
 st.caption("Changing it signs you out everywhere else (other browsers and devices); you stay signed in here.")
 change_password_form(me, done="Your password is changed. Every other sign-in has ended.")
 
-st.subheader("Recent sign-ins", anchor=False)
+st.header("Recent sign-ins", anchor=False)
 events = own.recent_sign_ins(me)
 if not events:
     st.info("No sign-ins recorded yet.", icon=":material/info:")

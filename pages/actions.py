@@ -165,7 +165,7 @@ def attempt(fn, done: str, fields: tuple[str, ...], clear: tuple[str, ...] = (),
 
 
 st.divider()
-st.subheader(f"Action {int(a.id)} · {esc(d.owner_agency)} · {esc(d.partnership_code)}", anchor=False)
+st.header(f"Action {int(a.id)} · {esc(d.owner_agency)} · {esc(d.partnership_code)}", anchor=False)
 c1, c2, c3 = st.columns(3)
 c1.metric("Status", actions.STATUSES.get(a.status, esc(a.status)))
 c2.metric("Due", f"{day(a.due_on)}")
@@ -210,7 +210,7 @@ if a.status == "closed":
     st.markdown("**Evidence of impact**")
     st.text(a.evidence_of_impact or "")
 
-st.markdown(f"#### Progress notes ({len(d.notes)})")
+st.markdown(f"### Progress notes ({len(d.notes)})")
 if d.notes:
     st.dataframe([{"when": n["at"], "by": n["by"], "note": n["text"]} for n in reversed(d.notes)], hide_index=True,
                  width="stretch", column_config={

@@ -35,7 +35,7 @@ if every:
 else:
     empty_state("No agencies yet.", "Add them below one by one, or import a list (name, kind, statutory).")
 
-st.subheader("Add an agency", anchor=False)
+st.header("Add an agency", anchor=False)
 errs = forms.refusals("ag_add")
 with st.form("ag_add", clear_on_submit=True):
     c1, c2, c3 = st.columns([3, 2, 1.5], vertical_alignment="bottom")
@@ -56,7 +56,7 @@ with st.form("ag_add", clear_on_submit=True):
 if every:
     by_id = {a.id: a for a in every}
     label = lambda i: by_id[i].name + ("" if by_id[i].active else " (retired)")  # noqa: E731
-    st.subheader("Rename or change an agency", anchor=False)
+    st.header("Rename or change an agency", anchor=False)
     chosen = st.selectbox("Agency", list(by_id), format_func=label, key="ag_edit_pick")
     a = by_id[chosen]
     errs = forms.refusals("ag_edit")
@@ -81,7 +81,7 @@ if every:
             forms.submit("ag_edit", lambda: agency_service.set_active(me, a.id, not a.active),
                          done=f"{a.name} is {'active again' if not a.active else 'retired'}.")
 
-    st.subheader("Merge two agencies", anchor=False)
+    st.header("Merge two agencies", anchor=False)
     st.caption("Every record naming the first agency is moved to the second; the first is retired. "
                "Refused, naming the records, where a record names both.")
     errs = forms.refusals("ag_merge")
@@ -97,7 +97,7 @@ if every:
             forms.submit("ag_merge", lambda: agency_service.merge_agencies(me, source, target),
                          fields={"source", "target"}, done="Merged.")
 
-st.subheader("Import a list", anchor=False)
+st.header("Import a list", anchor=False)
 st.caption("A CSV or Excel file with a header row: name, kind (local authority, police, health, education, "
            "other) and statutory (yes or no). Every row is checked; one problem and nothing is added.")
 errs = forms.refusals("ag_import")

@@ -69,7 +69,7 @@ began = st.session_state.setdefault(ed_key, {"from": "saved" if latest else "rec
 start = latest if latest and began["from"] == "saved" else None
 defaults = start.sections if start else d.sections
 
-st.subheader(esc(d.title), anchor=False)
+st.header(esc(d.title), anchor=False)
 st.caption(f"{esc(d.partnership_name)} · the record holds {int(d.findings)} finding(s) and {int(d.recommendations)} "
            "recommendation(s). Refer to the child as Child X.")
 if d.findings == 0:
@@ -116,7 +116,7 @@ else:
                                    height=HEIGHTS.get(k, 130), help="Lines starting with '- ' become bullet points.")
         field_error(errs, k)
 
-st.markdown("#### Anonymisation check")
+st.markdown("### Anonymisation check")
 st.caption("Looks for the child's initials, date of birth and the names recorded on the case. It cannot find "
            "everything: read the whole text before you circulate it.")
 hits = check(title, sections, ids)

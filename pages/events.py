@@ -125,7 +125,7 @@ else:
 if picked is not None:
     d = load_or_stop(lambda: dissemination.get_event(me, picked))
     with st.container(border=True):
-        st.subheader(f"{dissemination.EVENT_KINDS.get(d.event.kind, '')} on {day(d.event.held_on)}", anchor=False)
+        st.header(f"{dissemination.EVENT_KINDS.get(d.event.kind, '')} on {day(d.event.held_on)}", anchor=False)
         st.text(d.event.topic)
         if d.event.audience:
             st.caption(f"Audience: {esc(d.event.audience)}")
@@ -141,5 +141,5 @@ if picked is not None:
 
 if can_edit:
     st.divider()
-    st.subheader("Record a learning event", anchor=False)
+    st.header("Record a learning event", anchor=False)
     event_form("ev_add", None)

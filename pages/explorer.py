@@ -254,7 +254,7 @@ if current not in options:
 # The briefings of the learning shown: the theme is the one the theme box below holds.
 published_briefings(me, f, None if st.session_state.get(THEME_KEY) in (None, ALL) else st.session_state[THEME_KEY])
 
-st.subheader("Findings and recommendations", anchor=False)
+st.header("Findings and recommendations", anchor=False)
 c1, c2 = st.columns([2, 3])
 theme = c1.selectbox("Theme", options, key=THEME_KEY,
                      help="The same as choosing a theme in a chart: lists its findings and recommendations.")

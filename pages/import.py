@@ -44,13 +44,13 @@ if not imports.can_import(me):
                 "Ask your system administrator to import your partnership's spreadsheet.")
     st.stop()
 
-st.subheader("1. Download the template", anchor=False)
+st.header("1. Download the template", anchor=False)
 st.markdown(GUIDANCE)
 st.download_button("Download the template (.xlsx)", data=lambda: imports.template(me),
                    file_name="panel-tracker-template.xlsx", mime=XLSX, icon=":material/download:")
 st.caption("The full format is in docs/import-format.md.")
 
-st.subheader("2. Check your file", anchor=False)
+st.header("2. Check your file", anchor=False)
 uploaded = st.file_uploader(f"Tracker workbook (.xlsx, up to {MB} MB)", type=["xlsx"],
                             max_upload_size=MB, key="import_file")
 
@@ -124,7 +124,7 @@ def check_and_import(uploaded) -> None:
             st.checkbox("Create these agencies with the import", key="import_create_agencies")
         show(report)
 
-    st.subheader("3. Import", anchor=False)
+    st.header("3. Import", anchor=False)
     ready = bool(report and report.ok and (report.new or report.decisions))
     if report and report.ok and not ready:
         st.caption("Nothing new to import: every row is already here.")
@@ -138,7 +138,7 @@ else:
     check_and_import(uploaded)
 
 st.divider()
-st.subheader("Export in the same format", anchor=False)
+st.header("Export in the same format", anchor=False)
 st.caption("Every referral, notification, review and milestone of your partnerships, as a workbook "
            "this page can import. Exports are a disclosure and are logged.")
 if imports.export_scope(me):

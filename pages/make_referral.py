@@ -153,7 +153,7 @@ with st.form("make_referral", clear_on_submit=False, enter_to_submit=False):
     if len(parts) > 1:
         st.selectbox(LABELS["partnership_id"], [p.id for p in parts], key="mr_partnership_id",
                      format_func={p.id: p.name for p in parts}.get)
-    st.subheader("About the referral")
+    st.header("About the referral")
     c1, c2 = st.columns(2)
     with c1:
         st.date_input(LABELS["received_on"], value=today(), max_value=today(), format="DD/MM/YYYY", key="mr_received_on")
@@ -175,7 +175,7 @@ with st.form("make_referral", clear_on_submit=False, enter_to_submit=False):
                  key="mr_identified_by", placeholder="Choose one")
     field_error(errors, "identified_by")
 
-    st.subheader("About the child")
+    st.header("About the child")
     st.caption("Minimise: initials, and age or date of birth. Do not write names.")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -207,7 +207,7 @@ with st.form("make_referral", clear_on_submit=False, enter_to_submit=False):
                      "Since Working Together 2023 the Secretary of State and Ofsted are told.")
     field_error(errors, "care_leaver")
 
-    st.subheader("About the incident")
+    st.header("About the incident")
     c1, c2 = st.columns(2)
     with c1:
         st.date_input(LABELS["incident_date"], value=None, max_value=today(), format="DD/MM/YYYY", key="mr_incident_date")

@@ -93,7 +93,7 @@ names = {mm.id: mm.name + (f" ({v.agency_names[mm.id]})" if mm.id in v.agency_na
 if st.button("All meetings", icon=":material/arrow_back:"):
     del st.query_params["meeting"]
     st.rerun()
-st.subheader(f"{esc(v.partnership_name)} · {m.held_on:%A %d %B %Y} · {esc(m.status.capitalize())}", anchor=False)
+st.header(f"{esc(v.partnership_name)} · {m.held_on:%A %d %B %Y} · {esc(m.status.capitalize())}", anchor=False)
 q = v.quorum()
 (st.success if q.met else st.warning)(q.message(), icon=":material/how_to_reg:" if q.met else ":material/warning:")
 if not run:
@@ -203,7 +203,7 @@ with items_tab:
         decision_form(me, v, it, iq, "Mark who is present on the Attendance tab.")
 
         if run:
-            st.markdown("#### Discussion")
+            st.markdown("### Discussion")
             with st.form(f"mt_sum_{it.id}"):
                 summary = st.text_area("Summary for the minutes", value=it.summary, key=f"mt_sumtext_{it.id}")
                 s1, s2 = st.columns(2)

@@ -34,7 +34,7 @@ st.dataframe(child_rows(df), hide_index=True, width="stretch",
 # The panel's notes in full (a question to answer, or why a referral closed): a table cell cuts them off.
 notes = df[df["note from the panel"] != ""]
 if not notes.empty:
-    st.markdown("#### From the panel")
+    st.header("From the panel", anchor=False)
     for row in notes.itertuples():
         st.info(f"**{esc(row.reference)}** ({esc(row.status)}): {esc(child_text(row[-1]))}",
                 icon=":material/question_answer:")

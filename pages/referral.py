@@ -44,7 +44,7 @@ r = d.referral
 versions = st.session_state.setdefault("referral_versions", {})
 versions.setdefault(r.reference, r.version)  # the version this user opened
 
-st.subheader(f"{esc(r.reference)} · {esc(d.partnership_name)}", anchor=False)
+st.header(f"{esc(r.reference)} · {esc(d.partnership_name)}", anchor=False)
 # The notification clock shows only while it runs (docs/domain.md §4.5); a referrer sees the status.
 referral_view.status_and_clock(r.status, running_clock(d.clocks))
 referral_view.notified(d.clocks)
@@ -81,7 +81,7 @@ with left:
     referral_view.facts(d, today())
 
 with right:
-    st.markdown("#### Linked referrals")
+    st.markdown("### Linked referrals")
     if d.links:
         for link in d.links:
             st.page_link("pages/referral.py", label=esc(f"{link['reference']} · {link['kind']} · {link['status']}"),
@@ -104,7 +104,7 @@ with right:
                     submit("link_form", referrals.link, me, r.reference, other, kind, fields=("other", "kind"))
 
     if d.can_triage:
-        st.markdown("#### Triage")
+        st.markdown("### Triage")
         errors = refusals("triage")
         with st.form("triage"):
             action = st.radio("Decision", ["accept", "request_information", "close"],

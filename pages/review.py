@@ -45,7 +45,7 @@ if not ref:
     st.stop()
 v = load_viewed("review", ref, lambda first: reviews.get_review(me, ref, today(), record_view=first))
 rv = v.review
-st.subheader(f"{esc(rv.reference)} · {esc(v.type_name)} · {esc(v.partnership_name)}", anchor=False)
+st.header(f"{esc(rv.reference)} · {esc(v.type_name)} · {esc(v.partnership_name)}", anchor=False)
 c1, c2 = st.columns(2)
 # A label's escaped text is read out with its backslashes: references (capitals, digits and hyphens,
 # made by Panel) go in as they are, and a briefing's title goes beneath its link.
@@ -134,7 +134,7 @@ if can_keep and rv.status == "open":
                     actual_on=actual, expected_version=rv.version, today=today())
 
 if pub.planned_on or pub.published_on:
-    st.markdown("#### Publication")
+    st.markdown("### Publication")
     # Two a row: four in a row cut a date such as "Mon 15 Mar 2027" off at 1440 px.
     c1, c2 = st.columns(2)
     c1.metric("Publication planned", day(pub.planned_on))
@@ -232,7 +232,7 @@ with st.expander(f"Chronologies and agency reports ({len(requests)})", icon=":ma
                             today=today())
 
 if v.type_key == "rapid_review":
-    st.markdown("#### End of the rapid review: the LCSPR decision")
+    st.markdown("### End of the rapid review: the LCSPR decision")
     st.caption("SI 2018/789 reg.11 and Working Together: the partners consider each question, decide whether "
                "to hold a Local Child Safeguarding Practice Review, and send the rapid review to the National "
                "Panel within 15 working days of the notification.")

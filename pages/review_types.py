@@ -81,7 +81,7 @@ if st.button("Delete this review type", key="rt_delete_go",
            done="Review type deleted.")
 
 st.divider()
-st.subheader("Add a review type", anchor=False)
+st.header("Add a review type", anchor=False)
 st.caption("A kind of review of your own, beside the defaults: statutory or local, under one regime, "
            "with milestones counted in working days or months from the decision (or the notification).")
 add_errors = refusals("rt_add")

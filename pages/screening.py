@@ -84,7 +84,7 @@ r = detail.referral
 key = f"sc_{r.reference}"
 overrides = {f: st.session_state[f"{key}_{f}"] for f, _, _ in QUESTIONS if f"{key}_{f}" in st.session_state}
 sc = screening.screen(me, r.reference, today(), overrides)
-st.subheader(f"{esc(r.reference)} · {esc(detail.partnership_name)} · {STATUSES[r.status]}", anchor=False)
+st.header(f"{esc(r.reference)} · {esc(detail.partnership_name)} · {STATUSES[r.status]}", anchor=False)
 st.caption(f"Child {esc(child_text(r.child_initials))}; aware on {day(r.aware_on)}; received {day(r.received_on)}.")
 st.session_state.setdefault(f"{key}_version", r.version)
 for t in cached.recurring_themes(me, r.reference, today()):
@@ -102,7 +102,7 @@ if me.can("learning.edit", r.partnership_id):
 regime = sc.result["regime"] if sc.result else regime_of(r.aware_on)
 left, right = st.columns([1, 1], gap="large")
 with left:
-    st.markdown("#### The criteria")
+    st.markdown("### The criteria")
     st.caption(f"The questions of {regime}'s criteria (aware {'before' if regime == 'WT2015' else 'on or after'} "
                "29 June 2018); the other regime's do not change the answer.")  # not user text: WT2015 or WT2018
     stored = screening.facts_of(r)
@@ -131,7 +131,7 @@ with left:
             st.caption(f"{len(changed)} unsaved answer(s).")
 
 with right, st.container(key="result_panel"):  # in view beside the questions (REFLOW_CSS)
-    st.markdown("#### What the criteria say")
+    st.markdown("### What the criteria say")
     if sc.error:
         st.error("These answers cannot be assessed: " + esc("; ".join(sc.error.values())))
     else:
@@ -198,7 +198,7 @@ with st.expander("Director's route and DCS informed (before the panel)", icon=":
                 st.rerun()
 
 st.divider()
-st.markdown("#### The panel's decision")
+st.markdown("### The panel's decision")
 history = decisions.decisions_for(me, r.reference)
 signed = next((d for d in history if d.status == "signed"), None)
 draft = next((d for d in history if d.status == "draft"), None)

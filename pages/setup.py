@@ -36,7 +36,7 @@ def partnership_fields(prefix: str, errs: dict, name: str = "", area: str = "", 
 
 
 if setup.may_create_first_partnership(me):
-    st.subheader("1. Your partnership", anchor=False)
+    st.header("1. Your partnership", anchor=False)
     errs = forms.refusals("setup_first")
     with st.form("setup_first"):
         code, name, area = partnership_fields("setup_first", errs)
@@ -61,7 +61,7 @@ for s in steps:
                 + f" **{esc(s.title)}**" + ("" if s.done else f": {esc(s.missing)}"))
 
 st.divider()
-st.subheader("Partnerships", anchor=False)
+st.header("Partnerships", anchor=False)
 mine = accounts.partnerships(me, "user.manage")
 st.dataframe(pd.DataFrame([{"Code": p.code, "Name": p.name, "Local authority area": p.local_authority_area or ""}
                            for p in mine]), hide_index=True, width="stretch")
@@ -83,25 +83,25 @@ with st.expander("Add another partnership", icon=":material/add:"):
             forms.submit("setup_add", lambda: partnership_service.create_partnership(me, code, name, area),
                          fields={"code", "name", "area"}, done="Partnership added.")
 
-st.subheader("Agencies", anchor=False)
+st.header("Agencies", anchor=False)
 active = agency_service.list_agencies(me)
 statutory = [a.name for a in active if a.statutory]
 st.markdown(f"{len(active)} active agencies; statutory partners: {esc(', '.join(statutory) or 'none marked yet')}.")
 st.page_link("pages/agencies.py", label="Add and mark agencies", icon=":material/domain:")
 
-st.subheader("Review types", anchor=False)
+st.header("Review types", anchor=False)
 counts = {q.code: len(review_types.list_types(me, q.id)) for q in mine}
 st.markdown("Each partnership starts from the default review types: "
             + esc(", ".join(f"{c} {n}" for c, n in counts.items())) + ". Rename or add your own, or retire "
             "those you do not use.")
 st.page_link("pages/review_types.py", label="Review types", icon=":material/tune:")
 
-st.subheader("Users and roles", anchor=False)
+st.header("Users and roles", anchor=False)
 st.markdown("Give each person an account and their role in the partnership: at least a panel chair, "
             "and the referrers who make referrals.")
 st.page_link("pages/users.py", label="Users", icon=":material/manage_accounts:")
 
-st.subheader("Mail", anchor=False)
+st.header("Mail", anchor=False)
 if setup.mail_available():
     from panel.core import mail
 
@@ -115,7 +115,7 @@ if setup.mail_available():
 else:
     st.info("Mail is not configured in this installation.", icon=":material/mail:")
 
-st.subheader("Your old tracker", anchor=False)
+st.header("Your old tracker", anchor=False)
 st.markdown("Import the referrals, reviews and milestones you already hold. Agencies the file names that "
             "Panel does not have yet can be created with the import.")
 st.page_link("pages/import.py", label="Import a tracker", icon=":material/upload_file:")

@@ -42,7 +42,7 @@ if query_given("id"):
         st.stop()
     v = load_viewed("learning_source", str(sid), lambda first: sources.get_source(me, sid, record_view=first))
     st.page_link("pages/sources.py", label="All learning sources", icon=":material/arrow_back:")
-    st.subheader(f"{esc(v.source.title)} · {esc(v.partnership_code)}", anchor=False)
+    st.header(f"{esc(v.source.title)} · {esc(v.partnership_code)}", anchor=False)
     refusals(f"src_{v.source.id}")
     details(v)
     if v.can_edit:

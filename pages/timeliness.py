@@ -70,7 +70,7 @@ if timeliness.is_empty(report):
 
 # -- the three statutory figures and the overdue milestones ----------------------------------
 held_total = int(report["lcsprs"]["withheld"])
-st.subheader(esc(f"Headline: {report['period']['label']}"), anchor=False)
+st.header(esc(f"Headline: {report['period']['label']}"), anchor=False)
 st.caption(esc(f"Clocks due {'from ' + _day(report['period']['from']) + ' ' if report['period']['from'] else ''}"
                f"to {_day(report['period']['to'])}, judged as at {_day(report['as_of'])}"
                + (f"; {held_total} LCSPR publication{'s' if held_total != 1 else ''} delayed or "
@@ -90,7 +90,7 @@ tiles[3].metric("Overdue milestones now", int(od["total"]), help=esc(od["rule"])
 tiles[3].caption(f"{int(od['statutory'])} statutory · in {int(od['reviews'])} reviews")
 
 # -- trend by year -------------------------------------------------------------------------------
-st.subheader("Trend by year", anchor=False)
+st.header("Trend by year", anchor=False)
 trend = pd.DataFrame(timeliness.trend(report), columns=["figure", "year", "percent_on_time",
                                                        "on_time", "total"])
 trend["figure"] = trend["figure"].map(SHORT)
@@ -128,7 +128,7 @@ else:
                "due that year). " + esc("; ".join(summary)) + ".")
 
 # -- breakdowns ----------------------------------------------------------------------------------
-st.subheader("Breakdowns", anchor=False)
+st.header("Breakdowns", anchor=False)
 COLUMNS = {"figure": "Figure", "on_time": "On time", "total": "Counted",
            "percent_on_time": st.column_config.NumberColumn("% on time", format="%.1f"),
            "late": "Late", "not_yet_due": "Not yet due"}
@@ -162,7 +162,7 @@ with tabs[3]:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=COLUMNS)
 
 # -- the late items, each opening its record; a list that holds anything is open ---------------------
-st.subheader("Late and overdue", anchor=False)
+st.header("Late and overdue", anchor=False)
 
 
 def open_if_any(name: str, items) -> dict:
@@ -224,7 +224,7 @@ with st.expander(f"Overdue milestones now ({int(od['total'])})", icon=":material
         + f" · planned {_day(i['planned_on'])} · {i['working_days_overdue']} working days overdue"))
 
 # -- stage durations -------------------------------------------------------------------------------
-st.subheader("Median working days per stage", anchor=False)
+st.header("Median working days per stage", anchor=False)
 stages = pd.DataFrame(reports.stage_rows(report))
 if stages.empty:
     st.caption("No stage has both of its milestones done yet.")

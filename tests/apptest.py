@@ -44,7 +44,7 @@ def shown(markdown: str) -> str:
 
 def texts(at: AppTest) -> str:
     parts = []
-    for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text"):
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text"):
         parts += [getattr(e, "value", "") or "" for e in getattr(at, kind)]
     return "\n".join(shown(str(p)) for p in parts)
 

@@ -90,7 +90,7 @@ def test_filters_and_empty_state(demo_db):
 def test_member_records_progress_but_has_no_close_form(demo_db):
     planted = plant_learning()
     at = open_action(page("pages/actions.py", "member"), planted.overdue)
-    assert "Action" in at.subheader[0].value and "Police" in at.subheader[0].value
+    assert "Action" in at.header[0].value and "Police" in at.header[0].value
     assert "Audit strategy meeting attendance." in [t.value for t in at.text]
     labels = [b.label for b in at.button]
     assert "Record progress" in labels and "Close action" not in labels
@@ -189,7 +189,7 @@ def child_of(ref):
 def test_briefing_page_drafts_seven_sections_and_passes_the_draft(demo_db, username):
     before = exports()
     at = page("pages/briefing.py", username, query={"ref": BRIEF_REF})
-    assert shown(at.subheader[0].value) == "7-minute briefing: Rapid review (2022)"
+    assert shown(at.header[0].value) == "7-minute briefing: Rapid review (2022)"
     assert [t.label for t in at.text_area] == [
         "1. Background", "2. Why it matters", "3. Key findings", "4. Key findings (continued)",
         "5. Key findings (continued)", "6. Things to remember", "7. What to do: reflective questions"]

@@ -258,7 +258,7 @@ def test_the_explorer_links_the_published_briefings_of_its_learning(learning_db)
     bid = _briefing(published, "Safer sleep: seven things to remember", publish=True)
     _briefing(draft, "A draft not yet for readers", publish=False)
     at = signed_in("member", "pages/explorer.py")  # app.py: the links need its menu
-    assert "Published briefings" in [h.value for h in at.subheader]
+    assert "Published briefings" in [h.value for h in at.header]
     links = _briefing_links(at)
     assert links["Safer sleep: seven things to remember"] == {"id": str(bid)}
     assert "A draft not yet for readers" not in links and "A draft not yet for readers" not in texts(at)
@@ -275,6 +275,6 @@ def test_no_briefings_section_without_briefing_read(learning_db, monkeypatch):  
     _briefing(_briefed_reviews(1)[0], "Safer sleep: seven things to remember", publish=True)
     monkeypatch.setitem(PERMISSIONS, "briefing.read", frozenset({"chair", "manager", "referrer"}))
     at = signed_in("member", "pages/explorer.py")  # app.py: the links need its menu
-    assert at.metric and "Published briefings" not in [h.value for h in at.subheader]
+    assert at.metric and "Published briefings" not in [h.value for h in at.header]
     assert not _briefing_links(at) and "Safer sleep" not in texts(at)
     assert library.published_for_learning(accounts.actor_for("member"), learning.LearningFilter()).total == 0

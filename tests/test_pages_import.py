@@ -38,7 +38,7 @@ def test_admin_sees_template_download_guidance_and_uploader(demo_db):
     for words in ("`referrals`, `notifications`, `reviews`", "nothing is imported",
                   "Formulas are never worked out", "20,000 rows", "Nothing is saved until you press Import"):
         assert words in shown
-    assert [s.value for s in at.subheader][:2] == ["1. Download the template", "2. Check your file"]
+    assert [s.value for s in at.header][:2] == ["1. Download the template", "2. Check your file"]
 
 
 def test_an_administrator_with_a_panel_role_may_export_their_partnerships_cases(demo_db):

@@ -93,7 +93,7 @@ def _action_page(username: str, action_id: int):
 def test_a_link_to_one_action_lands_on_it_and_a_member_is_not_offered_close(demo_db):
     planted = factories.plant_learning()
     at = _action_page("member", planted.overdue)
-    assert at.subheader and f"Action {planted.overdue} " in at.subheader[0].value
+    assert at.header and f"Action {planted.overdue} " in at.header[0].value
     assert at.selectbox(key="act_open").value == planted.overdue
     labels = [b.label for b in at.button]
     assert "Record progress" in labels
@@ -145,7 +145,7 @@ def test_timeliness_opens_the_late_and_overdue_lists_that_hold_anything(demo_db)
     counts = {label: int(label.rpartition("(")[2].rstrip(")")) for label in lists}
     assert any(counts.values()), "the demo has something late or overdue"
     assert all(lists[label] == (counts[label] > 0) for label in lists), lists
-    assert any(shown(s.value).startswith("Headline: ") for s in at.subheader)  # the headline names its period
+    assert any(shown(s.value).startswith("Headline: ") for s in at.header)  # the headline names its period
 
 
 def test_accepting_for_screening_offers_screen_now_which_opens_the_screening(demo_db):

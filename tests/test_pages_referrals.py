@@ -108,7 +108,7 @@ def test_referrer_makes_a_referral_and_sees_it_in_my_referrals(demo_db):
 def test_chair_opens_a_referral_by_link_and_triages_it(demo_db):
     ref = referrals.queue(accounts.actor_for("chair"), referrals.QueueFilter(statuses=("new",)), TODAY)[0].iloc[0]["reference"]
     at = signed_in("chair", "pages/referral.py", query={"ref": ref})
-    assert any(ref in apptest.shown(s.value) for s in at.subheader)
+    assert any(ref in apptest.shown(s.value) for s in at.header)
     at.radio(key="triage_action").set_value("accept")
     submit = [b for b in at.button if b.label == "Record triage"][0]
     submit.click().run()

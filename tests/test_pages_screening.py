@@ -83,7 +83,7 @@ def test_chair_and_member_can_answer_and_record(demo_db, username):
     ref = accepted()
     assert "Screening" in menu(signed_in(username))
     at = screen_as(username, ref)
-    assert any(ref in shown(s.value) for s in at.subheader)
+    assert any(ref in shown(s.value) for s in at.header)
     for fact in CRITERIA:
         assert not at.radio(key=f"sc_{ref}_{fact}").disabled
     for fact in TOGGLES:
@@ -135,7 +135,7 @@ def test_without_a_reference_the_page_lists_accepted_referrals(demo_db):
     labelled(at.button, "Screen").click().run()
     assert not at.exception
     assert ref in at.query_params["ref"]
-    assert any(ref in shown(s.value) for s in at.subheader)
+    assert any(ref in shown(s.value) for s in at.header)
 
 
 # --- the criteria --------------------------------------------------------------------------
@@ -341,7 +341,7 @@ def test_the_review_page_shows_the_milestones_and_the_lcspr_considerations(demo_
     review_ref = signed_review(ref)
     at = signed_in("chair", "pages/review.py", query={"ref": review_ref})
     assert not at.exception
-    assert any(review_ref in shown(s.value) and "Rapid review" in s.value for s in at.subheader)
+    assert any(review_ref in shown(s.value) and "Rapid review" in s.value for s in at.header)
     df = at.dataframe[0].value
     spec = spec_of(type_row("rapid_review"))
     assert list(df["milestone"]) == [m.name for m in spec.milestones]

@@ -104,7 +104,7 @@ def test_manager_sees_trend_breakdowns_stages_and_a_lazy_export(demo_db):
     caption = next(shown(c.value) for c in at.caption if c.value.startswith("Chart: percentage on time"))
     last = [g for g in report["notifications"]["by_year"] if g["total"]][-1]
     assert f"{last['percent_on_time']:.1f}% in {last['key']}" in caption
-    assert [shown(s.value) for s in at.subheader] == [
+    assert [shown(s.value) for s in at.header] == [
         f"Headline: {report['period']['label']}", "Trend by year", "Breakdowns", "Late and overdue",
         "Median working days per stage"]
     assert [t.label for t in at.tabs] == ["By review type", "By partnership", "By year",
@@ -191,7 +191,7 @@ def test_the_headline_states_its_period_and_another_can_be_chosen(demo_db):
     at = open_as("manager")
     me = actor_for("manager")
     default = reports.timeliness(me, TODAY)
-    assert shown(at.subheader[0].value) == f"Headline: 12 months to {TODAY:%-d %B %Y}"
+    assert shown(at.header[0].value) == f"Headline: 12 months to {TODAY:%-d %B %Y}"
     period = next(s for s in at.selectbox if s.label == "Period")
     years = sorted({g["key"] for g in default["notifications"]["by_year"]}, reverse=True)
     assert period.options[:2] == ["Last 12 months", "All time"]
@@ -199,7 +199,7 @@ def test_the_headline_states_its_period_and_another_can_be_chosen(demo_db):
     period.set_value("all").run()
     assert not at.exception, at.exception
     every = reports.timeliness(me, TODAY, period="all")
-    assert shown(at.subheader[0].value) == f"Headline: all time to {TODAY:%-d %B %Y}"
+    assert shown(at.header[0].value) == f"Headline: all time to {TODAY:%-d %B %Y}"
     assert metrics(at) == expected_tiles(every)
     assert every["notifications"]["total"] > default["notifications"]["total"]
     # The trend is the same whichever period the headline covers.

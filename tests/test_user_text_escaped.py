@@ -63,7 +63,7 @@ def test_esc_makes_markdown_literal():
 def _bodies(at: AppTest) -> str:
     """Every Markdown source the page sent: elements, and labels of links and widgets."""
     parts = [str(getattr(e, "value", "") or "") for kind in
-             ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success") for e in getattr(at, kind)]
+             ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success") for e in getattr(at, kind)]
     parts += [p.label for p in at.get("page_link")]
     return "\n".join(parts)
 

@@ -30,7 +30,9 @@ FOCUS_CSS = """<style>
 # label onto more lines instead of cutting it off (Streamlit keeps it on one line and clips it),
 # and a table wider than the screen scrolls in its own box instead of running off the page. A
 # result beside a form (a container keyed result_panel, in a column) stays in view while the form
-# scrolls on a wide screen, and comes before it when the columns stack on a narrow one.
+# scrolls on a wide screen, and comes before it when the columns stack on a narrow one. A page's
+# sections are h2 under its h1 (headings in order, WCAG 1.3.1), drawn at the calmer size Streamlit
+# gives an h3.
 REFLOW_CSS = """<style>
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] span,
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] p { white-space: normal !important; line-height: 1.5; }
@@ -39,6 +41,7 @@ REFLOW_CSS = """<style>
 @media (min-width: 641px) { [data-testid="stColumn"]:has(.st-key-result_panel) {
   position: sticky; top: 4rem; align-self: flex-start; max-height: calc(100vh - 5rem); overflow-y: auto; } }
 @media (max-width: 640px) { [data-testid="stColumn"]:has(.st-key-result_panel) { order: -1; } }
+[data-testid="stMain"] h2 { font-size: 1.75rem; }
 </style>"""
 
 

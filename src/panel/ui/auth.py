@@ -146,7 +146,7 @@ def login_form() -> None:
         if msg := st.session_state.pop("_panel_signout_reason", None):
             st.info(esc(msg), icon=":material/info:")
     with st.form("login"):
-        st.subheader("Sign in", anchor=False)
+        st.header("Sign in", anchor=False)
         username = st.text_input("Username", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")

@@ -36,7 +36,7 @@ def library_section(me: Actor, ref: str, kept: library.History | None, title: st
     """`began_key`: the session key holding where the editor's text began ({"from", "after"})."""
     if kept is None:
         return
-    st.markdown("#### The Briefing library")
+    st.markdown("### The Briefing library")
     st.caption(HOW)
     latest, published = kept.latest, kept.published
     approver = me.can("briefing.approve", kept.partnership_id)
@@ -94,7 +94,7 @@ def published_briefings(me: Actor, f: LearningFilter, theme: str | None) -> None
     if not me.partnerships_with("briefing.read", f.partnership_ids):
         return
     found = library.published_for_learning(me, f, theme, limit=EXPLORER_SHOWN)
-    st.subheader("Published briefings", anchor=False)
+    st.header("Published briefings", anchor=False)
     if not found.total:
         empty_state("No 7-minute briefing is published for this selection yet.",
                     "Draft one on the 7-minute briefing page, under Learning in the menu (a review's page links "

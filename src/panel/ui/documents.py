@@ -220,7 +220,7 @@ def documents_section(me: Actor, partnership_id: int, today: date, *, review: st
     """The Documents section of a review's (or a referral's) page."""
     target = documents.Target(review=review, referral=referral)
     key = f"docs_{review or referral}"
-    st.markdown("#### Documents")
+    st.markdown("### Documents")
     rows = documents.listing(me, target)
     can_upload = me.can("document.upload", partnership_id)
     if rows:

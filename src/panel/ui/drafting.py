@@ -28,7 +28,7 @@ def drafting_section(me: Actor, rv: Review, type_key: str, today: date) -> None:
     kind = rules.KIND_OF_TYPE.get(type_key)
     if kind is None:
         return
-    st.markdown(f"#### {rules.KINDS[kind]}")
+    st.markdown(f"### {rules.KINDS[kind]}")
     if kind == "rapid_review":
         _summaries(me, rv, today)
     _draft(me, rv, kind, today)
@@ -178,7 +178,7 @@ HEADING_COLUMNS = {
 
 def headings_section(me: Actor, partnership_id: int) -> None:
     """The partnership's headings for the documents Panel drafts, in order (docs/domain.md §11)."""
-    st.subheader("Headings of the documents Panel drafts", anchor=False)
+    st.header("Headings of the documents Panel drafts", anchor=False)
     st.caption("The National Panel's template headings vary by version and locality, so each partnership "
                "sets its own. Reorder by changing the numbers; a renamed heading keeps its key. Drafts already "
                "made keep their sections.")

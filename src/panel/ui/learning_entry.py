@@ -64,7 +64,7 @@ def learning_section(me: Actor, *, review: Review | None = None, source_id: int 
     if settled:  # closing settled every action (docs/domain.md §6.3): its learning stays as it is
         data.can_edit = data.can_accept = False
     key = f"le_{ref}" if ref else f"le_s{source_id}"
-    st.markdown(f"#### {TITLE}")
+    st.markdown(f"### {TITLE}")
     st.caption("Findings say what was found, a concern or good practice. Recommendations ask agencies to change "
                "practice; once the partnership accepts one it is locked, and a change needs a reason. Actions "
                "carry recommendations out and close only with evidence that practice changed.")
@@ -79,7 +79,7 @@ def learning_section(me: Actor, *, review: Review | None = None, source_id: int 
 # -- findings -------------------------------------------------------------------------------------
 
 def _findings(me: Actor, data: overview.Learning, key: str, active: dict, themes: dict, today: date) -> None:
-    st.markdown(f"##### Findings ({len(data.findings)})")
+    st.markdown(f"#### Findings ({len(data.findings)})")
     if not data.findings:
         empty_state("No findings recorded yet.",
                     "Add what was found below: a concern, or good practice to spread." if data.can_edit else None)
@@ -144,7 +144,7 @@ def _finding_form(me: Actor, data: overview.Learning, key: str, active: dict, th
 
 def _recommendations(me: Actor, data: overview.Learning, key: str, active: dict, themes: dict,
                      today: date) -> None:
-    st.markdown(f"##### Recommendations ({len(data.recommendations)})")
+    st.markdown(f"#### Recommendations ({len(data.recommendations)})")
     numbers = {f.id: f.number for f in data.findings}
     if not data.recommendations:
         empty_state("No recommendations recorded yet.",

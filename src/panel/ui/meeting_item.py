@@ -96,11 +96,11 @@ def decision_form(me: Actor, v: MeetingView, it: AgendaItem, quorum: rules.Quoru
     if not v.can_run:
         return
     if "quorum" in refusal:
-        st.markdown("#### The panel's decision")
+        st.markdown("### The panel's decision")
         st.warning(esc(refusal["quorum"] + " " + attendance_hint), icon=":material/how_to_reg:")
     if refusal:
         return
-    st.markdown("#### The panel's decision")
+    st.markdown("### The panel's decision")
     # When the facts cannot be assessed no outcome is offered.
     sc = or_none(lambda: screening.screen(me, it.reference, today(), {}))
     result = sc.result if sc else None

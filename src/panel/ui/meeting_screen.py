@@ -35,14 +35,14 @@ SCREEN_CSS = """<style>
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.6rem; line-height: 1.45; }
 [data-testid="stMain"] h1 { font-size: 3rem !important; line-height: 1.2 !important; }
-[data-testid="stMain"] h3 { font-size: 2rem !important; }
-[data-testid="stMain"] h4 { font-size: 1.6rem !important; }
+[data-testid="stMain"] h2 { font-size: 2rem !important; }
+[data-testid="stMain"] h3 { font-size: 1.6rem !important; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding: 4rem 1rem 2rem !important; }
   [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
   [data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
   [data-testid="stMain"] h1 { font-size: 2rem !important; }
-  [data-testid="stMain"] h3 { font-size: 1.4rem !important; }
+  [data-testid="stMain"] h2 { font-size: 1.4rem !important; }
 }
 </style>"""
 

@@ -47,7 +47,7 @@ def notification_section(me: Actor, r: Referral, today: date) -> None:
     if not drafts:
         return
     mark_viewed("notification", r.reference)
-    st.markdown("#### Notification, ready to send")
+    st.markdown("### Notification, ready to send")
     st.caption("What the DfE online notification service asks for, drawn from this referral and the referrals "
                "linked to it as siblings in the same incident: copy it from the box (the copy icon at its "
                "top right). Viewing and downloading it are logged.")

@@ -60,7 +60,7 @@ def notified(clocks: list[NotificationClock]) -> None:
 def facts(d: ReferralDetail, today) -> None:
     """The child, the incident and the referral, as the panel reads them."""
     r = d.referral
-    st.markdown("#### The child")
+    st.markdown("### The child")
     st.markdown(child_text(f"**{esc(r.child_initials)}**, age band "
                            f"{esc(age_band(r.child_age_years, r.child_dob, today))}; "
                            f"{in_sentence(SEX[r.child_sex]) if r.child_sex != 'unknown' else 'sex not known or not recorded'}; "
@@ -69,11 +69,11 @@ def facts(d: ReferralDetail, today) -> None:
                                         ("known_to_csc", "known to children's social care")) if getattr(r, flag)]
     st.markdown("Also: " + esc(", ".join(flags)) if flags
                 else "Not looked after, no plan, not known to children's social care.")
-    st.markdown("#### The incident")
+    st.markdown("### The incident")
     st.markdown(f"**{HARM[r.harm]}** on {day(r.incident_date)}; abuse or neglect: "
                 f"**{in_sentence(ABUSE_OR_NEGLECT[r.abuse_or_neglect])}**; {in_sentence(LOCATION[r.location])}.")
     st.text(child_text(r.incident_summary))
-    st.markdown("#### The referral")
+    st.markdown("### The referral")
     st.markdown(f"Received {day(r.received_on)} from {esc(child_text(r.referrer_name))}, {esc(d.referrer_agency)}. "
                 f"Identified by: {in_sentence(IDENTIFIED_BY[r.identified_by])}.")
     if r.referrer_view:
@@ -102,7 +102,7 @@ def _detail(e: AuditEvent) -> str:
 
 
 def history(d: ReferralDetail) -> None:
-    st.markdown("#### Timeline and audit history")
+    st.markdown("### Timeline and audit history")
     rows = history_rows(d)
     if not rows:
         st.caption("Nothing recorded yet.")

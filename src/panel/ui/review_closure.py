@@ -21,7 +21,7 @@ RULE = ("A review closes once its closure milestone is recorded and every action
 
 def close_section(me: Actor, rv: Review, today: date) -> None:
     c = closing.closure(me, rv.reference)
-    st.markdown("#### Close the review")
+    st.markdown("### Close the review")
     if c.state == "closed":
         st.success("The review is closed" + (f" (closed on {day(c.closed_on)})." if c.closed_on else "."),
                    icon=":material/task_alt:")

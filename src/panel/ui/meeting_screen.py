@@ -123,7 +123,7 @@ def show(me: Actor, v: MeetingView, cases: dict[int, ItemCase]) -> None:
     st.title(esc(it.title), anchor=False)
     facts, decision = st.columns([3, 2], gap="large")
     with facts:
-        st.markdown(f"### {rules.ITEM_STATUSES[it.status]}"
+        st.markdown(f"## {rules.ITEM_STATUSES[it.status]}"
                     + (" (carried from an earlier meeting)" if it.carried_from_id else ""))
         show_case(cases.get(it.id), shared_screen=True)
         iq = v.quorum(it.id)

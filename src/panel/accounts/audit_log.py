@@ -118,8 +118,7 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     if view.empty:
         return view.rename(columns=HEADINGS)
     with read_session() as s:
-        names = dict(s.exec(select(User.username, User.name).where(User.username.in_(set(view["who"])))).all())
-    names[SYSTEM.username] = SYSTEM.name
+        names = audit.names_of(s, set(view["who"]))
     view["who"] = [f"{names[u]} ({u})" if u in names and u != SYSTEM.username else names.get(u, u)
                    for u in view["who"]]
     view["action"] = view["action"].map(action_label)

@@ -8,9 +8,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from panel.core.access import Actor
+from panel.core.access import SYSTEM, Actor
 from panel.core.errors import NotFound
-from panel.models import AuditEvent
+from panel.models import AuditEvent, User
 
 
 def _json(value) -> str | None:
@@ -72,6 +72,14 @@ def history(session: Session, entity: str, entity_id: int, limit: int = 200) -> 
         .limit(limit)
     )
     return list(session.exec(stmt))
+
+
+def names_of(session: Session, usernames: set[str]) -> dict[str, str]:
+    """Who acted, by name: each username's account name, and the system's own name."""
+    names = dict(session.exec(select(User.username, User.name).where(User.username.in_(usernames))).all()) \
+        if usernames else {}
+    names[SYSTEM.username] = SYSTEM.name
+    return names
 
 
 # Audited reads and sign-ins: they change no data a page shows, so they leave caches alone.

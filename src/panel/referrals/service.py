@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from panel.agencies import service as agency_service
 from panel.core import audit, exports
-from panel.core.access import SYSTEM, Actor
+from panel.core.access import Actor
 from panel.core.db import escape_like, read_session, transaction, utcnow
 from panel.core.errors import AlreadySaved, PermissionDenied, StaleEdit, ValidationFailed
 from panel.models import (
@@ -27,7 +27,6 @@ from panel.models import (
     ReferralLink,
     Review,
     ReviewType,
-    User,
 )
 from panel.referrals.rules import (
     LINK_KINDS,
@@ -251,9 +250,7 @@ def get_referral(actor: Actor, reference: str, today: date, record_view: bool = 
         linked = {link_row["reference"] for link_row in links}
         dupes = [d for d in dupes if d["reference"] not in linked]
         hist = audit.history(s, "referral", r.id) if full else []
-        who = {e.username for e in hist}
-        names = dict(s.exec(select(User.username, User.name).where(User.username.in_(who))).all()) if who else {}
-        names[SYSTEM.username] = SYSTEM.name
+        names = audit.names_of(s, {e.username for e in hist})
         clocks = _clocks(s, [r], today)[r.id] if full else []
         signed = s.exec(select(Decision.decided_on, ReviewType.name)
                         .join(ReviewType, ReviewType.id == Decision.review_type_id)
